@@ -7,11 +7,13 @@
 //! simulator and the real Windows backend both build on it; neither is known here.
 
 pub mod attributes;
+pub mod backend;
 pub mod context;
 pub mod enums;
 pub mod guid;
 pub mod hresult;
 pub mod props;
+pub mod provider;
 pub mod storage;
 
 pub use attributes::{HardwareOptions, SnapshotAttributes};

@@ -1,1 +1,490 @@
-//! placeholder
+//! The simulated system provider: "Microsoft Software Shadow Copy provider 1.0".
+//!
+//! Copy-on-write: before a block of an original volume is overwritten, its old content goes
+//! into the volume's diff area, so each shadow copy reads the volume as it was at its commit.
+//! When the diff area reaches its maximum, the volume's oldest shadow copies are deleted to
+//! make room. One [`SystemProvider`] serves one machine; it implements the software provider
+//! contract of `vss_model::provider` and the driver half that sees every write.
+
+mod diff_area;
+
+use std::collections::BTreeMap;
+
+use vss_model::provider::{
+    DeleteFailure, DriverDeletion, PropertyValue, ProviderCreateSnapshotSet, ProviderResult,
+    ShadowCopyDriver, SoftwareSnapshotProvider,
+};
+use vss_model::storage::LiveVolumes;
+use vss_model::{
+    Block, Context, HResult, ObjectProp, ObjectType, ProviderProp, ProviderType,
+    SnapshotAttributes as A, SnapshotProp, SnapshotPropertyId, SnapshotState, VssId, VssTimestamp,
+};
+
+use diff_area::DiffArea;
+pub use diff_area::DiffAreaLimits;
+
+/// The system provider's id, as `vssadmin list providers` shows it.
+pub const SYSTEM_PROVIDER_ID: VssId = VssId::from_u128(0xb5946137_7b9f_4925_af80_51abd60b20d5);
+
+/// The prefix of the system provider's shadow copy device objects; the number follows.
+pub const DEVICE_PREFIX: &str = r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy";
+
+/// The system provider's `VSS_PROVIDER_PROP`.
+pub fn provider_prop() -> ProviderProp {
+    ProviderProp {
+        provider_id: SYSTEM_PROVIDER_ID,
+        provider_name: "Microsoft Software Shadow Copy provider 1.0".to_string(),
+        provider_type: ProviderType::VSS_PROV_SYSTEM,
+        provider_version: "1.0.0.7".to_string(),
+        provider_version_id: VssId::from_u128(0x00000001_0000_0000_0000_000000000000),
+        class_id: VssId::from_u128(0x65ee1dba_8ff4_4a58_ac1c_3470ee2f376a),
+    }
+}
+
+/// A volume the provider may shadow copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeSpec {
+    /// `\\?\Volume{GUID}\`.
+    pub name: String,
+    /// Whether its file system is NTFS: persistent shadow copies need it.
+    pub ntfs: bool,
+    /// Its diff area.
+    pub diff_area: DiffAreaLimits,
+}
+
+/// One created (or committing) shadow copy.
+#[derive(Debug, Clone)]
+struct ShadowCopy {
+    prop: SnapshotProp,
+    /// Its place in the volume's sequence (see `diff_area`).
+    seq: u64,
+}
+
+/// A set between `BeginPrepareSnapshot` and the end of `PostFinalCommitSnapshots`.
+#[derive(Debug)]
+struct Creation {
+    set_id: VssId,
+    state: SnapshotState,
+    /// Snapshot id, volume and context, in the order VSS prepared them.
+    prepared: Vec<(VssId, String, Context)>,
+}
+
+/// The system provider of one machine.
+#[derive(Debug)]
+pub struct SystemProvider {
+    machine: String,
+    context: Context,
+    volumes: BTreeMap<String, (VolumeSpec, DiffArea)>,
+    /// The last `HarddiskVolumeShadowCopyN` number handed out.
+    last_device: u32,
+    creation: Option<Creation>,
+    copies: BTreeMap<VssId, ShadowCopy>,
+    /// Copies the driver deleted on its own, not yet collected by the service.
+    deletions: Vec<DriverDeletion>,
+}
+
+impl SystemProvider {
+    /// The provider of `machine`, able to shadow copy `volumes`.
+    pub fn new(machine: &str, volumes: Vec<VolumeSpec>) -> SystemProvider {
+        SystemProvider {
+            machine: machine.to_string(),
+            context: Context::VSS_CTX_BACKUP,
+            volumes: volumes
+                .into_iter()
+                .map(|v| (v.name.clone(), (v.clone(), DiffArea::new(v.diff_area))))
+                .collect(),
+            last_device: 0,
+            creation: None,
+            copies: BTreeMap::new(),
+            deletions: Vec::new(),
+        }
+    }
+
+    /// Bytes used in a volume's diff area.
+    pub fn diff_area_used(&self, volume: &str) -> Option<u64> {
+        self.volumes.get(volume).map(|(_, a)| a.used_bytes())
+    }
+
+    /// The shadow copies the driver deleted on its own since the last call (diff area full,
+    /// restart), for the service to forget and report.
+    pub fn take_deletions(&mut self) -> Vec<DriverDeletion> {
+        std::mem::take(&mut self.deletions)
+    }
+
+    /// Whether the provider can honour a context at all: it makes differential copies only,
+    /// and cannot transport them.
+    fn supports_context(context: Context) -> bool {
+        context.is_all()
+            || !context
+                .modifiers()
+                .intersects(A::VSS_VOLSNAP_ATTR_PLEX | A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
+    }
+
+    fn visible(&self, copy: &ShadowCopy) -> bool {
+        copy.prop.status == SnapshotState::VSS_SS_CREATED
+            && self.context.sees(copy.prop.snapshot_attributes)
+    }
+
+    /// Removes one copy and frees the diff area it alone needed.
+    fn remove_copy(&mut self, id: VssId) -> Option<ShadowCopy> {
+        let copy = self.copies.remove(&id)?;
+        if let Some((_, area)) = self.volumes.get_mut(&copy.prop.original_volume_name) {
+            area.release(copy.seq);
+        }
+        Some(copy)
+    }
+
+    fn creation_for(&mut self, set: VssId, from: SnapshotState) -> ProviderResult<&mut Creation> {
+        match &mut self.creation {
+            Some(c) if c.set_id != set => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
+            Some(c) if c.state != from => Err(HResult::VSS_E_BAD_STATE),
+            Some(c) => Ok(c),
+            None => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
+        }
+    }
+
+    fn advance(&mut self, set: VssId, from: SnapshotState, to: SnapshotState) -> ProviderResult {
+        self.creation_for(set, from)?.state = to;
+        Ok(())
+    }
+}
+
+impl ProviderCreateSnapshotSet for SystemProvider {
+    fn end_prepare_snapshots(&mut self, set: VssId) -> ProviderResult {
+        let creation = self.creation_for(set, SnapshotState::VSS_SS_PREPARING)?;
+        let volumes: Vec<String> = creation
+            .prepared
+            .iter()
+            .map(|(_, v, _)| v.clone())
+            .collect();
+        for volume in &volumes {
+            if !self.volumes[volume].1.can_hold_a_copy() {
+                return Err(HResult::VSS_E_INSUFFICIENT_STORAGE);
+            }
+        }
+        self.advance(
+            set,
+            SnapshotState::VSS_SS_PREPARING,
+            SnapshotState::VSS_SS_PREPARED,
+        )
+    }
+
+    fn pre_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
+        self.advance(
+            set,
+            SnapshotState::VSS_SS_PREPARED,
+            SnapshotState::VSS_SS_PRECOMMITTED,
+        )
+    }
+
+    fn commit_snapshots(&mut self, set: VssId, now: VssTimestamp) -> ProviderResult {
+        let creation = self.creation_for(set, SnapshotState::VSS_SS_PRECOMMITTED)?;
+        creation.state = SnapshotState::VSS_SS_COMMITTED;
+        let prepared = creation.prepared.clone();
+        let count = prepared.len() as i32;
+        for (snapshot_id, volume, context) in prepared {
+            self.last_device += 1;
+            let area = &mut self
+                .volumes
+                .get_mut(&volume)
+                .expect("prepared volumes exist")
+                .1;
+            let seq = area.commit(snapshot_id);
+            let attributes = (context.attributes() - A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
+                | A::VSS_VOLSNAP_ATTR_DIFFERENTIAL
+                | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+            let prop = SnapshotProp {
+                snapshot_id,
+                snapshot_set_id: set,
+                snapshots_count: count,
+                snapshot_device_object: format!("{DEVICE_PREFIX}{}", self.last_device),
+                original_volume_name: volume,
+                originating_machine: self.machine.clone(),
+                service_machine: self.machine.clone(),
+                exposed_name: None,
+                exposed_path: None,
+                provider_id: SYSTEM_PROVIDER_ID,
+                snapshot_attributes: attributes,
+                creation_timestamp: now,
+                status: SnapshotState::VSS_SS_COMMITTED,
+            };
+            self.copies.insert(snapshot_id, ShadowCopy { prop, seq });
+        }
+        Ok(())
+    }
+
+    fn post_commit_snapshots(&mut self, set: VssId, _snapshots_count: i32) -> ProviderResult {
+        self.advance(
+            set,
+            SnapshotState::VSS_SS_COMMITTED,
+            SnapshotState::VSS_SS_POSTCOMMITTED,
+        )
+    }
+
+    fn pre_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
+        self.advance(
+            set,
+            SnapshotState::VSS_SS_POSTCOMMITTED,
+            SnapshotState::VSS_SS_PREFINALCOMMITTED,
+        )
+    }
+
+    fn post_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
+        self.creation_for(set, SnapshotState::VSS_SS_PREFINALCOMMITTED)?;
+        let creation = self.creation.take().expect("checked above");
+        for (id, _, _) in creation.prepared {
+            if let Some(copy) = self.copies.get_mut(&id) {
+                copy.prop.status = SnapshotState::VSS_SS_CREATED;
+            }
+        }
+        Ok(())
+    }
+
+    /// Discards the set's copies, committed or not; a finished set is not touched (VSS
+    /// deletes those with `DeleteSnapshots`).
+    fn abort_snapshots(&mut self, set: VssId) -> ProviderResult {
+        if self.creation.as_ref().is_some_and(|c| c.set_id == set) {
+            let creation = self.creation.take().expect("checked above");
+            for (id, _, _) in creation.prepared {
+                self.remove_copy(id);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SoftwareSnapshotProvider for SystemProvider {
+    fn set_context(&mut self, context: Context) -> ProviderResult {
+        if !Self::supports_context(context) {
+            return Err(HResult::VSS_E_UNSUPPORTED_CONTEXT);
+        }
+        self.context = context;
+        Ok(())
+    }
+
+    fn begin_prepare_snapshot(
+        &mut self,
+        set: VssId,
+        snapshot: VssId,
+        volume: &str,
+        context: Context,
+    ) -> ProviderResult {
+        if !Self::supports_context(context) || context.is_all() {
+            return Err(HResult::VSS_E_UNSUPPORTED_CONTEXT);
+        }
+        match self.volumes.get(volume) {
+            Some((spec, _)) if spec.ntfs || !context.is_persistent() => {}
+            _ => return Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER),
+        }
+        // A new set id means the previous creation was abandoned without an abort.
+        if self.creation.as_ref().is_some_and(|c| c.set_id != set) {
+            let old = self.creation.take().expect("checked above");
+            for (id, _, _) in old.prepared {
+                self.remove_copy(id);
+            }
+        }
+        let creation = self.creation.get_or_insert_with(|| Creation {
+            set_id: set,
+            state: SnapshotState::VSS_SS_PREPARING,
+            prepared: Vec::new(),
+        });
+        if creation.state != SnapshotState::VSS_SS_PREPARING {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        if creation
+            .prepared
+            .iter()
+            .any(|(id, v, _)| *id == snapshot || v == volume)
+        {
+            return Err(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
+        }
+        creation
+            .prepared
+            .push((snapshot, volume.to_string(), context));
+        Ok(())
+    }
+
+    fn is_volume_supported(&mut self, volume: &str) -> ProviderResult<bool> {
+        Ok(self.volumes.get(volume).is_some_and(|(spec, _)| {
+            spec.ntfs || self.context.is_all() || !self.context.is_persistent()
+        }))
+    }
+
+    fn set_snapshot_property(
+        &mut self,
+        snapshot: VssId,
+        property: SnapshotPropertyId,
+        value: PropertyValue,
+    ) -> ProviderResult {
+        let copy = self
+            .copies
+            .get_mut(&snapshot)
+            .filter(|c| c.prop.status == SnapshotState::VSS_SS_CREATED)
+            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
+        match (property, value) {
+            (SnapshotPropertyId::VSS_SPROPID_EXPOSED_NAME, PropertyValue::Text(t)) => {
+                copy.prop.exposed_name = t
+            }
+            (SnapshotPropertyId::VSS_SPROPID_EXPOSED_PATH, PropertyValue::Text(t)) => {
+                copy.prop.exposed_path = t
+            }
+            (SnapshotPropertyId::VSS_SPROPID_SNAPSHOT_ATTRIBUTES, PropertyValue::Long(v)) => {
+                copy.prop.snapshot_attributes = A::from_bits_retain(v as u32)
+            }
+            _ => return Err(HResult::E_INVALIDARG),
+        }
+        Ok(())
+    }
+
+    fn query(
+        &mut self,
+        queried_object_id: VssId,
+        queried_object_type: ObjectType,
+        returned_objects_type: ObjectType,
+    ) -> ProviderResult<Vec<ObjectProp>> {
+        if !queried_object_id.is_null()
+            || queried_object_type != ObjectType::VSS_OBJECT_NONE
+            || returned_objects_type != ObjectType::VSS_OBJECT_SNAPSHOT
+        {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let mut found: Vec<&ShadowCopy> =
+            self.copies.values().filter(|c| self.visible(c)).collect();
+        // Oldest first; copies of one set share a timestamp and follow their device numbers.
+        found.sort_by_key(|c| (c.prop.creation_timestamp, device_number(&c.prop)));
+        Ok(found
+            .into_iter()
+            .map(|c| ObjectProp::Snapshot(c.prop.clone()))
+            .collect())
+    }
+
+    fn get_snapshot_properties(&mut self, snapshot: VssId) -> ProviderResult<SnapshotProp> {
+        self.copies
+            .get(&snapshot)
+            .filter(|c| self.visible(c))
+            .map(|c| c.prop.clone())
+            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    fn delete_snapshots(
+        &mut self,
+        source: VssId,
+        source_type: ObjectType,
+        _force: bool,
+    ) -> Result<i32, DeleteFailure> {
+        let not_found = DeleteFailure {
+            hr: HResult::VSS_E_OBJECT_NOT_FOUND,
+            deleted: 0,
+            nondeleted: source,
+        };
+        let targets: Vec<VssId> = match source_type {
+            ObjectType::VSS_OBJECT_SNAPSHOT => vec![source],
+            ObjectType::VSS_OBJECT_SNAPSHOT_SET => {
+                let mut ids: Vec<(u64, VssId)> = self
+                    .copies
+                    .values()
+                    .filter(|c| c.prop.snapshot_set_id == source && self.visible(c))
+                    .map(|c| (c.seq, c.prop.snapshot_id))
+                    .collect();
+                ids.sort();
+                ids.into_iter().map(|(_, id)| id).collect()
+            }
+            _ => {
+                return Err(DeleteFailure {
+                    hr: HResult::E_INVALIDARG,
+                    ..not_found
+                });
+            }
+        };
+        if targets.is_empty() {
+            return Err(not_found);
+        }
+        let mut deleted = 0;
+        for id in targets {
+            if !self.copies.get(&id).is_some_and(|c| self.visible(c)) {
+                return Err(DeleteFailure {
+                    nondeleted: id,
+                    deleted,
+                    ..not_found
+                });
+            }
+            self.remove_copy(id);
+            deleted += 1;
+        }
+        Ok(deleted)
+    }
+}
+
+/// The `N` of `HarddiskVolumeShadowCopyN`.
+fn device_number(prop: &SnapshotProp) -> u32 {
+    prop.snapshot_device_object[DEVICE_PREFIX.len()..]
+        .parse()
+        .unwrap_or(0)
+}
+
+impl ShadowCopyDriver for SystemProvider {
+    fn before_write(
+        &mut self,
+        volume: &str,
+        block: u64,
+        live: &dyn LiveVolumes,
+    ) -> Vec<DriverDeletion> {
+        loop {
+            let Some((_, area)) = self.volumes.get_mut(volume) else {
+                return Vec::new();
+            };
+            match area.before_write(block, || live.read_live(volume, block)) {
+                Ok(()) => return self.take_deletions(),
+                Err(oldest) => {
+                    let copy = self.remove_copy(oldest).expect("live copies are known");
+                    self.deletions.push(DriverDeletion {
+                        snapshot_id: oldest,
+                        snapshot_set_id: copy.prop.snapshot_set_id,
+                        reason: "diff area full",
+                    });
+                }
+            }
+        }
+    }
+
+    fn read_shadow(&self, device: &str, block: u64, live: &dyn LiveVolumes) -> Option<Block> {
+        let copy = self.copies.values().find(|c| {
+            c.prop.snapshot_device_object.eq_ignore_ascii_case(device)
+                && c.prop.status == SnapshotState::VSS_SS_CREATED
+        })?;
+        let volume = &copy.prop.original_volume_name;
+        let area = &self.volumes.get(volume)?.1;
+        Some(
+            area.read(copy.seq, block)
+                .cloned()
+                .unwrap_or_else(|| live.read_live(volume, block)),
+        )
+    }
+
+    fn on_restart(&mut self) -> Vec<DriverDeletion> {
+        if let Some(creation) = self.creation.take() {
+            for (id, _, _) in creation.prepared {
+                self.remove_copy(id);
+            }
+        }
+        let transient: Vec<ShadowCopy> = self
+            .copies
+            .values()
+            .filter(|c| {
+                !c.prop
+                    .snapshot_attributes
+                    .contains(A::VSS_VOLSNAP_ATTR_PERSISTENT)
+            })
+            .cloned()
+            .collect();
+        for copy in transient {
+            self.remove_copy(copy.prop.snapshot_id);
+            self.deletions.push(DriverDeletion {
+                snapshot_id: copy.prop.snapshot_id,
+                snapshot_set_id: copy.prop.snapshot_set_id,
+                reason: "not persistent",
+            });
+        }
+        self.take_deletions()
+    }
+}

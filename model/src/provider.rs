@@ -1,0 +1,141 @@
+//! The provider contract: the interfaces of vsprov.h that VSS calls on a provider, plus the
+//! kernel half (the shadow copy driver) that keeps point-in-time data.
+//!
+//! A provider written against these traits can run under the simulated service. Every method
+//! answers with the HRESULT the provider would return; the service, not the provider,
+//! translates codes outside the documented set into `VSS_E_UNEXPECTED_PROVIDER_ERROR`.
+//! Hardware providers (`IVssHardwareSnapshotProvider`, `…Ex`) join these traits beside the
+//! software ones; both share [`ProviderCreateSnapshotSet`].
+
+use crate::context::Context;
+use crate::enums::{ObjectType, SnapshotPropertyId};
+use crate::guid::VssId;
+use crate::hresult::HResult;
+use crate::props::{ObjectProp, SnapshotProp, VssTimestamp};
+use crate::storage::{Block, LiveVolumes};
+
+/// What a provider method returns: a value, or the failing HRESULT.
+pub type ProviderResult<T = ()> = Result<T, HResult>;
+
+/// `IVssProviderCreateSnapshotSet`: the commit sequence every provider takes part in.
+///
+/// VSS calls, for one set: `EndPrepareSnapshots`, `PreCommitSnapshots`, `CommitSnapshots`,
+/// then, only if every provider committed, `PostCommitSnapshots`, `PreFinalCommitSnapshots`
+/// and `PostFinalCommitSnapshots`. `AbortSnapshots` may follow any failure after
+/// `DoSnapshotSet` began; a failure earlier is only signalled by a later
+/// `BeginPrepareSnapshot` with a new set id.
+pub trait ProviderCreateSnapshotSet {
+    /// Wait for the preparation of every shadow copy of the set to finish.
+    fn end_prepare_snapshots(&mut self, snapshot_set_id: VssId) -> ProviderResult;
+    /// Get ready to commit quickly; applications are frozen.
+    fn pre_commit_snapshots(&mut self, snapshot_set_id: VssId) -> ProviderResult;
+    /// Take the point in time. `now` is the service's clock at the commit, which providers
+    /// record as the creation timestamp.
+    fn commit_snapshots(&mut self, snapshot_set_id: VssId, now: VssTimestamp) -> ProviderResult;
+    /// Every provider committed; writes to the originals flow again.
+    fn post_commit_snapshots(
+        &mut self,
+        snapshot_set_id: VssId,
+        snapshots_count: i32,
+    ) -> ProviderResult;
+    /// Auto-recovery window opens.
+    fn pre_final_commit_snapshots(&mut self, snapshot_set_id: VssId) -> ProviderResult;
+    /// Auto-recovery is over; the shadow copies are final.
+    fn post_final_commit_snapshots(&mut self, snapshot_set_id: VssId) -> ProviderResult;
+    /// Throw away every shadow copy of the set that is not yet created.
+    fn abort_snapshots(&mut self, snapshot_set_id: VssId) -> ProviderResult;
+}
+
+/// What `DeleteSnapshots` reports when it stops at a shadow copy it could not delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeleteFailure {
+    /// Why the deletion stopped.
+    pub hr: HResult,
+    /// How many shadow copies were deleted before it stopped (`plDeletedSnapshots`).
+    pub deleted: i32,
+    /// The shadow copy it could not delete (`pNondeletedSnapshotID`).
+    pub nondeleted: VssId,
+}
+
+/// `IVssSoftwareSnapshotProvider`: the questions and commands VSS sends a software provider.
+///
+/// The revert methods (`RevertToSnapshot`, `QueryRevertStatus`) and `IsVolumeSnapshotted`
+/// are not part of this contract: the simulated service never calls them.
+pub trait SoftwareSnapshotProvider: ProviderCreateSnapshotSet {
+    /// The context for the calls that follow (`Query`, `GetSnapshotProperties`,
+    /// `DeleteSnapshots`, `BeginPrepareSnapshot`).
+    fn set_context(&mut self, context: Context) -> ProviderResult;
+    /// Start preparing a shadow copy of `volume_name` (`\\?\Volume{GUID}\`) in the set.
+    fn begin_prepare_snapshot(
+        &mut self,
+        snapshot_set_id: VssId,
+        snapshot_id: VssId,
+        volume_name: &str,
+        new_context: Context,
+    ) -> ProviderResult;
+    /// Whether the provider can shadow copy the volume at all.
+    fn is_volume_supported(&mut self, volume_name: &str) -> ProviderResult<bool>;
+    /// Change one property of a created shadow copy (used for exposure).
+    fn set_snapshot_property(
+        &mut self,
+        snapshot_id: VssId,
+        property: SnapshotPropertyId,
+        value: PropertyValue,
+    ) -> ProviderResult;
+    /// The provider's shadow copies (`VSS_OBJECT_SNAPSHOT`) in the current context.
+    fn query(
+        &mut self,
+        queried_object_id: VssId,
+        queried_object_type: ObjectType,
+        returned_objects_type: ObjectType,
+    ) -> ProviderResult<Vec<ObjectProp>>;
+    /// The properties of one created shadow copy.
+    fn get_snapshot_properties(&mut self, snapshot_id: VssId) -> ProviderResult<SnapshotProp>;
+    /// Delete a shadow copy or a whole set, one copy at a time, stopping at the first failure.
+    /// Returns how many copies were deleted.
+    fn delete_snapshots(
+        &mut self,
+        source_object_id: VssId,
+        source_object_type: ObjectType,
+        force_delete: bool,
+    ) -> Result<i32, DeleteFailure>;
+}
+
+/// The value `SetSnapshotProperty` writes (a `VARIANT` in the SDK).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropertyValue {
+    /// A string, or `None` for a null `BSTR`.
+    Text(Option<String>),
+    /// A `LONG`.
+    Long(i32),
+}
+
+/// A shadow copy the driver deleted on its own, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriverDeletion {
+    /// The shadow copy.
+    pub snapshot_id: VssId,
+    /// Its set.
+    pub snapshot_set_id: VssId,
+    /// Why it went, in a few words (e.g. "diff area full").
+    pub reason: &'static str,
+}
+
+/// The kernel half of a provider: the driver that keeps point-in-time data (volsnap.sys for
+/// the system provider). The service sends it every write to an original volume and every
+/// read of a shadow copy device, and tells it when the machine restarts.
+pub trait ShadowCopyDriver {
+    /// Called before `block` of `volume` (`\\?\Volume{GUID}\`) is overwritten, while `live`
+    /// still holds the old content. Returns the shadow copies it had to delete to make room.
+    fn before_write(
+        &mut self,
+        volume: &str,
+        block: u64,
+        live: &dyn LiveVolumes,
+    ) -> Vec<DriverDeletion>;
+    /// Reads `block` of the shadow copy whose device object is `device`; `None` when the
+    /// device is not one of this driver's.
+    fn read_shadow(&self, device: &str, block: u64, live: &dyn LiveVolumes) -> Option<Block>;
+    /// The machine restarted: drop what does not survive a restart. Returns what was dropped.
+    fn on_restart(&mut self) -> Vec<DriverDeletion>;
+}
