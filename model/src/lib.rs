@@ -9,9 +9,11 @@
 pub mod attributes;
 pub mod backend;
 pub mod context;
+pub mod document;
 pub mod enums;
 pub mod guid;
 pub mod hresult;
+pub mod methods;
 pub mod props;
 pub mod provider;
 pub mod storage;

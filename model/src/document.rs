@@ -1,0 +1,1408 @@
+//! The Backup Components Document (BCD): what `IVssBackupComponents::SaveAsXML` writes and
+//! `IVssBackupComponents::InitializeForBackup(bstrXML)` reads back.
+//!
+//! Microsoft documents what the document holds (the backup state, the writers, the shadow copy
+//! set and the id of every shadow copy `AddToSnapshotSet` returned) but not its schema, so the
+//! schema here is this project's own. It borrows the look of a real VSS document: upper-case
+//! element names, camel-case attribute names, the `x-schema:#VssComponentMetadata` namespace and
+//! GUIDs written lower-case in braces. A document looks like this (one snapshot shown):
+//!
+//! ```xml
+//! <?xml version="1.0" encoding="UTF-8"?>
+//! <BACKUP_COMPONENTS xmlns="x-schema:#VssComponentMetadata" version="1.0" context="0x00000000" selectComponents="yes" bootableSystemStateBackup="no" backupType="VSS_BT_FULL" partialFileSupport="no" integrity="0123456789abcdef">
+//!   <WRITER_METADATA writerId="{e8132975-6f93-4464-a53e-1050253ae220}" instanceId="{…}" friendlyName="System Writer"/>
+//!   <SNAPSHOT_SET_DESCRIPTION snapshotSetId="{…}" context="0x00000000" created="yes">
+//!     <SNAPSHOT_DESCRIPTION snapshotId="{…}" providerId="{…}" snapshotAttributes="0x00000040" originalVolumeName="\\?\Volume{…}\" originatingMachine="host" serviceMachine="host" snapshotDeviceObject="\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1" creationTimestamp="133862112000000000"/>
+//!   </SNAPSHOT_SET_DESCRIPTION>
+//! </BACKUP_COMPONENTS>
+//! ```
+//!
+//! Value forms: GUIDs as `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}`; contexts and snapshot
+//! attributes as `0x` and eight upper-case hex digits (a context is the 32-bit pattern of the
+//! `LONG`, so `VSS_CTX_ALL` is `0xFFFFFFFF`); the backup type by its SDK name (`VSS_BT_FULL`);
+//! booleans as `yes` / `no`; timestamps as the signed decimal `FILETIME` count. The four backup
+//! state attributes of the root are all present (after `SetBackupState`) or all absent.
+//!
+//! Strings are attribute values. Besides the usual `&amp;`, `&lt;`, `&gt;` and `&quot;`, tab,
+//! line feed, carriage return and other control characters are written as character
+//! references (`&#xA;`) so that XML attribute normalisation leaves them alone. U+0000, which
+//! no XML character reference may name, is written as the private entity `&vss-nul;`; this is
+//! the one place the document steps outside plain XML, and only for strings Windows could not
+//! hold anyway.
+//!
+//! The `integrity` attribute is this project's own invention, not something Windows writes:
+//! it lets the simulator refuse a document that was edited after `SaveAsXML`, which the
+//! documentation forbids ("must be the original document"). See
+//! [`BackupComponentsDocument::to_xml`] for how it is computed.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use quick_xml::Reader;
+use quick_xml::Writer;
+use quick_xml::XmlVersion;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
+use quick_xml::name::QName;
+
+use crate::attributes::SnapshotAttributes;
+use crate::context::Context;
+use crate::enums::BackupType;
+use crate::guid::VssId;
+use crate::hresult::HResult;
+use crate::props::VssTimestamp;
+
+/// The namespace every document declares, as real VSS documents do.
+pub const NAMESPACE: &str = "x-schema:#VssComponentMetadata";
+/// The schema version this module writes and the only one it reads.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+const ROOT: &str = "BACKUP_COMPONENTS";
+const WRITER: &str = "WRITER_METADATA";
+const SET: &str = "SNAPSHOT_SET_DESCRIPTION";
+const SNAPSHOT: &str = "SNAPSHOT_DESCRIPTION";
+const INTEGRITY: &str = "integrity";
+/// The private entity that stands for U+0000.
+const NUL_ENTITY: &str = "vss-nul";
+/// The deepest element nesting the schema has (root, set, snapshot).
+const MAX_DEPTH: usize = 3;
+/// How much of an offending value an error message quotes.
+const QUOTE_LIMIT: usize = 80;
+
+/// The Backup Components Document of one requester object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BackupComponentsDocument {
+    /// The context the requester object had (SetContext), as a number.
+    pub context: Context,
+    /// What SetBackupState recorded, if it was called.
+    pub backup_state: Option<BackupState>,
+    /// The writers whose metadata GatherWriterMetadata gathered.
+    pub writers: Vec<WriterMetadata>,
+    /// The shadow copy set, once StartSnapshotSet has run.
+    pub snapshot_set: Option<SnapshotSetDescription>,
+}
+
+/// The arguments of `SetBackupState`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupState {
+    /// Whether the backup selects components (component mode) rather than whole volumes.
+    pub select_components: bool,
+    /// Whether the backup is of the bootable system state.
+    pub bootable_system_state: bool,
+    /// The kind of backup.
+    pub backup_type: BackupType,
+    /// Whether the requester can back up parts of files.
+    pub partial_file_support: bool,
+}
+
+/// One writer as `GatherWriterMetadata` found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterMetadata {
+    /// The writer class id.
+    pub writer_id: VssId,
+    /// The id of this instance of the writer.
+    pub instance_id: VssId,
+    /// The writer's name, such as `System Writer`.
+    pub writer_name: String,
+}
+
+/// The shadow copy set the requester object started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotSetDescription {
+    /// The id `StartSnapshotSet` returned.
+    pub snapshot_set_id: VssId,
+    /// The context the set is made under.
+    pub context: Context,
+    /// Whether `DoSnapshotSet` has created the set.
+    pub created: bool,
+    /// The shadow copies, in the order `AddToSnapshotSet` added them.
+    pub snapshots: Vec<SnapshotDescription>,
+}
+
+/// One shadow copy of the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotDescription {
+    /// The id `AddToSnapshotSet` returned.
+    pub snapshot_id: VssId,
+    /// The provider that makes (or made) the copy.
+    pub provider_id: VssId,
+    /// The volume being shadow copied, as given to `AddToSnapshotSet`.
+    pub original_volume_name: String,
+    /// The machine that holds the original volume.
+    pub originating_machine: String,
+    /// The machine whose VSS service manages the copy.
+    pub service_machine: String,
+    /// The device of the shadow volume. Empty until the set is created.
+    pub snapshot_device_object: String,
+    /// The copy's attributes.
+    pub snapshot_attributes: SnapshotAttributes,
+    /// When the copy was made (zero until it is).
+    pub creation_timestamp: VssTimestamp,
+}
+
+/// Why a text is not a Backup Components Document.
+///
+/// The service answers every one of these with `VSS_E_INVALID_XML_DOCUMENT`
+/// (see [`DocumentError::hresult`]). Positions are byte offsets into the text.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum DocumentError {
+    /// The text is not well-formed XML.
+    #[error("XML syntax error at byte {position}: {message}")]
+    Syntax {
+        /// Where the reader noticed the problem.
+        position: u64,
+        /// What the XML reader reported.
+        message: String,
+    },
+    /// The text holds no element at all.
+    #[error("the document has no root element")]
+    NoRoot,
+    /// The root element is not `BACKUP_COMPONENTS`.
+    #[error("the root element at byte {position} is <{found}>, expected <BACKUP_COMPONENTS>")]
+    WrongRoot {
+        /// The name of the root element found.
+        found: String,
+        /// Where it starts.
+        position: u64,
+    },
+    /// Something the schema has no place for: text, CDATA, a DOCTYPE, a processing
+    /// instruction, a misplaced XML declaration or a second root element.
+    #[error("unexpected {what} at byte {position}")]
+    UnexpectedContent {
+        /// What was found.
+        what: String,
+        /// Where it starts.
+        position: u64,
+    },
+    /// The text ends inside an element.
+    #[error("the document ends before <{element}> (opened at byte {position}) is closed")]
+    Truncated {
+        /// The innermost element still open.
+        element: String,
+        /// Where that element starts.
+        position: u64,
+    },
+    /// An element the schema does not allow where it was found.
+    #[error("unexpected element <{element}> inside <{parent}> at byte {position}")]
+    UnknownElement {
+        /// The element found.
+        element: String,
+        /// The element it was found in.
+        parent: String,
+        /// Where it starts.
+        position: u64,
+    },
+    /// An element that may appear only once appears again.
+    #[error("second <{element}> inside <{parent}> at byte {position}; only one is allowed")]
+    DuplicateElement {
+        /// The repeated element.
+        element: String,
+        /// The element it was found in.
+        parent: String,
+        /// Where the second one starts.
+        position: u64,
+    },
+    /// A required attribute is missing.
+    #[error("<{element}> at byte {position} has no `{attribute}` attribute")]
+    MissingAttribute {
+        /// The element that lacks it.
+        element: String,
+        /// The attribute missing.
+        attribute: String,
+        /// Where the element starts.
+        position: u64,
+    },
+    /// An attribute the schema does not define for this element.
+    #[error("<{element}> at byte {position} has an unknown attribute `{attribute}`")]
+    UnknownAttribute {
+        /// The element that carries it.
+        element: String,
+        /// The attribute found.
+        attribute: String,
+        /// Where the element starts.
+        position: u64,
+    },
+    /// An attribute whose value cannot be read (a bad GUID, number, name or entity).
+    #[error(
+        "attribute `{attribute}` of <{element}> at byte {position} is `{value}`, expected {expected}"
+    )]
+    InvalidValue {
+        /// The element that carries it.
+        element: String,
+        /// The attribute.
+        attribute: String,
+        /// The value found, cut short if long.
+        value: String,
+        /// What would have been accepted.
+        expected: String,
+        /// Where the element starts.
+        position: u64,
+    },
+    /// The content does not hash to the `integrity` attribute: the document was changed
+    /// after it was written.
+    #[error(
+        "the integrity value `{found}` does not match the content: the document was changed after SaveAsXML wrote it"
+    )]
+    IntegrityMismatch {
+        /// The integrity value the document carries.
+        found: String,
+    },
+}
+
+impl DocumentError {
+    /// The code the service returns for a document it refuses: `VSS_E_INVALID_XML_DOCUMENT`.
+    pub fn hresult(&self) -> HResult {
+        HResult::VSS_E_INVALID_XML_DOCUMENT
+    }
+}
+
+impl BackupComponentsDocument {
+    /// Writes the document as XML, as `SaveAsXML` does.
+    ///
+    /// The output is deterministic: the same document always gives the same bytes. It starts
+    /// with an XML declaration, uses two-space indentation and ends with a line feed.
+    ///
+    /// The `integrity` attribute of the root (the last attribute) is the 64-bit FNV-1a hash,
+    /// as 16 lower-case hex digits, of the UTF-8 bytes of exactly this output with the
+    /// ` integrity="…"` attribute left out (the leading space included). Windows has no such
+    /// attribute; it is this simulator's way to tell that a document was tampered with.
+    pub fn to_xml(&self) -> String {
+        let canonical = self.render(None);
+        self.render(Some(fnv1a64(canonical.as_bytes())))
+    }
+
+    /// Reads a document written by [`to_xml`](Self::to_xml), as `InitializeForBackup(bstrXML)`
+    /// does.
+    ///
+    /// Attributes may come in any order and whitespace and comments between elements are
+    /// ignored; elements of different kinds may come in any order. Anything else the schema
+    /// does not describe is refused, and so is a document whose content no longer matches its
+    /// `integrity` value. The content is checked by writing the document read back in the
+    /// canonical form, so a change that does not alter any value (attribute order, spacing,
+    /// the case of hex digits) is not a change.
+    pub fn from_xml(text: &str) -> Result<BackupComponentsDocument, DocumentError> {
+        let root = parse_tree(text)?;
+        let (document, integrity) = read_document(root)?;
+        let canonical = document.render(None);
+        if fnv1a64(canonical.as_bytes()) != integrity.value {
+            return Err(DocumentError::IntegrityMismatch {
+                found: integrity.text,
+            });
+        }
+        Ok(document)
+    }
+
+    /// Writes the document, with or without the integrity attribute.
+    fn render(&self, integrity: Option<u64>) -> String {
+        let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+        let mut root = BytesStart::new(ROOT);
+        push_attr(&mut root, "xmlns", NAMESPACE);
+        push_attr(&mut root, "version", SCHEMA_VERSION);
+        push_attr(&mut root, "context", &hex32(self.context.0 as u32));
+        if let Some(state) = &self.backup_state {
+            push_attr(
+                &mut root,
+                "selectComponents",
+                yes_no(state.select_components),
+            );
+            push_attr(
+                &mut root,
+                "bootableSystemStateBackup",
+                yes_no(state.bootable_system_state),
+            );
+            push_attr(&mut root, "backupType", state.backup_type.name());
+            push_attr(
+                &mut root,
+                "partialFileSupport",
+                yes_no(state.partial_file_support),
+            );
+        }
+        if let Some(hash) = integrity {
+            push_attr(&mut root, INTEGRITY, &format!("{hash:016x}"));
+        }
+
+        let mut events = vec![Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))];
+        if self.writers.is_empty() && self.snapshot_set.is_none() {
+            events.push(Event::Empty(root));
+        } else {
+            events.push(Event::Start(root));
+            for w in &self.writers {
+                let mut e = BytesStart::new(WRITER);
+                push_attr(&mut e, "writerId", &w.writer_id.to_string());
+                push_attr(&mut e, "instanceId", &w.instance_id.to_string());
+                push_attr(&mut e, "friendlyName", &w.writer_name);
+                events.push(Event::Empty(e));
+            }
+            if let Some(set) = &self.snapshot_set {
+                let mut e = BytesStart::new(SET);
+                push_attr(&mut e, "snapshotSetId", &set.snapshot_set_id.to_string());
+                push_attr(&mut e, "context", &hex32(set.context.0 as u32));
+                push_attr(&mut e, "created", yes_no(set.created));
+                if set.snapshots.is_empty() {
+                    events.push(Event::Empty(e));
+                } else {
+                    events.push(Event::Start(e));
+                    for s in &set.snapshots {
+                        events.push(Event::Empty(snapshot_element(s)));
+                    }
+                    events.push(Event::End(BytesEnd::new(SET)));
+                }
+            }
+            events.push(Event::End(BytesEnd::new(ROOT)));
+        }
+        for event in events {
+            writer
+                .write_event(event)
+                .expect("writing to a Vec<u8> cannot fail");
+        }
+        let mut out =
+            String::from_utf8(writer.into_inner()).expect("the writer only copies UTF-8 text");
+        out.push('\n');
+        out
+    }
+}
+
+/// The `SNAPSHOT_DESCRIPTION` element of one shadow copy.
+fn snapshot_element(s: &SnapshotDescription) -> BytesStart<'static> {
+    let mut e = BytesStart::new(SNAPSHOT);
+    push_attr(&mut e, "snapshotId", &s.snapshot_id.to_string());
+    push_attr(&mut e, "providerId", &s.provider_id.to_string());
+    push_attr(
+        &mut e,
+        "snapshotAttributes",
+        &hex32(s.snapshot_attributes.bits()),
+    );
+    push_attr(&mut e, "originalVolumeName", &s.original_volume_name);
+    push_attr(&mut e, "originatingMachine", &s.originating_machine);
+    push_attr(&mut e, "serviceMachine", &s.service_machine);
+    push_attr(&mut e, "snapshotDeviceObject", &s.snapshot_device_object);
+    push_attr(
+        &mut e,
+        "creationTimestamp",
+        &s.creation_timestamp.0.to_string(),
+    );
+    e
+}
+
+/// Adds an attribute, escaping its value with [`escape_value`].
+fn push_attr(element: &mut BytesStart<'_>, key: &str, value: &str) {
+    element.push_attribute(Attribute {
+        key: QName(key),
+        value: Cow::Owned(escape_value(value)),
+    });
+}
+
+/// Escapes a string for a double-quoted attribute value so that reading it back with XML
+/// attribute-value normalisation gives the same string.
+fn escape_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\0' => {
+                out.push('&');
+                out.push_str(NUL_ENTITY);
+                out.push(';');
+            }
+            '\u{1}'..='\u{1F}' | '\u{7F}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}' => {
+                let _ = write!(out, "&#x{:X};", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn hex32(v: u32) -> String {
+    format!("0x{v:08X}")
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// The 64-bit FNV-1a hash.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET_BASIS, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(PRIME)
+    })
+}
+
+/// Cuts a value short for an error message.
+fn quote(value: &str) -> String {
+    match value.char_indices().nth(QUOTE_LIMIT) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: quick-xml events into a small element tree, then the tree into the document.
+
+/// An element as read: its name, its attributes (values unescaped and normalised), its child
+/// elements and where it starts.
+struct Node {
+    name: String,
+    attributes: Vec<(String, String)>,
+    children: Vec<Node>,
+    position: u64,
+}
+
+/// Reads the text into an element tree, refusing anything but elements, whitespace,
+/// comments and a leading XML declaration.
+fn parse_tree(text: &str) -> Result<Node, DocumentError> {
+    let mut reader = Reader::from_str(text);
+    {
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.expand_empty_elements = false;
+        config.allow_unmatched_ends = false;
+    }
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut first = true;
+    loop {
+        let position = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| DocumentError::Syntax {
+            position: reader.error_position(),
+            message: e.to_string(),
+        })?;
+        let was_first = std::mem::replace(&mut first, false);
+        let unexpected = |what: String| DocumentError::UnexpectedContent { what, position };
+        match event {
+            Event::Decl(decl) => {
+                if !was_first {
+                    return Err(unexpected("XML declaration (only allowed first)".into()));
+                }
+                check_declaration(&decl, position)?;
+            }
+            Event::Start(e) => {
+                let node = open_element(&e, position, &stack, root.is_some())?;
+                stack.push(node);
+            }
+            Event::Empty(e) => {
+                let node = open_element(&e, position, &stack, root.is_some())?;
+                attach(node, &mut stack, &mut root);
+            }
+            Event::End(_) => match stack.pop() {
+                Some(node) => attach(node, &mut stack, &mut root),
+                None => return Err(unexpected("end tag".into())),
+            },
+            Event::Text(t) => {
+                if !t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+                    return Err(unexpected(format!("text `{}`", quote(t.trim()))));
+                }
+            }
+            Event::GeneralRef(r) => {
+                return Err(unexpected(format!(
+                    "entity reference `&{};` in text",
+                    quote(&r)
+                )));
+            }
+            Event::CData(_) => return Err(unexpected("CDATA section".into())),
+            Event::PI(_) => return Err(unexpected("processing instruction".into())),
+            Event::DocType(_) => return Err(unexpected("DOCTYPE declaration".into())),
+            Event::Comment(_) => {}
+            Event::Eof => {
+                if let Some(open) = stack.last() {
+                    return Err(DocumentError::Truncated {
+                        element: open.name.clone(),
+                        position: open.position,
+                    });
+                }
+                return root.ok_or(DocumentError::NoRoot);
+            }
+        }
+    }
+}
+
+/// Checks the XML declaration: version 1.0, and UTF-8 if an encoding is named.
+fn check_declaration(decl: &BytesDecl<'_>, position: u64) -> Result<(), DocumentError> {
+    let invalid = |attribute: &str, value: &str, expected: &str| DocumentError::InvalidValue {
+        element: "?xml".into(),
+        attribute: attribute.into(),
+        value: quote(value),
+        expected: expected.into(),
+        position,
+    };
+    let syntax = |e: &dyn std::fmt::Display| DocumentError::Syntax {
+        position,
+        message: format!("in the XML declaration: {e}"),
+    };
+    let version = decl.version().map_err(|e| syntax(&e))?;
+    if version != "1.0" {
+        return Err(invalid("version", &version, "`1.0`"));
+    }
+    if let Some(encoding) = decl.encoding() {
+        let encoding = encoding.map_err(|e| syntax(&e))?;
+        if !encoding.eq_ignore_ascii_case("UTF-8") {
+            return Err(invalid("encoding", &encoding, "`UTF-8`"));
+        }
+    }
+    Ok(())
+}
+
+/// Makes a node of a start (or empty) tag, refusing a second root, a wrong root and elements
+/// nested deeper than the schema goes.
+fn open_element(
+    e: &BytesStart<'_>,
+    position: u64,
+    stack: &[Node],
+    have_root: bool,
+) -> Result<Node, DocumentError> {
+    let name = e.name().as_ref().to_string();
+    match stack.last() {
+        None if have_root => {
+            return Err(DocumentError::UnexpectedContent {
+                what: format!("second root element <{}>", quote(&name)),
+                position,
+            });
+        }
+        None if name != ROOT => {
+            return Err(DocumentError::WrongRoot {
+                found: quote(&name),
+                position,
+            });
+        }
+        Some(parent) if stack.len() >= MAX_DEPTH => {
+            return Err(DocumentError::UnknownElement {
+                element: quote(&name),
+                parent: parent.name.clone(),
+                position,
+            });
+        }
+        _ => {}
+    }
+    let mut attributes = Vec::new();
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| DocumentError::Syntax {
+            position,
+            message: format!("in the attributes of <{}>: {err}", quote(&name)),
+        })?;
+        let key = attr.key.as_ref().to_string();
+        let value = attr
+            .normalized_value_with(XmlVersion::Explicit1_0, 1, |entity: &str| {
+                if entity == NUL_ENTITY {
+                    Some("\0")
+                } else {
+                    resolve_predefined_entity(entity)
+                }
+            })
+            .map_err(|err| DocumentError::Syntax {
+                position,
+                message: format!(
+                    "in attribute `{}` of <{}>: {err}",
+                    quote(&key),
+                    quote(&name)
+                ),
+            })?
+            .into_owned();
+        attributes.push((key, value));
+    }
+    Ok(Node {
+        name,
+        attributes,
+        children: Vec::new(),
+        position,
+    })
+}
+
+/// Hangs a finished node under its parent, or makes it the root.
+fn attach(node: Node, stack: &mut [Node], root: &mut Option<Node>) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(node),
+        None => *root = Some(node),
+    }
+}
+
+/// The attributes of one element, handed out one by one so that leftovers can be refused.
+struct Attrs {
+    element: String,
+    position: u64,
+    list: Vec<(String, Option<String>)>,
+}
+
+impl Attrs {
+    fn new(node: &mut Node) -> Attrs {
+        Attrs {
+            element: node.name.clone(),
+            position: node.position,
+            list: std::mem::take(&mut node.attributes)
+                .into_iter()
+                .map(|(k, v)| (k, Some(v)))
+                .collect(),
+        }
+    }
+
+    fn optional(&mut self, name: &str) -> Option<String> {
+        self.list
+            .iter_mut()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.take())
+    }
+
+    fn required(&mut self, name: &str) -> Result<String, DocumentError> {
+        self.optional(name)
+            .ok_or_else(|| DocumentError::MissingAttribute {
+                element: self.element.clone(),
+                attribute: name.to_string(),
+                position: self.position,
+            })
+    }
+
+    fn invalid(&self, attribute: &str, value: &str, expected: &str) -> DocumentError {
+        DocumentError::InvalidValue {
+            element: self.element.clone(),
+            attribute: attribute.to_string(),
+            value: quote(value),
+            expected: expected.to_string(),
+            position: self.position,
+        }
+    }
+
+    fn exact(&mut self, name: &str, wanted: &str) -> Result<(), DocumentError> {
+        let value = self.required(name)?;
+        if value != wanted {
+            return Err(self.invalid(name, &value, &format!("`{wanted}`")));
+        }
+        Ok(())
+    }
+
+    fn guid(&mut self, name: &str) -> Result<VssId, DocumentError> {
+        let value = self.required(name)?;
+        if value.starts_with('{') {
+            if let Ok(id) = value.parse() {
+                return Ok(id);
+            }
+        }
+        Err(self.invalid(
+            name,
+            &value,
+            "a GUID such as {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}",
+        ))
+    }
+
+    fn hex32(&mut self, name: &str) -> Result<u32, DocumentError> {
+        let value = self.required(name)?;
+        let digits = value
+            .strip_prefix("0x")
+            .or_else(|| value.strip_prefix("0X"))
+            .filter(|d| (1..=8).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_hexdigit()));
+        match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
+            Some(v) => Ok(v),
+            None => Err(self.invalid(name, &value, "a 32-bit hex number such as 0x00000040")),
+        }
+    }
+
+    fn context(&mut self, name: &str) -> Result<Context, DocumentError> {
+        Ok(Context(self.hex32(name)? as i32))
+    }
+
+    fn boolean(&mut self, name: &str) -> Result<bool, DocumentError> {
+        let value = self.required(name)?;
+        match value.as_str() {
+            "yes" => Ok(true),
+            "no" => Ok(false),
+            _ => Err(self.invalid(name, &value, "`yes` or `no`")),
+        }
+    }
+
+    fn timestamp(&mut self, name: &str) -> Result<VssTimestamp, DocumentError> {
+        let value = self.required(name)?;
+        let digits = value.strip_prefix('-').unwrap_or(&value);
+        let well_formed = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        match value.parse::<i64>() {
+            Ok(v) if well_formed => Ok(VssTimestamp(v)),
+            _ => Err(self.invalid(name, &value, "a FILETIME as a signed 64-bit decimal number")),
+        }
+    }
+
+    fn backup_type(&mut self, name: &str) -> Result<BackupType, DocumentError> {
+        let value = self.required(name)?;
+        match BackupType::ALL.iter().find(|t| t.name() == value) {
+            Some(t) => Ok(*t),
+            None => Err(self.invalid(name, &value, "a VSS_BACKUP_TYPE name such as VSS_BT_FULL")),
+        }
+    }
+
+    /// Refuses any attribute not handed out.
+    fn finish(self) -> Result<(), DocumentError> {
+        match self.list.into_iter().find(|(_, v)| v.is_some()) {
+            Some((key, _)) => Err(DocumentError::UnknownAttribute {
+                element: self.element,
+                attribute: quote(&key),
+                position: self.position,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The integrity attribute as read.
+struct Integrity {
+    text: String,
+    value: u64,
+}
+
+/// Turns the element tree into a document, returning the integrity value it carries.
+fn read_document(mut root: Node) -> Result<(BackupComponentsDocument, Integrity), DocumentError> {
+    let mut attrs = Attrs::new(&mut root);
+    attrs.exact("xmlns", NAMESPACE)?;
+    attrs.exact("version", SCHEMA_VERSION)?;
+    let context = attrs.context("context")?;
+    const STATE: [&str; 4] = [
+        "selectComponents",
+        "bootableSystemStateBackup",
+        "backupType",
+        "partialFileSupport",
+    ];
+    let backup_state = if STATE.iter().any(|n| attrs.list.iter().any(|(k, _)| k == n)) {
+        Some(BackupState {
+            select_components: attrs.boolean(STATE[0])?,
+            bootable_system_state: attrs.boolean(STATE[1])?,
+            backup_type: attrs.backup_type(STATE[2])?,
+            partial_file_support: attrs.boolean(STATE[3])?,
+        })
+    } else {
+        None
+    };
+    let text = attrs.required(INTEGRITY)?;
+    let value = (text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u64::from_str_radix(&text, 16).ok())
+        .flatten()
+        .ok_or_else(|| attrs.invalid(INTEGRITY, &text, "16 hex digits"))?;
+    attrs.finish()?;
+
+    let mut document = BackupComponentsDocument {
+        context,
+        backup_state,
+        writers: Vec::new(),
+        snapshot_set: None,
+    };
+    for mut child in std::mem::take(&mut root.children) {
+        match child.name.as_str() {
+            WRITER => {
+                no_children(&child)?;
+                let mut a = Attrs::new(&mut child);
+                document.writers.push(WriterMetadata {
+                    writer_id: a.guid("writerId")?,
+                    instance_id: a.guid("instanceId")?,
+                    writer_name: a.required("friendlyName")?,
+                });
+                a.finish()?;
+            }
+            SET => {
+                if document.snapshot_set.is_some() {
+                    return Err(DocumentError::DuplicateElement {
+                        element: SET.into(),
+                        parent: ROOT.into(),
+                        position: child.position,
+                    });
+                }
+                document.snapshot_set = Some(read_set(child)?);
+            }
+            _ => return Err(unknown_element(&child, ROOT)),
+        }
+    }
+    Ok((document, Integrity { text, value }))
+}
+
+fn read_set(mut node: Node) -> Result<SnapshotSetDescription, DocumentError> {
+    let mut a = Attrs::new(&mut node);
+    let mut set = SnapshotSetDescription {
+        snapshot_set_id: a.guid("snapshotSetId")?,
+        context: a.context("context")?,
+        created: a.boolean("created")?,
+        snapshots: Vec::new(),
+    };
+    a.finish()?;
+    for mut child in std::mem::take(&mut node.children) {
+        if child.name != SNAPSHOT {
+            return Err(unknown_element(&child, SET));
+        }
+        no_children(&child)?;
+        let mut a = Attrs::new(&mut child);
+        set.snapshots.push(SnapshotDescription {
+            snapshot_id: a.guid("snapshotId")?,
+            provider_id: a.guid("providerId")?,
+            snapshot_attributes: SnapshotAttributes::from_bits_retain(
+                a.hex32("snapshotAttributes")?,
+            ),
+            original_volume_name: a.required("originalVolumeName")?,
+            originating_machine: a.required("originatingMachine")?,
+            service_machine: a.required("serviceMachine")?,
+            snapshot_device_object: a.required("snapshotDeviceObject")?,
+            creation_timestamp: a.timestamp("creationTimestamp")?,
+        });
+        a.finish()?;
+    }
+    Ok(set)
+}
+
+fn unknown_element(node: &Node, parent: &str) -> DocumentError {
+    DocumentError::UnknownElement {
+        element: quote(&node.name),
+        parent: parent.into(),
+        position: node.position,
+    }
+}
+
+fn no_children(node: &Node) -> Result<(), DocumentError> {
+    match node.children.first() {
+        Some(child) => Err(unknown_element(child, &node.name)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> VssId {
+        VssId::from_u128(n)
+    }
+
+    fn full() -> BackupComponentsDocument {
+        let snapshot = |n: u128, volume: &str, machine: &str, device: &str| SnapshotDescription {
+            snapshot_id: id(0x1000 + n),
+            provider_id: id(0xb5946137_7b9f_4925_af80_51abd60b20d5),
+            original_volume_name: volume.into(),
+            originating_machine: machine.into(),
+            service_machine: format!("svc {machine}"),
+            snapshot_device_object: device.into(),
+            snapshot_attributes: SnapshotAttributes::from_bits_retain(0x0001_0029 + n as u32),
+            creation_timestamp: VssTimestamp::from_utc(2026, 3, 1, 12, 0, n as u32),
+        };
+        BackupComponentsDocument {
+            context: Context(0x29),
+            backup_state: Some(BackupState {
+                select_components: true,
+                bootable_system_state: false,
+                backup_type: BackupType::VSS_BT_COPY,
+                partial_file_support: true,
+            }),
+            writers: vec![
+                WriterMetadata {
+                    writer_id: id(0xe8132975_6f93_4464_a53e_1050253ae220),
+                    instance_id: id(0xffff_0000_1111_2222_3333_4444_5555_6666),
+                    writer_name: "System Writer".into(),
+                },
+                WriterMetadata {
+                    writer_id: id(1),
+                    instance_id: VssId::NULL,
+                    writer_name: "Wrïter <&> \"q\" 'a' ]]> &amp; \t\n\r\n end ".into(),
+                },
+            ],
+            snapshot_set: Some(SnapshotSetDescription {
+                snapshot_set_id: id(0xabcdef),
+                context: Context::VSS_CTX_ALL,
+                created: true,
+                snapshots: vec![
+                    snapshot(
+                        1,
+                        r"\\?\Volume{2b8e3ad1-0000-0000-0000-100000000000}\",
+                        "HOST-A",
+                        r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1",
+                    ),
+                    snapshot(2, r"C:\mount\dir\", "<machine & \"co\">", ""),
+                    snapshot(
+                        3,
+                        "",
+                        "日本語 ☃ 𝄞 \u{0}nul \u{1}\u{1f}\u{7f}\u{85}\u{2028}\u{fffe}\u{ffff}",
+                        "  spaced  ",
+                    ),
+                ],
+            }),
+        }
+    }
+
+    fn round_trip(doc: &BackupComponentsDocument) {
+        let xml = doc.to_xml();
+        let back = BackupComponentsDocument::from_xml(&xml)
+            .unwrap_or_else(|e| panic!("refused own output: {e}\n{xml}"));
+        assert_eq!(&back, doc);
+        assert_eq!(back.to_xml(), xml);
+        assert_eq!(doc.to_xml(), xml);
+    }
+
+    #[test]
+    fn empty_document_round_trips() {
+        let doc = BackupComponentsDocument::default();
+        round_trip(&doc);
+        let xml = doc.to_xml();
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BACKUP_COMPONENTS "));
+        assert!(xml.contains("xmlns=\"x-schema:#VssComponentMetadata\" version=\"1.0\""));
+        assert!(!xml.contains("backupType"));
+    }
+
+    #[test]
+    fn full_document_round_trips() {
+        let doc = full();
+        round_trip(&doc);
+        let xml = doc.to_xml();
+        assert!(xml.contains("backupType=\"VSS_BT_COPY\""));
+        assert!(xml.contains("context=\"0xFFFFFFFF\""));
+        assert!(xml.contains("snapshotSetId=\"{00000000-0000-0000-0000-000000abcdef}\""));
+        assert!(
+            xml.contains(
+                r#"originalVolumeName="\\?\Volume{2b8e3ad1-0000-0000-0000-100000000000}\""#
+            )
+        );
+        assert!(xml.contains("&lt;machine &amp; &quot;co&quot;&gt;"));
+        assert!(xml.contains("&#x9;&#xA;&#xD;&#xA;"));
+        // Empty set and a set without snapshots also round-trip.
+        let mut empty_set = doc.clone();
+        empty_set.snapshot_set.as_mut().unwrap().snapshots.clear();
+        empty_set.writers.clear();
+        round_trip(&empty_set);
+        let mut no_set = doc;
+        no_set.snapshot_set = None;
+        round_trip(&no_set);
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let doc = full();
+        let a = doc.to_xml();
+        let b = doc.clone().to_xml();
+        assert_eq!(a, b);
+        let again = BackupComponentsDocument::from_xml(&a).unwrap().to_xml();
+        assert_eq!(a.as_bytes(), again.as_bytes());
+    }
+
+    #[test]
+    fn integrity_is_the_hash_of_the_rest() {
+        let doc = full();
+        let xml = doc.to_xml();
+        let start = xml.find(" integrity=\"").unwrap();
+        let end = start + " integrity=\"".len() + 16 + 1;
+        let without = format!("{}{}", &xml[..start], &xml[end..]);
+        let hash = format!("{:016x}", fnv1a64(without.as_bytes()));
+        assert_eq!(&xml[start..end], format!(" integrity=\"{hash}\""));
+        // FNV-1a reference values.
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+    }
+
+    #[test]
+    fn tampering_is_refused() {
+        let xml = full().to_xml();
+        let tampered = xml.replacen("HarddiskVolumeShadowCopy1", "HarddiskVolumeShadowCopy2", 1);
+        assert_ne!(tampered, xml);
+        let err = BackupComponentsDocument::from_xml(&tampered).unwrap_err();
+        assert!(
+            matches!(err, DocumentError::IntegrityMismatch { .. }),
+            "{err}"
+        );
+        assert_eq!(err.hresult(), HResult::VSS_E_INVALID_XML_DOCUMENT);
+        let tampered = xml.replacen(r"\\?\Volume{2b8e", r"\\?\Volume{2b8f", 1);
+        assert!(matches!(
+            BackupComponentsDocument::from_xml(&tampered),
+            Err(DocumentError::IntegrityMismatch { .. })
+        ));
+        let tampered = xml.replacen("VSS_BT_COPY", "VSS_BT_FULL", 1);
+        assert!(matches!(
+            BackupComponentsDocument::from_xml(&tampered),
+            Err(DocumentError::IntegrityMismatch { .. })
+        ));
+        let tampered = xml.replacen("created=\"yes\"", "created=\"no\"", 1);
+        assert!(matches!(
+            BackupComponentsDocument::from_xml(&tampered),
+            Err(DocumentError::IntegrityMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn layout_changes_are_not_tampering() {
+        let doc = full();
+        let xml = doc.to_xml();
+        // Attributes in another order, extra whitespace, comments, no declaration.
+        let reordered = xml
+            .replacen(
+                "xmlns=\"x-schema:#VssComponentMetadata\" version=\"1.0\"",
+                "version = '1.0'\n   xmlns=\"x-schema:#VssComponentMetadata\"",
+                1,
+            )
+            .replace("/>\n", " />\n\n  <!-- a comment -->\n")
+            .replacen("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "", 1);
+        assert_eq!(BackupComponentsDocument::from_xml(&reordered).unwrap(), doc);
+        // An explicit end tag instead of an empty element.
+        let empty = BackupComponentsDocument::default().to_xml();
+        let expanded = empty.replacen("/>", "></BACKUP_COMPONENTS>", 1);
+        assert_eq!(
+            BackupComponentsDocument::from_xml(&expanded).unwrap(),
+            BackupComponentsDocument::default()
+        );
+        // Upper-case GUID text is the same GUID.
+        let upper = xml.replacen(
+            "{00000000-0000-0000-0000-000000abcdef}",
+            "{00000000-0000-0000-0000-000000ABCDEF}",
+            1,
+        );
+        assert_eq!(BackupComponentsDocument::from_xml(&upper).unwrap(), doc);
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for text in [
+            "",
+            "   \n",
+            "garbage",
+            "<BACKUP_COMPONENTS>",
+            "<BACKUP_COMPONENTS/>",
+            "<BACKUP_COMPONENTS></BACKUP_COMPONENTS>",
+            "<?xml version=\"1.0\"?>",
+            "<a/>",
+            "<BACKUP_COMPONENTS><x></y></BACKUP_COMPONENTS>",
+            "<BACKUP_COMPONENTS a='1' a='2'/>",
+            "<BACKUP_COMPONENTS a=1/>",
+            "<!DOCTYPE x><BACKUP_COMPONENTS/>",
+            "<![CDATA[x]]>",
+            "&amp;",
+            "</BACKUP_COMPONENTS>",
+            "\u{feff}<BACKUP_COMPONENTS/>",
+            "<BACKUP_COMPONENTS xmlns='&bogus;'/>",
+            "<BACKUP_COMPONENTS xmlns='&#0;'/>",
+            "<BACKUP_COMPONENTS xmlns='&#xD800;'/>",
+            "<BACKUP_COMPONENTS xmlns='&'/>",
+        ] {
+            let err = BackupComponentsDocument::from_xml(text).unwrap_err();
+            assert!(!err.to_string().is_empty(), "{text:?}");
+        }
+        assert_eq!(
+            BackupComponentsDocument::from_xml(""),
+            Err(DocumentError::NoRoot)
+        );
+        assert!(matches!(
+            BackupComponentsDocument::from_xml("<BACKUP_COMPONENTS>"),
+            Err(DocumentError::Truncated { ref element, position: 0 }) if element == ROOT
+        ));
+        assert!(matches!(
+            BackupComponentsDocument::from_xml("garbage"),
+            Err(DocumentError::UnexpectedContent { position: 0, .. })
+        ));
+        assert!(matches!(
+            BackupComponentsDocument::from_xml("<html/>"),
+            Err(DocumentError::WrongRoot { ref found, .. }) if found == "html"
+        ));
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let xml = full().to_xml();
+        let complete = xml.trim_end();
+        for n in 0..xml.len() {
+            let Some(prefix) = xml.get(..n) else { continue };
+            let result = BackupComponentsDocument::from_xml(prefix);
+            if prefix.trim_end() == complete {
+                assert!(result.is_ok(), "prefix of {n} bytes: {result:?}");
+            } else {
+                assert!(result.is_err(), "prefix of {n} bytes was accepted");
+            }
+        }
+    }
+
+    /// Applies a replacement that must occur in the text.
+    fn edit(xml: &str, from: &str, to: &str) -> String {
+        assert!(xml.contains(from), "{from:?} not in document");
+        xml.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn schema_violations_name_the_culprit() {
+        let xml = full().to_xml();
+        let err = |text: String| BackupComponentsDocument::from_xml(&text).unwrap_err();
+
+        let e = err(edit(
+            &xml,
+            "writerId=\"{00000000-0000-0000-0000-000000000001}\"",
+            "writerId=\"{0000-1}\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { element, attribute, .. }
+            if element == WRITER && attribute == "writerId"),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "writerId=\"{00000000-0000-0000-0000-000000000001}\"",
+            "writerId=\"00000000-0000-0000-0000-000000000001\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "writerId"),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "snapshotAttributes=\"0x",
+            "snapshotAttributes=\"0xZ",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { element, attribute, .. }
+            if element == SNAPSHOT && attribute == "snapshotAttributes"),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, "context=\"0x00000029\"", "context=\"41\""));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { element, attribute, .. }
+            if element == ROOT && attribute == "context"),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, "creationTimestamp=\"", "creationTimestamp=\"+"));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "creationTimestamp"),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, "created=\"yes\"", "created=\"true\""));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "created"),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, "VSS_BT_COPY", "VSS_BT_BOGUS"));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "backupType"),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "version=\"1.0\" context",
+            "version=\"2.0\" context",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "version"),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "xmlns=\"x-schema:#VssComponentMetadata\"",
+            "xmlns=\"urn:other\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "xmlns"),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, "integrity=\"", "integrity=\"x"));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == INTEGRITY),
+            "{e}"
+        );
+
+        let start = xml.find(" integrity=\"").unwrap();
+        let without = format!("{}{}", &xml[..start], &xml[start + 29..]);
+        let e = err(without);
+        assert!(
+            matches!(&e, DocumentError::MissingAttribute { attribute, .. } if attribute == INTEGRITY),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, " partialFileSupport=\"yes\"", ""));
+        assert!(
+            matches!(&e, DocumentError::MissingAttribute { element, attribute, .. }
+            if element == ROOT && attribute == "partialFileSupport"),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, " serviceMachine=\"svc HOST-A\"", ""));
+        assert!(
+            matches!(&e, DocumentError::MissingAttribute { element, attribute, .. }
+            if element == SNAPSHOT && attribute == "serviceMachine"),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "created=\"yes\"",
+            "created=\"yes\" colour=\"red\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::UnknownAttribute { element, attribute, .. }
+            if element == SET && attribute == "colour"),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "created=\"yes\"",
+            "created=\"yes\" created=\"yes\"",
+        ));
+        assert!(matches!(&e, DocumentError::Syntax { .. }), "{e}");
+
+        let e = err(edit(
+            &xml,
+            "  <WRITER_METADATA",
+            "  <FOO/>\n  <WRITER_METADATA",
+        ));
+        assert!(
+            matches!(&e, DocumentError::UnknownElement { element, parent, .. }
+            if element == "FOO" && parent == ROOT),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "    <SNAPSHOT_DESCRIPTION",
+            "    <SNAPSHOT_DESCRIPTION><X/></SNAPSHOT_DESCRIPTION>\n    <SNAPSHOT_DESCRIPTION",
+        ));
+        assert!(
+            matches!(&e, DocumentError::UnknownElement { element, parent, .. }
+            if element == "X" && parent == SNAPSHOT),
+            "{e}"
+        );
+
+        let e = err(edit(
+            &xml,
+            "  <WRITER_METADATA",
+            "  <WRITER_METADATA><A><B/></A></WRITER_METADATA>\n  <WRITER_METADATA",
+        ));
+        assert!(matches!(&e, DocumentError::UnknownElement { .. }), "{e}");
+
+        let set_start = xml.find("  <SNAPSHOT_SET_DESCRIPTION").unwrap();
+        let set_end = xml.find("</SNAPSHOT_SET_DESCRIPTION>\n").unwrap() + 28;
+        let set = &xml[set_start..set_end];
+        let e = err(edit(
+            &xml,
+            "</BACKUP_COMPONENTS>",
+            &format!("{set}</BACKUP_COMPONENTS>"),
+        ));
+        assert!(
+            matches!(&e, DocumentError::DuplicateElement { element, .. } if element == SET),
+            "{e}"
+        );
+
+        let e = err(format!("{xml}trailing garbage"));
+        assert!(
+            matches!(&e, DocumentError::UnexpectedContent { what, .. } if what.contains("trailing garbage")),
+            "{e}"
+        );
+
+        let e = err(format!("{xml}<BACKUP_COMPONENTS/>"));
+        assert!(
+            matches!(&e, DocumentError::UnexpectedContent { what, .. } if what.contains("second root")),
+            "{e}"
+        );
+
+        let e = err(edit(&xml, "  <WRITER_METADATA", "  text<WRITER_METADATA"));
+        assert!(matches!(&e, DocumentError::UnexpectedContent { .. }), "{e}");
+
+        let e = err(edit(&xml, "<?xml version=\"1.0\"", "<?xml version=\"1.1\""));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "version"),
+            "{e}"
+        );
+
+        let e = err(format!("<!-- c -->\n{xml}"));
+        assert!(matches!(&e, DocumentError::UnexpectedContent { .. }), "{e}");
+    }
+
+    /// A small deterministic generator (xorshift64*), so that no dependency is needed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn flag(&mut self) -> bool {
+            self.next() & 1 == 1
+        }
+        fn id(&mut self) -> VssId {
+            VssId::from_u128(u128::from(self.next()) << 64 | u128::from(self.next()))
+        }
+        fn string(&mut self) -> String {
+            const POOL: &[char] = &[
+                'a', 'Z', '0', ' ', '\\', '?', '{', '}', '<', '>', '&', '"', '\'', ';', '#', '\t',
+                '\n', '\r', '\0', '\u{1}', '\u{7f}', '\u{85}', 'é', '日', '𝄞', '\u{2028}',
+                '\u{fffe}', '\u{ffff}', ']', '=', '/', '-',
+            ];
+            let len = self.below(12) as usize;
+            (0..len)
+                .map(|_| POOL[self.below(POOL.len() as u64) as usize])
+                .collect()
+        }
+        fn document(&mut self) -> BackupComponentsDocument {
+            let backup_state = self.flag().then(|| BackupState {
+                select_components: self.flag(),
+                bootable_system_state: self.flag(),
+                backup_type: BackupType::ALL[self.below(BackupType::ALL.len() as u64) as usize],
+                partial_file_support: self.flag(),
+            });
+            let writers = (0..self.below(4))
+                .map(|_| WriterMetadata {
+                    writer_id: self.id(),
+                    instance_id: self.id(),
+                    writer_name: self.string(),
+                })
+                .collect();
+            let snapshot_set = self.flag().then(|| SnapshotSetDescription {
+                snapshot_set_id: self.id(),
+                context: Context(self.next() as i32),
+                created: self.flag(),
+                snapshots: (0..self.below(4))
+                    .map(|_| SnapshotDescription {
+                        snapshot_id: self.id(),
+                        provider_id: self.id(),
+                        original_volume_name: self.string(),
+                        originating_machine: self.string(),
+                        service_machine: self.string(),
+                        snapshot_device_object: self.string(),
+                        snapshot_attributes: SnapshotAttributes::from_bits_retain(
+                            self.next() as u32
+                        ),
+                        creation_timestamp: VssTimestamp(self.next() as i64),
+                    })
+                    .collect(),
+            });
+            BackupComponentsDocument {
+                context: Context(self.next() as i32),
+                backup_state,
+                writers,
+                snapshot_set,
+            }
+        }
+    }
+
+    #[test]
+    fn generated_documents_round_trip_and_resist_mutation() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..300 {
+            let doc = rng.document();
+            round_trip(&doc);
+            let xml = doc.to_xml();
+            // Single-byte mutations never panic, and are either refused or change nothing.
+            let mut bytes = xml.clone().into_bytes();
+            for _ in 0..20 {
+                let at = rng.below(bytes.len() as u64) as usize;
+                let old = bytes[at];
+                bytes[at] = b" \t\n<>&;\"'=/?!-x0aA{}#"[rng.below(21) as usize];
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    if let Ok(back) = BackupComponentsDocument::from_xml(text) {
+                        assert_eq!(back, doc, "mutation accepted with a change:\n{text}");
+                    }
+                }
+                bytes[at] = old;
+            }
+        }
+    }
+}

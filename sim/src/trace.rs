@@ -1,0 +1,96 @@
+//! What happens underneath the requester API, step by step, for learners and for tests.
+
+use std::fmt;
+
+use vss_model::{HResult, VssId, WriterEvent};
+
+/// One thing the service, a provider or a writer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceEvent {
+    /// VSS called a provider method.
+    ProviderCall {
+        /// The machine.
+        machine: String,
+        /// The provider's name.
+        provider: String,
+        /// The method and its arguments, as text.
+        call: String,
+        /// What the provider returned.
+        result: HResult,
+        /// Whether the result came from an injected fault.
+        injected: bool,
+    },
+    /// VSS sent a writer an event.
+    Writer {
+        /// The machine.
+        machine: String,
+        /// The writer's name.
+        writer: String,
+        /// The event.
+        event: WriterEvent,
+        /// The writer's answer.
+        result: HResult,
+    },
+    /// A shadow copy came into being.
+    Created {
+        /// The machine.
+        machine: String,
+        /// The shadow copy.
+        snapshot: VssId,
+        /// Its device object.
+        device: String,
+        /// The volume it copies, as the requester named it.
+        volume: String,
+    },
+    /// A shadow copy went away.
+    Deleted {
+        /// The machine.
+        machine: String,
+        /// The shadow copy.
+        snapshot: VssId,
+        /// Why.
+        reason: String,
+    },
+    /// Anything else worth seeing: the creation lock, held writes, a translated code.
+    Note {
+        /// The machine.
+        machine: String,
+        /// What happened.
+        text: String,
+    },
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEvent::ProviderCall {
+                machine,
+                provider,
+                call,
+                result,
+                injected,
+            } => {
+                let injected = if *injected { " (injected)" } else { "" };
+                write!(f, "{machine}: provider \"{provider}\" {call} -> {result}{injected}")
+            }
+            TraceEvent::Writer {
+                machine,
+                writer,
+                event,
+                result,
+            } => write!(f, "{machine}: writer \"{writer}\" {event} -> {result}"),
+            TraceEvent::Created {
+                machine,
+                snapshot,
+                device,
+                volume,
+            } => write!(f, "{machine}: shadow copy {snapshot} of {volume} created as {device}"),
+            TraceEvent::Deleted {
+                machine,
+                snapshot,
+                reason,
+            } => write!(f, "{machine}: shadow copy {snapshot} deleted ({reason})"),
+            TraceEvent::Note { machine, text } => write!(f, "{machine}: {text}"),
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The world file: machines, their volumes, providers and writers, and the service policy.
+//!
+//! A world file is JSON or YAML. Every field but the machine and volume names has a default,
+//! so a small world stays small. See `docs/scenario-format.md`.
+
+use serde::{Deserialize, Serialize};
+use vss_model::{HResult, VssId};
+
+use crate::size::ByteSize;
+
+/// A whole world as written in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldFile {
+    /// Seed of every generated GUID; the same seed and calls give the same output.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The service clock at the start, UTC `YYYY-MM-DD hh:mm:ss`; it moves one second at
+    /// every commit.
+    #[serde(default = "default_start_time")]
+    pub start_time: String,
+    /// The machines, the first one being the default of a scenario.
+    pub machines: Vec<MachineFile>,
+    /// Choices where Windows' behaviour is not documented.
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_start_time() -> String {
+    "2026-01-01 00:00:00".to_string()
+}
+
+/// One machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachineFile {
+    /// Its name, e.g. `HOSTA`.
+    pub name: String,
+    /// Its volumes.
+    pub volumes: Vec<VolumeFile>,
+    /// Registered providers, by kind; `system` is the only kind so far.
+    #[serde(default = "default_providers")]
+    pub providers: Vec<String>,
+    /// Its writers; absent means the usual four of a Windows Server.
+    #[serde(default = "default_writers")]
+    pub writers: Vec<WriterFile>,
+    /// `MaxShadowCopies`: how many client-accessible shadow copies a volume may have
+    /// (1 to 512).
+    #[serde(default = "default_max_shadow_copies")]
+    pub max_shadow_copies: u32,
+}
+
+fn default_providers() -> Vec<String> {
+    vec!["system".to_string()]
+}
+
+fn default_max_shadow_copies() -> u32 {
+    64
+}
+
+/// One volume of a machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeFile {
+    /// Its drive letter or mount folder, with the trailing backslash: `C:\`.
+    pub mount: String,
+    /// The GUID of its `\\?\Volume{GUID}\` name; generated from the seed when absent.
+    #[serde(default)]
+    pub guid: Option<VssId>,
+    /// Its size.
+    pub size: ByteSize,
+    /// Its file system: `NTFS`, `ReFS`, `FAT32`, … Persistent shadow copies need NTFS.
+    #[serde(default = "default_file_system")]
+    pub file_system: String,
+    /// Its shadow copy storage area.
+    #[serde(default)]
+    pub diff_area: DiffAreaFile,
+}
+
+fn default_file_system() -> String {
+    "NTFS".to_string()
+}
+
+/// The bounds of a volume's diff area.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffAreaFile {
+    /// Its maximum size; absent means unbounded.
+    #[serde(default)]
+    pub max: Option<ByteSize>,
+    /// The size it needs to exist (`MinDiffAreaFileSize`); absent means Windows' default:
+    /// 32 MiB for volumes under 500 MiB, 320 MiB otherwise.
+    #[serde(default)]
+    pub min: Option<ByteSize>,
+}
+
+/// One writer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriterFile {
+    /// Its name, as `vssadmin list writers` shows it.
+    pub name: String,
+    /// Its writer class id.
+    pub id: VssId,
+}
+
+/// The writers every Windows Server has, with their well-known class ids.
+pub fn default_writers() -> Vec<WriterFile> {
+    [
+        ("System Writer", 0xe8132975_6f93_4464_a53e_1050253ae220),
+        ("Registry Writer", 0xafbab4a2_367d_4d15_a586_71dbb18f8485),
+        ("COM+ REGDB Writer", 0x542da469_d3e1_473c_9f4f_7847f01fc64f),
+        ("WMI Writer", 0xa6ad56c2_b509_4e6c_bb19_49d8f43532f0),
+    ]
+    .into_iter()
+    .map(|(name, id)| WriterFile {
+        name: name.to_string(),
+        id: VssId::from_u128(id),
+    })
+    .collect()
+}
+
+/// Which calls the requester's context filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextFilter {
+    /// Only `Query` (documented).
+    #[default]
+    QueryOnly,
+    /// `Query`, `GetSnapshotProperties`, `DeleteSnapshots` and `ExposeSnapshot` alike.
+    AllAdministration,
+}
+
+/// Choices where Windows' behaviour is inferred or unconfirmed; each is described, with its
+/// source, in `docs/assumptions.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// What `StartSnapshotSet` returns under `VSS_CTX_ALL`.
+    pub start_under_context_all: HResult,
+    /// What `ExposeSnapshot` returns for an exposure Windows refuses (a non-persistent copy
+    /// locally, a client-accessible copy, a copy already exposed, a name in use).
+    pub expose_refused: HResult,
+    /// What `DeleteSnapshots`, `BreakSnapshotSet` and `BreakSnapshotSetEx` return on an
+    /// object that was never initialized.
+    pub uninitialized_administration: HResult,
+    /// What `Query` returns when it finds nothing: `S_OK` with an empty enumeration, or
+    /// `VSS_E_OBJECT_NOT_FOUND`.
+    pub empty_query: HResult,
+    /// Which calls the context filters.
+    pub context_filter: ContextFilter,
+    /// Whether `IVssAsync::Wait` returns the operation's error (instead of `S_OK`) when the
+    /// operation fails.
+    pub wait_returns_operation_error: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            start_under_context_all: HResult::VSS_E_BAD_STATE,
+            expose_refused: HResult::E_INVALIDARG,
+            uninitialized_administration: HResult::VSS_E_BAD_STATE,
+            empty_query: HResult::S_OK,
+            context_filter: ContextFilter::QueryOnly,
+            wait_returns_operation_error: false,
+        }
+    }
+}
+
+/// The default world, embedded.
+pub const DEFAULT_WORLD: &str = include_str!("default_world.yaml");
