@@ -289,6 +289,12 @@ pub trait Backend {
     fn machines(&self) -> Vec<String>;
     /// `CreateVssBackupComponents` on a machine.
     fn create_backup_components(&self, machine: &str) -> VssResult<Self::Components>;
+    /// `GetVolumeNameForVolumeMountPoint`: the `\\?\Volume{GUID}\` name of a mount point.
+    fn volume_name_for_mount_point(
+        &self,
+        machine: &str,
+        mount_point: &str,
+    ) -> Result<String, EnvError>;
     /// Control of the world, when the backend has it.
     fn environment(&self) -> Option<&dyn Environment<Components = Self::Components>>;
 }

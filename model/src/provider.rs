@@ -136,6 +136,9 @@ pub trait ShadowCopyDriver {
     /// Reads `block` of the shadow copy whose device object is `device`; `None` when the
     /// device is not one of this driver's.
     fn read_shadow(&self, device: &str, block: u64, live: &dyn LiveVolumes) -> Option<Block>;
+    /// The original volume of the shadow copy whose device object is `device`; `None` when
+    /// the device is not one of this driver's.
+    fn original_volume(&self, device: &str) -> Option<String>;
     /// The machine restarted: drop what does not survive a restart. Returns what was dropped.
     fn on_restart(&mut self) -> Vec<DriverDeletion>;
 }

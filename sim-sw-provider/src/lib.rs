@@ -120,6 +120,14 @@ impl SystemProvider {
                 .intersects(A::VSS_VOLSNAP_ATTR_PLEX | A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
     }
 
+    /// The created shadow copy behind a device object.
+    fn device(&self, device: &str) -> Option<&ShadowCopy> {
+        self.copies.values().find(|c| {
+            c.prop.snapshot_device_object.eq_ignore_ascii_case(device)
+                && c.prop.status == SnapshotState::VSS_SS_CREATED
+        })
+    }
+
     fn visible(&self, copy: &ShadowCopy) -> bool {
         copy.prop.status == SnapshotState::VSS_SS_CREATED
             && self.context.sees(copy.prop.snapshot_attributes)
@@ -448,10 +456,7 @@ impl ShadowCopyDriver for SystemProvider {
     }
 
     fn read_shadow(&self, device: &str, block: u64, live: &dyn LiveVolumes) -> Option<Block> {
-        let copy = self.copies.values().find(|c| {
-            c.prop.snapshot_device_object.eq_ignore_ascii_case(device)
-                && c.prop.status == SnapshotState::VSS_SS_CREATED
-        })?;
+        let copy = self.device(device)?;
         let volume = &copy.prop.original_volume_name;
         let area = &self.volumes.get(volume)?.1;
         Some(
@@ -459,6 +464,11 @@ impl ShadowCopyDriver for SystemProvider {
                 .cloned()
                 .unwrap_or_else(|| live.read_live(volume, block)),
         )
+    }
+
+    fn original_volume(&self, device: &str) -> Option<String> {
+        self.device(device)
+            .map(|c| c.prop.original_volume_name.clone())
     }
 
     fn on_restart(&mut self) -> Vec<DriverDeletion> {

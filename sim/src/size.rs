@@ -38,7 +38,11 @@ impl ByteSize {
                 .iter()
                 .find(|(u, _)| u.eq_ignore_ascii_case(unit))
                 .map(|(_, s)| *s)
-                .ok_or_else(|| format!("`{unit}` in `{text}` is not a unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)"))?
+                .ok_or_else(|| {
+                    format!(
+                        "`{unit}` in `{text}` is not a unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)"
+                    )
+                })?
         };
         number
             .checked_mul(scale)

@@ -71,7 +71,10 @@ impl fmt::Display for TraceEvent {
                 injected,
             } => {
                 let injected = if *injected { " (injected)" } else { "" };
-                write!(f, "{machine}: provider \"{provider}\" {call} -> {result}{injected}")
+                write!(
+                    f,
+                    "{machine}: provider \"{provider}\" {call} -> {result}{injected}"
+                )
             }
             TraceEvent::Writer {
                 machine,
@@ -84,7 +87,10 @@ impl fmt::Display for TraceEvent {
                 snapshot,
                 device,
                 volume,
-            } => write!(f, "{machine}: shadow copy {snapshot} of {volume} created as {device}"),
+            } => write!(
+                f,
+                "{machine}: shadow copy {snapshot} of {volume} created as {device}"
+            ),
             TraceEvent::Deleted {
                 machine,
                 snapshot,

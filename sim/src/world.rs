@@ -10,8 +10,8 @@ use vss_model::document::{BackupComponentsDocument, WriterMetadata};
 use vss_model::provider::{ShadowCopyDriver, SoftwareSnapshotProvider};
 use vss_model::storage::LiveVolumes;
 use vss_model::{
-    Block, Context, HResult, ProviderProp, VssId, VssTimestamp, WriterEvent, WriterState,
-    WriterStatus, BLOCK_SIZE,
+    BLOCK_SIZE, Block, Context, HResult, ProviderProp, VssId, VssTimestamp, WriterEvent,
+    WriterState, WriterStatus,
 };
 use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
 
@@ -228,7 +228,13 @@ fn parse_time(text: &str) -> Option<VssTimestamp> {
     }
     let (y, mo, da) = (d[0].parse().ok()?, d[1].parse().ok()?, d[2].parse().ok()?);
     let (h, mi, s) = (t[0].parse().ok()?, t[1].parse().ok()?, t[2].parse().ok()?);
-    if !(1601..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 || s > 59 {
+    if !(1601..=9999).contains(&y)
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&da)
+        || h > 23
+        || mi > 59
+        || s > 59
+    {
         return None;
     }
     Some(VssTimestamp::from_utc(y, mo, da, h, mi, s))
@@ -236,12 +242,17 @@ fn parse_time(text: &str) -> Option<VssTimestamp> {
 
 /// Windows' default `MinDiffAreaFileSize`: 32 MiB below 500 MiB of volume, 320 MiB above.
 fn default_min_diff_area(volume_size: ByteSize) -> u64 {
-    if volume_size.0 < 500 << 20 { 32 << 20 } else { 320 << 20 }
+    if volume_size.0 < 500 << 20 {
+        32 << 20
+    } else {
+        320 << 20
+    }
 }
 
 /// Whether two mount names are the same (case and the trailing backslash aside).
 pub(crate) fn same_mount(a: &str, b: &str) -> bool {
-    a.trim_end_matches('\\').eq_ignore_ascii_case(b.trim_end_matches('\\'))
+    a.trim_end_matches('\\')
+        .eq_ignore_ascii_case(b.trim_end_matches('\\'))
 }
 
 impl World {
@@ -254,7 +265,9 @@ impl World {
             ))
         })?;
         if file.machines.is_empty() {
-            return Err(WorldError::Invalid("a world needs at least one machine".into()));
+            return Err(WorldError::Invalid(
+                "a world needs at least one machine".into(),
+            ));
         }
         let mut world = World {
             policy: file.policy.clone(),
@@ -267,8 +280,15 @@ impl World {
             trace: Vec::new(),
         };
         for m in &file.machines {
-            if world.machines.iter().any(|x| x.name.eq_ignore_ascii_case(&m.name)) {
-                return Err(WorldError::Invalid(format!("machine `{}` appears twice", m.name)));
+            if world
+                .machines
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(&m.name))
+            {
+                return Err(WorldError::Invalid(format!(
+                    "machine `{}` appears twice",
+                    m.name
+                )));
             }
             if !(1..=512).contains(&m.max_shadow_copies) {
                 return Err(WorldError::Invalid(format!(
@@ -286,7 +306,10 @@ impl World {
                         m.name
                     )));
                 }
-                if volumes.iter().any(|x: &Volume| same_mount(&x.mount, &mount)) {
+                if volumes
+                    .iter()
+                    .any(|x: &Volume| same_mount(&x.mount, &mount))
+                {
                     return Err(WorldError::Invalid(format!(
                         "machine `{}`: `{mount}` is mounted twice",
                         m.name
@@ -305,7 +328,10 @@ impl World {
                     ntfs: v.file_system.eq_ignore_ascii_case("NTFS"),
                     diff_area: DiffAreaLimits {
                         max_bytes: v.diff_area.max.map(|s| s.0),
-                        min_bytes: v.diff_area.min.map_or_else(|| default_min_diff_area(v.size), |s| s.0),
+                        min_bytes: v
+                            .diff_area
+                            .min
+                            .map_or_else(|| default_min_diff_area(v.size), |s| s.0),
                     },
                 });
                 volumes.push(Volume {
@@ -415,7 +441,11 @@ impl World {
     }
 
     /// `GetVolumeNameForVolumeMountPoint`.
-    pub fn volume_name_for_mount_point(&self, machine: &str, mount: &str) -> Result<String, EnvError> {
+    pub fn volume_name_for_mount_point(
+        &self,
+        machine: &str,
+        mount: &str,
+    ) -> Result<String, EnvError> {
         let m = self.machine_index(machine)?;
         self.find_volume(m, mount)
             .map(|v| self.machines[m].volumes[v].name.clone())
@@ -439,7 +469,9 @@ impl World {
     }
 
     pub(crate) fn requester_mut(&mut self, id: u64) -> &mut Requester {
-        self.requesters.get_mut(&id).expect("requester handles are never removed")
+        self.requesters
+            .get_mut(&id)
+            .expect("requester handles are never removed")
     }
 
     /// `CreateVssBackupComponents`.

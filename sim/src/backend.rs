@@ -1,0 +1,385 @@
+//! The simulator as a [`Backend`]: requester objects, `IVssAsync` handles and the
+//! environment, all sharing one [`World`].
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use vss_model::backend::{
+    Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
+    Privileges, ProviderFault, VssAsync, VssResult,
+};
+use vss_model::provider::DeleteFailure;
+use vss_model::{
+    Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
+    SnapshotProp, VssId, WriterEvent, WriterStatus, methods,
+};
+
+use crate::trace::TraceEvent;
+use crate::world::{ArmedFault, World, WorldError};
+use crate::world_file::{DEFAULT_WORLD, WorldFile};
+
+/// The simulated VSS of a whole world. Cloning it gives another handle on the same world.
+#[derive(Clone)]
+pub struct Simulator {
+    world: Arc<Mutex<World>>,
+}
+
+fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
+    // A panic while the world was locked leaves it as it was at the panic; carry on with it.
+    world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Simulator {
+    /// A simulator of the world a world file describes.
+    pub fn new(file: &WorldFile) -> Result<Simulator, WorldError> {
+        Ok(Simulator {
+            world: Arc::new(Mutex::new(World::new(file)?)),
+        })
+    }
+
+    /// A simulator of the embedded default world.
+    pub fn default_world() -> Simulator {
+        let file = crate::parse_world(DEFAULT_WORLD, "default_world.yaml")
+            .expect("the embedded world parses");
+        Simulator::new(&file).expect("the embedded world is valid")
+    }
+
+    /// Runs `f` with the world locked.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut lock(&self.world))
+    }
+
+    /// Everything that happened underneath since the last call.
+    pub fn take_trace(&self) -> Vec<TraceEvent> {
+        lock(&self.world).take_trace()
+    }
+}
+
+/// One simulated `IVssBackupComponents`. Dropping it releases the object.
+pub struct SimComponents {
+    world: Arc<Mutex<World>>,
+    id: u64,
+}
+
+/// One simulated `IVssAsync`.
+pub struct SimAsync {
+    world: Arc<Mutex<World>>,
+    id: u64,
+}
+
+impl SimComponents {
+    fn with<R>(&self, f: impl FnOnce(&mut World, u64) -> R) -> R {
+        f(&mut lock(&self.world), self.id)
+    }
+
+    fn wrap(&self, op: VssResult<u64>) -> VssResult<SimAsync> {
+        op.map(|id| SimAsync {
+            world: Arc::clone(&self.world),
+            id,
+        })
+    }
+
+    /// The object's number in the trace (`#1`, `#2`, … in creation order).
+    pub fn number(&self) -> u64 {
+        self.id
+    }
+}
+
+impl Drop for SimComponents {
+    fn drop(&mut self) {
+        lock(&self.world).release(self.id);
+    }
+}
+
+impl VssAsync for SimAsync {
+    fn wait(&mut self, _milliseconds: u32) -> HResult {
+        lock(&self.world).async_wait(self.id)
+    }
+
+    fn query_status(&mut self) -> VssResult<HResult> {
+        lock(&self.world).async_query_status(self.id)
+    }
+
+    fn cancel(&mut self) -> HResult {
+        lock(&self.world).async_cancel(self.id)
+    }
+}
+
+impl BackupComponents for SimComponents {
+    type Async = SimAsync;
+
+    fn initialize_for_backup(&mut self, xml: Option<&str>) -> VssResult {
+        self.with(|w, r| w.initialize_for_backup(r, xml))
+    }
+
+    fn set_context(&mut self, context: Context) -> VssResult {
+        self.with(|w, r| w.set_context(r, context))
+    }
+
+    fn set_backup_state(&mut self, state: BackupStateArgs) -> VssResult {
+        self.with(|w, r| w.set_backup_state(r, state))
+    }
+
+    fn gather_writer_metadata(&mut self) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.gather_writer_metadata(r)))
+    }
+
+    fn gather_writer_status(&mut self) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.gather_writer_status(r)))
+    }
+
+    fn writer_status(&mut self) -> VssResult<Vec<WriterStatus>> {
+        self.with(|w, r| w.writer_status(r))
+    }
+
+    fn start_snapshot_set(&mut self) -> VssResult<VssId> {
+        self.with(|w, r| w.start_snapshot_set(r))
+    }
+
+    fn add_to_snapshot_set(&mut self, volume_name: &str, provider_id: VssId) -> VssResult<VssId> {
+        self.with(|w, r| w.add_to_snapshot_set(r, volume_name, provider_id))
+    }
+
+    fn prepare_for_backup(&mut self) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.prepare_for_backup(r)))
+    }
+
+    fn do_snapshot_set(&mut self) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.do_snapshot_set(r)))
+    }
+
+    fn backup_complete(&mut self) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.backup_complete(r)))
+    }
+
+    fn abort_backup(&mut self) -> VssResult {
+        self.with(|w, r| w.abort_backup(r))
+    }
+
+    fn get_snapshot_properties(&mut self, snapshot_id: VssId) -> VssResult<SnapshotProp> {
+        self.with(|w, r| w.get_snapshot_properties(r, snapshot_id))
+    }
+
+    fn query(
+        &mut self,
+        queried_object_id: VssId,
+        queried_object_type: ObjectType,
+        returned_objects_type: ObjectType,
+    ) -> VssResult<Vec<ObjectProp>> {
+        self.with(|w, r| {
+            w.query(
+                r,
+                queried_object_id,
+                queried_object_type,
+                returned_objects_type,
+            )
+        })
+    }
+
+    fn delete_snapshots(
+        &mut self,
+        source_object_id: VssId,
+        source_object_type: ObjectType,
+        _force_delete: bool,
+    ) -> Result<Deleted, DeleteFailure> {
+        self.with(|w, r| w.delete_snapshots(r, source_object_id, source_object_type))
+    }
+
+    fn save_as_xml(&mut self) -> VssResult<String> {
+        self.with(|w, r| w.save_as_xml(r))
+    }
+
+    fn import_snapshots(&mut self) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.import_snapshots(r)))
+    }
+
+    fn break_snapshot_set(&mut self, snapshot_set_id: VssId) -> VssResult {
+        self.with(|w, r| w.break_snapshot_set(r, snapshot_set_id))
+    }
+
+    fn break_snapshot_set_ex(
+        &mut self,
+        snapshot_set_id: VssId,
+        break_flags: HardwareOptions,
+    ) -> VssResult<SimAsync> {
+        self.wrap(self.with(|w, r| w.break_snapshot_set_ex(r, snapshot_set_id, break_flags)))
+    }
+
+    fn expose_snapshot(
+        &mut self,
+        snapshot_id: VssId,
+        path_from_root: Option<&str>,
+        attributes: SnapshotAttributes,
+        expose: Option<&str>,
+    ) -> VssResult<String> {
+        self.with(|w, r| w.expose_snapshot(r, snapshot_id, path_from_root, attributes, expose))
+    }
+
+    fn unexpose_snapshot(&mut self, snapshot_id: VssId) -> VssResult {
+        self.with(|w, r| w.unexpose_snapshot(r, snapshot_id))
+    }
+
+    fn is_volume_supported(&mut self, provider_id: VssId, volume_name: &str) -> VssResult<bool> {
+        self.with(|w, r| w.is_volume_supported(r, provider_id, volume_name))
+    }
+}
+
+impl Backend for Simulator {
+    type Components = SimComponents;
+
+    fn name(&self) -> &str {
+        "sim"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::BLOCK_IO
+            | Capabilities::REBOOT
+            | Capabilities::FAULT_INJECTION
+            | Capabilities::PRIVILEGES
+            | Capabilities::HOLD_ASYNC;
+        if lock(&self.world).machines.len() > 1 {
+            caps |= Capabilities::MULTIPLE_MACHINES;
+        }
+        caps
+    }
+
+    fn machines(&self) -> Vec<String> {
+        lock(&self.world).machine_names()
+    }
+
+    fn create_backup_components(&self, machine: &str) -> VssResult<SimComponents> {
+        let mut world = lock(&self.world);
+        let m = world
+            .machine_index(machine)
+            .map_err(|_| HResult::E_INVALIDARG)?;
+        let id = world.create_requester(m);
+        Ok(SimComponents {
+            world: Arc::clone(&self.world),
+            id,
+        })
+    }
+
+    fn volume_name_for_mount_point(
+        &self,
+        machine: &str,
+        mount_point: &str,
+    ) -> Result<String, EnvError> {
+        lock(&self.world).volume_name_for_mount_point(machine, mount_point)
+    }
+
+    fn environment(&self) -> Option<&dyn Environment<Components = SimComponents>> {
+        Some(self)
+    }
+}
+
+impl Environment for Simulator {
+    type Components = SimComponents;
+
+    fn write_block(
+        &self,
+        machine: &str,
+        target: &str,
+        block: u64,
+        data: &[u8],
+    ) -> Result<(), EnvError> {
+        lock(&self.world).write_block(machine, target, block, data)
+    }
+
+    fn read_block(&self, machine: &str, target: &str, block: u64) -> Result<Block, EnvError> {
+        lock(&self.world).read_block(machine, target, block)
+    }
+
+    fn reboot(&self, machine: &str) -> Result<(), EnvError> {
+        let mut world = lock(&self.world);
+        let m = world.machine_index(machine)?;
+        world.reboot_machine(m);
+        Ok(())
+    }
+
+    fn fail_provider_method(&self, machine: &str, fault: ProviderFault) -> Result<(), EnvError> {
+        let mut world = lock(&self.world);
+        let m = world.machine_index(machine)?;
+        let known = methods::METHODS
+            .iter()
+            .any(|i| !i.interface.is_requester() && i.name.eq_ignore_ascii_case(&fault.method));
+        if !known {
+            return Err(EnvError::Invalid(format!(
+                "`{}` is not a provider method",
+                fault.method
+            )));
+        }
+        if let Some(id) = fault.provider_id {
+            if !world.machines[m]
+                .providers
+                .iter()
+                .any(|p| p.prop.provider_id == id)
+            {
+                return Err(EnvError::Invalid(format!(
+                    "no provider {id} is registered on {machine}"
+                )));
+            }
+        }
+        world.machines[m].provider_faults.push(ArmedFault {
+            fault,
+            seen: 0,
+            fired: 0,
+        });
+        Ok(())
+    }
+
+    fn fail_writer_event(
+        &self,
+        machine: &str,
+        writer: &str,
+        event: WriterEvent,
+        hr: HResult,
+    ) -> Result<(), EnvError> {
+        let mut world = lock(&self.world);
+        let m = world.machine_index(machine)?;
+        if event.failed_state().is_none() {
+            return Err(EnvError::Invalid(format!("a writer cannot fail {event}")));
+        }
+        let w = world.machines[m]
+            .writers
+            .iter_mut()
+            .find(|w| w.name.eq_ignore_ascii_case(writer))
+            .ok_or_else(|| EnvError::Invalid(format!("no writer named `{writer}` on {machine}")))?;
+        w.faults.insert(event, hr);
+        Ok(())
+    }
+
+    fn fail_service_call(&self, machine: &str, method: &str, hr: HResult) -> Result<(), EnvError> {
+        let mut world = lock(&self.world);
+        let m = world.machine_index(machine)?;
+        let info = methods::method(method)
+            .filter(|i| i.interface.is_requester())
+            .ok_or_else(|| EnvError::Invalid(format!("`{method}` is not a requester method")))?;
+        if !info.documents(hr) || hr.is_success() {
+            return Err(EnvError::Invalid(format!(
+                "{} does not document {hr} as a failure",
+                info.name
+            )));
+        }
+        world.machines[m]
+            .service_faults
+            .insert(info.name.to_ascii_lowercase(), hr);
+        Ok(())
+    }
+
+    fn set_privileges(
+        &self,
+        components: &SimComponents,
+        privileges: Privileges,
+    ) -> Result<(), EnvError> {
+        lock(&self.world).requester_mut(components.id).privileges = privileges;
+        Ok(())
+    }
+
+    fn hold_next_async(&self, components: &SimComponents) -> Result<(), EnvError> {
+        lock(&self.world)
+            .requester_mut(components.id)
+            .hold_next_async = true;
+        Ok(())
+    }
+}

@@ -1,0 +1,340 @@
+//! Reading a step's arguments: `$name` references, flag names, GUIDs and HRESULT names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+use vss_model::{
+    BackupType, Context, HResult, HardwareOptions, ObjectType, SnapshotAttributes, SnapshotProp,
+    VssId, WriterEvent,
+};
+
+/// What a `bind` name holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Bound {
+    /// A GUID: a set id or a shadow copy id.
+    Id(VssId),
+    /// Text: a document, an exposed name.
+    Text(String),
+    /// The properties `GetSnapshotProperties` returned; `$name.field` reads a field.
+    Props(Box<SnapshotProp>),
+    /// An `IVssAsync` the runner keeps, by its index.
+    Async(usize),
+    /// The call that was to bind it failed, at this step.
+    Failed(usize),
+}
+
+/// Why a step's arguments cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArgError {
+    /// The scenario is wrong: exit 2.
+    Input(String),
+    /// A name is not bound because the call that binds it failed earlier: the step is
+    /// skipped and counted as a failure.
+    Unbound { name: String, step: usize },
+}
+
+impl From<String> for ArgError {
+    fn from(s: String) -> ArgError {
+        ArgError::Input(s)
+    }
+}
+
+pub(crate) type Bindings = BTreeMap<String, Bound>;
+
+/// The arguments of one step, read key by key; unknown keys are an error at the end.
+pub(crate) struct StepArgs<'a> {
+    map: &'a Map<String, Value>,
+    used: BTreeSet<String>,
+    bindings: &'a Bindings,
+}
+
+fn number(value: &Value, what: &str) -> Result<u64, String> {
+    match value {
+        Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("{what} must be a whole number, not {n}")),
+        Value::String(s) => s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .map_or_else(|| s.parse().ok(), |hex| u64::from_str_radix(hex, 16).ok())
+            .ok_or_else(|| format!("{what} must be a number, not `{s}`")),
+        other => Err(format!("{what} must be a number, not {other}")),
+    }
+}
+
+/// Reads a flag value: a name, a number, or a list of them ORed together.
+fn flags(value: &Value, what: &str, lookup: &dyn Fn(&str) -> Option<u32>) -> Result<u32, String> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .try_fold(0, |acc, v| Ok(acc | flags(v, what, lookup)?)),
+        Value::String(s) if !s.starts_with("0x") && s.parse::<u64>().is_err() => {
+            s.split('|').map(str::trim).try_fold(0, |acc, name| {
+                lookup(name)
+                    .map(|v| acc | v)
+                    .ok_or_else(|| format!("`{name}` is not a {what} name"))
+            })
+        }
+        Value::Number(n) if n.as_i64().is_some_and(|v| v < 0) => {
+            let v = n.as_i64().expect("checked");
+            i32::try_from(v)
+                .map(|v| v as u32)
+                .map_err(|_| format!("{what} {v} does not fit in 32 bits"))
+        }
+        other => number(other, what).and_then(|v| {
+            u32::try_from(v).map_err(|_| format!("{what} {v} does not fit in 32 bits"))
+        }),
+    }
+}
+
+impl<'a> StepArgs<'a> {
+    pub(crate) fn new(map: &'a Map<String, Value>, bindings: &'a Bindings) -> StepArgs<'a> {
+        StepArgs {
+            map,
+            used: BTreeSet::new(),
+            bindings,
+        }
+    }
+
+    /// Marks keys the caller handles itself.
+    pub(crate) fn allow(&mut self, keys: &[&str]) {
+        self.used.extend(keys.iter().map(|k| k.to_string()));
+    }
+
+    /// The value of a key with `$name` references replaced.
+    pub(crate) fn get(&mut self, key: &str) -> Result<Option<Value>, ArgError> {
+        self.used.insert(key.to_string());
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => self.resolve(v).map(Some),
+        }
+    }
+
+    fn resolve(&self, value: &Value) -> Result<Value, ArgError> {
+        match value {
+            Value::String(s) if s.starts_with('$') => {
+                let (name, field) = match s[1..].split_once('.') {
+                    Some((n, f)) => (n, Some(f)),
+                    None => (&s[1..], None),
+                };
+                let bound = self.bindings.get(name).ok_or_else(|| {
+                    ArgError::Input(format!("`${name}` is not bound by any earlier step"))
+                })?;
+                match (bound, field) {
+                    (Bound::Failed(step), _) => Err(ArgError::Unbound {
+                        name: name.to_string(),
+                        step: *step,
+                    }),
+                    (Bound::Id(id), None) => Ok(Value::String(id.to_string())),
+                    (Bound::Text(t), None) => Ok(Value::String(t.clone())),
+                    (Bound::Props(p), Some(f)) => serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.get(f).cloned())
+                        .ok_or_else(|| {
+                            ArgError::Input(format!("`{s}`: the properties have no field `{f}`"))
+                        }),
+                    (Bound::Props(_), None) => Err(ArgError::Input(format!(
+                        "`{s}` holds properties: name a field, as `{s}.snapshot_device_object`"
+                    ))),
+                    (Bound::Async(_), _) => Err(ArgError::Input(format!(
+                        "`{s}` is an asynchronous operation, not a value"
+                    ))),
+                    (_, Some(f)) => Err(ArgError::Input(format!("`${name}` has no field `{f}`"))),
+                }
+            }
+            Value::Array(items) => items
+                .iter()
+                .map(|v| self.resolve(v))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            other => Ok(other.clone()),
+        }
+    }
+
+    pub(crate) fn text(&mut self, key: &str) -> Result<Option<String>, ArgError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(ArgError::Input(format!(
+                "`{key}` must be text, not {other}"
+            ))),
+        }
+    }
+
+    pub(crate) fn required_text(&mut self, key: &str) -> Result<String, ArgError> {
+        self.text(key)?
+            .ok_or_else(|| ArgError::Input(format!("`{key}` is required")))
+    }
+
+    pub(crate) fn id(&mut self, key: &str) -> Result<Option<VssId>, ArgError> {
+        match self.text(key)? {
+            None => Ok(None),
+            Some(s) if s.eq_ignore_ascii_case("GUID_NULL") => Ok(Some(VssId::NULL)),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|e: vss_model::guid::GuidParseError| {
+                    ArgError::Input(format!("`{key}`: {e}"))
+                }),
+        }
+    }
+
+    pub(crate) fn required_id(&mut self, key: &str) -> Result<VssId, ArgError> {
+        self.id(key)?
+            .ok_or_else(|| ArgError::Input(format!("`{key}` is required")))
+    }
+
+    pub(crate) fn boolean(&mut self, key: &str) -> Result<Option<bool>, ArgError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(other) => Err(ArgError::Input(format!(
+                "`{key}` must be true or false, not {other}"
+            ))),
+        }
+    }
+
+    pub(crate) fn number(&mut self, key: &str) -> Result<Option<u64>, ArgError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => number(&v, &format!("`{key}`"))
+                .map(Some)
+                .map_err(ArgError::Input),
+        }
+    }
+
+    pub(crate) fn hresult(&mut self, key: &str) -> Result<Option<HResult>, ArgError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(Value::String(s)) => {
+                s.parse()
+                    .map(Some)
+                    .map_err(|e: vss_model::hresult::HResultParseError| {
+                        ArgError::Input(format!("`{key}`: {e}"))
+                    })
+            }
+            Some(v) => number(&v, key)
+                .and_then(|n| {
+                    u32::try_from(n).map_err(|_| format!("`{key}` does not fit in 32 bits"))
+                })
+                .map(|n| Some(HResult(n as i32)))
+                .map_err(ArgError::Input),
+        }
+    }
+
+    pub(crate) fn context(&mut self, key: &str) -> Result<Option<Context>, ArgError> {
+        let Some(v) = self.get(key)? else {
+            return Ok(None);
+        };
+        let lookup = |n: &str| Context::from_sdk_name(n).map(|c| c.0 as u32);
+        flags(&v, "context", &lookup)
+            .map(|b| Some(Context(b as i32)))
+            .map_err(ArgError::Input)
+    }
+
+    pub(crate) fn attributes(&mut self, key: &str) -> Result<Option<SnapshotAttributes>, ArgError> {
+        let Some(v) = self.get(key)? else {
+            return Ok(None);
+        };
+        let lookup = |n: &str| SnapshotAttributes::from_sdk_name(n).map(|a| a.bits());
+        flags(&v, "snapshot attribute", &lookup)
+            .map(|b| Some(SnapshotAttributes::from_bits_retain(b)))
+            .map_err(ArgError::Input)
+    }
+
+    pub(crate) fn break_flags(&mut self, key: &str) -> Result<Option<HardwareOptions>, ArgError> {
+        let Some(v) = self.get(key)? else {
+            return Ok(None);
+        };
+        let lookup = |n: &str| HardwareOptions::from_sdk_name(n).map(|a| a.bits());
+        flags(&v, "VSS_HARDWARE_OPTIONS", &lookup)
+            .map(|b| Some(HardwareOptions::from_bits_retain(b)))
+            .map_err(ArgError::Input)
+    }
+
+    pub(crate) fn object_type(&mut self, key: &str) -> Result<Option<ObjectType>, ArgError> {
+        match self.text(key)? {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|e: vss_model::enums::EnumParseError| {
+                    ArgError::Input(format!("`{key}`: {e}"))
+                }),
+        }
+    }
+
+    pub(crate) fn backup_type(&mut self, key: &str) -> Result<Option<BackupType>, ArgError> {
+        match self.text(key)? {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|e: vss_model::enums::EnumParseError| {
+                    ArgError::Input(format!("`{key}`: {e}"))
+                }),
+        }
+    }
+
+    pub(crate) fn writer_event(&mut self, key: &str) -> Result<WriterEvent, ArgError> {
+        let s = self.required_text(key)?;
+        WriterEvent::from_name(&s).ok_or_else(|| {
+            ArgError::Input(format!("`{s}` is not a writer event (OnIdentify, OnPrepareBackup, OnPrepareSnapshot, OnFreeze, OnThaw, OnPostSnapshot, OnBackupComplete, OnBackupShutdown)"))
+        })
+    }
+
+    /// The name of an `IVssAsync` bound earlier.
+    pub(crate) fn async_handle(&mut self, key: &str) -> Result<usize, ArgError> {
+        self.used.insert(key.to_string());
+        let name = match self.map.get(key) {
+            Some(Value::String(s)) if s.starts_with('$') => &s[1..],
+            _ => {
+                return Err(ArgError::Input(format!(
+                    "`{key}` must name an asynchronous operation bound earlier, as \"$op\""
+                )));
+            }
+        };
+        match self.bindings.get(name) {
+            Some(Bound::Async(i)) => Ok(*i),
+            Some(Bound::Failed(step)) => Err(ArgError::Unbound {
+                name: name.to_string(),
+                step: *step,
+            }),
+            Some(_) => Err(ArgError::Input(format!(
+                "`${name}` is not an asynchronous operation"
+            ))),
+            None => Err(ArgError::Input(format!(
+                "`${name}` is not bound by any earlier step"
+            ))),
+        }
+    }
+
+    /// The raw map of a key holding an object (e.g. `expect_props`), references resolved.
+    pub(crate) fn object(&mut self, key: &str) -> Result<Option<Map<String, Value>>, ArgError> {
+        self.used.insert(key.to_string());
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), self.resolve(v)?)))
+                .collect::<Result<Map<_, _>, _>>()
+                .map(Some),
+            Some(other) => Err(ArgError::Input(format!(
+                "`{key}` must be an object, not {other}"
+            ))),
+        }
+    }
+
+    /// Whether the step has the key, even with a `null` value.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Fails on any key no reader asked for.
+    pub(crate) fn finish(self) -> Result<(), ArgError> {
+        match self.map.keys().find(|k| !self.used.contains(k.as_str())) {
+            Some(key) => Err(ArgError::Input(format!("unknown argument `{key}`"))),
+            None => Ok(()),
+        }
+    }
+}

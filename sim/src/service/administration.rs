@@ -1,0 +1,400 @@
+//! Administration of existing shadow copies: properties, `Query`, `DeleteSnapshots`,
+//! exposure, `IsVolumeSupported`, and the refusals of break and import that apply to
+//! software shadow copies.
+
+use vss_model::attributes::BREAKEX_FLAGS;
+use vss_model::backend::{Deleted, VssResult};
+use vss_model::provider::{DeleteFailure, PropertyValue};
+use vss_model::{
+    Context, HResult, HardwareOptions as H, ObjectProp, ObjectType, SnapshotAttributes as A,
+    SnapshotProp, SnapshotPropertyId, VssId,
+};
+
+use crate::world::{SetPhase, World};
+
+/// Whether a name is a drive letter (`X:` or `X:\`).
+fn is_drive_letter(name: &str) -> bool {
+    let b = name.trim_end_matches('\\').as_bytes();
+    b.len() == 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+/// Whether a name is an absolute mount folder (`C:\mnt\shadow`).
+fn is_mount_folder(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 3 && b[0].is_ascii_alphabetic() && name[1..].starts_with(":\\")
+}
+
+impl World {
+    /// Whether the id belongs to a set some requester of the machine is still creating.
+    fn in_creation(&self, m: usize, id: VssId) -> bool {
+        self.requesters.values().any(|r| {
+            r.machine == m
+                && matches!(&r.set, SetPhase::Open(plan) | SetPhase::Creating(plan)
+                    if plan.id == id || plan.items.iter().any(|i| i.snapshot_id == id))
+        })
+    }
+
+    /// `GetSnapshotProperties(SnapshotId, &Prop)`.
+    pub(crate) fn get_snapshot_properties(
+        &mut self,
+        req: u64,
+        id: VssId,
+    ) -> VssResult<SnapshotProp> {
+        let m = self.begin_call(req, "GetSnapshotProperties")?;
+        if !self.requester(req).initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        if id.is_null() {
+            return Err(HResult::E_INVALIDARG);
+        }
+        if self.in_creation(m, id) {
+            return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        let context = self.administration_context(req);
+        self.find_copy(m, id, context).map(|(_, prop)| prop)
+    }
+
+    /// Every created shadow copy of the machine seen under `context`, oldest first.
+    fn all_copies(&mut self, m: usize, context: Context) -> VssResult<Vec<(usize, SnapshotProp)>> {
+        let mut found = Vec::new();
+        for p in 0..self.machines[m].providers.len() {
+            self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
+                pr.set_context(context)
+            })
+            .map_err(|hr| self.translate(m, hr))?;
+            let objects = self
+                .call_provider(
+                    m,
+                    p,
+                    "Query",
+                    "GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT".into(),
+                    |pr| {
+                        pr.query(
+                            VssId::NULL,
+                            ObjectType::VSS_OBJECT_NONE,
+                            ObjectType::VSS_OBJECT_SNAPSHOT,
+                        )
+                    },
+                )
+                .map_err(|hr| self.translate(m, hr))?;
+            found.extend(objects.into_iter().filter_map(|o| match o {
+                ObjectProp::Snapshot(s) => Some((p, s)),
+                ObjectProp::Provider(_) => None,
+            }));
+        }
+        Ok(found)
+    }
+
+    /// `Query(GUID_NULL, VSS_OBJECT_NONE, eReturnedObjectsType, &ppEnum)`.
+    pub(crate) fn query(
+        &mut self,
+        req: u64,
+        queried: VssId,
+        queried_type: ObjectType,
+        returned_type: ObjectType,
+    ) -> VssResult<Vec<ObjectProp>> {
+        let m = self.begin_call(req, "Query")?;
+        if !self.requester(req).initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        if !queried.is_null() || queried_type != ObjectType::VSS_OBJECT_NONE {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let found: Vec<ObjectProp> = match returned_type {
+            ObjectType::VSS_OBJECT_SNAPSHOT => {
+                let context = self.requester(req).context;
+                self.all_copies(m, context)?
+                    .into_iter()
+                    .map(|(_, s)| ObjectProp::Snapshot(s))
+                    .collect()
+            }
+            ObjectType::VSS_OBJECT_PROVIDER => self.machines[m]
+                .providers
+                .iter()
+                .map(|r| ObjectProp::Provider(r.prop.clone()))
+                .collect(),
+            _ => return Err(HResult::E_INVALIDARG),
+        };
+        if found.is_empty() && self.policy.empty_query.is_failure() {
+            return Err(self.policy.empty_query);
+        }
+        Ok(found)
+    }
+
+    /// `DeleteSnapshots(SourceObjectId, eSourceObjectType, bForceDelete, ...)`: one copy at a
+    /// time, stopping at the first that cannot be deleted.
+    pub(crate) fn delete_snapshots(
+        &mut self,
+        req: u64,
+        source: VssId,
+        source_type: ObjectType,
+    ) -> Result<Deleted, DeleteFailure> {
+        let fail = |hr, deleted, nondeleted| DeleteFailure {
+            hr,
+            deleted,
+            nondeleted,
+        };
+        let m = self
+            .begin_call(req, "DeleteSnapshots")
+            .map_err(|hr| fail(hr, 0, source))?;
+        if !self.requester(req).initialized {
+            return Err(fail(self.policy.uninitialized_administration, 0, source));
+        }
+        if source.is_null()
+            || !matches!(
+                source_type,
+                ObjectType::VSS_OBJECT_SNAPSHOT | ObjectType::VSS_OBJECT_SNAPSHOT_SET
+            )
+        {
+            return Err(fail(HResult::E_INVALIDARG, 0, source));
+        }
+        let context = self.administration_context(req);
+        let targets: Vec<(usize, VssId)> = if source_type == ObjectType::VSS_OBJECT_SNAPSHOT {
+            if self.in_creation(m, source) {
+                return Err(fail(HResult::VSS_E_OBJECT_NOT_FOUND, 0, source));
+            }
+            let (p, _) = self
+                .find_copy(m, source, context)
+                .map_err(|hr| fail(hr, 0, source))?;
+            vec![(p, source)]
+        } else {
+            self.all_copies(m, context)
+                .map_err(|hr| fail(hr, 0, source))?
+                .into_iter()
+                .filter(|(_, s)| s.snapshot_set_id == source)
+                .map(|(p, s)| (p, s.snapshot_id))
+                .collect()
+        };
+        if targets.is_empty() {
+            return Err(fail(HResult::VSS_E_OBJECT_NOT_FOUND, 0, source));
+        }
+        let mut deleted = 0;
+        for (p, id) in targets {
+            if let Err(hr) = self.delete_copy(m, p, id, "DeleteSnapshots") {
+                let hr = self.translate(m, hr);
+                return Err(fail(hr, deleted, id));
+            }
+            deleted += 1;
+        }
+        Ok(Deleted {
+            deleted,
+            nondeleted: VssId::NULL,
+        })
+    }
+
+    /// `ExposeSnapshot(SnapshotId, wszPathFromRoot, lAttributes, wszExpose, &pwszExposed)`.
+    pub(crate) fn expose_snapshot(
+        &mut self,
+        req: u64,
+        id: VssId,
+        path_from_root: Option<&str>,
+        attributes: A,
+        expose: Option<&str>,
+    ) -> VssResult<String> {
+        let m = self.begin_call(req, "ExposeSnapshot")?;
+        if !self.requester(req).initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        let locally = attributes == A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
+        if id.is_null() || !(locally || attributes == A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY) {
+            return Err(HResult::E_INVALIDARG);
+        }
+        if locally
+            && (path_from_root.is_some()
+                || expose.is_none_or(|e| !is_drive_letter(e) && !is_mount_folder(e)))
+        {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let context = self.administration_context(req);
+        let (p, prop) = self.find_copy(m, id, context)?;
+        let current = prop.snapshot_attributes;
+        let refused = current
+            .intersects(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY)
+            || current.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
+            || (locally && !current.contains(A::VSS_VOLSNAP_ATTR_PERSISTENT));
+        let name = match expose {
+            Some(e) if is_drive_letter(e) => e.trim_end_matches('\\').to_ascii_uppercase(),
+            Some(e) => e.to_string(),
+            None => id.to_string(),
+        };
+        let key = name.trim_end_matches('\\').to_ascii_uppercase();
+        let in_use = self.machines[m].exposures.contains_key(&key)
+            || (locally && self.find_volume(m, &name).is_some());
+        if refused || in_use {
+            return Err(self.policy.expose_refused);
+        }
+        let path = if locally {
+            None
+        } else {
+            path_from_root.map(str::to_string)
+        };
+        let new_attributes = (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | attributes;
+        self.set_copy_properties(m, p, id, Some(name.clone()), path, new_attributes)?;
+        self.machines[m].exposures.insert(key, id);
+        self.note(m, format!("shadow copy {id} exposed as {name}"));
+        Ok(name)
+    }
+
+    /// `UnexposeSnapshot(snapshotId)`.
+    pub(crate) fn unexpose_snapshot(&mut self, req: u64, id: VssId) -> VssResult {
+        let m = self.begin_call(req, "UnexposeSnapshot")?;
+        if !self.requester(req).initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        if id.is_null() {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let context = self.administration_context(req);
+        let (p, prop) = self.find_copy(m, id, context)?;
+        let exposed = A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY;
+        if !prop.snapshot_attributes.intersects(exposed) {
+            return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        let attributes = (prop.snapshot_attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        self.set_copy_properties(m, p, id, None, None, attributes)?;
+        self.machines[m].exposures.retain(|_, s| *s != id);
+        self.note(m, format!("shadow copy {id} unexposed"));
+        Ok(())
+    }
+
+    /// Writes the exposure fields of a shadow copy through `SetSnapshotProperty`.
+    fn set_copy_properties(
+        &mut self,
+        m: usize,
+        p: usize,
+        id: VssId,
+        name: Option<String>,
+        path: Option<String>,
+        attributes: A,
+    ) -> VssResult {
+        let changes = [
+            (
+                SnapshotPropertyId::VSS_SPROPID_EXPOSED_NAME,
+                PropertyValue::Text(name),
+            ),
+            (
+                SnapshotPropertyId::VSS_SPROPID_EXPOSED_PATH,
+                PropertyValue::Text(path),
+            ),
+            (
+                SnapshotPropertyId::VSS_SPROPID_SNAPSHOT_ATTRIBUTES,
+                PropertyValue::Long(attributes.bits() as i32),
+            ),
+        ];
+        for (property, value) in changes {
+            let args = format!("{id}, {property}, {value:?}");
+            self.call_provider(m, p, "SetSnapshotProperty", args, |pr| {
+                pr.set_snapshot_property(id, property, value)
+            })
+            .map_err(|hr| self.translate(m, hr))?;
+        }
+        Ok(())
+    }
+
+    /// `IsVolumeSupported(ProviderId, pwszVolumeName, &bSupported)`: whether shadow copies of
+    /// the volume are possible at all, even if a limit is reached now.
+    pub(crate) fn is_volume_supported(
+        &mut self,
+        req: u64,
+        provider: VssId,
+        volume: &str,
+    ) -> VssResult<bool> {
+        let m = self.begin_call(req, "IsVolumeSupported")?;
+        if !self.requester(req).initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        let v = self
+            .find_volume(m, volume)
+            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
+        let name = self.machines[m].volumes[v].name.clone();
+        let context = self.requester(req).context;
+        for p in 0..self.machines[m].providers.len() {
+            let id = self.machines[m].providers[p].prop.provider_id;
+            if (provider.is_null() || provider == id)
+                && self.provider_supports(m, p, &name, context)?
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The shadow copies of a set as this machine's service knows them.
+    fn set_copies(&mut self, m: usize, set: VssId) -> VssResult<Vec<(usize, SnapshotProp)>> {
+        Ok(self
+            .all_copies(m, Context::VSS_CTX_ALL)?
+            .into_iter()
+            .filter(|(_, s)| s.snapshot_set_id == set)
+            .collect())
+    }
+
+    /// Why a set cannot be broken: it does not exist, or software shadow copies (the only
+    /// kind a software or system provider makes) cannot be broken.
+    fn refuse_break(&mut self, m: usize, set: VssId) -> HResult {
+        let copies = match self.set_copies(m, set) {
+            Ok(copies) => copies,
+            Err(hr) => return hr,
+        };
+        if copies.is_empty() || self.in_creation(m, set) {
+            return HResult::VSS_E_OBJECT_NOT_FOUND;
+        }
+        self.note(
+            m,
+            format!("set {set} was made by a software provider and cannot be broken"),
+        );
+        HResult::VSS_E_PROVIDER_VETO
+    }
+
+    /// `BreakSnapshotSet(SnapshotSetId)`.
+    pub(crate) fn break_snapshot_set(&mut self, req: u64, set: VssId) -> VssResult {
+        let m = self.begin_call(req, "BreakSnapshotSet")?;
+        if !self.requester(req).initialized {
+            return Err(self.policy.uninitialized_administration);
+        }
+        if set.is_null() {
+            return Err(HResult::E_INVALIDARG);
+        }
+        Err(self.refuse_break(m, set))
+    }
+
+    /// `BreakSnapshotSetEx(SnapshotSetId, dwBreakFlags, &pAsync)`: the flags are checked
+    /// first; `MASK_LUNS` excludes the others, and the two revert flags exclude each other.
+    pub(crate) fn break_snapshot_set_ex(
+        &mut self,
+        req: u64,
+        set: VssId,
+        flags: H,
+    ) -> VssResult<u64> {
+        let m = self.begin_call(req, "BreakSnapshotSetEx")?;
+        if !self.requester(req).initialized {
+            return Err(self.policy.uninitialized_administration);
+        }
+        let revert_both =
+            H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL | H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE;
+        let invalid = !BREAKEX_FLAGS.contains(flags)
+            || flags.contains(revert_both)
+            || (flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS)
+                && flags != H::VSS_BREAKEX_FLAG_MASK_LUNS);
+        if set.is_null() || invalid {
+            return Err(HResult::E_INVALIDARG);
+        }
+        Err(self.refuse_break(m, set))
+    }
+
+    /// `ImportSnapshots(&pAsync)`: needs a loaded document of a transportable set.
+    pub(crate) fn import_snapshots(&mut self, req: u64) -> VssResult<u64> {
+        self.begin_call(req, "ImportSnapshots")?;
+        let r = self.requester(req);
+        let Some(set) = r.loaded.as_ref().and_then(|d| d.snapshot_set.as_ref()) else {
+            return Err(HResult::VSS_E_BAD_STATE);
+        };
+        if !set
+            .context
+            .attributes()
+            .contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
+        {
+            return Err(HResult::VSS_E_NONTRANSPORTABLE_BCD);
+        }
+        Err(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)
+    }
+}

@@ -1,0 +1,351 @@
+//! Creating a shadow copy set: `StartSnapshotSet`, `AddToSnapshotSet` and `DoSnapshotSet`
+//! with the provider call sequence of vsprov.h.
+
+use vss_model::backend::VssResult;
+use vss_model::{
+    Context, HResult, ObjectProp, ObjectType, ProviderType, SnapshotAttributes as A, VssId,
+    WriterEvent,
+};
+
+use crate::trace::TraceEvent;
+use crate::world::{PlannedCopy, SetPhase, SetPlan, Work, World};
+
+/// At most this many volumes in one set.
+pub(crate) const MAX_VOLUMES_PER_SET: usize = 64;
+/// At most this many software shadow copies of one volume.
+pub(crate) const MAX_SOFTWARE_COPIES_PER_VOLUME: usize = 512;
+
+/// The order in which VSS asks providers whether they support a volume: hardware, then
+/// software, then the system provider.
+fn selection_rank(kind: ProviderType) -> u8 {
+    match kind {
+        ProviderType::VSS_PROV_HARDWARE => 0,
+        ProviderType::VSS_PROV_SOFTWARE => 1,
+        ProviderType::VSS_PROV_SYSTEM => 2,
+        _ => 3,
+    }
+}
+
+impl World {
+    /// `StartSnapshotSet(&SnapshotSetId)`.
+    pub(crate) fn start_snapshot_set(&mut self, req: u64) -> VssResult<VssId> {
+        let m = self.begin_call(req, "StartSnapshotSet")?;
+        let r = self.requester(req);
+        if !r.initialized
+            || !matches!(r.set, SetPhase::None)
+            || r.loaded.as_ref().is_some_and(|d| d.snapshot_set.is_some())
+        {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        if r.context.is_all() {
+            return Err(self.policy.start_under_context_all);
+        }
+        if let Some(holder) = self.machines[m].creation_lock {
+            self.note(
+                m,
+                format!("another requester object (#{holder}) is creating a set"),
+            );
+            return Err(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
+        }
+        let id = self.new_id();
+        self.machines[m].creation_lock = Some(req);
+        self.note(m, format!("creation lock taken for set {id}"));
+        self.requester_mut(req).set = SetPhase::Open(SetPlan {
+            id,
+            items: Vec::new(),
+        });
+        Ok(id)
+    }
+
+    /// `AddToSnapshotSet(pwszVolumeName, ProviderId, &pidSnapshot)`.
+    pub(crate) fn add_to_snapshot_set(
+        &mut self,
+        req: u64,
+        volume: &str,
+        provider: VssId,
+    ) -> VssResult<VssId> {
+        let m = self.begin_call(req, "AddToSnapshotSet")?;
+        let SetPhase::Open(plan) = &self.requester(req).set else {
+            return Err(HResult::VSS_E_BAD_STATE);
+        };
+        if plan.items.len() >= MAX_VOLUMES_PER_SET {
+            return Err(HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED);
+        }
+        if volume.is_empty() || !volume.ends_with('\\') {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let v = self
+            .find_volume(m, volume)
+            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
+        let volume_name = self.machines[m].volumes[v].name.clone();
+        if plan.items.iter().any(|i| i.volume_name == volume_name) {
+            return Err(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
+        }
+        let context = self.requester(req).context;
+        let p = self.select_provider(m, &volume_name, provider, context)?;
+        self.check_copy_limits(m, p, &volume_name, context)?;
+        let snapshot_id = self.new_id();
+        let SetPhase::Open(plan) = &mut self.requester_mut(req).set else {
+            unreachable!("checked above");
+        };
+        plan.items.push(PlannedCopy {
+            snapshot_id,
+            volume_name,
+            provider: p,
+        });
+        Ok(snapshot_id)
+    }
+
+    /// Whether provider `p` supports the volume under the context.
+    pub(crate) fn provider_supports(
+        &mut self,
+        m: usize,
+        p: usize,
+        volume_name: &str,
+        context: Context,
+    ) -> Result<bool, HResult> {
+        match self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
+            pr.set_context(context)
+        }) {
+            Err(HResult::VSS_E_UNSUPPORTED_CONTEXT) => return Ok(false),
+            Err(hr) => return Err(self.translate(m, hr)),
+            Ok(()) => {}
+        }
+        let name = volume_name.to_string();
+        self.call_provider(m, p, "IsVolumeSupported", name.clone(), |pr| {
+            pr.is_volume_supported(&name)
+        })
+        .map_err(|hr| self.translate(m, hr))
+    }
+
+    /// Chooses the provider of a volume: the one asked for, or the first in selection order
+    /// that supports it.
+    fn select_provider(
+        &mut self,
+        m: usize,
+        volume_name: &str,
+        wanted: VssId,
+        context: Context,
+    ) -> Result<usize, HResult> {
+        if !wanted.is_null() {
+            let p = self.machines[m]
+                .providers
+                .iter()
+                .position(|r| r.prop.provider_id == wanted)
+                .ok_or(HResult::VSS_E_PROVIDER_NOT_REGISTERED)?;
+            return match self.provider_supports(m, p, volume_name, context)? {
+                true => Ok(p),
+                false => Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER),
+            };
+        }
+        let mut order: Vec<usize> = (0..self.machines[m].providers.len()).collect();
+        order.sort_by_key(|p| selection_rank(self.machines[m].providers[*p].prop.provider_type));
+        for p in order {
+            if self.provider_supports(m, p, volume_name, context)? {
+                return Ok(p);
+            }
+        }
+        Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED)
+    }
+
+    /// The per-volume limits: 512 software shadow copies, and `MaxShadowCopies`
+    /// client-accessible ones.
+    fn check_copy_limits(
+        &mut self,
+        m: usize,
+        p: usize,
+        volume_name: &str,
+        context: Context,
+    ) -> VssResult {
+        if self.machines[m].providers[p].prop.provider_type == ProviderType::VSS_PROV_HARDWARE {
+            return Ok(());
+        }
+        self.call_provider(m, p, "SetContext", "VSS_CTX_ALL".into(), |pr| {
+            pr.set_context(Context::VSS_CTX_ALL)
+        })
+        .map_err(|hr| self.translate(m, hr))?;
+        let copies = self
+            .call_provider(
+                m,
+                p,
+                "Query",
+                "GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT".into(),
+                |pr| {
+                    pr.query(
+                        VssId::NULL,
+                        ObjectType::VSS_OBJECT_NONE,
+                        ObjectType::VSS_OBJECT_SNAPSHOT,
+                    )
+                },
+            )
+            .map_err(|hr| self.translate(m, hr))?;
+        let on_volume: Vec<A> = copies
+            .iter()
+            .filter_map(|o| match o {
+                ObjectProp::Snapshot(s) if s.original_volume_name == volume_name => {
+                    Some(s.snapshot_attributes)
+                }
+                _ => None,
+            })
+            .collect();
+        let client_accessible = on_volume
+            .iter()
+            .filter(|a| a.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE))
+            .count();
+        let max_client = self.machines[m].max_shadow_copies as usize;
+        if on_volume.len() >= MAX_SOFTWARE_COPIES_PER_VOLUME
+            || (context
+                .attributes()
+                .contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
+                && client_accessible >= max_client)
+        {
+            return Err(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
+        }
+        Ok(())
+    }
+
+    /// `DoSnapshotSet(&pAsync)`: checks what must come before, then creates the set (at
+    /// once, or when waited on if held).
+    pub(crate) fn do_snapshot_set(&mut self, req: u64) -> VssResult<u64> {
+        self.begin_call(req, "DoSnapshotSet")?;
+        let r = self.requester(req);
+        let SetPhase::Open(plan) = &r.set else {
+            return Err(HResult::VSS_E_BAD_STATE);
+        };
+        if !r.initialized || r.context.is_all() || (r.context.has_writers() && r.metadata.is_none())
+        {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        let plan = plan.clone();
+        self.requester_mut(req).set = SetPhase::Creating(plan);
+        Ok(self.start_async(req, Work::DoSnapshotSet))
+    }
+
+    /// The creation itself. On any failure, every provider that reached `EndPrepareSnapshots`
+    /// hears `AbortSnapshots` and no shadow copy of the set survives.
+    pub(crate) fn run_do_snapshot_set(&mut self, req: u64) -> VssResult {
+        let r = self.requester(req);
+        let (m, context) = (r.machine, r.context);
+        let SetPhase::Creating(plan) = r.set.clone() else {
+            return Err(HResult::VSS_E_BAD_STATE);
+        };
+        let mut ended = Vec::new();
+        let result = self.commit_sequence(m, &plan, context, &mut ended);
+        match result {
+            Ok(()) => {
+                for item in &plan.items {
+                    let (_, prop) = self.find_copy(m, item.snapshot_id, Context::VSS_CTX_ALL)?;
+                    let volume = self.display_volume(m, &item.volume_name);
+                    let event = TraceEvent::Created {
+                        machine: self.machines[m].name.clone(),
+                        snapshot: item.snapshot_id,
+                        device: prop.snapshot_device_object,
+                        volume,
+                    };
+                    self.record(event);
+                    if context.is_auto_release() {
+                        self.machines[m].owners.insert(item.snapshot_id, req);
+                    }
+                }
+                self.requester_mut(req).set = SetPhase::Created(plan);
+                self.release_lock(req, "DoSnapshotSet finished");
+                Ok(())
+            }
+            Err(hr) => {
+                for p in ended {
+                    // AbortSnapshots' own result is neither translated nor passed on.
+                    let _ = self.call_provider(m, p, "AbortSnapshots", plan.id.to_string(), |pr| {
+                        pr.abort_snapshots(plan.id)
+                    });
+                }
+                if context.has_writers() {
+                    self.send_writer_event(m, WriterEvent::OnAbort);
+                }
+                self.requester_mut(req).set = SetPhase::Failed(plan);
+                self.release_lock(req, "DoSnapshotSet failed");
+                Err(hr)
+            }
+        }
+    }
+
+    /// Prepare, freeze, commit, thaw: the sequence of §5.2. `ended` collects the providers
+    /// that got `EndPrepareSnapshots`, which are the ones to abort on failure.
+    fn commit_sequence(
+        &mut self,
+        m: usize,
+        plan: &SetPlan,
+        context: Context,
+        ended: &mut Vec<usize>,
+    ) -> VssResult {
+        let set = plan.id;
+        let writers = context.has_writers();
+        let mut providers: Vec<usize> = plan.items.iter().map(|i| i.provider).collect();
+        providers.sort();
+        providers.dedup();
+        let each =
+            |world: &mut World,
+             method: &'static str,
+             call: &dyn Fn(&mut dyn crate::world::SoftwareProvider) -> Result<(), HResult>|
+             -> VssResult {
+                for &p in &providers {
+                    world
+                        .call_provider(m, p, method, set.to_string(), call)
+                        .map_err(|hr| world.translate(m, hr))?;
+                }
+                Ok(())
+            };
+        if writers {
+            self.send_writer_event(m, WriterEvent::OnPrepareSnapshot);
+        }
+        for item in &plan.items {
+            let (p, snap, volume) = (item.provider, item.snapshot_id, item.volume_name.clone());
+            self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
+                pr.set_context(context)
+            })
+            .map_err(|hr| self.translate(m, hr))?;
+            self.call_provider(
+                m,
+                p,
+                "BeginPrepareSnapshot",
+                format!("{set}, {snap}, {volume}, {context}"),
+                |pr| pr.begin_prepare_snapshot(set, snap, &volume, context),
+            )
+            .map_err(|hr| self.translate(m, hr))?;
+        }
+        for &p in &providers {
+            ended.push(p);
+            self.call_provider(m, p, "EndPrepareSnapshots", set.to_string(), |pr| {
+                pr.end_prepare_snapshots(set)
+            })
+            .map_err(|hr| self.translate(m, hr))?;
+        }
+        if writers {
+            self.send_writer_event(m, WriterEvent::OnFreeze);
+        }
+        each(self, "PreCommitSnapshots", &|pr| {
+            pr.pre_commit_snapshots(set)
+        })?;
+        self.note(m, "writes to the original volumes flushed and held");
+        let now = self.tick();
+        let committed = each(self, "CommitSnapshots", &|pr| pr.commit_snapshots(set, now));
+        self.note(m, "held writes released");
+        committed?;
+        let count = plan.items.len() as i32;
+        each(self, "PostCommitSnapshots", &|pr| {
+            pr.post_commit_snapshots(set, count)
+        })?;
+        if writers {
+            self.send_writer_event(m, WriterEvent::OnThaw);
+        }
+        each(self, "PreFinalCommitSnapshots", &|pr| {
+            pr.pre_final_commit_snapshots(set)
+        })?;
+        each(self, "PostFinalCommitSnapshots", &|pr| {
+            pr.post_final_commit_snapshots(set)
+        })?;
+        if writers {
+            self.send_writer_event(m, WriterEvent::OnPostSnapshot);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! `SaveAsXML`: the backup components document of a requester object.
+
+use vss_model::backend::VssResult;
+use vss_model::document::{
+    BackupComponentsDocument, BackupState, SnapshotDescription, SnapshotSetDescription,
+};
+use vss_model::{Context, HResult, SnapshotAttributes, VssTimestamp};
+
+use crate::world::{SetPhase, World};
+
+impl World {
+    /// `SaveAsXML(&pbstrXML)`.
+    pub(crate) fn save_as_xml(&mut self, req: u64) -> VssResult<String> {
+        let m = self.begin_call(req, "SaveAsXML")?;
+        let r = self.requester(req);
+        if !r.initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        let (plan, created) = match &r.set {
+            SetPhase::None => {
+                // A document that was loaded and not added to is saved as it came.
+                if let Some(doc) = &r.loaded {
+                    return Ok(doc.to_xml());
+                }
+                (None, false)
+            }
+            SetPhase::Open(p) | SetPhase::Creating(p) | SetPhase::Failed(p) => {
+                (Some(p.clone()), false)
+            }
+            SetPhase::Created(p) => (Some(p.clone()), true),
+        };
+        let context = r.context;
+        let mut doc = BackupComponentsDocument {
+            context,
+            backup_state: r.backup_state.map(|s| BackupState {
+                select_components: s.select_components,
+                bootable_system_state: s.bootable_system_state,
+                backup_type: s.backup_type,
+                partial_file_support: s.partial_file_support,
+            }),
+            writers: r.metadata.clone().unwrap_or_default(),
+            snapshot_set: None,
+        };
+        if let Some(plan) = plan {
+            let machine = self.machines[m].name.clone();
+            let mut snapshots = Vec::new();
+            for item in &plan.items {
+                let prop = if created {
+                    self.find_copy(m, item.snapshot_id, Context::VSS_CTX_ALL)
+                        .ok()
+                        .map(|(_, p)| p)
+                } else {
+                    None
+                };
+                snapshots.push(SnapshotDescription {
+                    snapshot_id: item.snapshot_id,
+                    provider_id: self.machines[m].providers[item.provider].prop.provider_id,
+                    original_volume_name: item.volume_name.clone(),
+                    originating_machine: machine.clone(),
+                    service_machine: machine.clone(),
+                    snapshot_device_object: prop
+                        .as_ref()
+                        .map(|p| p.snapshot_device_object.clone())
+                        .unwrap_or_default(),
+                    snapshot_attributes: prop
+                        .as_ref()
+                        .map_or(SnapshotAttributes::empty(), |p| p.snapshot_attributes),
+                    creation_timestamp: prop
+                        .as_ref()
+                        .map_or(VssTimestamp(0), |p| p.creation_timestamp),
+                });
+            }
+            doc.snapshot_set = Some(SnapshotSetDescription {
+                snapshot_set_id: plan.id,
+                context,
+                created,
+                snapshots,
+            });
+        }
+        Ok(doc.to_xml())
+    }
+}

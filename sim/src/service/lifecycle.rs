@@ -1,0 +1,214 @@
+//! The requester object's life: initialization, context, backup state, abort, release, and
+//! what a machine restart does to it all.
+
+use vss_model::backend::{BackupStateArgs, VssResult};
+use vss_model::document::BackupComponentsDocument;
+use vss_model::{BackupType, Context, HResult, WriterEvent};
+
+use crate::world::{AsyncState, SetPhase, Work, World};
+
+impl World {
+    /// `InitializeForBackup(bstrXML)`.
+    pub(crate) fn initialize_for_backup(&mut self, req: u64, xml: Option<&str>) -> VssResult {
+        self.begin_call(req, "InitializeForBackup")?;
+        if self.requester(req).initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        let loaded = match xml {
+            None => None,
+            Some(text) => Some(BackupComponentsDocument::from_xml(text).map_err(|e| {
+                let m = self.requester(req).machine;
+                self.note(m, format!("the document is refused: {e}"));
+                e.hresult()
+            })?),
+        };
+        let r = self.requester_mut(req);
+        r.initialized = true;
+        if let Some(doc) = &loaded {
+            r.context = doc.context;
+            r.backup_state = doc.backup_state.as_ref().map(|s| BackupStateArgs {
+                select_components: s.select_components,
+                bootable_system_state: s.bootable_system_state,
+                backup_type: s.backup_type,
+                partial_file_support: s.partial_file_support,
+            });
+        }
+        r.loaded = loaded;
+        Ok(())
+    }
+
+    /// `SetContext(lContext)`: once, before `StartSnapshotSet`.
+    pub(crate) fn set_context(&mut self, req: u64, context: Context) -> VssResult {
+        self.begin_call(req, "SetContext")?;
+        let r = self.requester(req);
+        if !r.initialized || r.context_set || !matches!(r.set, SetPhase::None) {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        context.check_for_set_context()?;
+        let r = self.requester_mut(req);
+        r.context = context;
+        r.context_set = true;
+        Ok(())
+    }
+
+    /// `SetBackupState(...)`: before `PrepareForBackup`.
+    pub(crate) fn set_backup_state(&mut self, req: u64, state: BackupStateArgs) -> VssResult {
+        self.begin_call(req, "SetBackupState")?;
+        let r = self.requester(req);
+        if !r.initialized || r.prepared_for_backup {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        if matches!(state.backup_type, BackupType::VSS_BT_UNDEFINED) {
+            return Err(HResult::E_INVALIDARG);
+        }
+        self.requester_mut(req).backup_state = Some(state);
+        Ok(())
+    }
+
+    /// `AbortBackup()`: abandons a creation in progress and tells the writers; ignored when
+    /// nothing is underway.
+    pub(crate) fn abort_backup(&mut self, req: u64) -> VssResult {
+        let m = self.begin_call(req, "AbortBackup")?;
+        let r = self.requester(req);
+        if !r.initialized {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        let underway = match &r.set {
+            SetPhase::Open(_) | SetPhase::Creating(_) => true,
+            SetPhase::Created(_) => !r.backup_completed,
+            SetPhase::None | SetPhase::Failed(_) => false,
+        };
+        if !underway {
+            self.note(m, "AbortBackup: nothing underway, ignored");
+            return Ok(());
+        }
+        self.abandon_creation(req, "aborted by AbortBackup");
+        if self.requester(req).context.has_writers() {
+            self.send_writer_event(m, WriterEvent::OnAbort);
+        }
+        Ok(())
+    }
+
+    /// Ends a creation that has not finished: its pending `DoSnapshotSet` is cancelled, the
+    /// set is failed and the creation lock freed. Providers have heard nothing yet, since a
+    /// creation runs to its end once it starts.
+    pub(crate) fn abandon_creation(&mut self, req: u64, why: &str) {
+        let pending: Vec<u64> = self
+            .asyncs
+            .iter()
+            .filter(|(_, op)| op.requester == req && matches!(op.state, AsyncState::Pending(_)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in pending {
+            self.asyncs.get_mut(&id).expect("listed above").state = AsyncState::Cancelled;
+        }
+        let r = self.requester_mut(req);
+        if let SetPhase::Open(plan) | SetPhase::Creating(plan) = &r.set {
+            r.set = SetPhase::Failed(plan.clone());
+        }
+        self.release_lock(req, why);
+    }
+
+    /// Frees the machine's creation lock if this object holds it.
+    pub(crate) fn release_lock(&mut self, req: u64, why: &str) {
+        let m = self.requester(req).machine;
+        if self.machines[m].creation_lock == Some(req) {
+            self.machines[m].creation_lock = None;
+            self.note(m, format!("creation lock released ({why})"));
+        }
+    }
+
+    /// `Release`: the object dies; its creation is abandoned, the writers hear
+    /// `OnBackupShutdown`, and VSS deletes the auto-release shadow copies it made.
+    pub(crate) fn release(&mut self, req: u64) {
+        if !self.requester(req).alive {
+            return;
+        }
+        let m = self.requester(req).machine;
+        self.abandon_creation(req, "requester object released");
+        let r = self.requester_mut(req);
+        r.alive = false;
+        let shutdown = r.metadata.is_some() && r.context.has_writers();
+        if shutdown {
+            self.send_writer_event(m, WriterEvent::OnBackupShutdown);
+        }
+        let owned: Vec<_> = self.machines[m]
+            .owners
+            .iter()
+            .filter(|(_, owner)| **owner == req)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in owned {
+            match self.find_copy(m, id, Context::VSS_CTX_ALL) {
+                Ok((p, _)) => {
+                    if let Err(hr) = self.delete_copy(
+                        m,
+                        p,
+                        id,
+                        "auto-release: its requester object was released",
+                    ) {
+                        self.note(
+                            m,
+                            format!("auto-release of {id} failed with {hr}; the copy stays"),
+                        );
+                        self.machines[m].owners.remove(&id);
+                    }
+                }
+                Err(_) => {
+                    self.machines[m].owners.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// A machine restarts: its requester objects die with their processes (no events, no
+    /// clean-up by VSS), non-persistent shadow copies vanish, writers start afresh.
+    pub(crate) fn reboot_machine(&mut self, m: usize) {
+        let name = self.machines[m].name.clone();
+        self.note(m, format!("{name} restarts"));
+        let dying: Vec<u64> = self
+            .requesters
+            .iter()
+            .filter(|(_, r)| r.machine == m && r.alive)
+            .map(|(id, _)| *id)
+            .collect();
+        for req in dying {
+            self.abandon_creation(req, "machine restarted");
+            self.requester_mut(req).alive = false;
+        }
+        for p in 0..self.machines[m].providers.len() {
+            let gone = self.machines[m].providers[p].provider.on_restart();
+            for d in gone {
+                self.forget_copy(m, d.snapshot_id, d.reason);
+            }
+        }
+        let machine = &mut self.machines[m];
+        machine.owners.clear();
+        for w in &mut machine.writers {
+            w.state = vss_model::WriterState::VSS_WS_STABLE;
+            w.failure = HResult::S_OK;
+        }
+    }
+
+    /// Records the start of an asynchronous operation: it runs now, or waits to be waited on
+    /// when the object was told to hold it.
+    pub(crate) fn start_async(&mut self, req: u64, work: Work) -> u64 {
+        let id = self.new_object();
+        let hold = std::mem::take(&mut self.requester_mut(req).hold_next_async);
+        let state = if hold {
+            let m = self.requester(req).machine;
+            self.note(m, format!("{work:?} held pending until waited on"));
+            AsyncState::Pending(work)
+        } else {
+            AsyncState::Done(self.run_work(req, work))
+        };
+        self.asyncs.insert(
+            id,
+            crate::world::AsyncOp {
+                requester: req,
+                state,
+            },
+        );
+        id
+    }
+}

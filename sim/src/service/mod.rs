@@ -1,0 +1,200 @@
+//! The VSS service of each machine: what it does for each requester call.
+//!
+//! Each submodule holds one part of the service, named after the VSS concept it implements.
+//! Every requester method is an `impl World` method taking the requester object's handle.
+
+mod administration;
+mod async_op;
+mod creation;
+mod document;
+mod lifecycle;
+mod writers;
+
+use vss_model::methods;
+use vss_model::provider::ProviderResult;
+use vss_model::{Context, HResult, SnapshotProp, VssId, backend::Privileges};
+
+use crate::trace::TraceEvent;
+use crate::world::{SoftwareProvider, World};
+
+/// Provider return codes VSS passes on as they are; any other failure becomes
+/// `VSS_E_UNEXPECTED_PROVIDER_ERROR`.
+const PROVIDER_CODES: [HResult; 15] = [
+    HResult::S_OK,
+    HResult::E_OUTOFMEMORY,
+    HResult::E_INVALIDARG,
+    HResult::E_ACCESSDENIED,
+    HResult::VSS_E_BAD_STATE,
+    HResult::VSS_E_OBJECT_NOT_FOUND,
+    HResult::VSS_E_INSUFFICIENT_STORAGE,
+    HResult::VSS_E_VOLUME_NOT_SUPPORTED,
+    HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
+    HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED,
+    HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED,
+    HResult::VSS_E_NESTED_VOLUME_LIMIT,
+    HResult::VSS_E_UNSUPPORTED_CONTEXT,
+    HResult::VSS_E_PROVIDER_VETO,
+    HResult::VSS_E_CANNOT_REVERT_DISKID,
+];
+
+impl World {
+    /// What every requester call does first: a released object answers
+    /// `RPC_E_DISCONNECTED`; an injected service failure fires; a caller without backup
+    /// rights gets `E_ACCESSDENIED` from the methods that document it.
+    pub(crate) fn begin_call(&mut self, req: u64, method: &str) -> Result<usize, HResult> {
+        let r = self.requester(req);
+        if !r.alive {
+            return Err(HResult::RPC_E_DISCONNECTED);
+        }
+        let (m, privileges) = (r.machine, r.privileges);
+        if let Some(hr) = self.machines[m]
+            .service_faults
+            .remove(&method.to_ascii_lowercase())
+        {
+            self.note(m, format!("{method} fails with {hr} (injected)"));
+            return Err(hr);
+        }
+        let needs_rights =
+            methods::method(method).is_some_and(|i| i.documents(HResult::E_ACCESSDENIED));
+        if needs_rights && privileges == Privileges::User {
+            return Err(HResult::E_ACCESSDENIED);
+        }
+        Ok(m)
+    }
+
+    /// Calls a provider method, through the fault table and into the trace.
+    pub(crate) fn call_provider<T>(
+        &mut self,
+        m: usize,
+        p: usize,
+        method: &'static str,
+        args: String,
+        call: impl FnOnce(&mut dyn SoftwareProvider) -> ProviderResult<T>,
+    ) -> ProviderResult<T> {
+        let provider_id = self.machines[m].providers[p].prop.provider_id;
+        let injected = self.fire_provider_fault(m, provider_id, method);
+        let result = match injected {
+            Some(hr) => Err(hr),
+            None => call(&mut *self.machines[m].providers[p].provider),
+        };
+        let event = TraceEvent::ProviderCall {
+            machine: self.machines[m].name.clone(),
+            provider: self.machines[m].providers[p].prop.provider_name.clone(),
+            call: format!("{method}({args})"),
+            result: result.as_ref().err().copied().unwrap_or(HResult::S_OK),
+            injected: injected.is_some(),
+        };
+        self.record(event);
+        result
+    }
+
+    fn fire_provider_fault(
+        &mut self,
+        m: usize,
+        provider_id: VssId,
+        method: &str,
+    ) -> Option<HResult> {
+        let faults = &mut self.machines[m].provider_faults;
+        let i = faults.iter().position(|f| {
+            f.fault.method.eq_ignore_ascii_case(method)
+                && f.fault.provider_id.is_none_or(|p| p == provider_id)
+        })?;
+        let armed = &mut faults[i];
+        if armed.seen < armed.fault.after {
+            armed.seen += 1;
+            return None;
+        }
+        armed.fired += 1;
+        let hr = armed.fault.hr;
+        if armed.fault.times != 0 && armed.fired >= armed.fault.times {
+            faults.remove(i);
+        }
+        Some(hr)
+    }
+
+    /// What the requester sees of a provider's failure.
+    pub(crate) fn translate(&mut self, m: usize, hr: HResult) -> HResult {
+        if PROVIDER_CODES.contains(&hr) {
+            return hr;
+        }
+        self.note(
+            m,
+            format!("provider returned {hr}: reported as VSS_E_UNEXPECTED_PROVIDER_ERROR"),
+        );
+        HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR
+    }
+
+    /// Finds a created shadow copy on a machine: its provider and properties. `context`
+    /// filters what the providers show.
+    pub(crate) fn find_copy(
+        &mut self,
+        m: usize,
+        id: VssId,
+        context: Context,
+    ) -> Result<(usize, SnapshotProp), HResult> {
+        if id.is_null() {
+            return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        for p in 0..self.machines[m].providers.len() {
+            self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
+                pr.set_context(context)
+            })
+            .map_err(|hr| self.translate(m, hr))?;
+            match self.call_provider(m, p, "GetSnapshotProperties", id.to_string(), |pr| {
+                pr.get_snapshot_properties(id)
+            }) {
+                Ok(prop) => return Ok((p, prop)),
+                Err(HResult::VSS_E_OBJECT_NOT_FOUND) => continue,
+                Err(hr) => return Err(self.translate(m, hr)),
+            }
+        }
+        Err(HResult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    /// Forgets a shadow copy that no longer exists: its owner, its exposure; and says so.
+    pub(crate) fn forget_copy(&mut self, m: usize, id: VssId, reason: &str) {
+        let machine = &mut self.machines[m];
+        machine.owners.remove(&id);
+        machine.exposures.retain(|_, s| *s != id);
+        let event = TraceEvent::Deleted {
+            machine: machine.name.clone(),
+            snapshot: id,
+            reason: reason.to_string(),
+        };
+        self.record(event);
+    }
+
+    /// Deletes one created shadow copy through its provider.
+    pub(crate) fn delete_copy(
+        &mut self,
+        m: usize,
+        p: usize,
+        id: VssId,
+        reason: &str,
+    ) -> Result<(), HResult> {
+        self.call_provider(m, p, "SetContext", "VSS_CTX_ALL".into(), |pr| {
+            pr.set_context(Context::VSS_CTX_ALL)
+        })?;
+        self.call_provider(
+            m,
+            p,
+            "DeleteSnapshots",
+            format!("{id}, VSS_OBJECT_SNAPSHOT"),
+            |pr| {
+                pr.delete_snapshots(id, vss_model::ObjectType::VSS_OBJECT_SNAPSHOT, true)
+                    .map_err(|f| f.hr)
+            },
+        )?;
+        self.forget_copy(m, id, reason);
+        Ok(())
+    }
+
+    /// The context administration calls use: the requester's own when the policy filters
+    /// them, `VSS_CTX_ALL` otherwise.
+    pub(crate) fn administration_context(&self, req: u64) -> Context {
+        match self.policy.context_filter {
+            crate::world_file::ContextFilter::QueryOnly => Context::VSS_CTX_ALL,
+            crate::world_file::ContextFilter::AllAdministration => self.requester(req).context,
+        }
+    }
+}

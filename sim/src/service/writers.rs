@@ -1,0 +1,187 @@
+//! Writers: the events VSS sends them and the calls that gather what they say.
+//!
+//! Writers belong to the machine, not to a requester. A writer that fails an event reports
+//! `VSS_WS_FAILED_AT_<event>` with its error and hears nothing more of that backup except
+//! `OnAbort` and `OnBackupShutdown`; the requester's call itself still succeeds, and the
+//! requester learns of the failure from `GatherWriterStatus`.
+
+use vss_model::backend::VssResult;
+use vss_model::{HResult, WriterEvent, WriterState as S};
+
+use crate::trace::TraceEvent;
+use crate::world::{SetPhase, Work, World};
+
+/// The state a writer reaches after handling an event well.
+fn state_after(event: WriterEvent) -> S {
+    match event {
+        WriterEvent::OnPrepareSnapshot => S::VSS_WS_WAITING_FOR_FREEZE,
+        WriterEvent::OnFreeze => S::VSS_WS_WAITING_FOR_THAW,
+        WriterEvent::OnThaw => S::VSS_WS_WAITING_FOR_POST_SNAPSHOT,
+        WriterEvent::OnPostSnapshot => S::VSS_WS_WAITING_FOR_BACKUP_COMPLETE,
+        WriterEvent::OnIdentify
+        | WriterEvent::OnPrepareBackup
+        | WriterEvent::OnBackupComplete
+        | WriterEvent::OnBackupShutdown
+        | WriterEvent::OnAbort => S::VSS_WS_STABLE,
+    }
+}
+
+fn failed(state: S) -> bool {
+    state.value() >= S::VSS_WS_FAILED_AT_IDENTIFY.value()
+}
+
+impl World {
+    /// Sends an event to every writer of the machine that is still taking part.
+    pub(crate) fn send_writer_event(&mut self, m: usize, event: WriterEvent) {
+        let machine = self.machines[m].name.clone();
+        let mut events = Vec::new();
+        for w in &mut self.machines[m].writers {
+            // Identify starts a new backup; Abort and BackupShutdown reach failed writers too.
+            let starts_afresh = event == WriterEvent::OnIdentify;
+            if failed(w.state)
+                && !starts_afresh
+                && !matches!(event, WriterEvent::OnAbort | WriterEvent::OnBackupShutdown)
+            {
+                continue;
+            }
+            let result = match (w.faults.remove(&event), event.failed_state()) {
+                (Some(hr), Some(failed_state)) => {
+                    w.state = failed_state;
+                    w.failure = hr;
+                    hr
+                }
+                _ => {
+                    if starts_afresh || !failed(w.state) {
+                        w.state = state_after(event);
+                    }
+                    if starts_afresh {
+                        w.failure = HResult::S_OK;
+                    }
+                    HResult::S_OK
+                }
+            };
+            events.push(TraceEvent::Writer {
+                machine: machine.clone(),
+                writer: w.name.clone(),
+                event,
+                result,
+            });
+        }
+        for e in events {
+            self.record(e);
+        }
+    }
+
+    /// `GatherWriterMetadata(&pAsync)`: once per object.
+    pub(crate) fn gather_writer_metadata(&mut self, req: u64) -> VssResult<u64> {
+        self.begin_call(req, "GatherWriterMetadata")?;
+        let r = self.requester(req);
+        if !r.initialized || r.metadata.is_some() {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        // Marked at once, so that a second call is refused even while the first is held.
+        self.requester_mut(req).metadata = Some(Vec::new());
+        Ok(self.start_async(req, Work::GatherWriterMetadata))
+    }
+
+    /// The Identify event: in writer-less contexts no writer hears anything.
+    pub(crate) fn run_gather_writer_metadata(&mut self, req: u64) -> VssResult {
+        let m = self.requester(req).machine;
+        if !self.requester(req).context.has_writers() {
+            self.note(m, "writer-less context: no Identify event");
+            return Ok(());
+        }
+        self.send_writer_event(m, WriterEvent::OnIdentify);
+        let gathered = self.machines[m]
+            .writers
+            .iter()
+            .filter(|w| !failed(w.state))
+            .map(|w| w.metadata())
+            .collect();
+        self.requester_mut(req).metadata = Some(gathered);
+        Ok(())
+    }
+
+    /// `GatherWriterStatus(&pAsync)`: after `GatherWriterMetadata`.
+    pub(crate) fn gather_writer_status(&mut self, req: u64) -> VssResult<u64> {
+        self.begin_call(req, "GatherWriterStatus")?;
+        let r = self.requester(req);
+        if !r.initialized || r.metadata.is_none() {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        Ok(self.start_async(req, Work::GatherWriterStatus))
+    }
+
+    pub(crate) fn run_gather_writer_status(&mut self, req: u64) -> VssResult {
+        let m = self.requester(req).machine;
+        let ids: Vec<_> = self
+            .requester(req)
+            .metadata
+            .iter()
+            .flatten()
+            .map(|w| w.instance_id)
+            .collect();
+        let status = self.machines[m]
+            .writers
+            .iter()
+            .filter(|w| ids.contains(&w.instance))
+            .map(|w| w.status())
+            .collect();
+        self.requester_mut(req).writer_status = Some(status);
+        Ok(())
+    }
+
+    /// `GetWriterStatusCount` + `GetWriterStatus`.
+    pub(crate) fn writer_status(&mut self, req: u64) -> VssResult<Vec<vss_model::WriterStatus>> {
+        self.begin_call(req, "GetWriterStatus")?;
+        self.requester(req)
+            .writer_status
+            .clone()
+            .ok_or(HResult::VSS_E_BAD_STATE)
+    }
+
+    /// `PrepareForBackup(&pAsync)`: writer contexts only, after `StartSnapshotSet` and
+    /// `SetBackupState`.
+    pub(crate) fn prepare_for_backup(&mut self, req: u64) -> VssResult<u64> {
+        self.begin_call(req, "PrepareForBackup")?;
+        let r = self.requester(req);
+        let ready = r.initialized
+            && r.context.has_writers()
+            && r.backup_state.is_some()
+            && r.metadata.is_some()
+            && !r.prepared_for_backup
+            && matches!(r.set, SetPhase::Open(_));
+        if !ready {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        self.requester_mut(req).prepared_for_backup = true;
+        Ok(self.start_async(req, Work::PrepareForBackup))
+    }
+
+    pub(crate) fn run_prepare_for_backup(&mut self, req: u64) -> VssResult {
+        let m = self.requester(req).machine;
+        self.send_writer_event(m, WriterEvent::OnPrepareBackup);
+        Ok(())
+    }
+
+    /// `BackupComplete(&pAsync)`: writer contexts only, after a successful `DoSnapshotSet`.
+    pub(crate) fn backup_complete(&mut self, req: u64) -> VssResult<u64> {
+        self.begin_call(req, "BackupComplete")?;
+        let r = self.requester(req);
+        let ready = r.initialized
+            && r.context.has_writers()
+            && matches!(r.set, SetPhase::Created(_))
+            && !r.backup_completed;
+        if !ready {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        self.requester_mut(req).backup_completed = true;
+        Ok(self.start_async(req, Work::BackupComplete))
+    }
+
+    pub(crate) fn run_backup_complete(&mut self, req: u64) -> VssResult {
+        let m = self.requester(req).machine;
+        self.send_writer_event(m, WriterEvent::OnBackupComplete);
+        Ok(())
+    }
+}
