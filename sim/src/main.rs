@@ -1,13 +1,12 @@
 //! `vss-sim`: run scenario files against the simulated VSS, and explain VSS codes and methods.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
-use vss_sim::Simulator;
-use vss_sim::runner::{Outcome, Scenario, run_scenario};
+use vss_sim::runner::Outcome;
 
 #[derive(Parser)]
 #[command(
@@ -53,8 +52,7 @@ fn main() -> ExitCode {
 fn run(files: &[PathBuf], trace: bool) -> ExitCode {
     let mut worst = 0;
     for path in files {
-        let shown = path.display().to_string();
-        let code = match run_file(path, &shown, trace) {
+        let code = match run_file(path, trace) {
             Ok(outcome) => outcome.exit_code(),
             Err(message) => {
                 eprintln!("error: {message}");
@@ -66,31 +64,14 @@ fn run(files: &[PathBuf], trace: bool) -> ExitCode {
     ExitCode::from(worst as u8)
 }
 
-fn run_file(path: &PathBuf, shown: &str, trace: bool) -> Result<Outcome, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read it: {e}"))?;
-    let scenario = Scenario::parse(&text, shown).map_err(|e| e.to_string())?;
-    let world = scenario.world_file().map_err(|e| e.to_string())?;
-    let sim = Simulator::new(&world).map_err(|e| format!("{shown}: the world: {e}"))?;
-    println!("== {shown}");
-    let source = sim.clone();
-    let tracer: Option<Box<dyn Fn() -> Vec<String>>> = if trace {
-        Some(Box::new(move || {
-            source
-                .take_trace()
-                .iter()
-                .map(ToString::to_string)
-                .collect()
-        }))
-    } else {
-        None
-    };
-    let (output, outcome) = run_scenario(&scenario, &sim, tracer);
-    print!("{output}");
-    if let Outcome::BadInput(e) = &outcome {
+fn run_file(path: &Path, trace: bool) -> Result<Outcome, String> {
+    println!("== {}", path.display());
+    let report = vss_sim::runner::run_file(path, trace).map_err(|e| e.to_string())?;
+    print!("{}", report.output);
+    if let Outcome::BadInput(e) = &report.outcome {
         eprintln!("error: {e}");
     }
-    Ok(outcome)
+    Ok(report.outcome)
 }
 
 fn explain(name: &str) -> ExitCode {

@@ -20,16 +20,14 @@ pub enum TraceEvent {
         /// Whether the result came from an injected fault.
         injected: bool,
     },
-    /// VSS sent a writer an event.
-    Writer {
+    /// VSS sent the writers an event.
+    Writers {
         /// The machine.
         machine: String,
-        /// The writer's name.
-        writer: String,
         /// The event.
         event: WriterEvent,
-        /// The writer's answer.
-        result: HResult,
+        /// Each writer that heard it, and its answer.
+        answers: Vec<(String, HResult)>,
     },
     /// A shadow copy came into being.
     Created {
@@ -76,12 +74,27 @@ impl fmt::Display for TraceEvent {
                     "{machine}: provider \"{provider}\" {call} -> {result}{injected}"
                 )
             }
-            TraceEvent::Writer {
+            TraceEvent::Writers {
                 machine,
-                writer,
                 event,
-                result,
-            } => write!(f, "{machine}: writer \"{writer}\" {event} -> {result}"),
+                answers,
+            } => {
+                write!(f, "{machine}: writers {event}:")?;
+                let all_ok = answers.iter().all(|(_, hr)| *hr == HResult::S_OK);
+                for (i, (writer, hr)) in answers.iter().enumerate() {
+                    let sep = if i == 0 { " " } else { ", " };
+                    write!(f, "{sep}{writer}")?;
+                    if !all_ok {
+                        write!(f, " -> {hr}")?;
+                    }
+                }
+                if answers.is_empty() {
+                    f.write_str(" none taking part")?;
+                } else if all_ok {
+                    f.write_str(" -> S_OK")?;
+                }
+                Ok(())
+            }
             TraceEvent::Created {
                 machine,
                 snapshot,

@@ -1,1 +1,29 @@
-//! placeholder
+//! The conformance material of the simulator: the scenario corpus under `tests/scenarios`,
+//! the runnable examples under `examples/`, and helpers the tests share.
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate lives one folder below the root")
+        .to_path_buf()
+}
+
+/// Every scenario file (`.json`, `.yaml`, `.yml`) directly in a folder of the repository,
+/// sorted by name.
+pub fn scenario_files(folder: &str) -> Vec<PathBuf> {
+    let dir = repo_root().join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "json" | "yaml" | "yml"))
+        })
+        .collect();
+    files.sort();
+    files
+}

@@ -106,6 +106,18 @@ struct Step {
     action: Action,
 }
 
+/// What a run printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// One line per step (and the trace, when asked for).
+    pub output: String,
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// Every requester call made, with the HRESULT it produced, in order: what the coverage
+    /// of documented return codes is measured on.
+    pub calls: Vec<(String, HResult)>,
+}
+
 /// Runs scenarios against one backend, keeping the requester objects and bound names.
 pub struct Runner<'b, B: Backend> {
     backend: &'b B,
@@ -116,15 +128,16 @@ pub struct Runner<'b, B: Backend> {
     trace: Option<Box<dyn Fn() -> Vec<String> + 'b>>,
     out: String,
     failures: usize,
+    calls: Vec<(String, HResult)>,
 }
 
-/// Runs a parsed scenario and returns what it printed and how it ended. `trace`, when
-/// given, is asked after every step for what happened underneath.
+/// Runs a parsed scenario. `trace`, when given, is asked after every step for what
+/// happened underneath.
 pub fn run_scenario<B: Backend>(
     scenario: &Scenario,
     backend: &B,
     trace: Option<Box<dyn Fn() -> Vec<String> + '_>>,
-) -> (String, Outcome) {
+) -> Report {
     let mut runner = Runner {
         backend,
         file: scenario.file.clone(),
@@ -134,11 +147,16 @@ pub fn run_scenario<B: Backend>(
         trace,
         out: String::new(),
         failures: 0,
+        calls: Vec::new(),
     };
     let outcome = runner.run(scenario);
     // Release the objects in a known order before the trace of the releases is lost.
     runner.objects.clear();
-    (runner.out, outcome)
+    Report {
+        output: runner.out,
+        outcome,
+        calls: runner.calls,
+    }
 }
 
 fn short(id: VssId) -> String {
@@ -296,6 +314,8 @@ impl<'b, B: Backend> Runner<'b, B> {
 
     /// Prints a step's line and checks its expectation.
     fn report(&mut self, n: usize, step: &Step, result: HResult, detail: &str) {
+        let method = step.label.split(' ').next().unwrap_or_default().to_string();
+        self.calls.push((method, result));
         let who = match &step.action {
             Action::Write(..)
             | Action::Read(..)

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::world_file::{DEFAULT_WORLD, WorldFile};
 
-pub use exec::{Outcome, Runner, run_scenario};
+pub use exec::{Outcome, Report, Runner, run_scenario};
 
 /// Bad input: a file that cannot be read, parsed or understood. The runner exits with 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,4 +189,42 @@ impl Scenario {
             }
         }
     }
+}
+
+/// Reads a scenario file and runs it on a fresh simulator of its world; with `trace`, the
+/// report also shows what happened underneath each step.
+pub fn run_file(path: &Path, trace: bool) -> Result<Report, InputError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| InputError {
+        file: shown.clone(),
+        step: None,
+        position: None,
+        message: format!("cannot read it: {e}"),
+    })?;
+    run_text(&text, &shown, trace)
+}
+
+/// Runs a scenario given as text; `file` names it (and decides JSON or YAML).
+pub fn run_text(text: &str, file: &str, trace: bool) -> Result<Report, InputError> {
+    let scenario = Scenario::parse(text, file)?;
+    let world = scenario.world_file()?;
+    let sim = crate::Simulator::new(&world).map_err(|e| InputError {
+        file: file.to_string(),
+        step: None,
+        position: None,
+        message: format!("the world: {e}"),
+    })?;
+    let source = sim.clone();
+    let tracer: Option<Box<dyn Fn() -> Vec<String>>> = if trace {
+        Some(Box::new(move || {
+            source
+                .take_trace()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        }))
+    } else {
+        None
+    };
+    Ok(run_scenario(&scenario, &sim, tracer))
 }

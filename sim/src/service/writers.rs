@@ -34,7 +34,7 @@ impl World {
     /// Sends an event to every writer of the machine that is still taking part.
     pub(crate) fn send_writer_event(&mut self, m: usize, event: WriterEvent) {
         let machine = self.machines[m].name.clone();
-        let mut events = Vec::new();
+        let mut answers = Vec::new();
         for w in &mut self.machines[m].writers {
             // Identify starts a new backup; Abort and BackupShutdown reach failed writers too.
             let starts_afresh = event == WriterEvent::OnIdentify;
@@ -60,16 +60,13 @@ impl World {
                     HResult::S_OK
                 }
             };
-            events.push(TraceEvent::Writer {
-                machine: machine.clone(),
-                writer: w.name.clone(),
-                event,
-                result,
-            });
+            answers.push((w.name.clone(), result));
         }
-        for e in events {
-            self.record(e);
-        }
+        self.record(TraceEvent::Writers {
+            machine,
+            event,
+            answers,
+        });
     }
 
     /// `GatherWriterMetadata(&pAsync)`: once per object.
