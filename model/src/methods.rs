@@ -357,9 +357,9 @@ pub const METHODS: &[MethodInfo] = &[
             ),
             OUT_OF_MEMORY,
             BAD_STATE,
-            natural(
+            injected(
                 HResult::VSS_E_INVALID_XML_DOCUMENT,
-                "The backup components document the object holds is not valid.",
+                "The backup components document the object holds is not valid; a loaded document is checked when it is loaded, so here it is injected.",
             ),
             UNEXPECTED,
         ],
@@ -470,9 +470,9 @@ pub const METHODS: &[MethodInfo] = &[
                 HResult::VSS_E_PROVIDER_VETO,
                 "The chosen provider failed while checking or preparing the volume.",
             ),
-            natural(
+            injected(
                 HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS,
-                "A cluster shared volume or scale-out share is being added from another node too.",
+                "A cluster shared volume or scale-out share is being added from another node too; no clusters are simulated, so it is injected.",
             ),
             natural(
                 HResult::VSS_E_VOLUME_NOT_SUPPORTED,

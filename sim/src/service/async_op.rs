@@ -22,6 +22,9 @@ impl World {
     pub(crate) fn async_wait(&mut self, op: u64) -> HResult {
         let state = self.asyncs[&op].state;
         let requester = self.asyncs[&op].requester;
+        if let Err(hr) = self.check_call(requester, "Wait") {
+            return hr;
+        }
         if !self.requester(requester).alive && matches!(state, AsyncState::Pending(_)) {
             return HResult::RPC_E_DISCONNECTED;
         }
@@ -42,7 +45,8 @@ impl World {
     }
 
     /// `IVssAsync::QueryStatus`.
-    pub(crate) fn async_query_status(&self, op: u64) -> VssResult<HResult> {
+    pub(crate) fn async_query_status(&mut self, op: u64) -> VssResult<HResult> {
+        self.check_call(self.asyncs[&op].requester, "QueryStatus")?;
         Ok(match self.asyncs[&op].state {
             AsyncState::Pending(_) => HResult::VSS_S_ASYNC_PENDING,
             AsyncState::Done(HResult::S_OK) => HResult::VSS_S_ASYNC_FINISHED,
@@ -53,6 +57,9 @@ impl World {
 
     /// `IVssAsync::Cancel`.
     pub(crate) fn async_cancel(&mut self, op: u64) -> HResult {
+        if let Err(hr) = self.check_call(self.asyncs[&op].requester, "Cancel") {
+            return hr;
+        }
         match self.asyncs[&op].state {
             AsyncState::Pending(work) => {
                 let req = self.asyncs[&op].requester;

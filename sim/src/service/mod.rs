@@ -42,10 +42,17 @@ impl World {
     /// `RPC_E_DISCONNECTED`; an injected service failure fires; a caller without backup
     /// rights gets `E_ACCESSDENIED` from the methods that document it.
     pub(crate) fn begin_call(&mut self, req: u64, method: &str) -> Result<usize, HResult> {
-        let r = self.requester(req);
-        if !r.alive {
+        if !self.requester(req).alive {
             return Err(HResult::RPC_E_DISCONNECTED);
         }
+        self.check_call(req, method)?;
+        Ok(self.requester(req).machine)
+    }
+
+    /// The injected failure and the rights check of a call made on behalf of a requester
+    /// object (its own methods, and those of the `IVssAsync` handles it returned).
+    pub(crate) fn check_call(&mut self, req: u64, method: &str) -> Result<(), HResult> {
+        let r = self.requester(req);
         let (m, privileges) = (r.machine, r.privileges);
         if let Some(hr) = self.machines[m]
             .service_faults
@@ -59,7 +66,7 @@ impl World {
         if needs_rights && privileges == Privileges::User {
             return Err(HResult::E_ACCESSDENIED);
         }
-        Ok(m)
+        Ok(())
     }
 
     /// Calls a provider method, through the fault table and into the trace.
