@@ -105,12 +105,13 @@ fn explain(name: &str) -> ExitCode {
         if method.asynchronous {
             println!("asynchronous: returns an IVssAsync");
         }
-        println!("documented return codes:");
+        println!("documented return codes (and how the simulator reaches them):");
         for c in method.codes {
             println!(
-                "  {:<45} 0x{:08X}  {}",
+                "  {:<45} 0x{:08X}  [{}] {}",
                 c.code.name().unwrap_or("?"),
                 c.code.code(),
+                c.reach,
                 c.when
             );
         }

@@ -25,3 +25,8 @@ fn run_all(folder: &str) {
 fn every_example_passes() {
     run_all("examples");
 }
+
+#[test]
+fn every_corpus_scenario_passes() {
+    run_all("tests/scenarios");
+}
