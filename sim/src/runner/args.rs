@@ -330,11 +330,16 @@ impl<'a> StepArgs<'a> {
         self.map.contains_key(key)
     }
 
+    /// The first key no reader asked for, as an error.
+    pub(crate) fn unknown_key(&self) -> Option<ArgError> {
+        self.map
+            .keys()
+            .find(|k| !self.used.contains(k.as_str()))
+            .map(|key| ArgError::Input(format!("unknown argument `{key}`")))
+    }
+
     /// Fails on any key no reader asked for.
     pub(crate) fn finish(self) -> Result<(), ArgError> {
-        match self.map.keys().find(|k| !self.used.contains(k.as_str())) {
-            Some(key) => Err(ArgError::Input(format!("unknown argument `{key}`"))),
-            None => Ok(()),
-        }
+        self.unknown_key().map_or(Ok(()), Err)
     }
 }

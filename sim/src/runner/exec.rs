@@ -243,11 +243,35 @@ impl<'b, B: Backend> Runner<'b, B> {
         }
         let object = a.text("as")?.unwrap_or_else(|| "r1".to_string());
         let bind = a.text("bind")?;
-        let (action, label, expect, hold) = match (a.text("call")?, a.text("env")?) {
+        let read = Self::read_action(&mut a);
+        // A misspelt key explains a missing argument better than the missing argument does.
+        let (action, label, expect, hold) = match read {
+            Err(ArgError::Input(_)) if a.unknown_key().is_some() => {
+                return Err(a.unknown_key().expect("checked"));
+            }
+            other => other?,
+        };
+        a.finish()?;
+        Ok(Step {
+            machine,
+            object,
+            bind,
+            expect,
+            hold,
+            label,
+            action,
+        })
+    }
+
+    /// Reads what the step does: a call or an environment step.
+    fn read_action(
+        a: &mut StepArgs<'_>,
+    ) -> Result<(Action, String, Option<HResult>, bool), ArgError> {
+        Ok(match (a.text("call")?, a.text("env")?) {
             (Some(call), None) => {
                 let expect = a.hresult("expect")?;
                 let hold = a.boolean("hold")?.unwrap_or(false);
-                let (action, label) = read_call(&call, &mut a)?;
+                let (action, label) = read_call(&call, a)?;
                 if hold && !matches!(action, Action::Async(_)) {
                     return Err(ArgError::Input(format!(
                         "`hold` applies to asynchronous calls only, not {call}"
@@ -256,7 +280,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                 (action, label, expect, hold)
             }
             (None, Some(env)) => {
-                let (action, label) = read_env(&env, &mut a)?;
+                let (action, label) = read_env(&env, a)?;
                 (action, format!("env {label}"), None, false)
             }
             (Some(_), Some(_)) => {
@@ -270,16 +294,6 @@ impl<'b, B: Backend> Runner<'b, B> {
                         .into(),
                 ));
             }
-        };
-        a.finish()?;
-        Ok(Step {
-            machine,
-            object,
-            bind,
-            expect,
-            hold,
-            label,
-            action,
         })
     }
 

@@ -73,8 +73,22 @@ pub fn parse_document<T: DeserializeOwned>(text: &str, name: &str) -> Result<T, 
     } else {
         serde_saphyr::from_str(text).map_err(|e| SyntaxError {
             position: e.location().map(|l| (l.line(), l.column())),
-            message: e.to_string(),
+            message: yaml_message(&e.to_string()),
         })
+    }
+}
+
+/// The first line of a YAML parser message, without the position it repeats (the caller
+/// prints the position itself).
+fn yaml_message(text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, message)) if position.contains("column") => message.to_string(),
+        _ => first.to_string(),
     }
 }
 

@@ -1,0 +1,85 @@
+//! The `vss-sim` command: exit codes and messages as the README promises.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn vss_sim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().expect("an exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_example_passes_with_0() {
+    let (code, out, _) = vss_sim(&["run", "examples/backup-with-writers.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("DoSnapshotSet"));
+    assert!(out.contains("S_OK (0x00000000)"));
+    assert!(out.contains("every expectation held"));
+}
+
+#[test]
+fn a_failed_expectation_exits_with_1() {
+    let dir = std::env::temp_dir().join(format!("vss-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("wrong.yaml");
+    std::fs::write(
+        &file,
+        "steps:\n  - { call: StartSnapshotSet, expect: S_OK }\n",
+    )
+    .unwrap();
+    let (code, out, _) = vss_sim(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("VSS_E_BAD_STATE (0x80042301)  [EXPECTED S_OK (0x00000000)]"),
+        "{out}"
+    );
+    assert!(out.contains("1 expectation failed"));
+}
+
+#[test]
+fn bad_input_exits_with_2_and_names_the_step() {
+    let (code, _, err) = vss_sim(&["run", "tests/bad-input/unknown-method.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown-method.yaml: step 2: `DoSnapshot` is not a requester method"),
+        "{err}"
+    );
+    let (code, _, err) = vss_sim(&["run", "no/such/file.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/file.yaml"), "{err}");
+}
+
+#[test]
+fn explain_codes_and_methods() {
+    let (code, out, _) = vss_sim(&["explain", "0x80042308"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("VSS_E_OBJECT_NOT_FOUND = 0x80042308"),
+        "{out}"
+    );
+    let (code, out, _) = vss_sim(&["explain", "vss_e_provider_veto"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("0x80042306"));
+    let (code, out, _) = vss_sim(&["explain", "BreakSnapshotSetEx"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("IVssBackupComponentsEx2::BreakSnapshotSetEx"));
+    assert!(out.contains("VSS_E_BREAK_REVERT_ID_FAILED"));
+    let (code, _, err) = vss_sim(&["explain", "NoSuchThing"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("NoSuchThing"));
+}

@@ -1,0 +1,110 @@
+//! Malformed scenarios are refused with a message that names the file, the step (or the line
+//! and column of a syntax error) and what is wrong; never with a panic.
+
+use vss_conformance::{repo_root, scenario_files};
+use vss_sim::runner::{InputError, Outcome, run_file};
+
+/// (file, what the message must contain).
+const CASES: &[(&str, &[&str])] = &[
+    (
+        "yaml-syntax.yaml",
+        &["yaml-syntax.yaml:2:5: unclosed bracket"],
+    ),
+    ("json-syntax.json", &["json-syntax.json:3:"]),
+    (
+        "unknown-argument.yaml",
+        &["step 3", "unknown argument `volum`"],
+    ),
+    (
+        "unknown-method.yaml",
+        &["step 2", "`DoSnapshot` is not a requester method"],
+    ),
+    ("unbound-name.yaml", &["step 2", "`$nope` is not bound"]),
+    ("bad-guid.yaml", &["step 2", "`snapshot`", "is not a GUID"]),
+    ("bad-hresult.yaml", &["step 1", "VSS_E_NO_SUCH_CODE"]),
+    (
+        "unknown-machine.yaml",
+        &["step 1", "no machine named `HOSTZ`"],
+    ),
+    (
+        "not-an-object.yaml",
+        &["not-an-object.yaml", "an object with `world` and `steps`"],
+    ),
+    (
+        "bad-world.yaml",
+        &["bad-world.yaml", "machine `hosta` appears twice"],
+    ),
+    (
+        "missing-world.yaml",
+        &["cannot read the world file", "no-such-world.yaml"],
+    ),
+    (
+        "block-out-of-range.yaml",
+        &["step 1", "block 64 is past the end", "64 blocks"],
+    ),
+    (
+        "bad-flag-name.yaml",
+        &[
+            "step 2",
+            "`VSS_VOLSNAP_ATTR_TELEPORTABLE` is not a context name",
+        ],
+    ),
+    (
+        "release-unknown-object.yaml",
+        &["step 2", "no requester object `r9`"],
+    ),
+    (
+        "fail-service-undocumented.yaml",
+        &["step 1", "SetContext does not document E_OUTOFMEMORY"],
+    ),
+    ("size-unit.yaml", &["size-unit.yaml", "`parsecs`"]),
+];
+
+fn input_error(name: &str) -> InputError {
+    let path = repo_root().join("tests/bad-input").join(name);
+    match run_file(&path, false) {
+        Err(e) => e,
+        Ok(report) => match report.outcome {
+            Outcome::BadInput(e) => e,
+            other => panic!(
+                "{name}: expected bad input, got {other:?}\n{}",
+                report.output
+            ),
+        },
+    }
+}
+
+#[test]
+fn each_malformed_file_gets_a_clear_message() {
+    for (name, fragments) in CASES {
+        let message = input_error(name).to_string();
+        for fragment in *fragments {
+            assert!(
+                message.contains(fragment),
+                "{name}: `{fragment}` is not in:\n{message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_file_of_the_folder_is_checked() {
+    let files: Vec<String> = scenario_files("tests/bad-input")
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let checked: Vec<String> = CASES.iter().map(|(n, _)| n.to_string()).collect();
+    let mut files_sorted = files.clone();
+    files_sorted.sort();
+    let mut checked_sorted = checked.clone();
+    checked_sorted.sort();
+    assert_eq!(files_sorted, checked_sorted);
+}
+
+#[test]
+fn bad_input_exits_with_2() {
+    assert_eq!(
+        Outcome::BadInput(input_error("unknown-method.yaml")).exit_code(),
+        2
+    );
+}
