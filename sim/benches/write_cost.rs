@@ -1,0 +1,54 @@
+//! What a write to an original volume costs with 0, 1, 64 and 512 shadow copies of it.
+//!
+//! Each write goes to a block not written since the last shadow copy, so the system
+//! provider preserves the old content every time: the copy-on-write path. The cost should
+//! not grow with the number of copies. Run with `cargo bench -p vss-sim`.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use vss_model::backend::{Backend, BackupComponents, Environment, INFINITE, VssAsync};
+use vss_model::{Context, VssId};
+use vss_sim::{SimComponents, Simulator, parse_world};
+
+const WORLD: &str = "
+machines:
+  - name: HOSTA
+    volumes:
+      - { mount: 'E:\\', size: 64 TiB, diff_area: { min: 0 } }
+";
+
+/// A simulator whose E: has `copies` persistent shadow copies, and the objects that made them.
+fn world_with_copies(copies: usize) -> (Simulator, Vec<SimComponents>) {
+    let sim = Simulator::new(&parse_world(WORLD, "bench.yaml").unwrap()).unwrap();
+    let mut creators = Vec::new();
+    for _ in 0..copies {
+        let mut r = sim.create_backup_components("HOSTA").unwrap();
+        r.initialize_for_backup(None).unwrap();
+        r.set_context(Context::VSS_CTX_NAS_ROLLBACK).unwrap();
+        r.start_snapshot_set().unwrap();
+        r.add_to_snapshot_set("E:\\", VssId::NULL).unwrap();
+        r.do_snapshot_set().unwrap().wait(INFINITE);
+        creators.push(r);
+    }
+    (sim, creators)
+}
+
+fn write_cost(c: &mut Criterion) {
+    let mut group = c.benchmark_group("write_block");
+    for copies in [0, 1, 64, 512] {
+        let (sim, _creators) = world_with_copies(copies);
+        let mut block = 0u64;
+        group.bench_with_input(BenchmarkId::from_parameter(copies), &copies, |b, _| {
+            b.iter(|| {
+                block += 1;
+                sim.write_block("HOSTA", "E:\\", black_box(block), b"new content")
+                    .unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, write_cost);
+criterion_main!(benches);
