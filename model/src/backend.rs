@@ -272,8 +272,9 @@ pub trait Environment {
         components: &Self::Components,
         privileges: Privileges,
     ) -> Result<(), EnvError>;
-    /// Keep the next asynchronous operation this object starts pending until it is waited on.
-    fn hold_next_async(&self, components: &Self::Components) -> Result<(), EnvError>;
+    /// Keep (or no longer keep) the next asynchronous operation this object starts pending
+    /// until it is waited on.
+    fn hold_next_async(&self, components: &Self::Components, hold: bool) -> Result<(), EnvError>;
 }
 
 /// A VSS implementation the same tests can run against: the simulator, or real VSS.

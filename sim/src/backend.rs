@@ -376,10 +376,10 @@ impl Environment for Simulator {
         Ok(())
     }
 
-    fn hold_next_async(&self, components: &SimComponents) -> Result<(), EnvError> {
+    fn hold_next_async(&self, components: &SimComponents, hold: bool) -> Result<(), EnvError> {
         lock(&self.world)
             .requester_mut(components.id)
-            .hold_next_async = true;
+            .hold_next_async = hold;
         Ok(())
     }
 }

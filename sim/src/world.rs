@@ -228,9 +228,16 @@ fn parse_time(text: &str) -> Option<VssTimestamp> {
     }
     let (y, mo, da) = (d[0].parse().ok()?, d[1].parse().ok()?, d[2].parse().ok()?);
     let (h, mi, s) = (t[0].parse().ok()?, t[1].parse().ok()?, t[2].parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
     if !(1601..=9999).contains(&y)
         || !(1..=12).contains(&mo)
-        || !(1..=31).contains(&da)
+        || !(1..=month_days).contains(&da)
         || h > 23
         || mi > 59
         || s > 59
@@ -249,6 +256,16 @@ fn default_min_diff_area(volume_size: ByteSize) -> u64 {
     }
 }
 
+/// Whether a name is a drive letter (`E:\`) or an absolute mount folder (`C:\Mount\E\`).
+fn is_mount_point(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && name[1..].starts_with(":\\")
+        && name.ends_with('\\')
+        && !name[3..].contains("\\\\")
+}
+
 /// Whether two mount names are the same (case and the trailing backslash aside).
 pub(crate) fn same_mount(a: &str, b: &str) -> bool {
     a.trim_end_matches('\\')
@@ -264,6 +281,7 @@ impl World {
                 file.start_time
             ))
         })?;
+        file.policy.check().map_err(WorldError::Invalid)?;
         if file.machines.is_empty() {
             return Err(WorldError::Invalid(
                 "a world needs at least one machine".into(),
@@ -300,9 +318,9 @@ impl World {
             let mut specs = Vec::new();
             for v in &m.volumes {
                 let mount = v.mount.clone();
-                if !mount.ends_with('\\') || mount.len() < 2 {
+                if !is_mount_point(&mount) {
                     return Err(WorldError::Invalid(format!(
-                        "machine `{}`: volume mount `{mount}` must end with a backslash, as `E:\\` does",
+                        "machine `{}`: volume mount `{mount}` is neither a drive letter (`E:\\`) nor a mount folder (`C:\\Mount\\Data\\`); both end with a backslash",
                         m.name
                     )));
                 }
@@ -323,6 +341,12 @@ impl World {
                 }
                 let guid = v.guid.unwrap_or_else(|| world.new_id());
                 let name = format!(r"\\?\Volume{guid}\");
+                if volumes.iter().any(|x: &Volume| x.name == name) {
+                    return Err(WorldError::Invalid(format!(
+                        "machine `{}`: two volumes have the GUID {guid}",
+                        m.name
+                    )));
+                }
                 specs.push(VolumeSpec {
                     name: name.clone(),
                     ntfs: v.file_system.eq_ignore_ascii_case("NTFS"),
@@ -341,8 +365,19 @@ impl World {
                     data: BTreeMap::new(),
                 });
             }
-            let mut providers = Vec::new();
+            let mut providers: Vec<Registered> = Vec::new();
             for kind in &m.providers {
+                if m.providers
+                    .iter()
+                    .filter(|k| k.eq_ignore_ascii_case(kind))
+                    .count()
+                    > 1
+                {
+                    return Err(WorldError::Invalid(format!(
+                        "machine `{}`: provider `{kind}` is registered twice",
+                        m.name
+                    )));
+                }
                 match kind.to_ascii_lowercase().as_str() {
                     "system" => providers.push(Registered {
                         prop: vss_sim_sw::provider_prop(),

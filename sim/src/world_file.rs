@@ -158,6 +158,33 @@ pub struct Policy {
     pub wait_returns_operation_error: bool,
 }
 
+impl Policy {
+    /// Checks that each code stands for what it replaces: a refusal is a failure code, and
+    /// an empty query either succeeds with `S_OK` or fails.
+    pub fn check(&self) -> Result<(), String> {
+        let refusals = [
+            ("start_under_context_all", self.start_under_context_all),
+            ("expose_refused", self.expose_refused),
+            (
+                "uninitialized_administration",
+                self.uninitialized_administration,
+            ),
+        ];
+        for (name, hr) in refusals {
+            if !hr.is_failure() {
+                return Err(format!("policy `{name}` must be a failure code, not {hr}"));
+            }
+        }
+        if self.empty_query != HResult::S_OK && !self.empty_query.is_failure() {
+            return Err(format!(
+                "policy `empty_query` must be S_OK or a failure code, not {}",
+                self.empty_query
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {

@@ -58,6 +58,18 @@ const CASES: &[(&str, &[&str])] = &[
         &["step 1", "SetContext does not document E_OUTOFMEMORY"],
     ),
     ("size-unit.yaml", &["size-unit.yaml", "`parsecs`"]),
+    (
+        "bad-policy.yaml",
+        &["policy `expose_refused` must be a failure code, not S_OK"],
+    ),
+    (
+        "bad-start-time.yaml",
+        &["start_time `2026-02-31 00:00:00` is not a UTC time"],
+    ),
+    (
+        "bad-mount.yaml",
+        &["volume mount `data\\` is neither a drive letter"],
+    ),
 ];
 
 fn input_error(name: &str) -> InputError {

@@ -33,6 +33,17 @@ pub(crate) enum ArgError {
     Unbound { name: String, step: usize },
 }
 
+impl std::fmt::Display for ArgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ArgError::Input(message) => f.write_str(message),
+            ArgError::Unbound { name, step } => {
+                write!(f, "`${name}` was not bound, because step {step} failed")
+            }
+        }
+    }
+}
+
 impl From<String> for ArgError {
     fn from(s: String) -> ArgError {
         ArgError::Input(s)

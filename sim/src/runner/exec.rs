@@ -92,7 +92,6 @@ enum Action {
     FailWriter(String, WriterEvent, HResult),
     FailService(String, HResult),
     Privileges(Privileges),
-    HoldAsync,
 }
 
 /// A step with its common keys.
@@ -157,6 +156,11 @@ pub fn run_scenario<B: Backend>(
         outcome,
         calls: runner.calls,
     }
+}
+
+/// An HRESULT's name, or its value when it has none.
+fn short_code(hr: HResult) -> String {
+    hr.name().map_or_else(|| hr.to_string(), str::to_string)
 }
 
 fn short(id: VssId) -> String {
@@ -246,7 +250,7 @@ impl<'b, B: Backend> Runner<'b, B> {
         let read = Self::read_action(&mut a);
         // A misspelt key explains a missing argument better than the missing argument does.
         let (action, label, expect, hold) = match read {
-            Err(ArgError::Input(_)) if a.unknown_key().is_some() => {
+            Err(ArgError::Input(m)) if m.ends_with(" is required") && a.unknown_key().is_some() => {
                 return Err(a.unknown_key().expect("checked"));
             }
             other => other?,
@@ -681,16 +685,6 @@ impl<'b, B: Backend> Runner<'b, B> {
                     .map_err(|e| e.to_string())?;
                 self.report_env(n, &step, &format!("{object} now runs as {p}"));
             }
-            Action::HoldAsync => {
-                let env = self.env()?;
-                let components = self.object(&machine, &object)?;
-                env.hold_next_async(components).map_err(|e| e.to_string())?;
-                self.report_env(
-                    n,
-                    &step,
-                    "the next asynchronous call stays pending until waited on",
-                );
-            }
         }
         Ok(())
     }
@@ -699,7 +693,8 @@ impl<'b, B: Backend> Runner<'b, B> {
         if step.hold {
             let env = self.env()?;
             let components = self.object(&step.machine, &step.object)?;
-            env.hold_next_async(components).map_err(|e| e.to_string())?;
+            env.hold_next_async(components, true)
+                .map_err(|e| e.to_string())?;
         }
         let o = self.object(&step.machine, &step.object)?;
         let started = match call {
@@ -714,6 +709,13 @@ impl<'b, B: Backend> Runner<'b, B> {
         let mut op = match started {
             Ok(op) => op,
             Err(hr) => {
+                if step.hold {
+                    // Nothing started, so nothing is held: the hold was for this call only.
+                    let env = self.env()?;
+                    let components = self.object(&step.machine, &step.object)?;
+                    env.hold_next_async(components, false)
+                        .map_err(|e| e.to_string())?;
+                }
                 self.bind(&step.bind, Bound::Failed(n));
                 self.report(n, step, hr, "(direct)");
                 return Ok(());
@@ -726,20 +728,35 @@ impl<'b, B: Backend> Runner<'b, B> {
             self.report(n, step, status, "(held; not waited on)");
             return Ok(());
         }
+        // The runner waits as a requester would: Wait, then QueryStatus. Both are calls of
+        // their own, which an injected failure or a rights check can hit.
         let waited = op.wait(INFINITE);
-        let status = match op.query_status() {
-            Ok(HResult::VSS_S_ASYNC_FINISHED) => HResult::S_OK,
-            Ok(status) => status,
-            Err(hr) => hr,
-        };
-        let detail = if waited.is_failure() {
-            format!("(Wait returned {waited})")
-        } else {
-            String::new()
-        };
+        self.calls.push(("Wait".into(), waited));
+        let queried = op.query_status();
+        self.calls
+            .push(("QueryStatus".into(), queried.err().unwrap_or(HResult::S_OK)));
         self.asyncs.push(op);
         self.bind(&step.bind, Bound::Async(self.asyncs.len() - 1));
-        self.report(n, step, status, &detail);
+        match queried {
+            Ok(status) => {
+                let status = match status {
+                    HResult::VSS_S_ASYNC_FINISHED => HResult::S_OK,
+                    other => other,
+                };
+                let detail = if waited.is_failure() {
+                    format!("(Wait returned {waited})")
+                } else {
+                    String::new()
+                };
+                self.report(n, step, status, &detail);
+            }
+            Err(hr) => {
+                // The operation started; its outcome is unknown because QueryStatus failed.
+                self.report(n, step, hr, "(QueryStatus failed; the outcome is unknown)");
+                let method = self.calls.pop().map(|(m, _)| m).unwrap_or_default();
+                self.calls.push((method, HResult::S_OK));
+            }
+        }
         Ok(())
     }
 
@@ -761,7 +778,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                     let mut args = StepArgs::new(&a, &bindings);
                     let wanted = args
                         .attributes("x")
-                        .map_err(|e| format!("{key}: {e:?}"))?
+                        .map_err(|e| format!("{key}: {e}"))?
                         .unwrap_or_default();
                     let has = prop.snapshot_attributes;
                     if key == "attributes_include" && !has.contains(wanted) {
@@ -777,7 +794,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                     let bindings = Bindings::new();
                     let wanted = StepArgs::new(&a, &bindings)
                         .attributes("x")
-                        .map_err(|e| format!("{key}: {e:?}"))?
+                        .map_err(|e| format!("{key}: {e}"))?
                         .unwrap_or_default();
                     if wanted != prop.snapshot_attributes {
                         problems.push(format!(
@@ -803,8 +820,13 @@ impl<'b, B: Backend> Runner<'b, B> {
                     }
                 }
                 "creation_timestamp" => {
-                    let got = prop.creation_timestamp.to_string();
-                    if want.as_str() != Some(got.as_str()) {
+                    // As text (`2026-01-01 00:00:01`) or as the FILETIME number.
+                    let got = prop.creation_timestamp;
+                    let same = match want {
+                        Value::String(text) => *text == got.to_string(),
+                        other => other.as_i64() == Some(got.0),
+                    };
+                    if !same {
                         problems.push(format!("creation_timestamp {want}, got {got}"));
                     }
                 }
@@ -948,12 +970,13 @@ fn read_call(call: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
         "QueryStatus" => Action::QueryStatus(a.async_handle("async")?),
         "Cancel" => Action::Cancel(a.async_handle("async")?),
         other => {
-            let known = vss_model::methods::requester_methods().any(|m| m.name == other);
-            return Err(ArgError::Input(if known {
-                format!("`{other}` is not supported by the scenario runner")
-            } else {
-                format!("`{other}` is not a requester method")
-            }));
+            let hint = vss_model::methods::method(other)
+                .filter(|m| m.interface.is_requester())
+                .map(|m| format!(" (names are case-sensitive: `{}`)", m.name))
+                .unwrap_or_default();
+            return Err(ArgError::Input(format!(
+                "`{other}` is not a requester method{hint}"
+            )));
         }
     };
     let label = match &action {
@@ -1026,7 +1049,7 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             };
             (
                 Action::FailProvider(fault),
-                format!("fail_provider {method} {}", hr.name().unwrap_or("?")),
+                format!("fail_provider {method} {}", short_code(hr)),
             )
         }
         "fail_writer" => {
@@ -1043,7 +1066,7 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             let hr = a
                 .hresult("hresult")?
                 .ok_or_else(|| ArgError::Input("`hresult` is required".into()))?;
-            let label = format!("fail_service {method} {}", hr.name().unwrap_or("?"));
+            let label = format!("fail_service {method} {}", short_code(hr));
             (Action::FailService(method, hr), label)
         }
         "privileges" => {
@@ -1059,10 +1082,9 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             };
             (Action::Privileges(p), format!("privileges {p}"))
         }
-        "hold_async" => (Action::HoldAsync, "hold_async".into()),
         other => {
             return Err(ArgError::Input(format!(
-                "`{other}` is not an environment step (write, read, release, reboot, fail_provider, fail_writer, fail_service, privileges, hold_async)"
+                "`{other}` is not an environment step (write, read, release, reboot, fail_provider, fail_writer, fail_service, privileges)"
             )));
         }
     })
