@@ -136,6 +136,8 @@ pub trait ShadowCopyDriver {
     /// Reads `block` of the shadow copy whose device object is `device`; `None` when the
     /// device is not one of this driver's.
     fn read_shadow(&self, device: &str, block: u64, live: &dyn LiveVolumes) -> Option<Block>;
+    /// The device object of one of this driver's shadow copies.
+    fn device_of(&self, snapshot: VssId) -> Option<String>;
     /// The original volume of the shadow copy whose device object is `device`; `None` when
     /// the device is not one of this driver's.
     fn original_volume(&self, device: &str) -> Option<String>;

@@ -466,6 +466,13 @@ impl ShadowCopyDriver for SystemProvider {
         )
     }
 
+    fn device_of(&self, snapshot: VssId) -> Option<String> {
+        self.copies
+            .get(&snapshot)
+            .filter(|c| c.prop.status == SnapshotState::VSS_SS_CREATED)
+            .map(|c| c.prop.snapshot_device_object.clone())
+    }
+
     fn original_volume(&self, device: &str) -> Option<String> {
         self.device(device)
             .map(|c| c.prop.original_volume_name.clone())

@@ -3,7 +3,7 @@
 //! shadow copy ids.
 
 use vss_model::backend::EnvError;
-use vss_model::{Block, Context, VssId};
+use vss_model::{Block, VssId};
 
 use crate::world::{Live, World, same_mount};
 
@@ -18,7 +18,7 @@ enum Target {
 }
 
 impl World {
-    fn resolve(&mut self, m: usize, target: &str) -> Result<Target, EnvError> {
+    fn resolve(&self, m: usize, target: &str) -> Result<Target, EnvError> {
         let machine = self.machines[m].name.clone();
         let unknown = || EnvError::UnknownTarget {
             machine: machine.clone(),
@@ -36,10 +36,10 @@ impl World {
                 .map(|(_, id)| *id),
         };
         let device = match snapshot {
-            Some(id) => self
-                .find_copy(m, id, Context::VSS_CTX_ALL)
-                .ok()
-                .map(|(_, p)| p.snapshot_device_object),
+            Some(id) => self.machines[m]
+                .providers
+                .iter()
+                .find_map(|r| r.provider.device_of(id)),
             None => Some(target.to_string()),
         };
         let (device, volume) = device

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 use vss_model::backend::{
-    Backend, BackupComponents, BackupStateArgs, INFINITE, Privileges, ProviderFault, VssAsync,
+    Backend, BackupComponents, BackupStateArgs, EnvError, INFINITE, Privileges, ProviderFault,
+    VssAsync,
 };
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
@@ -85,13 +86,33 @@ enum Action {
     QueryStatus(usize),
     Cancel(usize),
     Write(String, u64, String),
-    Read(String, u64, Option<Option<String>>),
+    Read(Read),
     Release,
     Reboot,
     FailProvider(ProviderFault),
     FailWriter(String, WriterEvent, HResult),
     FailService(String, HResult),
     Privileges(Privileges),
+}
+
+/// An environment read and what it expects.
+#[derive(Debug, Clone)]
+struct Read {
+    target: String,
+    block: u64,
+    /// Whether the target may have gone away (a shadow copy device, an exposed name), so
+    /// that its absence is an observation rather than a mistake in the scenario.
+    may_vanish: bool,
+    expect: ReadExpect,
+}
+
+#[derive(Debug, Clone)]
+enum ReadExpect {
+    Nothing,
+    /// This content, zero-padded (`None`: all zeros).
+    Content(Option<String>),
+    /// The target no longer exists.
+    Gone,
 }
 
 /// A step with its common keys.
@@ -149,8 +170,27 @@ pub fn run_scenario<B: Backend>(
         calls: Vec::new(),
     };
     let outcome = runner.run(scenario);
-    // Release the objects in a known order before the trace of the releases is lost.
-    runner.objects.clear();
+    // The objects still alive are released, as when the requester's process ends; what that
+    // does underneath is part of the run.
+    if !runner.objects.is_empty() {
+        let _ = writeln!(
+            runner.out,
+            "end  the requester objects still alive are released"
+        );
+        runner.objects.clear();
+        runner.flush_trace();
+    }
+    if matches!(outcome, Outcome::Passed | Outcome::Failed(_)) {
+        let _ = writeln!(
+            runner.out,
+            "{}, {}",
+            plural(scenario.steps.len(), "step"),
+            match runner.failures {
+                0 => "every expectation held".to_string(),
+                f => format!("{} failed", plural(f, "expectation")),
+            }
+        );
+    }
     Report {
         output: runner.out,
         outcome,
@@ -158,13 +198,18 @@ pub fn run_scenario<B: Backend>(
     }
 }
 
+/// `1 step`, `2 steps`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// An HRESULT's name, or its value when it has none.
 fn short_code(hr: HResult) -> String {
     hr.name().map_or_else(|| hr.to_string(), str::to_string)
-}
-
-fn short(id: VssId) -> String {
-    id.to_string()
 }
 
 impl<'b, B: Backend> Runner<'b, B> {
@@ -188,16 +233,6 @@ impl<'b, B: Backend> Runner<'b, B> {
             }
             self.flush_trace();
         }
-        let _ = writeln!(
-            self.out,
-            "{} steps, {}",
-            scenario.steps.len(),
-            match self.failures {
-                0 => "every expectation held".to_string(),
-                1 => "1 expectation failed".to_string(),
-                f => format!("{f} expectations failed"),
-            }
-        );
         if self.failures == 0 {
             Outcome::Passed
         } else {
@@ -256,6 +291,20 @@ impl<'b, B: Backend> Runner<'b, B> {
             other => other?,
         };
         a.finish()?;
+        let binds = matches!(
+            action,
+            Action::StartSnapshotSet
+                | Action::AddToSnapshotSet(..)
+                | Action::GetSnapshotProperties(..)
+                | Action::SaveAsXml
+                | Action::Expose(..)
+                | Action::Async(_)
+        );
+        if bind.is_some() && !binds {
+            return Err(ArgError::Input(format!(
+                "`bind`: {label} returns nothing to bind"
+            )));
+        }
         Ok(Step {
             machine,
             object,
@@ -399,8 +448,8 @@ impl<'b, B: Backend> Runner<'b, B> {
                             .map(|s| format!("{} {} {}", s.writer_name, s.state, s.failure))
                             .collect();
                         let detail = format!(
-                            "{} writers{}",
-                            status.len(),
+                            "{}{}",
+                            plural(status.len(), "writer"),
                             if failed.is_empty() {
                                 String::new()
                             } else {
@@ -430,7 +479,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                 match self.object(&machine, &object)?.start_snapshot_set() {
                     Ok(id) => {
                         self.bind(&step.bind, Bound::Id(id));
-                        self.report(n, &step, HResult::S_OK, &short(id));
+                        self.report(n, &step, HResult::S_OK, &id.to_string());
                     }
                     Err(hr) => {
                         self.bind(&step.bind, Bound::Failed(n));
@@ -445,7 +494,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                 {
                     Ok(id) => {
                         self.bind(&step.bind, Bound::Id(id));
-                        self.report(n, &step, HResult::S_OK, &short(id));
+                        self.report(n, &step, HResult::S_OK, &id.to_string());
                     }
                     Err(hr) => {
                         self.bind(&step.bind, Bound::Failed(n));
@@ -497,7 +546,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                             ObjectProp::Provider(p) => p.provider_id,
                         })
                         .collect();
-                    self.report(n, &step, HResult::S_OK, &format!("{} objects", found.len()));
+                    self.report(n, &step, HResult::S_OK, &plural(found.len(), "object"));
                     if let Some(count) = expect_count {
                         if count != found.len() as u64 {
                             self.fail_check(n, format!("{count} objects, got {}", found.len()));
@@ -530,7 +579,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                     n,
                     &step,
                     hr,
-                    &format!("deleted {deleted}, not deleted {}", short(nondeleted)),
+                    &format!("deleted {deleted}, not deleted {}", nondeleted),
                 );
                 if let Some(count) = expect_deleted {
                     if count != deleted as u64 {
@@ -627,22 +676,38 @@ impl<'b, B: Backend> Runner<'b, B> {
                     .map_err(|e| e.to_string())?;
                 self.report_env(n, &step, "done");
             }
-            Action::Read(target, block, expected) => {
-                let content = self
-                    .env()?
-                    .read_block(&machine, &target, block)
-                    .map_err(|e| e.to_string())?;
-                let mut text = content.to_string();
-                if let Some(expected) = expected {
-                    let want = Block::new(expected.as_deref().unwrap_or("").as_bytes())
-                        .map_err(|e| e.to_string())?;
-                    if want == content {
-                        text.push_str("  [as expected]");
-                    } else {
-                        let _ = write!(text, "  [EXPECTED {want}]");
-                        self.failures += 1;
+            Action::Read(read) => {
+                let content = match self.env()?.read_block(&machine, &read.target, read.block) {
+                    Ok(content) => Some(content),
+                    Err(EnvError::UnknownTarget { .. }) if read.may_vanish => None,
+                    Err(e) => return Err(e.to_string()),
+                };
+                let shown = content
+                    .as_ref()
+                    .map_or_else(|| "does not exist".to_string(), ToString::to_string);
+                let verdict = match (&read.expect, &content) {
+                    (ReadExpect::Nothing, _) => None,
+                    (ReadExpect::Gone, None) => Some(Ok(())),
+                    (ReadExpect::Gone, Some(_)) => Some(Err("it not to exist".to_string())),
+                    (ReadExpect::Content(_), None) => Some(Err("it to exist".to_string())),
+                    (ReadExpect::Content(text), Some(content)) => {
+                        let want = Block::new(text.as_deref().unwrap_or("").as_bytes())
+                            .map_err(|e| e.to_string())?;
+                        Some(if want == *content {
+                            Ok(())
+                        } else {
+                            Err(want.to_string())
+                        })
                     }
-                }
+                };
+                let text = match verdict {
+                    None => shown,
+                    Some(Ok(())) => format!("{shown}  [as expected]"),
+                    Some(Err(wanted)) => {
+                        self.failures += 1;
+                        format!("{shown}  [EXPECTED {wanted}]")
+                    }
+                };
                 self.report_env(n, &step, &text);
             }
             Action::Release => {
@@ -997,12 +1062,13 @@ fn read_call(call: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
 
 /// Reads an environment step's arguments.
 fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgError> {
-    let target = |a: &mut StepArgs<'_>| -> Result<String, ArgError> {
+    // The target and whether it was named as a volume.
+    let target = |a: &mut StepArgs<'_>| -> Result<(String, bool), ArgError> {
         let keys = ["volume", "device", "snapshot", "target"];
         let mut found = Vec::new();
         for k in keys {
             if let Some(v) = a.text(k)? {
-                found.push(v);
+                found.push((v, k == "volume"));
             }
         }
         match found.len() {
@@ -1015,23 +1081,34 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
     let block = |a: &mut StepArgs<'_>| a.number("block").map(|b| b.unwrap_or(0));
     Ok(match env {
         "write" => {
-            let t = target(a)?;
+            let (t, _) = target(a)?;
             let b = block(a)?;
             let data = a.required_text("data")?;
             let label = format!("write {t} block {b} {data:?}");
             (Action::Write(t, b, data), label)
         }
         "read" => {
-            let t = target(a)?;
+            let (t, volume) = target(a)?;
             let b = block(a)?;
             // `expect: null` expects zeros; no `expect` checks nothing.
-            let expected = if a.has("expect") {
-                Some(a.text("expect")?)
-            } else {
-                None
+            let expect = match (a.has("expect"), a.boolean("expect_gone")?) {
+                (true, None | Some(false)) => ReadExpect::Content(a.text("expect")?),
+                (false, Some(true)) => ReadExpect::Gone,
+                (false, None | Some(false)) => ReadExpect::Nothing,
+                (true, Some(true)) => {
+                    return Err(ArgError::Input(
+                        "`expect` and `expect_gone` exclude each other".into(),
+                    ));
+                }
             };
             let label = format!("read {t} block {b}");
-            (Action::Read(t, b, expected), label)
+            let read = Read {
+                target: t,
+                block: b,
+                may_vanish: !volume,
+                expect,
+            };
+            (Action::Read(read), label)
         }
         "release" => (Action::Release, "release".into()),
         "reboot" => (Action::Reboot, "reboot".into()),

@@ -68,7 +68,11 @@ pub fn parse_document<T: DeserializeOwned>(text: &str, name: &str) -> Result<T, 
     if name.to_ascii_lowercase().ends_with(".json") {
         serde_json::from_str(text).map_err(|e| SyntaxError {
             position: (e.line() > 0).then(|| (e.line() as u64, e.column() as u64)),
-            message: e.to_string(),
+            // The position is printed by the caller; serde_json appends it to its message.
+            message: match e.to_string().rsplit_once(" at line ") {
+                Some((message, _)) => message.to_string(),
+                None => e.to_string(),
+            },
         })
     } else {
         serde_saphyr::from_str(text).map_err(|e| SyntaxError {
