@@ -12,6 +12,13 @@ use vss_model::{
 
 use crate::world::{SetPhase, World};
 
+/// The exposure fields of a shadow copy's properties.
+struct Exposure {
+    name: Option<String>,
+    path: Option<String>,
+    attributes: A,
+}
+
 /// Whether a name is a drive letter (`X:` or `X:\`).
 fn is_drive_letter(name: &str) -> bool {
     let b = name.trim_end_matches('\\').as_bytes();
@@ -229,7 +236,12 @@ impl World {
             path_from_root.map(str::to_string)
         };
         let new_attributes = (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | attributes;
-        self.set_copy_properties(m, p, id, Some(name.clone()), path, new_attributes)?;
+        let exposure = Exposure {
+            name: Some(name.clone()),
+            path,
+            attributes: new_attributes,
+        };
+        self.set_copy_properties(m, p, &prop, exposure)?;
         self.machines[m].exposures.insert(key, id);
         self.note(m, format!("shadow copy {id} exposed as {name}"));
         Ok(name)
@@ -251,7 +263,12 @@ impl World {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         let attributes = (prop.snapshot_attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
-        self.set_copy_properties(m, p, id, None, None, attributes)?;
+        let exposure = Exposure {
+            name: None,
+            path: None,
+            attributes,
+        };
+        self.set_copy_properties(m, p, &prop, exposure)?;
         self.machines[m].exposures.retain(|_, s| *s != id);
         self.note(m, format!("shadow copy {id} unexposed"));
         Ok(())
@@ -262,31 +279,43 @@ impl World {
         &mut self,
         m: usize,
         p: usize,
-        id: VssId,
-        name: Option<String>,
-        path: Option<String>,
-        attributes: A,
+        old: &SnapshotProp,
+        new: Exposure,
     ) -> VssResult {
-        let changes = [
-            (
-                SnapshotPropertyId::VSS_SPROPID_EXPOSED_NAME,
-                PropertyValue::Text(name),
-            ),
-            (
-                SnapshotPropertyId::VSS_SPROPID_EXPOSED_PATH,
-                PropertyValue::Text(path),
-            ),
-            (
-                SnapshotPropertyId::VSS_SPROPID_SNAPSHOT_ATTRIBUTES,
-                PropertyValue::Long(attributes.bits() as i32),
-            ),
-        ];
-        for (property, value) in changes {
+        let id = old.snapshot_id;
+        let fields = |e: Exposure| {
+            [
+                (
+                    SnapshotPropertyId::VSS_SPROPID_EXPOSED_NAME,
+                    PropertyValue::Text(e.name),
+                ),
+                (
+                    SnapshotPropertyId::VSS_SPROPID_EXPOSED_PATH,
+                    PropertyValue::Text(e.path),
+                ),
+                (
+                    SnapshotPropertyId::VSS_SPROPID_SNAPSHOT_ATTRIBUTES,
+                    PropertyValue::Long(e.attributes.bits() as i32),
+                ),
+            ]
+        };
+        for (done, (property, value)) in fields(new).into_iter().enumerate() {
             let args = format!("{id}, {property}, {value:?}");
-            self.call_provider(m, p, "SetSnapshotProperty", args, |pr| {
+            if let Err(hr) = self.call_provider(m, p, "SetSnapshotProperty", args, |pr| {
                 pr.set_snapshot_property(id, property, value)
-            })
-            .map_err(|hr| self.translate(m, hr))?;
+            }) {
+                // Put back what was already changed, so that a failed call changes nothing.
+                let before = Exposure {
+                    name: old.exposed_name.clone(),
+                    path: old.exposed_path.clone(),
+                    attributes: old.snapshot_attributes,
+                };
+                for (property, value) in fields(before).into_iter().take(done) {
+                    let provider = &mut self.machines[m].providers[p].provider;
+                    let _ = provider.set_snapshot_property(id, property, value);
+                }
+                return Err(self.translate(m, hr));
+            }
         }
         Ok(())
     }
