@@ -233,34 +233,38 @@ impl<'a> StepArgs<'a> {
         }
     }
 
+    /// A flag value of a kind whose names `lookup` knows.
+    fn flag_bits(
+        &mut self,
+        key: &str,
+        what: &str,
+        lookup: &dyn Fn(&str) -> Option<u32>,
+    ) -> Result<Option<u32>, ArgError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => flags(&v, what, lookup).map(Some).map_err(ArgError::Input),
+        }
+    }
+
     pub(crate) fn context(&mut self, key: &str) -> Result<Option<Context>, ArgError> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
         let lookup = |n: &str| Context::from_sdk_name(n).map(|c| c.0 as u32);
-        flags(&v, "context", &lookup)
-            .map(|b| Some(Context(b as i32)))
-            .map_err(ArgError::Input)
+        Ok(self
+            .flag_bits(key, "context", &lookup)?
+            .map(|b| Context(b as i32)))
     }
 
     pub(crate) fn attributes(&mut self, key: &str) -> Result<Option<SnapshotAttributes>, ArgError> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
         let lookup = |n: &str| SnapshotAttributes::from_sdk_name(n).map(|a| a.bits());
-        flags(&v, "snapshot attribute", &lookup)
-            .map(|b| Some(SnapshotAttributes::from_bits_retain(b)))
-            .map_err(ArgError::Input)
+        Ok(self
+            .flag_bits(key, "snapshot attribute", &lookup)?
+            .map(SnapshotAttributes::from_bits_retain))
     }
 
     pub(crate) fn break_flags(&mut self, key: &str) -> Result<Option<HardwareOptions>, ArgError> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
         let lookup = |n: &str| HardwareOptions::from_sdk_name(n).map(|a| a.bits());
-        flags(&v, "VSS_HARDWARE_OPTIONS", &lookup)
-            .map(|b| Some(HardwareOptions::from_bits_retain(b)))
-            .map_err(ArgError::Input)
+        Ok(self
+            .flag_bits(key, "VSS_HARDWARE_OPTIONS", &lookup)?
+            .map(HardwareOptions::from_bits_retain))
     }
 
     pub(crate) fn object_type(&mut self, key: &str) -> Result<Option<ObjectType>, ArgError> {

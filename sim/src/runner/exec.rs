@@ -407,6 +407,21 @@ impl<'b, B: Backend> Runner<'b, B> {
         let _ = writeln!(self.out, "{line}");
     }
 
+    /// Reports a call that returns something to bind: the value and what to print of it, or
+    /// the failure (the name is then bound to the failure, for later steps to explain).
+    fn report_bound(&mut self, n: usize, step: &Step, result: Result<(Bound, String), HResult>) {
+        match result {
+            Ok((value, detail)) => {
+                self.bind(&step.bind, value);
+                self.report(n, step, HResult::S_OK, &detail);
+            }
+            Err(hr) => {
+                self.bind(&step.bind, Bound::Failed(n));
+                self.report(n, step, hr, "");
+            }
+        }
+    }
+
     /// Prints an environment step's line.
     fn report_env(&mut self, n: usize, step: &Step, text: &str) {
         let _ = writeln!(
@@ -476,31 +491,14 @@ impl<'b, B: Backend> Runner<'b, B> {
                 }
             }
             Action::StartSnapshotSet => {
-                match self.object(&machine, &object)?.start_snapshot_set() {
-                    Ok(id) => {
-                        self.bind(&step.bind, Bound::Id(id));
-                        self.report(n, &step, HResult::S_OK, &id.to_string());
-                    }
-                    Err(hr) => {
-                        self.bind(&step.bind, Bound::Failed(n));
-                        self.report(n, &step, hr, "");
-                    }
-                }
+                let r = self.object(&machine, &object)?.start_snapshot_set();
+                self.report_bound(n, &step, r.map(|id| (Bound::Id(id), id.to_string())));
             }
             Action::AddToSnapshotSet(volume, provider) => {
-                match self
+                let r = self
                     .object(&machine, &object)?
-                    .add_to_snapshot_set(&volume, provider)
-                {
-                    Ok(id) => {
-                        self.bind(&step.bind, Bound::Id(id));
-                        self.report(n, &step, HResult::S_OK, &id.to_string());
-                    }
-                    Err(hr) => {
-                        self.bind(&step.bind, Bound::Failed(n));
-                        self.report(n, &step, hr, "");
-                    }
-                }
+                    .add_to_snapshot_set(&volume, provider);
+                self.report_bound(n, &step, r.map(|id| (Bound::Id(id), id.to_string())));
             }
             Action::AbortBackup => {
                 let r = self.object(&machine, &object)?.abort_backup();
@@ -592,36 +590,30 @@ impl<'b, B: Backend> Runner<'b, B> {
                     }
                 }
             }
-            Action::SaveAsXml => match self.object(&machine, &object)?.save_as_xml() {
-                Ok(xml) => {
-                    self.bind(&step.bind, Bound::Text(xml.clone()));
-                    self.report(n, &step, HResult::S_OK, &format!("{} bytes", xml.len()));
-                }
-                Err(hr) => {
-                    self.bind(&step.bind, Bound::Failed(n));
-                    self.report(n, &step, hr, "");
-                }
-            },
+            Action::SaveAsXml => {
+                let r = self.object(&machine, &object)?.save_as_xml();
+                let r = r.map(|xml| {
+                    let detail = format!("{} bytes", xml.len());
+                    (Bound::Text(xml), detail)
+                });
+                self.report_bound(n, &step, r);
+            }
             Action::BreakSnapshotSet(set) => {
                 let r = self.object(&machine, &object)?.break_snapshot_set(set);
                 self.report(n, &step, r.err().unwrap_or(HResult::S_OK), "");
             }
             Action::Expose(id, path, attributes, expose) => {
-                match self.object(&machine, &object)?.expose_snapshot(
+                let r = self.object(&machine, &object)?.expose_snapshot(
                     id,
                     path.as_deref(),
                     attributes,
                     expose.as_deref(),
-                ) {
-                    Ok(name) => {
-                        self.bind(&step.bind, Bound::Text(name.clone()));
-                        self.report(n, &step, HResult::S_OK, &format!("exposed as {name}"));
-                    }
-                    Err(hr) => {
-                        self.bind(&step.bind, Bound::Failed(n));
-                        self.report(n, &step, hr, "");
-                    }
-                }
+                );
+                let r = r.map(|name| {
+                    let detail = format!("exposed as {name}");
+                    (Bound::Text(name), detail)
+                });
+                self.report_bound(n, &step, r);
             }
             Action::Unexpose(id) => {
                 let r = self.object(&machine, &object)?.unexpose_snapshot(id);

@@ -65,29 +65,11 @@ impl World {
     fn all_copies(&mut self, m: usize, context: Context) -> VssResult<Vec<(usize, SnapshotProp)>> {
         let mut found = Vec::new();
         for p in 0..self.machines[m].providers.len() {
-            self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
-                pr.set_context(context)
-            })
-            .map_err(|hr| self.translate(m, hr))?;
-            let objects = self
-                .call_provider(
-                    m,
-                    p,
-                    "Query",
-                    "GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT".into(),
-                    |pr| {
-                        pr.query(
-                            VssId::NULL,
-                            ObjectType::VSS_OBJECT_NONE,
-                            ObjectType::VSS_OBJECT_SNAPSHOT,
-                        )
-                    },
-                )
-                .map_err(|hr| self.translate(m, hr))?;
-            found.extend(objects.into_iter().filter_map(|o| match o {
-                ObjectProp::Snapshot(s) => Some((p, s)),
-                ObjectProp::Provider(_) => None,
-            }));
+            found.extend(
+                self.provider_copies(m, p, context)?
+                    .into_iter()
+                    .map(|s| (p, s)),
+            );
         }
         Ok(found)
     }

@@ -2,10 +2,7 @@
 //! with the provider call sequence of vsprov.h.
 
 use vss_model::backend::VssResult;
-use vss_model::{
-    Context, HResult, ObjectProp, ObjectType, ProviderType, SnapshotAttributes as A, VssId,
-    WriterEvent,
-};
+use vss_model::{Context, HResult, ProviderType, SnapshotAttributes as A, VssId, WriterEvent};
 
 use crate::trace::TraceEvent;
 use crate::world::{PlannedCopy, SetPhase, SetPlan, Work, World};
@@ -160,33 +157,11 @@ impl World {
         if self.machines[m].providers[p].prop.provider_type == ProviderType::VSS_PROV_HARDWARE {
             return Ok(());
         }
-        self.call_provider(m, p, "SetContext", "VSS_CTX_ALL".into(), |pr| {
-            pr.set_context(Context::VSS_CTX_ALL)
-        })
-        .map_err(|hr| self.translate(m, hr))?;
-        let copies = self
-            .call_provider(
-                m,
-                p,
-                "Query",
-                "GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT".into(),
-                |pr| {
-                    pr.query(
-                        VssId::NULL,
-                        ObjectType::VSS_OBJECT_NONE,
-                        ObjectType::VSS_OBJECT_SNAPSHOT,
-                    )
-                },
-            )
-            .map_err(|hr| self.translate(m, hr))?;
+        let copies = self.provider_copies(m, p, Context::VSS_CTX_ALL)?;
         let on_volume: Vec<A> = copies
             .iter()
-            .filter_map(|o| match o {
-                ObjectProp::Snapshot(s) if s.original_volume_name == volume_name => {
-                    Some(s.snapshot_attributes)
-                }
-                _ => None,
-            })
+            .filter(|s| s.original_volume_name == volume_name)
+            .map(|s| s.snapshot_attributes)
             .collect();
         let client_accessible = on_volume
             .iter()

@@ -12,7 +12,9 @@ mod writers;
 
 use vss_model::methods;
 use vss_model::provider::ProviderResult;
-use vss_model::{Context, HResult, SnapshotProp, VssId, backend::Privileges};
+use vss_model::{
+    Context, HResult, ObjectProp, ObjectType, SnapshotProp, VssId, backend::Privileges,
+};
 
 use crate::trace::TraceEvent;
 use crate::world::{SoftwareProvider, World};
@@ -156,6 +158,37 @@ impl World {
             }
         }
         Err(HResult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    /// The created shadow copies provider `p` shows under `context` (`SetContext`, then
+    /// `Query`), failures translated.
+    pub(crate) fn provider_copies(
+        &mut self,
+        m: usize,
+        p: usize,
+        context: Context,
+    ) -> Result<Vec<SnapshotProp>, HResult> {
+        self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
+            pr.set_context(context)
+        })
+        .map_err(|hr| self.translate(m, hr))?;
+        let args = "GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT".to_string();
+        let objects = self
+            .call_provider(m, p, "Query", args, |pr| {
+                pr.query(
+                    VssId::NULL,
+                    ObjectType::VSS_OBJECT_NONE,
+                    ObjectType::VSS_OBJECT_SNAPSHOT,
+                )
+            })
+            .map_err(|hr| self.translate(m, hr))?;
+        Ok(objects
+            .into_iter()
+            .filter_map(|o| match o {
+                ObjectProp::Snapshot(s) => Some(s),
+                ObjectProp::Provider(_) => None,
+            })
+            .collect())
     }
 
     /// Forgets a shadow copy that no longer exists: its owner, its exposure; and says so.
