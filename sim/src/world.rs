@@ -263,7 +263,7 @@ fn is_mount_point(name: &str) -> bool {
         && b[0].is_ascii_alphabetic()
         && name[1..].starts_with(":\\")
         && name.ends_with('\\')
-        && !name[3..].contains("\\\\")
+        && !name[2..].contains("\\\\")
 }
 
 /// Whether two mount names are the same (case and the trailing backslash aside).

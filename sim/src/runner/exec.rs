@@ -547,7 +547,8 @@ impl<'b, B: Backend> Runner<'b, B> {
                     self.report(n, &step, HResult::S_OK, &plural(found.len(), "object"));
                     if let Some(count) = expect_count {
                         if count != found.len() as u64 {
-                            self.fail_check(n, format!("{count} objects, got {}", found.len()));
+                            let wanted = plural(count as usize, "object");
+                            self.fail_check(n, format!("{wanted}, got {}", found.len()));
                         }
                     }
                     for id in includes.iter().filter(|id| !ids.contains(id)) {
@@ -779,10 +780,16 @@ impl<'b, B: Backend> Runner<'b, B> {
             }
         };
         if step.hold {
-            let status = op.query_status().unwrap_or_else(|hr| hr);
+            // The step shows the operation's status, which takes a QueryStatus call.
+            let queried = op.query_status();
             self.asyncs.push(op);
             self.bind(&step.bind, Bound::Async(self.asyncs.len() - 1));
+            let status = queried.unwrap_or_else(|hr| hr);
             self.report(n, step, status, "(held; not waited on)");
+            let method = self.calls.pop().map(|(m, _)| m).unwrap_or_default();
+            self.calls.push((method, HResult::S_OK));
+            self.calls
+                .push(("QueryStatus".into(), queried.err().unwrap_or(HResult::S_OK)));
             return Ok(());
         }
         // The runner waits as a requester would: Wait, then QueryStatus. Both are calls of
