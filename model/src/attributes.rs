@@ -1,9 +1,12 @@
 //! `_VSS_VOLUME_SNAPSHOT_ATTRIBUTES` and `VSS_HARDWARE_OPTIONS`: bit flags with their SDK names.
 
 use std::fmt;
+use std::str::FromStr;
 
 use bitflags::bitflags;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::flag_text::{FlagForm, flag_bits, parse_flag_text};
 
 bitflags! {
     /// `m_lSnapshotAttributes`: what a shadow copy is and what has happened to it.
@@ -111,7 +114,7 @@ pub(crate) fn write_flags<'a>(
 }
 
 macro_rules! named_flags {
-    ($ty:ty) => {
+    ($ty:ty, $what:literal) => {
         impl $ty {
             /// Looks one flag up by its SDK name (case-insensitive).
             pub fn from_sdk_name(name: &str) -> Option<Self> {
@@ -135,22 +138,36 @@ macro_rules! named_flags {
             }
         }
 
-        impl Serialize for $ty {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_u32(self.bits())
+        impl FromStr for $ty {
+            type Err = String;
+            /// Reads `NAME | NAME`, `0x…` or a decimal number.
+            fn from_str(text: &str) -> Result<Self, String> {
+                let lookup = |n: &str| <$ty>::from_sdk_name(n).map(|v| v.bits());
+                parse_flag_text(text, $what, &lookup).map(Self::from_bits_retain)
             }
         }
 
+        /// Written as its names (`A | B`), which every reader of flags accepts.
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        /// Read from a number, a text of names or a list of either.
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(Self::from_bits_retain(u32::deserialize(d)?))
+                let lookup = |n: &str| <$ty>::from_sdk_name(n).map(|v| v.bits());
+                flag_bits(FlagForm::deserialize(d)?, $what, &lookup)
+                    .map(Self::from_bits_retain)
+                    .map_err(serde::de::Error::custom)
             }
         }
     };
 }
 
-named_flags!(SnapshotAttributes);
-named_flags!(HardwareOptions);
+named_flags!(SnapshotAttributes, "snapshot attribute");
+named_flags!(HardwareOptions, "VSS_HARDWARE_OPTIONS");
 
 #[cfg(test)]
 mod tests {

@@ -1,10 +1,12 @@
 //! `_VSS_SNAPSHOT_CONTEXT`: what kind of shadow copy a requester makes, queries or deletes.
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::attributes::{SnapshotAttributes as A, write_flags};
+use crate::flag_text::{FlagForm, flag_bits, parse_flag_text};
 use crate::hresult::HResult;
 
 /// A snapshot context (`LONG lContext`): one of the `VSS_CTX_*` values, possibly ORed with the
@@ -186,15 +188,31 @@ impl fmt::Debug for Context {
     }
 }
 
-impl Serialize for Context {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_i32(self.0)
+fn context_bits(name: &str) -> Option<u32> {
+    Context::from_sdk_name(name).map(|c| c.0 as u32)
+}
+
+impl FromStr for Context {
+    type Err = String;
+    /// Reads `VSS_CTX_BACKUP | VSS_VOLSNAP_ATTR_TRANSPORTABLE`, `0x29` or `41`.
+    fn from_str(text: &str) -> Result<Context, String> {
+        parse_flag_text(text, "context", &context_bits).map(|b| Context(b as i32))
     }
 }
 
+/// Written as its names, which every reader of contexts accepts.
+impl Serialize for Context {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Read from a number, a text of names or a list of either.
 impl<'de> Deserialize<'de> for Context {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Context, D::Error> {
-        Ok(Context(i32::deserialize(d)?))
+        flag_bits(FlagForm::deserialize(d)?, "context", &context_bits)
+            .map(|b| Context(b as i32))
+            .map_err(serde::de::Error::custom)
     }
 }
 

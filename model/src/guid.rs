@@ -90,11 +90,14 @@ impl fmt::Debug for VssId {
 impl FromStr for VssId {
     type Err = GuidParseError;
 
-    /// Accepts the braced form `{…}` and, as `CLSIDFromString`'s neighbours do, the bare form.
+    /// Accepts the braced form `{…}`, the bare form, and the SDK name `GUID_NULL`.
     fn from_str(text: &str) -> Result<VssId, GuidParseError> {
         let err = || GuidParseError {
             text: text.to_string(),
         };
+        if text.eq_ignore_ascii_case("GUID_NULL") {
+            return Ok(VssId::NULL);
+        }
         let inner = match text.strip_prefix('{') {
             Some(rest) => rest.strip_suffix('}').ok_or_else(err)?,
             None => text,
@@ -168,6 +171,7 @@ mod tests {
             "{00000000-0000-0000-0000-000000000000}"
         );
         assert!(VssId::NULL.is_null());
+        assert_eq!("guid_null".parse::<VssId>(), Ok(VssId::NULL));
         let id = VssId::from_random_bytes([0xff; 16]);
         assert_eq!(id.to_string(), "{ffffffff-ffff-4fff-bfff-ffffffffffff}");
     }

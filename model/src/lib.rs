@@ -8,9 +8,11 @@
 
 pub mod attributes;
 pub mod backend;
+pub mod call;
 pub mod context;
 pub mod document;
 pub mod enums;
+mod flag_text;
 pub mod guid;
 pub mod hresult;
 pub mod methods;

@@ -13,14 +13,23 @@ const CASES: &[(&str, &[&str])] = &[
     ("json-syntax.json", &["json-syntax.json:3:"]),
     (
         "unknown-argument.yaml",
-        &["step 3", "unknown argument `volum`"],
+        &[
+            "step 3",
+            "AddToSnapshotSet: unknown field `volum`, expected `volume` or `provider`",
+        ],
     ),
     (
         "unknown-method.yaml",
         &["step 2", "`DoSnapshot` is not a requester method"],
     ),
     ("unbound-name.yaml", &["step 2", "`$nope` is not bound"]),
-    ("bad-guid.yaml", &["step 2", "`snapshot`", "is not a GUID"]),
+    (
+        "bad-guid.yaml",
+        &[
+            "step 2",
+            "GetSnapshotProperties: `{not-a-guid}` is not a GUID",
+        ],
+    ),
     ("bad-hresult.yaml", &["step 1", "VSS_E_NO_SUCH_CODE"]),
     (
         "unknown-machine.yaml",

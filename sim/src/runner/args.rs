@@ -1,12 +1,9 @@
-//! Reading a step's arguments: `$name` references, flag names, GUIDs and HRESULT names.
+//! Reading a step's arguments: `$name` references, GUIDs, numbers and HRESULT names.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
-use vss_model::{
-    BackupType, Context, HResult, HardwareOptions, ObjectType, SnapshotAttributes, SnapshotProp,
-    VssId, WriterEvent,
-};
+use vss_model::{HResult, SnapshotProp, VssId, WriterEvent};
 
 /// What a `bind` name holds.
 #[derive(Debug, Clone)]
@@ -70,31 +67,6 @@ fn number(value: &Value, what: &str) -> Result<u64, String> {
             .map_or_else(|| s.parse().ok(), |hex| u64::from_str_radix(hex, 16).ok())
             .ok_or_else(|| format!("{what} must be a number, not `{s}`")),
         other => Err(format!("{what} must be a number, not {other}")),
-    }
-}
-
-/// Reads a flag value: a name, a number, or a list of them ORed together.
-fn flags(value: &Value, what: &str, lookup: &dyn Fn(&str) -> Option<u32>) -> Result<u32, String> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .try_fold(0, |acc, v| Ok(acc | flags(v, what, lookup)?)),
-        Value::String(s) if !s.starts_with("0x") && s.parse::<u64>().is_err() => {
-            s.split('|').map(str::trim).try_fold(0, |acc, name| {
-                lookup(name)
-                    .map(|v| acc | v)
-                    .ok_or_else(|| format!("`{name}` is not a {what} name"))
-            })
-        }
-        Value::Number(n) if n.as_i64().is_some_and(|v| v < 0) => {
-            let v = n.as_i64().expect("checked");
-            i32::try_from(v)
-                .map(|v| v as u32)
-                .map_err(|_| format!("{what} {v} does not fit in 32 bits"))
-        }
-        other => number(other, what).and_then(|v| {
-            u32::try_from(v).map_err(|_| format!("{what} {v} does not fit in 32 bits"))
-        }),
     }
 }
 
@@ -180,7 +152,6 @@ impl<'a> StepArgs<'a> {
     pub(crate) fn id(&mut self, key: &str) -> Result<Option<VssId>, ArgError> {
         match self.text(key)? {
             None => Ok(None),
-            Some(s) if s.eq_ignore_ascii_case("GUID_NULL") => Ok(Some(VssId::NULL)),
             Some(s) => s
                 .parse()
                 .map(Some)
@@ -188,11 +159,6 @@ impl<'a> StepArgs<'a> {
                     ArgError::Input(format!("`{key}`: {e}"))
                 }),
         }
-    }
-
-    pub(crate) fn required_id(&mut self, key: &str) -> Result<VssId, ArgError> {
-        self.id(key)?
-            .ok_or_else(|| ArgError::Input(format!("`{key}` is required")))
     }
 
     pub(crate) fn boolean(&mut self, key: &str) -> Result<Option<bool>, ArgError> {
@@ -230,64 +196,6 @@ impl<'a> StepArgs<'a> {
                 })
                 .map(|n| Some(HResult(n as i32)))
                 .map_err(ArgError::Input),
-        }
-    }
-
-    /// A flag value of a kind whose names `lookup` knows.
-    fn flag_bits(
-        &mut self,
-        key: &str,
-        what: &str,
-        lookup: &dyn Fn(&str) -> Option<u32>,
-    ) -> Result<Option<u32>, ArgError> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => flags(&v, what, lookup).map(Some).map_err(ArgError::Input),
-        }
-    }
-
-    pub(crate) fn context(&mut self, key: &str) -> Result<Option<Context>, ArgError> {
-        let lookup = |n: &str| Context::from_sdk_name(n).map(|c| c.0 as u32);
-        Ok(self
-            .flag_bits(key, "context", &lookup)?
-            .map(|b| Context(b as i32)))
-    }
-
-    pub(crate) fn attributes(&mut self, key: &str) -> Result<Option<SnapshotAttributes>, ArgError> {
-        let lookup = |n: &str| SnapshotAttributes::from_sdk_name(n).map(|a| a.bits());
-        Ok(self
-            .flag_bits(key, "snapshot attribute", &lookup)?
-            .map(SnapshotAttributes::from_bits_retain))
-    }
-
-    pub(crate) fn break_flags(&mut self, key: &str) -> Result<Option<HardwareOptions>, ArgError> {
-        let lookup = |n: &str| HardwareOptions::from_sdk_name(n).map(|a| a.bits());
-        Ok(self
-            .flag_bits(key, "VSS_HARDWARE_OPTIONS", &lookup)?
-            .map(HardwareOptions::from_bits_retain))
-    }
-
-    pub(crate) fn object_type(&mut self, key: &str) -> Result<Option<ObjectType>, ArgError> {
-        match self.text(key)? {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|e: vss_model::enums::EnumParseError| {
-                    ArgError::Input(format!("`{key}`: {e}"))
-                }),
-        }
-    }
-
-    pub(crate) fn backup_type(&mut self, key: &str) -> Result<Option<BackupType>, ArgError> {
-        match self.text(key)? {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|e: vss_model::enums::EnumParseError| {
-                    ArgError::Input(format!("`{key}`: {e}"))
-                }),
         }
     }
 
@@ -338,6 +246,24 @@ impl<'a> StepArgs<'a> {
                 "`{key}` must be an object, not {other}"
             ))),
         }
+    }
+
+    /// Every key no reader has asked for yet, references resolved: the arguments of a call,
+    /// which the model's `Call` reads.
+    pub(crate) fn rest(&mut self) -> Result<Map<String, Value>, ArgError> {
+        let keys: Vec<String> = self
+            .map
+            .keys()
+            .filter(|k| !self.used.contains(k.as_str()))
+            .cloned()
+            .collect();
+        let mut rest = Map::new();
+        for key in keys {
+            if let Some(value) = self.get(&key)? {
+                rest.insert(key, value);
+            }
+        }
+        Ok(rest)
     }
 
     /// Whether the step has the key, even with a `null` value.

@@ -6,6 +6,7 @@
 
 mod args;
 mod exec;
+mod step;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

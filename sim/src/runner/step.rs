@@ -1,0 +1,506 @@
+//! Reading a step: its common keys, then a requester call (into the model's [`Call`]), an
+//! `IVssAsync` call, or an environment step.
+
+use serde_json::{Map, Value};
+use vss_model::backend::{Privileges, ProviderFault};
+use vss_model::call::Call;
+use vss_model::{HResult, VssId, WriterEvent, WriterState};
+
+use super::args::{ArgError, Bindings, StepArgs};
+
+/// A step, read.
+pub(crate) struct Step {
+    pub machine: String,
+    pub object: String,
+    pub bind: Option<String>,
+    pub expect: Option<HResult>,
+    pub hold: bool,
+    pub label: String,
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub(crate) enum Action {
+    Call(Call, Checks),
+    Wait(usize, u32),
+    QueryStatus(usize),
+    Cancel(usize),
+    Write(String, u64, String),
+    Read(Read),
+    Release,
+    Reboot,
+    FailProvider(ProviderFault),
+    FailWriter(String, WriterEvent, HResult),
+    FailService(String, HResult),
+    Privileges(Privileges),
+}
+
+/// The checks a step makes on what a call returned, besides its HRESULT.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Checks {
+    /// `GetSnapshotProperties`: `expect_props`.
+    pub props: Option<Map<String, Value>>,
+    /// `Query`: `expect_count`, `expect_includes`, `expect_excludes`.
+    pub count: Option<u64>,
+    pub includes: Vec<VssId>,
+    pub excludes: Vec<VssId>,
+    /// `DeleteSnapshots`: `expect_deleted`, `expect_nondeleted`.
+    pub deleted: Option<u64>,
+    pub nondeleted: Option<VssId>,
+    /// `IsVolumeSupported`: `expect_supported`.
+    pub supported: Option<bool>,
+    /// `GetWriterStatus`: `expect_states`.
+    pub states: Vec<(String, WriterState)>,
+}
+
+/// An environment read and what it expects.
+#[derive(Debug, Clone)]
+pub(crate) struct Read {
+    pub target: String,
+    pub block: u64,
+    /// Whether the target may have gone away (a shadow copy device, an exposed name), so
+    /// that its absence is an observation rather than a mistake in the scenario.
+    pub may_vanish: bool,
+    pub expect: ReadExpect,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ReadExpect {
+    Nothing,
+    /// This content, zero-padded (`None`: all zeros).
+    Content(Option<String>),
+    /// The target no longer exists.
+    Gone,
+}
+
+/// Each check key and the one method it applies to.
+const CHECK_KEYS: [(&str, &str); 9] = [
+    ("expect_props", "GetSnapshotProperties"),
+    ("expect_count", "Query"),
+    ("expect_includes", "Query"),
+    ("expect_excludes", "Query"),
+    ("expect_deleted", "DeleteSnapshots"),
+    ("expect_nondeleted", "DeleteSnapshots"),
+    ("expect_supported", "IsVolumeSupported"),
+    ("expect_states", "GetWriterStatus"),
+    ("async", "Wait, QueryStatus or Cancel"),
+];
+
+/// Reads a step. `default_machine` is used when the step has no `on`.
+pub(crate) fn read_step(
+    map: &Map<String, Value>,
+    bindings: &Bindings,
+    default_machine: &str,
+) -> Result<Step, ArgError> {
+    let mut a = StepArgs::new(map, bindings);
+    a.allow(&["comment"]);
+    let machine = a.text("on")?.unwrap_or_else(|| default_machine.to_string());
+    let object = a.text("as")?.unwrap_or_else(|| "r1".to_string());
+    let bind = a.text("bind")?;
+    let (action, label, expect, hold) = match (a.text("call")?, a.text("env")?) {
+        (Some(call), None) => {
+            let expect = a.hresult("expect")?;
+            let hold = a.boolean("hold")?.unwrap_or(false);
+            let (action, label) = read_call(&call, &mut a)?;
+            let is_async = matches!(&action, Action::Call(c, _) if c.is_async());
+            if hold && !is_async {
+                return Err(ArgError::Input(format!(
+                    "`hold` applies to asynchronous calls only, not {call}"
+                )));
+            }
+            (action, label, expect, hold)
+        }
+        (None, Some(env)) => {
+            let read = read_env(&env, &mut a);
+            // A misspelt key explains a missing argument better than the missing argument does.
+            let (action, label) = match read {
+                Err(ArgError::Input(m))
+                    if m.ends_with(" is required") && a.unknown_key().is_some() =>
+                {
+                    return Err(a.unknown_key().expect("checked"));
+                }
+                other => other?,
+            };
+            (action, format!("env {label}"), None, false)
+        }
+        (Some(_), Some(_)) => {
+            return Err(ArgError::Input(
+                "a step has `call` or `env`, not both".into(),
+            ));
+        }
+        (None, None) => {
+            return Err(ArgError::Input(
+                "a step needs `call` (a requester method) or `env` (an environment step)".into(),
+            ));
+        }
+    };
+    a.finish()?;
+    let binds = match &action {
+        Action::Call(call, _) => {
+            call.is_async()
+                || matches!(
+                    call,
+                    Call::StartSnapshotSet
+                        | Call::AddToSnapshotSet { .. }
+                        | Call::GetSnapshotProperties { .. }
+                        | Call::SaveAsXml
+                        | Call::ExposeSnapshot { .. }
+                )
+        }
+        _ => false,
+    };
+    if bind.is_some() && !binds {
+        return Err(ArgError::Input(format!(
+            "`bind`: {label} returns nothing to bind"
+        )));
+    }
+    Ok(Step {
+        machine,
+        object,
+        bind,
+        expect,
+        hold,
+        label,
+        action,
+    })
+}
+
+fn ids(a: &mut StepArgs<'_>, key: &str) -> Result<Vec<VssId>, ArgError> {
+    match a.get(key)? {
+        None => Ok(Vec::new()),
+        Some(v) => serde_json::from_value(v).map_err(|e| ArgError::Input(format!("`{key}`: {e}"))),
+    }
+}
+
+/// Reads a call step: an `IVssAsync` call, or a requester call and its checks.
+fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgError> {
+    match method {
+        "Wait" => {
+            let timeout = a
+                .number("timeout")?
+                .map_or(vss_model::backend::INFINITE, |t| {
+                    t.min(u64::from(u32::MAX)) as u32
+                });
+            return Ok((
+                Action::Wait(a.async_handle("async")?, timeout),
+                method.into(),
+            ));
+        }
+        "QueryStatus" => return Ok((Action::QueryStatus(a.async_handle("async")?), method.into())),
+        "Cancel" => return Ok((Action::Cancel(a.async_handle("async")?), method.into())),
+        _ => {}
+    }
+    let known = vss_model::methods::requester_methods().any(|m| m.name == method)
+        || method == "GetWriterStatus";
+    if !known {
+        let hint = vss_model::methods::method(method)
+            .filter(|m| m.interface.is_requester())
+            .map(|m| format!(" (names are case-sensitive: `{}`)", m.name))
+            .unwrap_or_default();
+        return Err(ArgError::Input(format!(
+            "`{method}` is not a requester method{hint}"
+        )));
+    }
+    let mut checks = Checks {
+        props: a.object("expect_props")?,
+        count: a.number("expect_count")?,
+        includes: ids(a, "expect_includes")?,
+        excludes: ids(a, "expect_excludes")?,
+        deleted: a.number("expect_deleted")?,
+        nondeleted: a.id("expect_nondeleted")?,
+        supported: a.boolean("expect_supported")?,
+        states: Vec::new(),
+    };
+    for (writer, state) in a.object("expect_states")?.unwrap_or_default() {
+        let state = state.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+            ArgError::Input(format!(
+                "expect_states: `{state}` is not a VSS_WRITER_STATE name"
+            ))
+        })?;
+        checks.states.push((writer, state));
+    }
+    for (key, owner) in CHECK_KEYS {
+        if a.has(key) && owner != method {
+            return Err(ArgError::Input(format!(
+                "`{key}` is a check of {owner}, not of {method}"
+            )));
+        }
+    }
+    // DeleteSnapshots may name its object as `snapshot` or `set` instead of `id` and `type`.
+    let mut args = a.rest()?;
+    if method == "DeleteSnapshots" {
+        for (alias, kind) in [
+            ("snapshot", "VSS_OBJECT_SNAPSHOT"),
+            ("set", "VSS_OBJECT_SNAPSHOT_SET"),
+        ] {
+            if let Some(id) = args.remove(alias) {
+                if args.contains_key("id") {
+                    return Err(ArgError::Input(
+                        "DeleteSnapshots takes one of `snapshot`, `set` or `id`".into(),
+                    ));
+                }
+                args.insert("id".into(), id);
+                args.entry("type")
+                    .or_insert_with(|| Value::String(kind.into()));
+            }
+        }
+    }
+    args.insert("call".into(), Value::String(method.into()));
+    let call: Call = serde_json::from_value(Value::Object(args))
+        .map_err(|e| ArgError::Input(format!("{method}: {e}")))?;
+    let label = label(&call);
+    Ok((Action::Call(call, checks), label))
+}
+
+/// What a step's line shows of a call.
+fn label(call: &Call) -> String {
+    let method = call.method();
+    match call {
+        Call::SetContext { context } => format!("{method} {context}"),
+        Call::AddToSnapshotSet { volume, provider } if provider.is_null() => {
+            format!("{method} {volume}")
+        }
+        Call::AddToSnapshotSet { volume, provider } => format!("{method} {volume} {provider}"),
+        Call::BreakSnapshotSetEx { flags, .. } => format!("{method} {flags}"),
+        Call::Query { returned_type, .. } => format!("{method} {returned_type}"),
+        Call::DeleteSnapshots { source_type, .. } => format!("{method} {source_type}"),
+        Call::ExposeSnapshot {
+            attributes, expose, ..
+        } => {
+            format!(
+                "{method} {} {attributes}",
+                expose.as_deref().unwrap_or("(null)")
+            )
+        }
+        _ => method.to_string(),
+    }
+}
+
+/// Reads an environment step's arguments.
+fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgError> {
+    // The target and whether it was named as a volume.
+    let target = |a: &mut StepArgs<'_>| -> Result<(String, bool), ArgError> {
+        let mut found = Vec::new();
+        for k in ["volume", "device", "snapshot", "target"] {
+            if let Some(v) = a.text(k)? {
+                found.push((v, k == "volume"));
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            _ => Err(ArgError::Input(
+                "name exactly one of `volume`, `device`, `snapshot` or `target`".into(),
+            )),
+        }
+    };
+    let block = |a: &mut StepArgs<'_>| a.number("block").map(|b| b.unwrap_or(0));
+    let code = |a: &mut StepArgs<'_>| {
+        a.hresult("hresult")?
+            .ok_or_else(|| ArgError::Input("`hresult` is required".into()))
+    };
+    Ok(match env {
+        "write" => {
+            let (t, _) = target(a)?;
+            let b = block(a)?;
+            let data = a.required_text("data")?;
+            let label = format!("write {t} block {b} {data:?}");
+            (Action::Write(t, b, data), label)
+        }
+        "read" => {
+            let (t, volume) = target(a)?;
+            let b = block(a)?;
+            // `expect: null` expects zeros; no `expect` checks nothing.
+            let expect = match (a.has("expect"), a.boolean("expect_gone")?) {
+                (true, None | Some(false)) => ReadExpect::Content(a.text("expect")?),
+                (false, Some(true)) => ReadExpect::Gone,
+                (false, None | Some(false)) => ReadExpect::Nothing,
+                (true, Some(true)) => {
+                    return Err(ArgError::Input(
+                        "`expect` and `expect_gone` exclude each other".into(),
+                    ));
+                }
+            };
+            let label = format!("read {t} block {b}");
+            let read = Read {
+                target: t,
+                block: b,
+                may_vanish: !volume,
+                expect,
+            };
+            (Action::Read(read), label)
+        }
+        "release" => (Action::Release, "release".into()),
+        "reboot" => (Action::Reboot, "reboot".into()),
+        "fail_provider" => {
+            let method = a.required_text("method")?;
+            let hr = code(a)?;
+            let count = |a: &mut StepArgs<'_>, key: &str, default: u64| -> Result<u32, ArgError> {
+                let n = a.number(key)?.unwrap_or(default);
+                u32::try_from(n).map_err(|_| ArgError::Input(format!("`{key}` {n} is too large")))
+            };
+            let fault = ProviderFault {
+                provider_id: a.id("provider")?,
+                method: method.clone(),
+                hr,
+                after: count(a, "after", 0)?,
+                times: count(a, "times", 1)?,
+            };
+            (
+                Action::FailProvider(fault),
+                format!("fail_provider {method} {}", short_code(hr)),
+            )
+        }
+        "fail_writer" => {
+            let writer = a.required_text("writer")?;
+            let event = a.writer_event("event")?;
+            let hr = code(a)?;
+            let label = format!("fail_writer \"{writer}\" {event}");
+            (Action::FailWriter(writer, event, hr), label)
+        }
+        "fail_service" => {
+            let method = a.required_text("method")?;
+            let hr = code(a)?;
+            let label = format!("fail_service {method} {}", short_code(hr));
+            (Action::FailService(method, hr), label)
+        }
+        "privileges" => {
+            let p = match a.required_text("privileges")?.to_ascii_lowercase().as_str() {
+                "administrator" => Privileges::Administrator,
+                "backup_operator" => Privileges::BackupOperator,
+                "user" => Privileges::User,
+                other => {
+                    return Err(ArgError::Input(format!(
+                        "`{other}` is not one of administrator, backup_operator, user"
+                    )));
+                }
+            };
+            (Action::Privileges(p), format!("privileges {p}"))
+        }
+        other => {
+            return Err(ArgError::Input(format!(
+                "`{other}` is not an environment step (write, read, release, reboot, fail_provider, fail_writer, fail_service, privileges)"
+            )));
+        }
+    })
+}
+
+/// An HRESULT's name, or its value when it has none.
+pub(crate) fn short_code(hr: HResult) -> String {
+    hr.name().map_or_else(|| hr.to_string(), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use vss_model::{BackupType, Context, HardwareOptions, ObjectType, SnapshotAttributes as A};
+
+    use super::*;
+
+    /// One call of every method, with arguments away from their defaults where they have any.
+    fn every_call() -> Vec<Call> {
+        let id = VssId::from_u128(0x12345678_1234_4234_9234_123456789abc);
+        vec![
+            Call::InitializeForBackup { xml: None },
+            Call::InitializeForBackup {
+                xml: Some("<BACKUP_COMPONENTS/>".into()),
+            },
+            Call::SetContext {
+                context: Context(
+                    Context::VSS_CTX_APP_ROLLBACK.0
+                        | A::VSS_VOLSNAP_ATTR_TRANSPORTABLE.bits() as i32,
+                ),
+            },
+            Call::SetContext {
+                context: Context::VSS_CTX_ALL,
+            },
+            Call::SetBackupState {
+                select_components: true,
+                bootable_system_state: true,
+                backup_type: BackupType::VSS_BT_COPY,
+                partial_file_support: true,
+            },
+            Call::GatherWriterMetadata,
+            Call::GatherWriterStatus,
+            Call::GetWriterStatus,
+            Call::StartSnapshotSet,
+            Call::AddToSnapshotSet {
+                volume: r"E:\".into(),
+                provider: id,
+            },
+            Call::PrepareForBackup,
+            Call::DoSnapshotSet,
+            Call::BackupComplete,
+            Call::AbortBackup,
+            Call::GetSnapshotProperties { snapshot: id },
+            Call::Query {
+                queried_object: id,
+                queried_type: ObjectType::VSS_OBJECT_SNAPSHOT_SET,
+                returned_type: ObjectType::VSS_OBJECT_PROVIDER,
+            },
+            Call::DeleteSnapshots {
+                id,
+                source_type: ObjectType::VSS_OBJECT_SNAPSHOT_SET,
+                force: true,
+            },
+            Call::SaveAsXml,
+            Call::ImportSnapshots,
+            Call::BreakSnapshotSet { set: id },
+            Call::BreakSnapshotSetEx {
+                set: id,
+                flags: HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE
+                    | HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE,
+            },
+            Call::ExposeSnapshot {
+                snapshot: id,
+                path_from_root: Some(r"\data".into()),
+                attributes: A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY,
+                expose: Some("share".into()),
+            },
+            Call::UnexposeSnapshot { snapshot: id },
+            Call::IsVolumeSupported {
+                provider: id,
+                volume: r"C:\".into(),
+            },
+        ]
+    }
+
+    /// The serde form of a call is a step the runner reads back as the same call, so that a
+    /// property test or a recorder can write what it did as a scenario.
+    #[test]
+    fn the_data_form_is_the_step_form() {
+        let bindings = Bindings::new();
+        for call in every_call() {
+            let Value::Object(map) = serde_json::to_value(&call).unwrap() else {
+                panic!("{call:?} is not written as an object");
+            };
+            let step =
+                read_step(&map, &bindings, "HOSTA").unwrap_or_else(|e| panic!("{call:?}: {e}"));
+            match step.action {
+                Action::Call(read, _) => assert_eq!(read, call),
+                other => panic!("{call:?} read as {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_requester_method_has_a_call() {
+        let called: Vec<&str> = every_call().iter().map(Call::method).collect();
+        for m in vss_model::methods::requester_methods() {
+            if m.interface != vss_model::methods::Interface::IVssAsync {
+                assert!(called.contains(&m.name), "{} has no Call", m.name);
+            }
+        }
+    }
+
+    #[test]
+    fn flags_are_written_by_name() {
+        let call = Call::SetContext {
+            context: Context(0x29),
+        };
+        let json = serde_json::to_string(&call).unwrap();
+        assert_eq!(
+            json,
+            r#"{"call":"SetContext","context":"VSS_CTX_APP_ROLLBACK | VSS_VOLSNAP_ATTR_TRANSPORTABLE"}"#
+        );
+    }
+}
