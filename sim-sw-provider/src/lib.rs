@@ -26,6 +26,9 @@ pub use diff_area::DiffAreaLimits;
 /// The system provider's id, as `vssadmin list providers` shows it.
 pub const SYSTEM_PROVIDER_ID: VssId = VssId::from_u128(0xb5946137_7b9f_4925_af80_51abd60b20d5);
 
+/// The largest volume VSS shadow copies: 64 TiB.
+pub const MAX_VOLUME_BYTES: u64 = 64 << 40;
+
 /// The prefix of the system provider's shadow copy device objects; the number follows.
 pub const DEVICE_PREFIX: &str = r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy";
 
@@ -48,6 +51,8 @@ pub struct VolumeSpec {
     pub name: String,
     /// Whether its file system is NTFS: persistent shadow copies need it.
     pub ntfs: bool,
+    /// Its size in bytes: VSS shadow copies volumes of up to 64 TiB.
+    pub size_bytes: u64,
     /// Its diff area.
     pub diff_area: DiffAreaLimits,
 }
@@ -118,6 +123,18 @@ impl SystemProvider {
             || !context
                 .modifiers()
                 .intersects(A::VSS_VOLSNAP_ATTR_PLEX | A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
+    }
+
+    /// Whether the provider can copy a volume under a context: a volume of at most 64 TiB,
+    /// with some NTFS volume on the machine to hold its diff area, and itself NTFS when the
+    /// copy is to be persistent. Under `VSS_CTX_ALL` any copy counts.
+    fn supports_volume(&self, volume: &str, context: Context) -> bool {
+        let any_ntfs = self.volumes.values().any(|(spec, _)| spec.ntfs);
+        self.volumes.get(volume).is_some_and(|(spec, _)| {
+            spec.size_bytes <= MAX_VOLUME_BYTES
+                && any_ntfs
+                && (spec.ntfs || context.is_all() || !context.is_persistent())
+        })
     }
 
     /// The created shadow copy behind a device object.
@@ -280,9 +297,8 @@ impl SoftwareSnapshotProvider for SystemProvider {
         if !Self::supports_context(context) || context.is_all() {
             return Err(HResult::VSS_E_UNSUPPORTED_CONTEXT);
         }
-        match self.volumes.get(volume) {
-            Some((spec, _)) if spec.ntfs || !context.is_persistent() => {}
-            _ => return Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER),
+        if !self.supports_volume(volume, context) {
+            return Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
         }
         // A new set id means the previous creation was abandoned without an abort.
         if self.creation.as_ref().is_some_and(|c| c.set_id != set) {
@@ -313,9 +329,7 @@ impl SoftwareSnapshotProvider for SystemProvider {
     }
 
     fn is_volume_supported(&mut self, volume: &str) -> ProviderResult<bool> {
-        Ok(self.volumes.get(volume).is_some_and(|(spec, _)| {
-            spec.ntfs || self.context.is_all() || !self.context.is_persistent()
-        }))
+        Ok(self.supports_volume(volume, self.context))
     }
 
     fn set_snapshot_property(

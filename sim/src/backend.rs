@@ -69,8 +69,16 @@ pub struct SimAsync {
 }
 
 impl SimComponents {
-    fn with<R>(&self, f: impl FnOnce(&mut World, u64) -> R) -> R {
-        f(&mut lock(&self.world), self.id)
+    /// Makes a requester call on the world; a failure the method does not document is
+    /// reported as `VSS_E_UNEXPECTED` (see `World::documented`).
+    fn call<T>(
+        &self,
+        method: &str,
+        f: impl FnOnce(&mut World, u64) -> VssResult<T>,
+    ) -> VssResult<T> {
+        let mut world = lock(&self.world);
+        let result = f(&mut world, self.id);
+        result.map_err(|hr| world.documented(self.id, method, hr))
     }
 
     fn wrap(&self, op: VssResult<u64>) -> VssResult<SimAsync> {
@@ -110,55 +118,61 @@ impl BackupComponents for SimComponents {
     type Async = SimAsync;
 
     fn initialize_for_backup(&mut self, xml: Option<&str>) -> VssResult {
-        self.with(|w, r| w.initialize_for_backup(r, xml))
+        self.call("InitializeForBackup", |w, r| {
+            w.initialize_for_backup(r, xml)
+        })
     }
 
     fn set_context(&mut self, context: Context) -> VssResult {
-        self.with(|w, r| w.set_context(r, context))
+        self.call("SetContext", |w, r| w.set_context(r, context))
     }
 
     fn set_backup_state(&mut self, state: BackupStateArgs) -> VssResult {
-        self.with(|w, r| w.set_backup_state(r, state))
+        self.call("SetBackupState", |w, r| w.set_backup_state(r, state))
     }
 
     fn gather_writer_metadata(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.gather_writer_metadata(r)))
+        self.wrap(self.call("GatherWriterMetadata", |w, r| w.gather_writer_metadata(r)))
     }
 
     fn gather_writer_status(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.gather_writer_status(r)))
+        self.wrap(self.call("GatherWriterStatus", |w, r| w.gather_writer_status(r)))
     }
 
     fn writer_status(&mut self) -> VssResult<Vec<WriterStatus>> {
-        self.with(|w, r| w.writer_status(r))
+        self.call("GetWriterStatus", |w, r| w.writer_status(r))
     }
 
     fn start_snapshot_set(&mut self) -> VssResult<VssId> {
-        self.with(|w, r| w.start_snapshot_set(r))
+        self.call("StartSnapshotSet", |w, r| w.start_snapshot_set(r))
     }
 
     fn add_to_snapshot_set(&mut self, volume_name: &str, provider_id: VssId) -> VssResult<VssId> {
-        self.with(|w, r| w.add_to_snapshot_set(r, volume_name, provider_id))
+        self.call("AddToSnapshotSet", |w, r| {
+            w.add_to_snapshot_set(r, volume_name, provider_id)
+        })
     }
 
     fn prepare_for_backup(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.prepare_for_backup(r)))
+        self.wrap(self.call("PrepareForBackup", |w, r| w.prepare_for_backup(r)))
     }
 
     fn do_snapshot_set(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.do_snapshot_set(r)))
+        self.wrap(self.call("DoSnapshotSet", |w, r| w.do_snapshot_set(r)))
     }
 
     fn backup_complete(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.backup_complete(r)))
+        self.wrap(self.call("BackupComplete", |w, r| w.backup_complete(r)))
     }
 
     fn abort_backup(&mut self) -> VssResult {
-        self.with(|w, r| w.abort_backup(r))
+        self.call("AbortBackup", |w, r| w.abort_backup(r))
     }
 
     fn get_snapshot_properties(&mut self, snapshot_id: VssId) -> VssResult<SnapshotProp> {
-        self.with(|w, r| w.get_snapshot_properties(r, snapshot_id))
+        self.call("GetSnapshotProperties", |w, r| {
+            w.get_snapshot_properties(r, snapshot_id)
+        })
     }
 
     fn query(
@@ -167,7 +181,7 @@ impl BackupComponents for SimComponents {
         queried_object_type: ObjectType,
         returned_objects_type: ObjectType,
     ) -> VssResult<Vec<ObjectProp>> {
-        self.with(|w, r| {
+        self.call("Query", |w, r| {
             w.query(
                 r,
                 queried_object_id,
@@ -183,19 +197,26 @@ impl BackupComponents for SimComponents {
         source_object_type: ObjectType,
         _force_delete: bool,
     ) -> Result<Deleted, DeleteFailure> {
-        self.with(|w, r| w.delete_snapshots(r, source_object_id, source_object_type))
+        let mut world = lock(&self.world);
+        let result = world.delete_snapshots(self.id, source_object_id, source_object_type);
+        result.map_err(|f| DeleteFailure {
+            hr: world.documented(self.id, "DeleteSnapshots", f.hr),
+            ..f
+        })
     }
 
     fn save_as_xml(&mut self) -> VssResult<String> {
-        self.with(|w, r| w.save_as_xml(r))
+        self.call("SaveAsXML", |w, r| w.save_as_xml(r))
     }
 
     fn import_snapshots(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.import_snapshots(r)))
+        self.wrap(self.call("ImportSnapshots", |w, r| w.import_snapshots(r)))
     }
 
     fn break_snapshot_set(&mut self, snapshot_set_id: VssId) -> VssResult {
-        self.with(|w, r| w.break_snapshot_set(r, snapshot_set_id))
+        self.call("BreakSnapshotSet", |w, r| {
+            w.break_snapshot_set(r, snapshot_set_id)
+        })
     }
 
     fn break_snapshot_set_ex(
@@ -203,7 +224,9 @@ impl BackupComponents for SimComponents {
         snapshot_set_id: VssId,
         break_flags: HardwareOptions,
     ) -> VssResult<SimAsync> {
-        self.wrap(self.with(|w, r| w.break_snapshot_set_ex(r, snapshot_set_id, break_flags)))
+        self.wrap(self.call("BreakSnapshotSetEx", |w, r| {
+            w.break_snapshot_set_ex(r, snapshot_set_id, break_flags)
+        }))
     }
 
     fn expose_snapshot(
@@ -213,15 +236,21 @@ impl BackupComponents for SimComponents {
         attributes: SnapshotAttributes,
         expose: Option<&str>,
     ) -> VssResult<String> {
-        self.with(|w, r| w.expose_snapshot(r, snapshot_id, path_from_root, attributes, expose))
+        self.call("ExposeSnapshot", |w, r| {
+            w.expose_snapshot(r, snapshot_id, path_from_root, attributes, expose)
+        })
     }
 
     fn unexpose_snapshot(&mut self, snapshot_id: VssId) -> VssResult {
-        self.with(|w, r| w.unexpose_snapshot(r, snapshot_id))
+        self.call("UnexposeSnapshot", |w, r| {
+            w.unexpose_snapshot(r, snapshot_id)
+        })
     }
 
     fn is_volume_supported(&mut self, provider_id: VssId, volume_name: &str) -> VssResult<bool> {
-        self.with(|w, r| w.is_volume_supported(r, provider_id, volume_name))
+        self.call("IsVolumeSupported", |w, r| {
+            w.is_volume_supported(r, provider_id, volume_name)
+        })
     }
 }
 

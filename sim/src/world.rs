@@ -176,6 +176,13 @@ pub(crate) struct Requester {
     pub set: SetPhase,
     pub prepared_for_backup: bool,
     pub backup_completed: bool,
+    /// `AbortBackup` ended the backup.
+    pub aborted: bool,
+    /// Whether `Query` was called before any set: such an object is a query object and
+    /// cannot make a backup.
+    pub queried: bool,
+    /// Held operations of this object, not yet run; their effects are not there yet.
+    pub pending: Vec<Work>,
     /// The document `InitializeForBackup` loaded, if any.
     pub loaded: Option<BackupComponentsDocument>,
 }
@@ -188,6 +195,7 @@ pub(crate) enum Work {
     PrepareForBackup,
     DoSnapshotSet,
     BackupComplete,
+    ImportSnapshots,
 }
 
 /// An `IVssAsync`'s operation.
@@ -350,6 +358,7 @@ impl World {
                 specs.push(VolumeSpec {
                     name: name.clone(),
                     ntfs: v.file_system.eq_ignore_ascii_case("NTFS"),
+                    size_bytes: v.size.0,
                     diff_area: DiffAreaLimits {
                         max_bytes: v.diff_area.max.map(|s| s.0),
                         min_bytes: v
@@ -528,6 +537,9 @@ impl World {
                 set: SetPhase::None,
                 prepared_for_backup: false,
                 backup_completed: false,
+                aborted: false,
+                queried: false,
+                pending: Vec::new(),
                 loaded: None,
             },
         );

@@ -153,9 +153,6 @@ pub struct Policy {
     pub empty_query: HResult,
     /// Which calls the context filters.
     pub context_filter: ContextFilter,
-    /// Whether `IVssAsync::Wait` returns the operation's error (instead of `S_OK`) when the
-    /// operation fails.
-    pub wait_returns_operation_error: bool,
 }
 
 impl Policy {
@@ -193,7 +190,6 @@ impl Default for Policy {
             uninitialized_administration: HResult::VSS_E_BAD_STATE,
             empty_query: HResult::S_OK,
             context_filter: ContextFilter::QueryOnly,
-            wait_returns_operation_error: false,
         }
     }
 }

@@ -10,7 +10,7 @@ use vss_model::{
     SnapshotProp, SnapshotPropertyId, VssId,
 };
 
-use crate::world::{SetPhase, World};
+use crate::world::{SetPhase, Work, World};
 
 /// The exposure fields of a shadow copy's properties.
 struct Exposure {
@@ -104,6 +104,10 @@ impl World {
                 .collect(),
             _ => return Err(HResult::E_INVALIDARG),
         };
+        // An object that queried before making a set is a query object from now on.
+        if matches!(self.requester(req).set, SetPhase::None) {
+            self.requester_mut(req).queried = true;
+        }
         if found.is_empty() && self.policy.empty_query.is_failure() {
             return Err(self.policy.empty_query);
         }
@@ -314,8 +318,10 @@ impl World {
         if !self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
+        // A name without its trailing backslash names no volume.
         let v = self
             .find_volume(m, volume)
+            .filter(|_| volume.ends_with('\\'))
             .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
         let name = self.machines[m].volumes[v].name.clone();
         let context = self.requester(req).context;
@@ -406,6 +412,13 @@ impl World {
         {
             return Err(HResult::VSS_E_NONTRANSPORTABLE_BCD);
         }
+        Ok(self.start_async(req, Work::ImportSnapshots))
+    }
+
+    /// Surfacing the set's LUNs: with no hardware provider on the machine, none arrives.
+    pub(crate) fn run_import_snapshots(&mut self, req: u64) -> VssResult {
+        let m = self.requester(req).machine;
+        self.note(m, "no hardware provider can surface the set's LUNs");
         Err(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)
     }
 }

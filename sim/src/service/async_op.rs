@@ -8,14 +8,20 @@ use crate::world::{AsyncState, SetPhase, Work, World};
 impl World {
     /// Runs an operation's work and returns its result (`S_OK` or an error).
     pub(crate) fn run_work(&mut self, req: u64, work: Work) -> HResult {
-        let result = match work {
-            Work::GatherWriterMetadata => self.run_gather_writer_metadata(req),
-            Work::GatherWriterStatus => self.run_gather_writer_status(req),
-            Work::PrepareForBackup => self.run_prepare_for_backup(req),
-            Work::DoSnapshotSet => self.run_do_snapshot_set(req),
-            Work::BackupComplete => self.run_backup_complete(req),
+        let (method, result) = match work {
+            Work::GatherWriterMetadata => {
+                ("GatherWriterMetadata", self.run_gather_writer_metadata(req))
+            }
+            Work::GatherWriterStatus => ("GatherWriterStatus", self.run_gather_writer_status(req)),
+            Work::PrepareForBackup => ("PrepareForBackup", self.run_prepare_for_backup(req)),
+            Work::DoSnapshotSet => ("DoSnapshotSet", self.run_do_snapshot_set(req)),
+            Work::BackupComplete => ("BackupComplete", self.run_backup_complete(req)),
+            Work::ImportSnapshots => ("ImportSnapshots", self.run_import_snapshots(req)),
         };
-        result.err().unwrap_or(HResult::S_OK)
+        match result {
+            Ok(()) => HResult::S_OK,
+            Err(hr) => self.documented(req, method, hr),
+        }
     }
 
     /// `IVssAsync::Wait`: runs a held operation.
@@ -28,19 +34,28 @@ impl World {
         if !self.requester(requester).alive && matches!(state, AsyncState::Pending(_)) {
             return HResult::RPC_E_DISCONNECTED;
         }
-        let result = match state {
+        match state {
+            // It runs while being waited on: a failure comes back from Wait itself.
             AsyncState::Pending(work) => {
+                self.forget_pending(requester, work);
                 let result = self.run_work(requester, work);
                 self.asyncs.get_mut(&op).expect("known").state = AsyncState::Done(result);
-                result
+                if result.is_failure() {
+                    result
+                } else {
+                    HResult::S_OK
+                }
             }
-            AsyncState::Done(result) => result,
-            AsyncState::Cancelled => HResult::S_OK,
-        };
-        if result.is_failure() && self.policy.wait_returns_operation_error {
-            result
-        } else {
-            HResult::S_OK
+            // It had ended before the wait: the wait succeeds, QueryStatus tells how it went.
+            AsyncState::Done(_) | AsyncState::Cancelled => HResult::S_OK,
+        }
+    }
+
+    /// A held operation runs or is cancelled: it is no longer pending on its object.
+    fn forget_pending(&mut self, req: u64, work: Work) {
+        let pending = &mut self.requester_mut(req).pending;
+        if let Some(i) = pending.iter().position(|w| *w == work) {
+            pending.remove(i);
         }
     }
 
@@ -64,12 +79,17 @@ impl World {
             AsyncState::Pending(work) => {
                 let req = self.asyncs[&op].requester;
                 self.asyncs.get_mut(&op).expect("known").state = AsyncState::Cancelled;
+                self.forget_pending(req, work);
                 if work == Work::DoSnapshotSet {
                     let r = self.requester_mut(req);
                     if let SetPhase::Creating(plan) = &r.set {
                         r.set = SetPhase::Failed(plan.clone());
                     }
+                    let (m, writers) = (r.machine, r.context.has_writers());
                     self.release_lock(req, "DoSnapshotSet cancelled");
+                    if writers {
+                        self.send_writer_event(m, vss_model::WriterEvent::OnAbort);
+                    }
                 }
                 HResult::S_OK
             }

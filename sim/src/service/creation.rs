@@ -28,8 +28,11 @@ impl World {
     pub(crate) fn start_snapshot_set(&mut self, req: u64) -> VssResult<VssId> {
         let m = self.begin_call(req, "StartSnapshotSet")?;
         let r = self.requester(req);
+        // One object, one operation: not after another set, nor on a query object.
         if !r.initialized
             || !matches!(r.set, SetPhase::None)
+            || r.queried
+            || r.aborted
             || r.loaded.as_ref().is_some_and(|d| d.snapshot_set.is_some())
         {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -187,8 +190,10 @@ impl World {
         let SetPhase::Open(plan) = &r.set else {
             return Err(HResult::VSS_E_BAD_STATE);
         };
-        if !r.initialized || r.context.is_all() || (r.context.has_writers() && r.metadata.is_none())
-        {
+        // Writer contexts need the writers' metadata gathered, and nothing may still be held
+        // pending (a PrepareForBackup not yet run, say).
+        let unready = (r.context.has_writers() && r.metadata.is_none()) || !r.pending.is_empty();
+        if !r.initialized || r.context.is_all() || unready {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         let plan = plan.clone();
@@ -209,12 +214,17 @@ impl World {
         match result {
             Ok(()) => {
                 for item in &plan.items {
-                    let (_, prop) = self.find_copy(m, item.snapshot_id, Context::VSS_CTX_ALL)?;
+                    // Asked of the driver, not through the provider interface: nothing may
+                    // fail once the set is committed.
+                    let device = self.machines[m].providers[item.provider]
+                        .provider
+                        .device_of(item.snapshot_id)
+                        .unwrap_or_default();
                     let volume = self.display_volume(m, &item.volume_name);
                     let event = TraceEvent::Created {
                         machine: self.machines[m].name.clone(),
                         snapshot: item.snapshot_id,
-                        device: prop.snapshot_device_object,
+                        device,
                         volume,
                     };
                     self.record(event);

@@ -41,7 +41,12 @@ impl World {
     pub(crate) fn set_context(&mut self, req: u64, context: Context) -> VssResult {
         self.begin_call(req, "SetContext")?;
         let r = self.requester(req);
-        if !r.initialized || r.context_set || !matches!(r.set, SetPhase::None) {
+        // Once, and before the calls it governs: a set, the writers' metadata, a query.
+        let late = !matches!(r.set, SetPhase::None)
+            || r.metadata.is_some()
+            || !r.pending.is_empty()
+            || r.queried;
+        if !r.initialized || r.context_set || late {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         context.check_for_set_context()?;
@@ -73,16 +78,18 @@ impl World {
         if !r.initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
-        let underway = match &r.set {
-            SetPhase::Open(_) | SetPhase::Creating(_) => true,
-            SetPhase::Created(_) => !r.backup_completed,
-            SetPhase::None | SetPhase::Failed(_) => false,
-        };
+        let underway = !r.aborted
+            && match &r.set {
+                SetPhase::Open(_) | SetPhase::Creating(_) => true,
+                SetPhase::Created(_) => !r.backup_completed,
+                SetPhase::None | SetPhase::Failed(_) => false,
+            };
         if !underway {
             self.note(m, "AbortBackup: nothing underway, ignored");
             return Ok(());
         }
         self.abandon_creation(req, "aborted by AbortBackup");
+        self.requester_mut(req).aborted = true;
         if self.requester(req).context.has_writers() {
             self.send_writer_event(m, WriterEvent::OnAbort);
         }
@@ -103,6 +110,7 @@ impl World {
             self.asyncs.get_mut(&id).expect("listed above").state = AsyncState::Cancelled;
         }
         let r = self.requester_mut(req);
+        r.pending.clear();
         if let SetPhase::Open(plan) | SetPhase::Creating(plan) = &r.set {
             r.set = SetPhase::Failed(plan.clone());
         }
@@ -198,6 +206,7 @@ impl World {
         let state = if hold {
             let m = self.requester(req).machine;
             self.note(m, format!("{work:?} held pending until waited on"));
+            self.requester_mut(req).pending.push(work);
             AsyncState::Pending(work)
         } else {
             AsyncState::Done(self.run_work(req, work))

@@ -39,7 +39,55 @@ const PROVIDER_CODES: [HResult; 15] = [
     HResult::VSS_E_CANNOT_REVERT_DISKID,
 ];
 
+/// Codes a requester method returns here although its page does not list them, each an
+/// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
+/// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
+pub const INFERRED_CODES: [(&str, HResult); 3] = [
+    ("AddToSnapshotSet", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
+    ("ImportSnapshots", HResult::VSS_E_NONTRANSPORTABLE_BCD),
+    ("ImportSnapshots", HResult::VSS_E_NO_SNAPSHOTS_IMPORTED),
+];
+
 impl World {
+    /// Whether a requester method may return a failure: its page lists it, it is one of the
+    /// [`INFERRED_CODES`], a policy names it for that method, or the object is gone.
+    pub fn may_return(&self, method: &str, hr: HResult) -> bool {
+        let Some(info) = methods::method(method).filter(|i| i.interface.is_requester()) else {
+            return true;
+        };
+        let policy = &self.policy;
+        let by_policy = match info.name {
+            "StartSnapshotSet" => policy.start_under_context_all == hr,
+            "ExposeSnapshot" => policy.expose_refused == hr,
+            "DeleteSnapshots" | "BreakSnapshotSet" | "BreakSnapshotSetEx" => {
+                policy.uninitialized_administration == hr
+            }
+            "Query" => policy.empty_query == hr,
+            "DoSnapshotSet" => PROVIDER_CODES.contains(&hr),
+            // They pass on the operation's own error, itself one its method may return.
+            "Wait" | "Cancel" => true,
+            _ => false,
+        };
+        hr == HResult::RPC_E_DISCONNECTED
+            || info.documents(hr)
+            || by_policy
+            || INFERRED_CODES.contains(&(info.name, hr))
+    }
+
+    /// A failure as the requester sees it: one the method may return passes; any other is
+    /// reported as `VSS_E_UNEXPECTED`, which every method documents.
+    pub(crate) fn documented(&mut self, req: u64, method: &str, hr: HResult) -> HResult {
+        if self.may_return(method, hr) {
+            return hr;
+        }
+        let m = self.requester(req).machine;
+        self.note(
+            m,
+            format!("{method} would return {hr}, which it does not document: VSS_E_UNEXPECTED"),
+        );
+        HResult::VSS_E_UNEXPECTED
+    }
+
     /// What every requester call does first: a released object answers
     /// `RPC_E_DISCONNECTED`; an injected service failure fires; a caller without backup
     /// rights gets `E_ACCESSDENIED` from the methods that document it.
@@ -144,6 +192,8 @@ impl World {
         if id.is_null() {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
+        // Which copies a context sees depends on its base only (see `Context::sees`).
+        let context = context.base();
         for p in 0..self.machines[m].providers.len() {
             self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
                 pr.set_context(context)
@@ -168,6 +218,7 @@ impl World {
         p: usize,
         context: Context,
     ) -> Result<Vec<SnapshotProp>, HResult> {
+        let context = context.base();
         self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
             pr.set_context(context)
         })

@@ -73,11 +73,11 @@ impl World {
     pub(crate) fn gather_writer_metadata(&mut self, req: u64) -> VssResult<u64> {
         self.begin_call(req, "GatherWriterMetadata")?;
         let r = self.requester(req);
-        if !r.initialized || r.metadata.is_some() {
+        // Refused while a first call is still held, too.
+        if !r.initialized || r.metadata.is_some() || r.pending.contains(&Work::GatherWriterMetadata)
+        {
             return Err(HResult::VSS_E_BAD_STATE);
         }
-        // Marked at once, so that a second call is refused even while the first is held.
-        self.requester_mut(req).metadata = Some(Vec::new());
         Ok(self.start_async(req, Work::GatherWriterMetadata))
     }
 
@@ -86,6 +86,7 @@ impl World {
         let m = self.requester(req).machine;
         if !self.requester(req).context.has_writers() {
             self.note(m, "writer-less context: no Identify event");
+            self.requester_mut(req).metadata = Some(Vec::new());
             return Ok(());
         }
         self.send_writer_event(m, WriterEvent::OnIdentify);
@@ -111,17 +112,10 @@ impl World {
 
     pub(crate) fn run_gather_writer_status(&mut self, req: u64) -> VssResult {
         let m = self.requester(req).machine;
-        let ids: Vec<_> = self
-            .requester(req)
-            .metadata
-            .iter()
-            .flatten()
-            .map(|w| w.instance_id)
-            .collect();
+        // Every writer of the machine, including those that failed to identify themselves.
         let status = self.machines[m]
             .writers
             .iter()
-            .filter(|w| ids.contains(&w.instance))
             .map(|w| w.status())
             .collect();
         self.requester_mut(req).writer_status = Some(status);
@@ -147,16 +141,17 @@ impl World {
             && r.backup_state.is_some()
             && r.metadata.is_some()
             && !r.prepared_for_backup
+            && r.pending.is_empty()
             && matches!(r.set, SetPhase::Open(_));
         if !ready {
             return Err(HResult::VSS_E_BAD_STATE);
         }
-        self.requester_mut(req).prepared_for_backup = true;
         Ok(self.start_async(req, Work::PrepareForBackup))
     }
 
     pub(crate) fn run_prepare_for_backup(&mut self, req: u64) -> VssResult {
         let m = self.requester(req).machine;
+        self.requester_mut(req).prepared_for_backup = true;
         self.send_writer_event(m, WriterEvent::OnPrepareBackup);
         Ok(())
     }
@@ -168,16 +163,18 @@ impl World {
         let ready = r.initialized
             && r.context.has_writers()
             && matches!(r.set, SetPhase::Created(_))
-            && !r.backup_completed;
+            && !r.backup_completed
+            && !r.aborted
+            && r.pending.is_empty();
         if !ready {
             return Err(HResult::VSS_E_BAD_STATE);
         }
-        self.requester_mut(req).backup_completed = true;
         Ok(self.start_async(req, Work::BackupComplete))
     }
 
     pub(crate) fn run_backup_complete(&mut self, req: u64) -> VssResult {
         let m = self.requester(req).machine;
+        self.requester_mut(req).backup_completed = true;
         self.send_writer_event(m, WriterEvent::OnBackupComplete);
         Ok(())
     }
