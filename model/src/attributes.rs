@@ -213,4 +213,25 @@ mod tests {
         );
         assert_eq!(SnapshotAttributes::from_sdk_name("VSS_CTX_BACKUP"), None);
     }
+
+    #[test]
+    fn text_forms_read_back() {
+        for bits in [0, 0x21, 0x1000_0002, 0x00F0_0000] {
+            let a = SnapshotAttributes::from_bits_retain(bits);
+            assert_eq!(a.to_string().parse::<SnapshotAttributes>(), Ok(a), "{a}");
+        }
+        let h = HardwareOptions::from_bits_retain(0x1_0002);
+        assert_eq!(h.to_string().parse::<HardwareOptions>(), Ok(h));
+        assert_eq!(
+            "0x20 | VSS_VOLSNAP_ATTR_PLEX"
+                .parse::<SnapshotAttributes>()
+                .map(|a| a.bits()),
+            Ok(0x4_0020)
+        );
+        assert!(
+            "VSS_VOLSNAP_ATTR_NOPE"
+                .parse::<SnapshotAttributes>()
+                .is_err()
+        );
+    }
 }

@@ -276,6 +276,15 @@ mod tests {
             "VSS_CTX_APP_ROLLBACK | VSS_VOLSNAP_ATTR_TRANSPORTABLE"
         );
         assert_eq!(Context::VSS_CTX_ALL.to_string(), "VSS_CTX_ALL");
+        for c in [
+            Context(0x29),
+            Context::VSS_CTX_ALL,
+            Context(0x12345),
+            Context(0),
+            Context(-2),
+        ] {
+            assert_eq!(c.to_string().parse::<Context>(), Ok(c), "{c}");
+        }
         assert_eq!(
             Context::from_sdk_name("vss_ctx_nas_rollback"),
             Some(Context(0x19))

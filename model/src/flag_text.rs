@@ -5,12 +5,48 @@
 use serde::Deserialize;
 
 /// A flag value as a file writes it, before its names are looked up.
-#[derive(Deserialize)]
-#[serde(untagged)]
 pub(crate) enum FlagForm {
     Number(i64),
     Text(String),
     List(Vec<FlagForm>),
+}
+
+impl<'de> Deserialize<'de> for FlagForm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FlagForm, D::Error> {
+        d.deserialize_any(FlagVisitor)
+    }
+}
+
+struct FlagVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FlagVisitor {
+    type Value = FlagForm;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a flag name, `NAME | NAME`, a number, or a list of them")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FlagForm, E> {
+        Ok(FlagForm::Number(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FlagForm, E> {
+        i64::try_from(v)
+            .map(FlagForm::Number)
+            .map_err(|_| E::custom(format!("{v} does not fit in 32 bits")))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FlagForm, E> {
+        Ok(FlagForm::Text(v.to_string()))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FlagForm, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(FlagForm::List(items))
+    }
 }
 
 /// Reads a number that must fit a 32-bit `LONG` or `DWORD`.
@@ -21,23 +57,22 @@ fn bits_of_number(n: i64, what: &str) -> Result<u32, String> {
         .map_err(|_| format!("{what} {n} does not fit in 32 bits"))
 }
 
-/// Reads the text form: `A | B`, `0x1D` or `29`.
+/// Reads the text form: parts joined by `|`, each a name, `0x1D` or `29` (so that what
+/// `Display` writes, `NAME | 0x10000000`, reads back).
 pub(crate) fn parse_flag_text(
     text: &str,
     what: &str,
     lookup: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<u32, String> {
-    let t = text.trim();
-    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return u32::from_str_radix(hex, 16).map_err(|_| format!("`{t}` is not a {what} value"));
-    }
-    if let Ok(n) = t.parse::<i64>() {
-        return bits_of_number(n, what);
-    }
-    t.split('|').map(str::trim).try_fold(0, |acc, name| {
-        lookup(name)
-            .map(|v| acc | v)
-            .ok_or_else(|| format!("`{name}` is not a {what} name"))
+    text.split('|').map(str::trim).try_fold(0, |acc, part| {
+        let bits = if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+            u32::from_str_radix(hex, 16).map_err(|_| format!("`{part}` is not a {what} value"))?
+        } else if let Ok(n) = part.parse::<i64>() {
+            bits_of_number(n, what)?
+        } else {
+            lookup(part).ok_or_else(|| format!("`{part}` is not a {what} name"))?
+        };
+        Ok(acc | bits)
     })
 }
 

@@ -266,6 +266,11 @@ impl<'a> StepArgs<'a> {
         Ok(rest)
     }
 
+    /// Whether the step gives the key a value other than `null`.
+    pub(crate) fn has_value(&self, key: &str) -> bool {
+        self.map.get(key).is_some_and(|v| !v.is_null())
+    }
+
     /// Whether the step has the key, even with a `null` value.
     pub(crate) fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)

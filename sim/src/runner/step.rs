@@ -75,7 +75,7 @@ pub(crate) enum ReadExpect {
 }
 
 /// Each check key and the one method it applies to.
-const CHECK_KEYS: [(&str, &str); 9] = [
+const CHECK_KEYS: [(&str, &str); 8] = [
     ("expect_props", "GetSnapshotProperties"),
     ("expect_count", "Query"),
     ("expect_includes", "Query"),
@@ -84,7 +84,6 @@ const CHECK_KEYS: [(&str, &str); 9] = [
     ("expect_nondeleted", "DeleteSnapshots"),
     ("expect_supported", "IsVolumeSupported"),
     ("expect_states", "GetWriterStatus"),
-    ("async", "Wait, QueryStatus or Cancel"),
 ];
 
 /// Reads a step. `default_machine` is used when the step has no `on`.
@@ -112,16 +111,7 @@ pub(crate) fn read_step(
             (action, label, expect, hold)
         }
         (None, Some(env)) => {
-            let read = read_env(&env, &mut a);
-            // A misspelt key explains a missing argument better than the missing argument does.
-            let (action, label) = match read {
-                Err(ArgError::Input(m))
-                    if m.ends_with(" is required") && a.unknown_key().is_some() =>
-                {
-                    return Err(a.unknown_key().expect("checked"));
-                }
-                other => other?,
-            };
+            let (action, label) = read_env(&env, &mut a)?;
             (action, format!("env {label}"), None, false)
         }
         (Some(_), Some(_)) => {
@@ -221,11 +211,16 @@ fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), Arg
         checks.states.push((writer, state));
     }
     for (key, owner) in CHECK_KEYS {
-        if a.has(key) && owner != method {
+        if a.has_value(key) && owner != method {
             return Err(ArgError::Input(format!(
                 "`{key}` is a check of {owner}, not of {method}"
             )));
         }
+    }
+    if a.has_value("async") {
+        return Err(ArgError::Input(format!(
+            "`async` names the operation of a Wait, QueryStatus or Cancel step, not of {method}"
+        )));
     }
     // DeleteSnapshots may name its object as `snapshot` or `set` instead of `id` and `type`.
     let mut args = a.rest()?;
@@ -247,8 +242,29 @@ fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), Arg
         }
     }
     args.insert("call".into(), Value::String(method.into()));
+    let given: Vec<String> = args.keys().filter(|k| *k != "call").cloned().collect();
     let call: Call = serde_json::from_value(Value::Object(args))
         .map_err(|e| ArgError::Input(format!("{method}: {e}")))?;
+    // Serde checks the keys of methods with arguments; a method without any takes none.
+    let no_arguments = matches!(
+        call,
+        Call::GatherWriterMetadata
+            | Call::GatherWriterStatus
+            | Call::GetWriterStatus
+            | Call::StartSnapshotSet
+            | Call::PrepareForBackup
+            | Call::DoSnapshotSet
+            | Call::BackupComplete
+            | Call::AbortBackup
+            | Call::SaveAsXml
+            | Call::ImportSnapshots
+    );
+    if no_arguments && !given.is_empty() {
+        return Err(ArgError::Input(format!(
+            "{method} takes no arguments, not `{}`",
+            given.join("`, `")
+        )));
+    }
     let label = label(&call);
     Ok((Action::Call(call, checks), label))
 }
