@@ -84,8 +84,6 @@ pub struct SystemProvider {
     last_device: u32,
     creation: Option<Creation>,
     copies: BTreeMap<VssId, ShadowCopy>,
-    /// Copies the driver deleted on its own, not yet collected by the service.
-    deletions: Vec<DriverDeletion>,
 }
 
 impl SystemProvider {
@@ -101,19 +99,7 @@ impl SystemProvider {
             last_device: 0,
             creation: None,
             copies: BTreeMap::new(),
-            deletions: Vec::new(),
         }
-    }
-
-    /// Bytes used in a volume's diff area.
-    pub fn diff_area_used(&self, volume: &str) -> Option<u64> {
-        self.volumes.get(volume).map(|(_, a)| a.used_bytes())
-    }
-
-    /// The shadow copies the driver deleted on its own since the last call (diff area full,
-    /// restart), for the service to forget and report.
-    pub fn take_deletions(&mut self) -> Vec<DriverDeletion> {
-        std::mem::take(&mut self.deletions)
     }
 
     /// Whether the provider can honour a context at all: it makes differential copies only,
@@ -451,15 +437,16 @@ impl ShadowCopyDriver for SystemProvider {
         block: u64,
         live: &dyn LiveVolumes,
     ) -> Vec<DriverDeletion> {
+        let mut deleted = Vec::new();
         loop {
             let Some((_, area)) = self.volumes.get_mut(volume) else {
-                return Vec::new();
+                return deleted;
             };
             match area.before_write(block, || live.read_live(volume, block)) {
-                Ok(()) => return self.take_deletions(),
+                Ok(()) => return deleted,
                 Err(oldest) => {
                     let copy = self.remove_copy(oldest).expect("live copies are known");
-                    self.deletions.push(DriverDeletion {
+                    deleted.push(DriverDeletion {
                         snapshot_id: oldest,
                         snapshot_set_id: copy.prop.snapshot_set_id,
                         reason: "diff area full",
@@ -508,14 +495,16 @@ impl ShadowCopyDriver for SystemProvider {
             })
             .cloned()
             .collect();
-        for copy in transient {
-            self.remove_copy(copy.prop.snapshot_id);
-            self.deletions.push(DriverDeletion {
-                snapshot_id: copy.prop.snapshot_id,
-                snapshot_set_id: copy.prop.snapshot_set_id,
-                reason: "not persistent",
-            });
-        }
-        self.take_deletions()
+        transient
+            .into_iter()
+            .map(|copy| {
+                self.remove_copy(copy.prop.snapshot_id);
+                DriverDeletion {
+                    snapshot_id: copy.prop.snapshot_id,
+                    snapshot_set_id: copy.prop.snapshot_set_id,
+                    reason: "not persistent",
+                }
+            })
+            .collect()
     }
 }
