@@ -407,6 +407,27 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     MethodInfo {
+        name: "GetWriterStatus",
+        interface: Interface::IVssBackupComponents,
+        asynchronous: false,
+        summary: "Reads one writer's status (with GetWriterStatusCount, every writer's) as the \
+                  last GatherWriterStatus found it: name, ids, state and failure.",
+        codes: &[
+            natural(HResult::S_OK, "The status is returned."),
+            abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL."),
+            OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_BAD_STATE,
+                "GatherWriterStatus has not been called, or its operation has not finished.",
+            ),
+            abi_only(
+                HResult::VSS_E_OBJECT_NOT_FOUND,
+                "The index is past the number of writers; reading them all never passes one.",
+            ),
+            UNEXPECTED,
+        ],
+    },
+    MethodInfo {
         name: "StartSnapshotSet",
         interface: Interface::IVssBackupComponents,
         asynchronous: false,
@@ -1469,7 +1490,7 @@ mod tests {
     #[test]
     fn requester_rules_hold() {
         let requester: Vec<_> = requester_methods().collect();
-        assert_eq!(requester.len(), 19 + 2 + 3);
+        assert_eq!(requester.len(), 20 + 2 + 3);
         for m in &requester {
             let unexpected = m.code(HResult::VSS_E_UNEXPECTED);
             assert!(unexpected.is_some(), "{m} lacks VSS_E_UNEXPECTED");

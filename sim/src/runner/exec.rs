@@ -240,8 +240,8 @@ impl<'b, B: Backend> Runner<'b, B> {
     /// Prints a call step's line, records the call and checks its expectation.
     fn report(&mut self, n: usize, step: &Step, method: &str, result: HResult, detail: &str) {
         self.calls.push((method.to_string(), result));
-        let who = format!("{:<6}{:<4}", step.machine, step.object);
-        let mut line = format!("{n:>3}  {who:<10} {:<44} {result}", step.label);
+        let who = format!("{} {}", step.machine, step.object);
+        let mut line = format!("{n:>3}  {who:<12} {:<44} {result}", step.label);
         if !detail.is_empty() {
             let _ = write!(line, "  {detail}");
         }
@@ -260,7 +260,7 @@ impl<'b, B: Backend> Runner<'b, B> {
     fn report_env(&mut self, n: usize, step: &Step, text: &str) {
         let _ = writeln!(
             self.out,
-            "{n:>3}  {:<10} {:<44} {text}",
+            "{n:>3}  {:<12} {:<44} {text}",
             step.machine, step.label
         );
     }
@@ -375,7 +375,8 @@ impl<'b, B: Backend> Runner<'b, B> {
                     env.hold_next_async(components, false)
                         .map_err(|e| e.to_string())?;
                 }
-                return self.finish_call(n, step, method, outcome.hr, outcome.returned, checks);
+                let direct = call.is_async() && outcome.hr.is_failure();
+                return self.finish_call(n, step, method, outcome, checks, direct);
             }
             Invoked::Started(op) => op,
         };
@@ -418,10 +419,11 @@ impl<'b, B: Backend> Runner<'b, B> {
         n: usize,
         step: &Step,
         method: &str,
-        hr: HResult,
-        returned: Returned,
+        outcome: call::Outcome,
         checks: &Checks,
+        direct: bool,
     ) -> Result<(), String> {
+        let (hr, returned) = (outcome.hr, outcome.returned);
         let value = match &returned {
             _ if hr.is_failure() => Bound::Failed(n),
             Returned::Id(id) => Bound::Id(*id),
@@ -430,7 +432,12 @@ impl<'b, B: Backend> Runner<'b, B> {
             _ => Bound::Failed(n),
         };
         self.bind(&step.bind, value);
-        self.report(n, step, method, hr, &describe(method, &returned));
+        let detail = if direct {
+            "(refused directly; no operation started)".to_string()
+        } else {
+            describe(method, &returned)
+        };
+        self.report(n, step, method, hr, &detail);
         for problem in self.check(&step.machine, &returned, checks)? {
             self.fail_check(n, problem);
         }

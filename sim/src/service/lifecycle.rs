@@ -78,12 +78,14 @@ impl World {
         if !r.initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
+        // A held operation is underway too.
         let underway = !r.aborted
-            && match &r.set {
-                SetPhase::Open(_) | SetPhase::Creating(_) => true,
-                SetPhase::Created(_) => !r.backup_completed,
-                SetPhase::None | SetPhase::Failed(_) => false,
-            };
+            && (!r.pending.is_empty()
+                || match &r.set {
+                    SetPhase::Open(_) | SetPhase::Creating(_) => true,
+                    SetPhase::Created(_) => !r.backup_completed,
+                    SetPhase::None | SetPhase::Failed(_) => false,
+                });
         if !underway {
             self.note(m, "AbortBackup: nothing underway, ignored");
             return Ok(());
