@@ -1,9 +1,8 @@
 //! The small C enumerations of vss.h, each with its SDK names and values.
 
 use std::fmt;
-use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Why a name or number does not belong to an enumeration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +14,7 @@ pub struct EnumParseError {
     pub text: String,
 }
 
+/// Declares a C enumeration with its SDK names and values.
 macro_rules! sdk_enum {
     (
         $(#[$meta:meta])*
@@ -49,41 +49,41 @@ macro_rules! sdk_enum {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.name())
             }
         }
 
-        impl fmt::Debug for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.name())
             }
         }
 
-        impl FromStr for $ty {
-            type Err = EnumParseError;
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::enums::EnumParseError;
             /// Accepts the SDK name (any case) or the numeric value.
-            fn from_str(text: &str) -> Result<$ty, EnumParseError> {
+            fn from_str(text: &str) -> Result<$ty, $crate::enums::EnumParseError> {
                 let found = Self::ALL
                     .iter()
                     .copied()
                     .find(|e| e.name().eq_ignore_ascii_case(text.trim()))
                     .or_else(|| text.trim().parse().ok().and_then(Self::from_value));
-                found.ok_or_else(|| EnumParseError { enumeration: $sdk, text: text.to_string() })
+                found.ok_or_else(|| $crate::enums::EnumParseError { enumeration: $sdk, text: text.to_string() })
             }
         }
 
-        impl Serialize for $ty {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.name())
             }
         }
 
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
-                let text = String::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+                let text = <String as ::serde::Deserialize>::deserialize(d)?;
+                text.parse().map_err(<D::Error as ::serde::de::Error>::custom)
             }
         }
     };

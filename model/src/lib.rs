@@ -11,10 +11,12 @@ pub mod backend;
 pub mod call;
 pub mod context;
 pub mod document;
+#[macro_use]
 pub mod enums;
 mod flag_text;
 pub mod guid;
 pub mod hresult;
+pub mod lun;
 pub mod methods;
 pub mod props;
 pub mod provider;
