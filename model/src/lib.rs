@@ -18,6 +18,7 @@ pub mod guid;
 pub mod hresult;
 pub mod lun;
 pub mod methods;
+pub mod point_in_time;
 pub mod props;
 pub mod provider;
 pub mod storage;

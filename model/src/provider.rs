@@ -7,10 +7,12 @@
 //! Hardware providers (`IVssHardwareSnapshotProvider`, `…Ex`) join these traits beside the
 //! software ones; both share [`ProviderCreateSnapshotSet`].
 
+use crate::attributes::HardwareOptions;
 use crate::context::Context;
 use crate::enums::{ObjectType, SnapshotPropertyId};
 use crate::guid::VssId;
 use crate::hresult::HResult;
+use crate::lun::VdsLunInformation;
 use crate::props::{ObjectProp, SnapshotProp, VssTimestamp};
 use crate::storage::{Block, LiveVolumes};
 
@@ -143,4 +145,77 @@ pub trait ShadowCopyDriver {
     fn original_volume(&self, device: &str) -> Option<String>;
     /// The machine restarted: drop what does not survive a restart. Returns what was dropped.
     fn on_restart(&mut self) -> Vec<DriverDeletion>;
+}
+
+/// `IVssHardwareSnapshotProvider`: what VSS asks of a hardware provider, which works on whole
+/// LUNs. LUNs are described by [`VdsLunInformation`]; `devices` are the machine's device
+/// names of those LUNs (`\\.\PHYSICALDRIVEn`), one-to-one with them.
+pub trait HardwareSnapshotProvider: ProviderCreateSnapshotSet {
+    /// `AreLunsSupported`: whether the provider can shadow copy all these LUNs (the LUNs of
+    /// one volume) under `context`; all or nothing. The provider may fill in details of the
+    /// descriptions but not their interconnects.
+    fn are_luns_supported(
+        &mut self,
+        context: Context,
+        devices: &[String],
+        luns: &mut [VdsLunInformation],
+    ) -> ProviderResult<bool>;
+    /// `FillInLunInfo`: whether a LUN that arrived on the machine is one of this provider's;
+    /// if so, complete its description.
+    fn fill_in_lun_info(
+        &mut self,
+        device: &str,
+        lun: &mut VdsLunInformation,
+    ) -> ProviderResult<bool>;
+    /// `BeginPrepareSnapshot`: prepare shadow copies of the LUNs of one volume of the set.
+    fn begin_prepare_snapshot(
+        &mut self,
+        snapshot_set_id: VssId,
+        snapshot_id: VssId,
+        context: Context,
+        devices: &[String],
+        luns: &[VdsLunInformation],
+    ) -> ProviderResult;
+    /// `GetTargetLuns`: after the commit, the shadow LUN made of each source LUN, one-to-one,
+    /// with enough in each description to find it again from any machine of the SAN.
+    fn get_target_luns(
+        &mut self,
+        devices: &[String],
+        sources: &[VdsLunInformation],
+    ) -> ProviderResult<Vec<VdsLunInformation>>;
+    /// `LocateLuns`: unmask these shadow LUNs to this machine (without rescanning).
+    fn locate_luns(&mut self, luns: &[VdsLunInformation]) -> ProviderResult;
+    /// `OnLunEmpty`: VSS no longer needs this shadow LUN; the provider may reclaim it.
+    fn on_lun_empty(&mut self, device: &str, lun: &VdsLunInformation) -> ProviderResult;
+    /// `QueryInterface(IID_IVssHardwareSnapshotProviderEx)`: the Ex interface, which every
+    /// hardware provider since Windows Server 2008 has and legacy ones lack.
+    fn ex(&mut self) -> Option<&mut dyn HardwareSnapshotProviderEx>;
+}
+
+/// `IVssHardwareSnapshotProviderEx`.
+pub trait HardwareSnapshotProviderEx {
+    /// `GetProviderCapabilities`: reserved by Microsoft; providers answer `E_NOTIMPL`.
+    fn get_provider_capabilities(&mut self) -> ProviderResult<u64>;
+    /// `OnLunStateChange`: the LUNs of a set are changing state (break, fast recovery,
+    /// auto-recovery); `flags` are `VSS_ONLUNSTATECHANGE_*`. With
+    /// `VSS_ONLUNSTATECHANGE_DO_MASK_LUNS` the provider must mask the shadow LUNs from this
+    /// machine without deleting them; the other flags are notifications.
+    fn on_lun_state_change(
+        &mut self,
+        snapshot_luns: &[VdsLunInformation],
+        original_luns: &[VdsLunInformation],
+        flags: HardwareOptions,
+    ) -> ProviderResult;
+    /// `ResyncLuns`: copy each source (shadow) LUN onto its target LUN, at the array.
+    fn resync_luns(
+        &mut self,
+        sources: &[VdsLunInformation],
+        targets: &[VdsLunInformation],
+    ) -> ProviderResult;
+    /// `OnReuseLuns`: reserved by Microsoft; providers answer `E_NOTIMPL`.
+    fn on_reuse_luns(
+        &mut self,
+        snapshot_luns: &[VdsLunInformation],
+        original_luns: &[VdsLunInformation],
+    ) -> ProviderResult;
 }
