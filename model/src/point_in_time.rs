@@ -53,6 +53,11 @@ impl PointInTime {
         self.blocks
     }
 
+    /// The numbers of the blocks some view holds an old content of.
+    pub fn preserved_block_numbers(&self) -> impl Iterator<Item = u64> + '_ {
+        self.preserved.keys().copied()
+    }
+
     /// Called before `block` is overwritten, while `old` can still read its content.
     /// Preserves it if a live view needs it. When `max_blocks` are preserved already, returns
     /// the oldest view instead, for the caller to release before calling again.
