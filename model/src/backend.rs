@@ -169,6 +169,9 @@ bitflags! {
         const PRIVILEGES = 1 << 5;
         /// An asynchronous operation can be held pending until it is waited on.
         const HOLD_ASYNC = 1 << 6;
+        /// LUNs can be masked and unmasked, volumes made read-write and given mount points,
+        /// as a storage administrator does with the array's tools and VDS.
+        const LUN_MANAGEMENT = 1 << 7;
     }
 }
 
@@ -266,6 +269,22 @@ pub trait Environment {
     /// Make the service fail a requester method on a machine with one of its documented
     /// codes, as an internal failure would (out of memory, an unexpected error).
     fn fail_service_call(&self, machine: &str, method: &str, hr: HResult) -> Result<(), EnvError>;
+    /// Unmask (`true`) or mask (`false`) an array LUN to a machine.
+    fn set_lun_visible(&self, machine: &str, lun: &str, visible: bool) -> Result<(), EnvError>;
+    /// Set or clear the read-only flag of a volume on LUNs (`VDS_VF_READONLY`).
+    fn set_volume_read_only(
+        &self,
+        machine: &str,
+        target: &str,
+        read_only: bool,
+    ) -> Result<(), EnvError>;
+    /// Give a volume a drive letter or mount folder, or take it away (`None`).
+    fn assign_mount(
+        &self,
+        machine: &str,
+        target: &str,
+        mount: Option<&str>,
+    ) -> Result<(), EnvError>;
     /// Change the rights a requester object's process runs with.
     fn set_privileges(
         &self,

@@ -5,23 +5,48 @@
 //! set and the id of every shadow copy `AddToSnapshotSet` returned) but not its schema, so the
 //! schema here is this project's own. It borrows the look of a real VSS document: upper-case
 //! element names, camel-case attribute names, the `x-schema:#VssComponentMetadata` namespace and
-//! GUIDs written lower-case in braces. A document looks like this (one snapshot shown):
+//! GUIDs written lower-case in braces. A document looks like this (a transportable set with
+//! one hardware shadow copy shown; a software shadow copy's `SNAPSHOT_DESCRIPTION` is an empty
+//! element, with no `LUN_MAPPING`):
 //!
 //! ```xml
 //! <?xml version="1.0" encoding="UTF-8"?>
-//! <BACKUP_COMPONENTS xmlns="x-schema:#VssComponentMetadata" version="1.0" context="0x00000000" selectComponents="yes" bootableSystemStateBackup="no" backupType="VSS_BT_FULL" partialFileSupport="no" integrity="0123456789abcdef">
+//! <BACKUP_COMPONENTS xmlns="x-schema:#VssComponentMetadata" version="1.0" context="0x00000020" selectComponents="yes" bootableSystemStateBackup="no" backupType="VSS_BT_FULL" partialFileSupport="no" integrity="0123456789abcdef">
 //!   <WRITER_METADATA writerId="{e8132975-6f93-4464-a53e-1050253ae220}" instanceId="{…}" friendlyName="System Writer"/>
-//!   <SNAPSHOT_SET_DESCRIPTION snapshotSetId="{…}" context="0x00000000" created="yes">
-//!     <SNAPSHOT_DESCRIPTION snapshotId="{…}" providerId="{…}" snapshotAttributes="0x00000040" originalVolumeName="\\?\Volume{…}\" originatingMachine="host" serviceMachine="host" snapshotDeviceObject="\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1" creationTimestamp="133862112000000000"/>
+//!   <SNAPSHOT_SET_DESCRIPTION snapshotSetId="{…}" context="0x00000020" created="yes">
+//!     <SNAPSHOT_DESCRIPTION snapshotId="{…}" providerId="{…}" snapshotAttributes="0x00010020" originalVolumeName="\\?\Volume{…}\" originatingMachine="host" serviceMachine="host" snapshotDeviceObject="" creationTimestamp="133862112000000000">
+//!       <LUN_MAPPING>
+//!         <LUN_PAIR>
+//!           <ORIGINAL_LUN version="1" deviceType="0" deviceTypeModifier="0" commandQueueing="yes" busType="VDSBusTypeFibre" vendorId="CONTOSO" productId="ARRAY 9000" productRevision="1.0" serialNumber="SN0001" diskSignature="{…}">
+//!             <STORAGE_IDENTIFIER codeSet="VDSStorageIdCodeSetBinary" type="VDSStorageIdTypeFCPHName" identifier="600a0b800011223344556677"/>
+//!             <INTERCONNECT addressType="VDS_IA_FCPH" port="500a0b8000112233" address="500a0b8000112234"/>
+//!           </ORIGINAL_LUN>
+//!           <SHADOW_LUN version="1" deviceType="0" deviceTypeModifier="0" commandQueueing="yes" busType="VDSBusTypeFibre" vendorId="CONTOSO" productId="ARRAY 9000" productRevision="1.0" serialNumber="SN0001-S1" diskSignature="{00000000-0000-0000-0000-000000000000}">
+//!             <STORAGE_IDENTIFIER codeSet="VDSStorageIdCodeSetBinary" type="VDSStorageIdTypeFCPHName" identifier="600a0b800011223344559999"/>
+//!           </SHADOW_LUN>
+//!         </LUN_PAIR>
+//!         <DISK_EXTENT lun="0" offset="1048576" length="107374182400"/>
+//!       </LUN_MAPPING>
+//!     </SNAPSHOT_DESCRIPTION>
 //!   </SNAPSHOT_SET_DESCRIPTION>
 //! </BACKUP_COMPONENTS>
 //! ```
 //!
 //! Value forms: GUIDs as `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}`; contexts and snapshot
 //! attributes as `0x` and eight upper-case hex digits (a context is the 32-bit pattern of the
-//! `LONG`, so `VSS_CTX_ALL` is `0xFFFFFFFF`); the backup type by its SDK name (`VSS_BT_FULL`);
-//! booleans as `yes` / `no`; timestamps as the signed decimal `FILETIME` count. The four backup
-//! state attributes of the root are all present (after `SetBackupState`) or all absent.
+//! `LONG`, so `VSS_CTX_ALL` is `0xFFFFFFFF`); the backup type and the VDS enumerations by their
+//! SDK names (`VSS_BT_FULL`, `VDSBusTypeScsi`); booleans as `yes` / `no`; timestamps as the
+//! signed decimal `FILETIME` count; the other numbers (LUN fields, extents) as unsigned
+//! decimals; byte strings (identifiers, interconnect ports and addresses) as two lower-case hex
+//! digits a byte with nothing between them, so an empty one is `""`. The four backup state
+//! attributes of the root are all present (after `SetBackupState`) or all absent.
+//!
+//! A `SNAPSHOT_DESCRIPTION` holds a `LUN_MAPPING` only for a hardware shadow copy whose LUN
+//! information VSS recorded. Each `LUN_PAIR` holds one `ORIGINAL_LUN` and one `SHADOW_LUN`,
+//! the `VDS_LUN_INFORMATION` fields as attributes; the four string fields, which may be null
+//! pointers in Windows, have no attribute when they are `None` (an empty attribute is an empty
+//! string). A `DISK_EXTENT` names its LUN by the place of its `LUN_PAIR`, counting from zero,
+//! and a document whose extent names a pair that is not there is refused.
 //!
 //! Strings are attribute values. Besides the usual `&amp;`, `&lt;`, `&gt;` and `&quot;`, tab,
 //! line feed, carriage return and other control characters are written as character
@@ -51,6 +76,10 @@ use crate::context::Context;
 use crate::enums::BackupType;
 use crate::guid::VssId;
 use crate::hresult::HResult;
+use crate::lun::{
+    BusType, IdentifierCodeSet, IdentifierType, Interconnect, InterconnectAddressType,
+    StorageIdentifier, VdsLunInformation,
+};
 use crate::props::VssTimestamp;
 
 /// The namespace every document declares, as real VSS documents do.
@@ -62,11 +91,19 @@ const ROOT: &str = "BACKUP_COMPONENTS";
 const WRITER: &str = "WRITER_METADATA";
 const SET: &str = "SNAPSHOT_SET_DESCRIPTION";
 const SNAPSHOT: &str = "SNAPSHOT_DESCRIPTION";
+const MAPPING: &str = "LUN_MAPPING";
+const PAIR: &str = "LUN_PAIR";
+const ORIGINAL_LUN: &str = "ORIGINAL_LUN";
+const SHADOW_LUN: &str = "SHADOW_LUN";
+const IDENTIFIER: &str = "STORAGE_IDENTIFIER";
+const INTERCONNECT: &str = "INTERCONNECT";
+const EXTENT: &str = "DISK_EXTENT";
 const INTEGRITY: &str = "integrity";
 /// The private entity that stands for U+0000.
 const NUL_ENTITY: &str = "vss-nul";
-/// The deepest element nesting the schema has (root, set, snapshot).
-const MAX_DEPTH: usize = 3;
+/// The deepest element nesting the schema has (root, set, snapshot, LUN mapping, LUN pair,
+/// LUN, identifier or interconnect).
+const MAX_DEPTH: usize = 7;
 /// How much of an offending value an error message quotes.
 const QUOTE_LIMIT: usize = 80;
 
@@ -139,6 +176,48 @@ pub struct SnapshotDescription {
     pub snapshot_attributes: SnapshotAttributes,
     /// When the copy was made (zero until it is).
     pub creation_timestamp: VssTimestamp,
+    /// Which LUNs the volume lies on and which LUNs the provider made of them, for a hardware
+    /// shadow copy whose LUN information VSS has recorded. `None` for a software shadow copy.
+    pub lun_mapping: Option<LunMapping>,
+}
+
+/// How a hardware shadow copy's volume lies on LUNs: each original LUN with its shadow, and
+/// the volume's extents on the original LUNs.
+///
+/// This is what VSS adds to the document of a transportable set: the original LUNs'
+/// `VDS_LUN_INFORMATION`, the shadow LUNs' `VDS_LUN_INFORMATION` from `GetTargetLuns`, and
+/// the volume's disk extents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LunMapping {
+    /// The LUNs the volume lies on, each with its shadow, in the order the provider was given
+    /// them.
+    pub luns: Vec<LunPair>,
+    /// The pieces of the volume, in order. Each names its LUN by its place in `luns`.
+    pub extents: Vec<DiskExtent>,
+}
+
+/// One original LUN of the volume and the shadow LUN the provider made of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LunPair {
+    /// The LUN the volume lies on.
+    pub original: VdsLunInformation,
+    /// The LUN the provider made of it, as `GetTargetLuns` described it.
+    pub shadow: VdsLunInformation,
+}
+
+/// A piece of the volume: `length` bytes at `offset` bytes into LUN number `lun` of `luns`
+/// (`VOLUME_DISK_EXTENTS`, with the disk given by its place in the mapping).
+///
+/// `lun` must be less than the number of pairs: the document is written as it is, but a
+/// document with an extent that names no pair is refused when read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskExtent {
+    /// The place of the LUN in [`LunMapping::luns`], counting from zero.
+    pub lun: u32,
+    /// Where the piece starts, in bytes from the start of the LUN.
+    pub offset: u64,
+    /// How long the piece is, in bytes.
+    pub length: u64,
 }
 
 /// Why a text is not a Backup Components Document.
@@ -191,6 +270,16 @@ pub enum DocumentError {
         /// The element it was found in.
         parent: String,
         /// Where it starts.
+        position: u64,
+    },
+    /// An element that must appear is missing.
+    #[error("<{parent}> at byte {position} has no <{element}> inside it")]
+    MissingElement {
+        /// The element missing.
+        element: String,
+        /// The element that should hold it.
+        parent: String,
+        /// Where that element starts.
         position: u64,
     },
     /// An element that may appear only once appears again.
@@ -344,7 +433,7 @@ impl BackupComponentsDocument {
                 } else {
                     events.push(Event::Start(e));
                     for s in &set.snapshots {
-                        events.push(Event::Empty(snapshot_element(s)));
+                        push_snapshot(s, &mut events);
                     }
                     events.push(Event::End(BytesEnd::new(SET)));
                 }
@@ -363,7 +452,92 @@ impl BackupComponentsDocument {
     }
 }
 
-/// The `SNAPSHOT_DESCRIPTION` element of one shadow copy.
+/// The `SNAPSHOT_DESCRIPTION` element of one shadow copy, with its LUN mapping if it has one.
+fn push_snapshot(s: &SnapshotDescription, events: &mut Vec<Event<'static>>) {
+    let e = snapshot_element(s);
+    match &s.lun_mapping {
+        None => events.push(Event::Empty(e)),
+        Some(mapping) => {
+            events.push(Event::Start(e));
+            push_mapping(mapping, events);
+            events.push(Event::End(BytesEnd::new(SNAPSHOT)));
+        }
+    }
+}
+
+/// The `LUN_MAPPING` element: a `LUN_PAIR` for each LUN, then a `DISK_EXTENT` for each
+/// extent.
+fn push_mapping(mapping: &LunMapping, events: &mut Vec<Event<'static>>) {
+    let e = BytesStart::new(MAPPING);
+    if mapping.luns.is_empty() && mapping.extents.is_empty() {
+        events.push(Event::Empty(e));
+        return;
+    }
+    events.push(Event::Start(e));
+    for pair in &mapping.luns {
+        events.push(Event::Start(BytesStart::new(PAIR)));
+        push_lun(ORIGINAL_LUN, &pair.original, events);
+        push_lun(SHADOW_LUN, &pair.shadow, events);
+        events.push(Event::End(BytesEnd::new(PAIR)));
+    }
+    for extent in &mapping.extents {
+        let mut e = BytesStart::new(EXTENT);
+        push_attr(&mut e, "lun", &extent.lun.to_string());
+        push_attr(&mut e, "offset", &extent.offset.to_string());
+        push_attr(&mut e, "length", &extent.length.to_string());
+        events.push(Event::Empty(e));
+    }
+    events.push(Event::End(BytesEnd::new(MAPPING)));
+}
+
+/// An `ORIGINAL_LUN` or `SHADOW_LUN` element: the `VDS_LUN_INFORMATION` fields as attributes
+/// (a string field that is `None` has no attribute), then a `STORAGE_IDENTIFIER` for each
+/// page-83 identifier and an `INTERCONNECT` for each interconnect.
+fn push_lun(name: &'static str, lun: &VdsLunInformation, events: &mut Vec<Event<'static>>) {
+    let mut e = BytesStart::new(name);
+    push_attr(&mut e, "version", &lun.version.to_string());
+    push_attr(&mut e, "deviceType", &lun.device_type.to_string());
+    push_attr(
+        &mut e,
+        "deviceTypeModifier",
+        &lun.device_type_modifier.to_string(),
+    );
+    push_attr(&mut e, "commandQueueing", yes_no(lun.command_queueing));
+    push_attr(&mut e, "busType", lun.bus_type.name());
+    for (key, value) in [
+        ("vendorId", &lun.vendor_id),
+        ("productId", &lun.product_id),
+        ("productRevision", &lun.product_revision),
+        ("serialNumber", &lun.serial_number),
+    ] {
+        if let Some(value) = value {
+            push_attr(&mut e, key, value);
+        }
+    }
+    push_attr(&mut e, "diskSignature", &lun.disk_signature.to_string());
+    if lun.identifiers.is_empty() && lun.interconnects.is_empty() {
+        events.push(Event::Empty(e));
+        return;
+    }
+    events.push(Event::Start(e));
+    for id in &lun.identifiers {
+        let mut e = BytesStart::new(IDENTIFIER);
+        push_attr(&mut e, "codeSet", id.code_set.name());
+        push_attr(&mut e, "type", id.id_type.name());
+        push_attr(&mut e, "identifier", &hex_bytes(&id.identifier));
+        events.push(Event::Empty(e));
+    }
+    for ic in &lun.interconnects {
+        let mut e = BytesStart::new(INTERCONNECT);
+        push_attr(&mut e, "addressType", ic.address_type.name());
+        push_attr(&mut e, "port", &hex_bytes(&ic.port));
+        push_attr(&mut e, "address", &hex_bytes(&ic.address));
+        events.push(Event::Empty(e));
+    }
+    events.push(Event::End(BytesEnd::new(name)));
+}
+
+/// The `SNAPSHOT_DESCRIPTION` start tag of one shadow copy.
 fn snapshot_element(s: &SnapshotDescription) -> BytesStart<'static> {
     let mut e = BytesStart::new(SNAPSHOT);
     push_attr(&mut e, "snapshotId", &s.snapshot_id.to_string());
@@ -419,6 +593,15 @@ fn escape_value(value: &str) -> String {
 
 fn hex32(v: u32) -> String {
     format!("0x{v:08X}")
+}
+
+/// Bytes as two lower-case hex digits each, with nothing between them.
+fn hex_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -725,12 +908,59 @@ impl Attrs {
         }
     }
 
-    fn backup_type(&mut self, name: &str) -> Result<BackupType, DocumentError> {
+    /// An unsigned decimal number: digits only, no sign, within the range of `T`.
+    fn decimal<T: std::str::FromStr>(
+        &mut self,
+        name: &str,
+        expected: &str,
+    ) -> Result<T, DocumentError> {
         let value = self.required(name)?;
-        match BackupType::ALL.iter().find(|t| t.name() == value) {
-            Some(t) => Ok(*t),
-            None => Err(self.invalid(name, &value, "a VSS_BACKUP_TYPE name such as VSS_BT_FULL")),
+        let well_formed = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        match value.parse::<T>() {
+            Ok(v) if well_formed => Ok(v),
+            _ => Err(self.invalid(name, &value, expected)),
         }
+    }
+
+    /// A value of an SDK enumeration, by its exact SDK name.
+    fn sdk_name<T: Copy>(
+        &mut self,
+        name: &str,
+        all: &[T],
+        name_of: fn(T) -> &'static str,
+        expected: &str,
+    ) -> Result<T, DocumentError> {
+        let value = self.required(name)?;
+        match all.iter().copied().find(|&t| name_of(t) == value) {
+            Some(t) => Ok(t),
+            None => Err(self.invalid(name, &value, expected)),
+        }
+    }
+
+    fn backup_type(&mut self, name: &str) -> Result<BackupType, DocumentError> {
+        self.sdk_name(
+            name,
+            BackupType::ALL,
+            BackupType::name,
+            "a VSS_BACKUP_TYPE name such as VSS_BT_FULL",
+        )
+    }
+
+    /// Bytes written as hex digits, two for each byte (either case), nothing between them.
+    fn hex_bytes(&mut self, name: &str) -> Result<Vec<u8>, DocumentError> {
+        let value = self.required(name)?;
+        let digits = value.as_bytes();
+        if digits.len() % 2 != 0 || !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err(self.invalid(
+                name,
+                &value,
+                "hex digits, two for each byte, such as 600a0b80",
+            ));
+        }
+        Ok(digits
+            .chunks_exact(2)
+            .map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1]))
+            .collect())
     }
 
     /// Refuses any attribute not handed out.
@@ -743,6 +973,16 @@ impl Attrs {
             }),
             None => Ok(()),
         }
+    }
+}
+
+/// The value of one hex digit (zero for anything else, which callers have already refused).
+fn nibble(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'a'..=b'f' => digit - b'a' + 10,
+        b'A'..=b'F' => digit - b'A' + 10,
+        _ => 0,
     }
 }
 
@@ -801,11 +1041,7 @@ fn read_document(mut root: Node) -> Result<(BackupComponentsDocument, Integrity)
             }
             SET => {
                 if document.snapshot_set.is_some() {
-                    return Err(DocumentError::DuplicateElement {
-                        element: SET.into(),
-                        parent: ROOT.into(),
-                        position: child.position,
-                    });
+                    return Err(duplicate_element(&child, ROOT));
                 }
                 document.snapshot_set = Some(read_set(child)?);
             }
@@ -828,7 +1064,16 @@ fn read_set(mut node: Node) -> Result<SnapshotSetDescription, DocumentError> {
         if child.name != SNAPSHOT {
             return Err(unknown_element(&child, SET));
         }
-        no_children(&child)?;
+        let mut lun_mapping = None;
+        for grandchild in std::mem::take(&mut child.children) {
+            if grandchild.name != MAPPING {
+                return Err(unknown_element(&grandchild, SNAPSHOT));
+            }
+            if lun_mapping.is_some() {
+                return Err(duplicate_element(&grandchild, SNAPSHOT));
+            }
+            lun_mapping = Some(read_mapping(grandchild)?);
+        }
         let mut a = Attrs::new(&mut child);
         set.snapshots.push(SnapshotDescription {
             snapshot_id: a.guid("snapshotId")?,
@@ -841,14 +1086,159 @@ fn read_set(mut node: Node) -> Result<SnapshotSetDescription, DocumentError> {
             service_machine: a.required("serviceMachine")?,
             snapshot_device_object: a.required("snapshotDeviceObject")?,
             creation_timestamp: a.timestamp("creationTimestamp")?,
+            lun_mapping,
         });
         a.finish()?;
     }
     Ok(set)
 }
 
+/// Reads a `LUN_MAPPING`, refusing an extent whose `lun` names no `LUN_PAIR`.
+fn read_mapping(mut node: Node) -> Result<LunMapping, DocumentError> {
+    Attrs::new(&mut node).finish()?;
+    let mut luns = Vec::new();
+    let mut extents = Vec::new();
+    for mut child in std::mem::take(&mut node.children) {
+        match child.name.as_str() {
+            PAIR => luns.push(read_pair(child)?),
+            EXTENT => {
+                no_children(&child)?;
+                let mut a = Attrs::new(&mut child);
+                let extent = DiskExtent {
+                    lun: a.decimal("lun", "the number of a LUN_PAIR, counting from 0")?,
+                    offset: a.decimal("offset", "a byte offset as an unsigned 64-bit decimal")?,
+                    length: a.decimal("length", "a byte count as an unsigned 64-bit decimal")?,
+                };
+                a.finish()?;
+                extents.push((extent, child.position));
+            }
+            _ => return Err(unknown_element(&child, MAPPING)),
+        }
+    }
+    let mut checked = Vec::with_capacity(extents.len());
+    for (extent, position) in extents {
+        if usize::try_from(extent.lun).map_or(true, |n| n >= luns.len()) {
+            let expected = match luns.len() {
+                0 => "the number of a LUN_PAIR, but the LUN_MAPPING has none".to_string(),
+                n => format!(
+                    "the number of one of the {n} LUN_PAIR elements of the LUN_MAPPING (0 to {})",
+                    n - 1
+                ),
+            };
+            return Err(DocumentError::InvalidValue {
+                element: EXTENT.into(),
+                attribute: "lun".into(),
+                value: extent.lun.to_string(),
+                expected,
+                position,
+            });
+        }
+        checked.push(extent);
+    }
+    Ok(LunMapping {
+        luns,
+        extents: checked,
+    })
+}
+
+/// Reads a `LUN_PAIR`: exactly one `ORIGINAL_LUN` and one `SHADOW_LUN`.
+fn read_pair(mut node: Node) -> Result<LunPair, DocumentError> {
+    Attrs::new(&mut node).finish()?;
+    let mut original = None;
+    let mut shadow = None;
+    for child in std::mem::take(&mut node.children) {
+        let slot = match child.name.as_str() {
+            ORIGINAL_LUN => &mut original,
+            SHADOW_LUN => &mut shadow,
+            _ => return Err(unknown_element(&child, PAIR)),
+        };
+        if slot.is_some() {
+            return Err(duplicate_element(&child, PAIR));
+        }
+        *slot = Some(read_lun(child)?);
+    }
+    let missing = |element: &str| DocumentError::MissingElement {
+        element: element.into(),
+        parent: PAIR.into(),
+        position: node.position,
+    };
+    Ok(LunPair {
+        original: original.ok_or_else(|| missing(ORIGINAL_LUN))?,
+        shadow: shadow.ok_or_else(|| missing(SHADOW_LUN))?,
+    })
+}
+
+/// Reads an `ORIGINAL_LUN` or `SHADOW_LUN` into a `VDS_LUN_INFORMATION`.
+fn read_lun(mut node: Node) -> Result<VdsLunInformation, DocumentError> {
+    let mut a = Attrs::new(&mut node);
+    let mut lun = VdsLunInformation {
+        version: a.decimal("version", "an unsigned 32-bit decimal number")?,
+        device_type: a.decimal("deviceType", "a decimal number from 0 to 255")?,
+        device_type_modifier: a.decimal("deviceTypeModifier", "a decimal number from 0 to 255")?,
+        command_queueing: a.boolean("commandQueueing")?,
+        bus_type: a.sdk_name(
+            "busType",
+            BusType::ALL,
+            BusType::name,
+            "a VDS_STORAGE_BUS_TYPE name such as VDSBusTypeScsi",
+        )?,
+        vendor_id: a.optional("vendorId"),
+        product_id: a.optional("productId"),
+        product_revision: a.optional("productRevision"),
+        serial_number: a.optional("serialNumber"),
+        disk_signature: a.guid("diskSignature")?,
+        identifiers: Vec::new(),
+        interconnects: Vec::new(),
+    };
+    a.finish()?;
+    for mut child in std::mem::take(&mut node.children) {
+        if child.name != IDENTIFIER && child.name != INTERCONNECT {
+            return Err(unknown_element(&child, &node.name));
+        }
+        no_children(&child)?;
+        let mut a = Attrs::new(&mut child);
+        match child.name.as_str() {
+            IDENTIFIER => lun.identifiers.push(StorageIdentifier {
+                code_set: a.sdk_name(
+                    "codeSet",
+                    IdentifierCodeSet::ALL,
+                    IdentifierCodeSet::name,
+                    "a VDS_STORAGE_IDENTIFIER_CODE_SET name such as VDSStorageIdCodeSetBinary",
+                )?,
+                id_type: a.sdk_name(
+                    "type",
+                    IdentifierType::ALL,
+                    IdentifierType::name,
+                    "a VDS_STORAGE_IDENTIFIER_TYPE name such as VDSStorageIdTypeFCPHName",
+                )?,
+                identifier: a.hex_bytes("identifier")?,
+            }),
+            _ => lun.interconnects.push(Interconnect {
+                address_type: a.sdk_name(
+                    "addressType",
+                    InterconnectAddressType::ALL,
+                    InterconnectAddressType::name,
+                    "a VDS_INTERCONNECT_ADDRESS_TYPE name such as VDS_IA_FCPH",
+                )?,
+                port: a.hex_bytes("port")?,
+                address: a.hex_bytes("address")?,
+            }),
+        }
+        a.finish()?;
+    }
+    Ok(lun)
+}
+
 fn unknown_element(node: &Node, parent: &str) -> DocumentError {
     DocumentError::UnknownElement {
+        element: quote(&node.name),
+        parent: parent.into(),
+        position: node.position,
+    }
+}
+
+fn duplicate_element(node: &Node, parent: &str) -> DocumentError {
+    DocumentError::DuplicateElement {
         element: quote(&node.name),
         parent: parent.into(),
         position: node.position,
@@ -880,7 +1270,15 @@ mod tests {
             snapshot_device_object: device.into(),
             snapshot_attributes: SnapshotAttributes::from_bits_retain(0x0001_0029 + n as u32),
             creation_timestamp: VssTimestamp::from_utc(2026, 3, 1, 12, 0, n as u32),
+            lun_mapping: None,
         };
+        let mut hardware = snapshot(
+            1,
+            r"\\?\Volume{2b8e3ad1-0000-0000-0000-100000000000}\",
+            "HOST-A",
+            r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1",
+        );
+        hardware.lun_mapping = Some(mapping());
         BackupComponentsDocument {
             context: Context(0x29),
             backup_state: Some(BackupState {
@@ -906,12 +1304,7 @@ mod tests {
                 context: Context::VSS_CTX_ALL,
                 created: true,
                 snapshots: vec![
-                    snapshot(
-                        1,
-                        r"\\?\Volume{2b8e3ad1-0000-0000-0000-100000000000}\",
-                        "HOST-A",
-                        r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1",
-                    ),
+                    hardware,
                     snapshot(2, r"C:\mount\dir\", "<machine & \"co\">", ""),
                     snapshot(
                         3,
@@ -921,6 +1314,102 @@ mod tests {
                     ),
                 ],
             }),
+        }
+    }
+
+    /// A LUN with every optional string absent and no identifiers or interconnects.
+    fn bare_lun(signature: u128) -> VdsLunInformation {
+        VdsLunInformation {
+            version: crate::lun::VER_VDS_LUN_INFORMATION,
+            device_type: 0,
+            device_type_modifier: 0,
+            command_queueing: false,
+            bus_type: BusType::VDSBusTypeScsi,
+            vendor_id: None,
+            product_id: None,
+            product_revision: None,
+            serial_number: None,
+            disk_signature: id(signature),
+            identifiers: Vec::new(),
+            interconnects: Vec::new(),
+        }
+    }
+
+    /// A LUN with awkward strings and several identifiers and interconnects.
+    fn tricky_lun(serial: &str) -> VdsLunInformation {
+        VdsLunInformation {
+            version: u32::MAX,
+            device_type: 0x1f,
+            device_type_modifier: 255,
+            command_queueing: true,
+            bus_type: BusType::VDSBusTypeFibre,
+            vendor_id: Some("CONTOSO <&> \"q\" 'a'".into()),
+            product_id: Some(String::new()),
+            product_revision: Some(" \t1.0\n\r\u{0}\u{1}\u{7f}\u{85} ".into()),
+            serial_number: Some(serial.into()),
+            disk_signature: VssId::NULL,
+            identifiers: vec![
+                StorageIdentifier {
+                    code_set: IdentifierCodeSet::VDSStorageIdCodeSetBinary,
+                    id_type: IdentifierType::VDSStorageIdTypeFCPHName,
+                    identifier: vec![0x60, 0x0a, 0x0b, 0x80, 0x00, 0xff, 0xab, 0xcd],
+                },
+                StorageIdentifier {
+                    code_set: IdentifierCodeSet::VDSStorageIdCodeSetAscii,
+                    id_type: IdentifierType::VDSStorageIdTypeVendorId,
+                    identifier: b"CONTOSO ARRAY 9000".to_vec(),
+                },
+                StorageIdentifier {
+                    code_set: IdentifierCodeSet::VDSStorageIdCodeSetReserved,
+                    id_type: IdentifierType::VDSStorageIdTypeVendorSpecific,
+                    identifier: Vec::new(),
+                },
+            ],
+            interconnects: vec![
+                Interconnect {
+                    address_type: InterconnectAddressType::VDS_IA_FCPH,
+                    port: vec![0x50, 0x0a, 0x0b, 0x80, 0, 0x11, 0x22, 0x33],
+                    address: vec![0x50, 0x0a, 0x0b, 0x80, 0, 0x11, 0x22, 0x34],
+                },
+                Interconnect {
+                    address_type: InterconnectAddressType::VDS_IA_UNKNOWN,
+                    port: Vec::new(),
+                    address: vec![0xde, 0xad],
+                },
+            ],
+        }
+    }
+
+    /// Two LUN pairs (one bare, one tricky) and three extents.
+    fn mapping() -> LunMapping {
+        LunMapping {
+            luns: vec![
+                LunPair {
+                    original: bare_lun(0x1234_5678),
+                    shadow: bare_lun(0),
+                },
+                LunPair {
+                    original: tricky_lun("SN-ORIGINAL"),
+                    shadow: tricky_lun("SN-SHADOW"),
+                },
+            ],
+            extents: vec![
+                DiskExtent {
+                    lun: 0,
+                    offset: 1 << 20,
+                    length: 10 << 30,
+                },
+                DiskExtent {
+                    lun: 1,
+                    offset: 0,
+                    length: u64::MAX,
+                },
+                DiskExtent {
+                    lun: 0,
+                    offset: (10 << 30) + (1 << 20),
+                    length: 0,
+                },
+            ],
         }
     }
 
@@ -1311,6 +1800,532 @@ mod tests {
         assert!(matches!(&e, DocumentError::UnexpectedContent { .. }), "{e}");
     }
 
+    /// The LUN mapping of the first snapshot of a document.
+    fn first_mapping(doc: &BackupComponentsDocument) -> &LunMapping {
+        doc.snapshot_set.as_ref().unwrap().snapshots[0]
+            .lun_mapping
+            .as_ref()
+            .unwrap()
+    }
+
+    /// The same, to change.
+    fn first_mapping_mut(doc: &mut BackupComponentsDocument) -> &mut LunMapping {
+        doc.snapshot_set.as_mut().unwrap().snapshots[0]
+            .lun_mapping
+            .as_mut()
+            .unwrap()
+    }
+
+    const BARE_SHADOW: &str = "          <SHADOW_LUN version=\"1\" deviceType=\"0\" deviceTypeModifier=\"0\" commandQueueing=\"no\" busType=\"VDSBusTypeScsi\" diskSignature=\"{00000000-0000-0000-0000-000000000000}\"/>\n";
+
+    #[test]
+    fn lun_mapping_round_trips() {
+        let doc = full();
+        assert_eq!(first_mapping(&doc), &mapping());
+        round_trip(&doc);
+        let xml = doc.to_xml();
+        assert!(xml.contains("      <LUN_MAPPING>\n        <LUN_PAIR>\n          <ORIGINAL_LUN "));
+        assert!(xml.contains(BARE_SHADOW));
+        assert!(xml.contains(
+            "<STORAGE_IDENTIFIER codeSet=\"VDSStorageIdCodeSetBinary\" type=\"VDSStorageIdTypeFCPHName\" identifier=\"600a0b8000ffabcd\"/>"
+        ));
+        assert!(xml.contains("identifier=\"\"/>"));
+        assert!(
+            xml.contains(
+                "<INTERCONNECT addressType=\"VDS_IA_UNKNOWN\" port=\"\" address=\"dead\"/>"
+            )
+        );
+        assert!(
+            xml.contains("vendorId=\"CONTOSO &lt;&amp;&gt; &quot;q&quot; 'a'\" productId=\"\"")
+        );
+        assert!(xml.contains("&#x9;1.0&#xA;&#xD;&vss-nul;&#x1;"));
+        assert!(
+            xml.contains("<DISK_EXTENT lun=\"1\" offset=\"0\" length=\"18446744073709551615\"/>\n")
+        );
+        // Software shadow copies carry no mapping.
+        assert_eq!(xml.matches("<LUN_MAPPING>").count(), 1);
+        assert_eq!(
+            doc.snapshot_set.as_ref().unwrap().snapshots[1].lun_mapping,
+            None
+        );
+
+        // An absent string and an empty one are different documents, and both read back.
+        let mut empty = doc.clone();
+        first_mapping_mut(&mut empty).luns[0].shadow.serial_number = Some(String::new());
+        round_trip(&empty);
+        assert!(empty.to_xml().contains("serialNumber=\"\""));
+        assert_ne!(
+            BackupComponentsDocument::from_xml(&empty.to_xml()).unwrap(),
+            doc
+        );
+
+        // An empty mapping is not the same as none.
+        let mut nothing = doc.clone();
+        *first_mapping_mut(&mut nothing) = LunMapping {
+            luns: Vec::new(),
+            extents: Vec::new(),
+        };
+        round_trip(&nothing);
+        assert!(nothing.to_xml().contains("<LUN_MAPPING/>"));
+
+        // Pairs without extents, and every snapshot with a mapping.
+        let mut pairs_only = doc.clone();
+        first_mapping_mut(&mut pairs_only).extents.clear();
+        round_trip(&pairs_only);
+        let mut all = doc;
+        for s in &mut all.snapshot_set.as_mut().unwrap().snapshots {
+            s.lun_mapping = Some(mapping());
+        }
+        round_trip(&all);
+    }
+
+    #[test]
+    fn lun_mapping_tampering_is_refused() {
+        let xml = full().to_xml();
+        let tampered = edit(
+            &xml,
+            "serialNumber=\"SN-SHADOW\"",
+            "serialNumber=\"SN-SHAD0W\"",
+        );
+        let err = BackupComponentsDocument::from_xml(&tampered).unwrap_err();
+        assert!(
+            matches!(err, DocumentError::IntegrityMismatch { .. }),
+            "{err}"
+        );
+        assert_eq!(err.hresult(), HResult::VSS_E_INVALID_XML_DOCUMENT);
+        for (from, to) in [
+            // A shadow serial number dropped (None) or emptied.
+            (" serialNumber=\"SN-SHADOW\"", ""),
+            ("serialNumber=\"SN-SHADOW\"", "serialNumber=\"\""),
+            // An absent string added.
+            (
+                "busType=\"VDSBusTypeScsi\" diskSignature",
+                "busType=\"VDSBusTypeScsi\" vendorId=\"\" diskSignature",
+            ),
+            (
+                "identifier=\"600a0b8000ffabcd\"",
+                "identifier=\"600a0b8000ffabce\"",
+            ),
+            ("address=\"dead\"", "address=\"beef\""),
+            ("busType=\"VDSBusTypeFibre\"", "busType=\"VDSBusTypeSas\""),
+            ("length=\"10737418240\"", "length=\"10737418241\""),
+            (
+                "<DISK_EXTENT lun=\"0\" offset=\"1048576\"",
+                "<DISK_EXTENT lun=\"1\" offset=\"1048576\"",
+            ),
+            (
+                BARE_SHADOW,
+                &BARE_SHADOW.replace("commandQueueing=\"no\"", "commandQueueing=\"yes\""),
+            ),
+        ] {
+            let tampered = edit(&xml, from, to);
+            assert!(
+                matches!(
+                    BackupComponentsDocument::from_xml(&tampered),
+                    Err(DocumentError::IntegrityMismatch { .. })
+                ),
+                "{from:?} -> {to:?} was not refused as tampering"
+            );
+        }
+        // Dropping a whole LUN pair's extents or an identifier is also a change.
+        let start = xml.find("        <DISK_EXTENT lun=\"1\"").unwrap();
+        let end = start + xml[start..].find('\n').unwrap() + 1;
+        let without = format!("{}{}", &xml[..start], &xml[end..]);
+        assert!(matches!(
+            BackupComponentsDocument::from_xml(&without),
+            Err(DocumentError::IntegrityMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn extent_naming_a_missing_lun_is_refused() {
+        let xml = full().to_xml();
+        let err = |text: String| BackupComponentsDocument::from_xml(&text).unwrap_err();
+        let e = err(edit(
+            &xml,
+            "<DISK_EXTENT lun=\"1\"",
+            "<DISK_EXTENT lun=\"2\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { element, attribute, value, expected, .. }
+            if element == EXTENT && attribute == "lun" && value == "2" && expected.contains("0 to 1")),
+            "{e}"
+        );
+        assert_eq!(e.hresult(), HResult::VSS_E_INVALID_XML_DOCUMENT);
+        let e = err(edit(
+            &xml,
+            "<DISK_EXTENT lun=\"1\"",
+            "<DISK_EXTENT lun=\"4294967295\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "lun"),
+            "{e}"
+        );
+        let e = err(edit(
+            &xml,
+            "<DISK_EXTENT lun=\"1\"",
+            "<DISK_EXTENT lun=\"4294967296\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { attribute, .. } if attribute == "lun"),
+            "{e}"
+        );
+        // A mapping with extents but no pairs: written as asked, refused when read.
+        let mut doc = full();
+        first_mapping_mut(&mut doc).luns.clear();
+        let e = BackupComponentsDocument::from_xml(&doc.to_xml()).unwrap_err();
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { element, attribute, expected, .. }
+            if element == EXTENT && attribute == "lun" && expected.contains("none")),
+            "{e}"
+        );
+        // The check does not depend on where the pairs are: extents first is fine.
+        let mut doc = full();
+        first_mapping_mut(&mut doc).luns.truncate(1);
+        first_mapping_mut(&mut doc).extents.retain(|x| x.lun == 0);
+        let xml = doc.to_xml();
+        let pairs_start = xml.find("        <LUN_PAIR>").unwrap();
+        let extents_start = xml.find("        <DISK_EXTENT").unwrap();
+        let extents_end = xml.find("      </LUN_MAPPING>").unwrap();
+        let moved = format!(
+            "{}{}{}{}",
+            &xml[..pairs_start],
+            &xml[extents_start..extents_end],
+            &xml[pairs_start..extents_start],
+            &xml[extents_end..]
+        );
+        assert_eq!(BackupComponentsDocument::from_xml(&moved).unwrap(), doc);
+        let e = err(edit(
+            &moved,
+            "<DISK_EXTENT lun=\"0\"",
+            "<DISK_EXTENT lun=\"1\"",
+        ));
+        assert!(
+            matches!(&e, DocumentError::InvalidValue { element, attribute, .. }
+            if element == EXTENT && attribute == "lun"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn lun_mapping_layout_changes_are_not_tampering() {
+        let doc = full();
+        let xml = doc.to_xml();
+        // Attributes in another order, hex in upper case, a leading zero, SHADOW_LUN before
+        // ORIGINAL_LUN, an interconnect before the identifiers, explicit end tags.
+        let bare_original = "          <ORIGINAL_LUN version=\"1\" deviceType=\"0\" deviceTypeModifier=\"0\" commandQueueing=\"no\" busType=\"VDSBusTypeScsi\" diskSignature=\"{00000000-0000-0000-0000-000012345678}\"/>\n";
+        let text = edit(
+            &xml,
+            &format!("{bare_original}{BARE_SHADOW}"),
+            &format!("{BARE_SHADOW}{bare_original}"),
+        );
+        let text = edit(
+            &text,
+            "<ORIGINAL_LUN version=\"4294967295\" deviceType=\"31\"",
+            "<ORIGINAL_LUN deviceType='31' \n   version=\"4294967295\"",
+        );
+        let text = edit(
+            &text,
+            "identifier=\"600a0b8000ffabcd\"",
+            "identifier=\"600A0B8000FFABCD\"",
+        );
+        let text = edit(&text, "offset=\"1048576\"", "offset=\"0001048576\"");
+        let text = edit(
+            &text,
+            "<DISK_EXTENT lun=\"0\" offset=\"0001048576\" length=\"10737418240\"/>",
+            "<DISK_EXTENT length=\"10737418240\" offset=\"0001048576\" lun=\"0\"></DISK_EXTENT>",
+        );
+        let interconnect = "            <INTERCONNECT addressType=\"VDS_IA_FCPH\" port=\"500a0b8000112233\" address=\"500a0b8000112234\"/>\n";
+        let text = edit(&text, interconnect, "");
+        let text = edit(
+            &text,
+            "            <STORAGE_IDENTIFIER codeSet=\"VDSStorageIdCodeSetBinary\"",
+            &format!(
+                "{interconnect}            <STORAGE_IDENTIFIER codeSet=\"VDSStorageIdCodeSetBinary\""
+            ),
+        );
+        let text = text.replace("<LUN_MAPPING>", "<LUN_MAPPING >\n<!-- LUNs -->");
+        assert_eq!(BackupComponentsDocument::from_xml(&text).unwrap(), doc);
+    }
+
+    #[test]
+    fn lun_mapping_schema_violations_name_the_culprit() {
+        let xml = full().to_xml();
+        let err = |text: String| BackupComponentsDocument::from_xml(&text).unwrap_err();
+        let invalid = |from: &str, to: &str, el: &str, attr: &str| {
+            let e = err(edit(&xml, from, to));
+            assert!(
+                matches!(&e, DocumentError::InvalidValue { element, attribute, .. }
+                if element == el && attribute == attr),
+                "{from:?} -> {to:?}: {e}"
+            );
+        };
+        let x = "<DISK_EXTENT lun=\"0\" offset=\"1048576\"";
+        for bad in [
+            "-1",
+            "+1",
+            "",
+            " 1",
+            "1 ",
+            "0x10",
+            "1e3",
+            "18446744073709551616",
+            "١",
+        ] {
+            invalid(
+                x,
+                &format!("<DISK_EXTENT lun=\"0\" offset=\"{bad}\""),
+                EXTENT,
+                "offset",
+            );
+        }
+        invalid("length=\"10737418240\"", "length=\"ten\"", EXTENT, "length");
+        invalid(
+            "<DISK_EXTENT lun=\"0\"",
+            "<DISK_EXTENT lun=\"-0\"",
+            EXTENT,
+            "lun",
+        );
+        let o = "<ORIGINAL_LUN version=\"4294967295\" deviceType=\"31\" deviceTypeModifier=\"255\" commandQueueing=\"yes\" busType=\"VDSBusTypeFibre\"";
+        invalid(
+            o,
+            &o.replace("\"4294967295\"", "\"4294967296\""),
+            ORIGINAL_LUN,
+            "version",
+        );
+        invalid(
+            o,
+            &o.replace("\"31\"", "\"256\""),
+            ORIGINAL_LUN,
+            "deviceType",
+        );
+        invalid(
+            o,
+            &o.replace("\"255\"", "\"-1\""),
+            ORIGINAL_LUN,
+            "deviceTypeModifier",
+        );
+        invalid(
+            o,
+            &o.replace("\"yes\"", "\"true\""),
+            ORIGINAL_LUN,
+            "commandQueueing",
+        );
+        for bad in ["VDSBusTypeBogus", "vdsbustypefibre", "6", ""] {
+            invalid(
+                o,
+                &o.replace("VDSBusTypeFibre", bad),
+                ORIGINAL_LUN,
+                "busType",
+            );
+        }
+        invalid(
+            "diskSignature=\"{00000000-0000-0000-0000-000012345678}\"",
+            "diskSignature=\"12345678\"",
+            ORIGINAL_LUN,
+            "diskSignature",
+        );
+        let id = "identifier=\"600a0b8000ffabcd\"";
+        for bad in ["600", "60 0a", "0x60", "zz", "6\u{e9}"] {
+            invalid(
+                id,
+                &format!("identifier=\"{bad}\""),
+                IDENTIFIER,
+                "identifier",
+            );
+        }
+        invalid(
+            "codeSet=\"VDSStorageIdCodeSetBinary\"",
+            "codeSet=\"Binary\"",
+            IDENTIFIER,
+            "codeSet",
+        );
+        invalid(
+            "type=\"VDSStorageIdTypeFCPHName\"",
+            "type=\"VDSStorageIdTypeNAA\"",
+            IDENTIFIER,
+            "type",
+        );
+        invalid(
+            "addressType=\"VDS_IA_FCPH\"",
+            "addressType=\"VDS_IA_FCPH4\"",
+            INTERCONNECT,
+            "addressType",
+        );
+        invalid(
+            "port=\"500a0b8000112233\"",
+            "port=\"500a0b800011223\"",
+            INTERCONNECT,
+            "port",
+        );
+        invalid(
+            "address=\"dead\"",
+            "address=\"de:ad\"",
+            INTERCONNECT,
+            "address",
+        );
+
+        let missing = |from: &str, el: &str, attr: &str| {
+            let e = err(edit(&xml, from, ""));
+            assert!(
+                matches!(&e, DocumentError::MissingAttribute { element, attribute, .. }
+                if element == el && attribute == attr),
+                "{from:?}: {e}"
+            );
+        };
+        missing(
+            " diskSignature=\"{00000000-0000-0000-0000-000012345678}\"",
+            ORIGINAL_LUN,
+            "diskSignature",
+        );
+        missing(" version=\"4294967295\"", ORIGINAL_LUN, "version");
+        missing(" offset=\"1048576\"", EXTENT, "offset");
+        missing(" lun=\"1\"", EXTENT, "lun");
+        missing(" port=\"500a0b8000112233\"", INTERCONNECT, "port");
+        missing(
+            " codeSet=\"VDSStorageIdCodeSetAscii\"",
+            IDENTIFIER,
+            "codeSet",
+        );
+
+        let unknown_attr = |from: &str, to: &str, el: &str, attr: &str| {
+            let e = err(edit(&xml, from, to));
+            assert!(
+                matches!(&e, DocumentError::UnknownAttribute { element, attribute, .. }
+                if element == el && attribute == attr),
+                "{from:?} -> {to:?}: {e}"
+            );
+        };
+        unknown_attr(
+            "<LUN_MAPPING>",
+            "<LUN_MAPPING count=\"2\">",
+            MAPPING,
+            "count",
+        );
+        unknown_attr("<LUN_PAIR>", "<LUN_PAIR lun=\"0\">", PAIR, "lun");
+        unknown_attr(
+            "serialNumber=\"SN-SHADOW\"",
+            "serialNumber=\"SN-SHADOW\" SerialNumber=\"x\"",
+            SHADOW_LUN,
+            "SerialNumber",
+        );
+        unknown_attr(
+            "address=\"dead\"",
+            "address=\"dead\" mask=\"ff\"",
+            INTERCONNECT,
+            "mask",
+        );
+        unknown_attr("length=\"0\"", "length=\"0\" end=\"0\"", EXTENT, "end");
+        unknown_attr(id, &format!("{id} codeset=\"x\""), IDENTIFIER, "codeset");
+
+        // Duplicate attributes are an XML error.
+        let e = err(edit(
+            &xml,
+            "serialNumber=\"SN-SHADOW\"",
+            "serialNumber=\"SN-SHADOW\" serialNumber=\"SN-SHADOW\"",
+        ));
+        assert!(matches!(&e, DocumentError::Syntax { .. }), "{e}");
+
+        let unknown_el = |from: &str, to: &str, el: &str, par: &str| {
+            let e = err(edit(&xml, from, to));
+            assert!(
+                matches!(&e, DocumentError::UnknownElement { element, parent, .. }
+                if element == el && parent == par),
+                "{from:?} -> {to:?}: {e}"
+            );
+        };
+        unknown_el("<LUN_PAIR>", "<LUN_PAIR><LUN/>", "LUN", PAIR);
+        unknown_el(
+            "<LUN_MAPPING>",
+            "<LUN_MAPPING><ORIGINAL_LUN/>",
+            ORIGINAL_LUN,
+            MAPPING,
+        );
+        unknown_el(
+            "<LUN_MAPPING>",
+            "<LUN_MAPPING><DISK_EXTENTS/>",
+            "DISK_EXTENTS",
+            MAPPING,
+        );
+        unknown_el(
+            id,
+            &format!("{id}><X/></STORAGE_IDENTIFIER"),
+            "X",
+            IDENTIFIER,
+        );
+        unknown_el(
+            "address=\"dead\"/>",
+            "address=\"dead\"><X/></INTERCONNECT>",
+            "X",
+            INTERCONNECT,
+        );
+        unknown_el(
+            "length=\"0\"/>",
+            "length=\"0\"><X/></DISK_EXTENT>",
+            "X",
+            EXTENT,
+        );
+        unknown_el(
+            BARE_SHADOW,
+            &BARE_SHADOW.replace(
+                "/>",
+                "><DISK_EXTENT lun=\"0\" offset=\"0\" length=\"0\"/></SHADOW_LUN>",
+            ),
+            EXTENT,
+            SHADOW_LUN,
+        );
+        unknown_el(
+            "<LUN_MAPPING>",
+            "<LUN_MAPPING><DISK_EXTENT lun=\"0\" offset=\"0\" length=\"0\"><LUN_PAIR/></DISK_EXTENT>",
+            PAIR,
+            EXTENT,
+        );
+        unknown_el("<LUN_MAPPING>", "<LUN_PAIR/><LUN_MAPPING>", PAIR, SNAPSHOT);
+        // Nesting far deeper than the schema is refused where it first goes too deep.
+        let deep = format!(
+            "{id}>{}{}</STORAGE_IDENTIFIER",
+            "<A>".repeat(50),
+            "</A>".repeat(50)
+        );
+        unknown_el(id, &deep, "A", IDENTIFIER);
+
+        // One mapping per snapshot; one original and one shadow per pair.
+        let map_start = xml.find("      <LUN_MAPPING>").unwrap();
+        let map_end = xml.find("      </LUN_MAPPING>\n").unwrap() + "      </LUN_MAPPING>\n".len();
+        let e = err(format!("{}{}", &xml[..map_end], &xml[map_start..]));
+        assert!(
+            matches!(&e, DocumentError::DuplicateElement { element, parent, .. }
+            if element == MAPPING && parent == SNAPSHOT),
+            "{e}"
+        );
+        let e = err(edit(
+            &xml,
+            BARE_SHADOW,
+            &format!("{BARE_SHADOW}{BARE_SHADOW}"),
+        ));
+        assert!(
+            matches!(&e, DocumentError::DuplicateElement { element, parent, .. }
+            if element == SHADOW_LUN && parent == PAIR),
+            "{e}"
+        );
+        let e = err(edit(&xml, BARE_SHADOW, ""));
+        assert!(
+            matches!(&e, DocumentError::MissingElement { element, parent, .. }
+            if element == SHADOW_LUN && parent == PAIR),
+            "{e}"
+        );
+        assert_eq!(e.hresult(), HResult::VSS_E_INVALID_XML_DOCUMENT);
+        let e = err(edit(&xml, "<LUN_PAIR>", "<LUN_PAIR/><LUN_PAIR>"));
+        assert!(
+            matches!(&e, DocumentError::MissingElement { element, parent, .. }
+            if element == ORIGINAL_LUN && parent == PAIR),
+            "{e}"
+        );
+        // Text inside the mapping.
+        let e = err(edit(&xml, "<LUN_PAIR>", "<LUN_PAIR>0"));
+        assert!(matches!(&e, DocumentError::UnexpectedContent { .. }), "{e}");
+    }
+
     /// A small deterministic generator (xorshift64*), so that no dependency is needed.
     struct Rng(u64);
 
@@ -1340,6 +2355,61 @@ mod tests {
             (0..len)
                 .map(|_| POOL[self.below(POOL.len() as u64) as usize])
                 .collect()
+        }
+        fn pick<T: Copy>(&mut self, all: &[T]) -> T {
+            all[self.below(all.len() as u64) as usize]
+        }
+        fn bytes(&mut self) -> Vec<u8> {
+            let len = self.below(10) as usize;
+            (0..len).map(|_| self.next() as u8).collect()
+        }
+        fn lun(&mut self) -> VdsLunInformation {
+            VdsLunInformation {
+                version: self.next() as u32,
+                device_type: self.next() as u8,
+                device_type_modifier: self.next() as u8,
+                command_queueing: self.flag(),
+                bus_type: self.pick(BusType::ALL),
+                vendor_id: self.flag().then(|| self.string()),
+                product_id: self.flag().then(|| self.string()),
+                product_revision: self.flag().then(|| self.string()),
+                serial_number: self.flag().then(|| self.string()),
+                disk_signature: self.id(),
+                identifiers: (0..self.below(3))
+                    .map(|_| StorageIdentifier {
+                        code_set: self.pick(IdentifierCodeSet::ALL),
+                        id_type: self.pick(IdentifierType::ALL),
+                        identifier: self.bytes(),
+                    })
+                    .collect(),
+                interconnects: (0..self.below(3))
+                    .map(|_| Interconnect {
+                        address_type: self.pick(InterconnectAddressType::ALL),
+                        port: self.bytes(),
+                        address: self.bytes(),
+                    })
+                    .collect(),
+            }
+        }
+        fn mapping(&mut self) -> LunMapping {
+            let luns: Vec<LunPair> = (0..self.below(3))
+                .map(|_| LunPair {
+                    original: self.lun(),
+                    shadow: self.lun(),
+                })
+                .collect();
+            let extents = if luns.is_empty() {
+                Vec::new()
+            } else {
+                (0..self.below(4))
+                    .map(|_| DiskExtent {
+                        lun: self.below(luns.len() as u64) as u32,
+                        offset: self.next(),
+                        length: self.next(),
+                    })
+                    .collect()
+            };
+            LunMapping { luns, extents }
         }
         fn document(&mut self) -> BackupComponentsDocument {
             let backup_state = self.flag().then(|| BackupState {
@@ -1371,6 +2441,7 @@ mod tests {
                             self.next() as u32
                         ),
                         creation_timestamp: VssTimestamp(self.next() as i64),
+                        lun_mapping: self.flag().then(|| self.mapping()),
                     })
                     .collect(),
             });

@@ -267,8 +267,20 @@ impl Backend for Simulator {
             | Capabilities::FAULT_INJECTION
             | Capabilities::PRIVILEGES
             | Capabilities::HOLD_ASYNC;
-        if lock(&self.world).machines.len() > 1 {
+        let world = lock(&self.world);
+        if world.machines.len() > 1 {
             caps |= Capabilities::MULTIPLE_MACHINES;
+        }
+        if world.san.is_some() {
+            caps |= Capabilities::LUN_MANAGEMENT;
+        }
+        let hardware = world
+            .machines
+            .iter()
+            .flat_map(|m| &m.providers)
+            .any(|r| matches!(r.instance, crate::world::Instance::Hardware(_)));
+        if hardware {
+            caps |= Capabilities::HARDWARE_PROVIDER;
         }
         caps
     }
@@ -394,6 +406,28 @@ impl Environment for Simulator {
             .service_faults
             .insert(info.name.to_ascii_lowercase(), hr);
         Ok(())
+    }
+
+    fn set_lun_visible(&self, machine: &str, lun: &str, visible: bool) -> Result<(), EnvError> {
+        lock(&self.world).set_lun_visible(machine, lun, visible)
+    }
+
+    fn set_volume_read_only(
+        &self,
+        machine: &str,
+        target: &str,
+        read_only: bool,
+    ) -> Result<(), EnvError> {
+        lock(&self.world).set_volume_read_only(machine, target, read_only)
+    }
+
+    fn assign_mount(
+        &self,
+        machine: &str,
+        target: &str,
+        mount: Option<&str>,
+    ) -> Result<(), EnvError> {
+        lock(&self.world).assign_mount(machine, target, mount)
     }
 
     fn set_privileges(

@@ -1,27 +1,25 @@
-//! Block I/O on a machine: writes to original volumes go through every provider's driver
-//! first (copy-on-write); reads resolve volumes, shadow copy devices, exposed names and
-//! shadow copy ids.
+//! Block I/O on a machine: writes to volumes go through every software provider's driver
+//! first (copy-on-write); reads resolve volumes (by mount point, name or device object),
+//! software shadow copy devices, exposed names and shadow copy ids.
 
 use vss_model::backend::EnvError;
 use vss_model::{Block, VssId};
 
-use crate::world::{Live, World, same_mount};
+use crate::volumes::{Live, same_mount};
+use crate::world::World;
 
 /// What a read or write names.
 enum Target {
+    /// A volume the machine reaches.
     Volume(usize),
-    /// A shadow copy device object, and the volume it copies.
-    Shadow {
-        device: String,
-        volume: usize,
-    },
+    /// A software shadow copy's device object, and the volume it copies.
+    Shadow { device: String, volume: usize },
 }
 
 impl World {
     fn resolve(&self, m: usize, target: &str) -> Result<Target, EnvError> {
-        let machine = self.machines[m].name.clone();
         let unknown = || EnvError::UnknownTarget {
-            machine: machine.clone(),
+            machine: self.machines[m].name.clone(),
             target: target.to_string(),
         };
         if let Some(v) = self.find_volume(m, target) {
@@ -39,19 +37,22 @@ impl World {
             Some(id) => self.machines[m]
                 .providers
                 .iter()
-                .find_map(|r| r.provider.device_of(id)),
-            None => Some(target.to_string()),
+                .filter_map(|r| r.instance.driver_ref())
+                .find_map(|d| d.device_of(id))
+                .ok_or_else(unknown)?,
+            None => target.to_string(),
         };
-        let (device, volume) = device
-            .and_then(|device| {
-                let volume = self.machines[m]
-                    .providers
-                    .iter()
-                    .find_map(|r| r.provider.original_volume(&device))?;
-                Some((device, volume))
-            })
+        // A hardware shadow copy is a volume of its own.
+        if let Some(v) = self.find_volume(m, &device) {
+            return Ok(Target::Volume(v));
+        }
+        let original = self.machines[m]
+            .providers
+            .iter()
+            .filter_map(|r| r.instance.driver_ref())
+            .find_map(|d| d.original_volume(&device))
             .ok_or_else(unknown)?;
-        let volume = self.find_volume(m, &volume).ok_or_else(unknown)?;
+        let volume = self.find_volume(m, &original).ok_or_else(unknown)?;
         Ok(Target::Shadow { device, volume })
     }
 
@@ -67,7 +68,7 @@ impl World {
         Ok(())
     }
 
-    /// Writes a block of an original volume.
+    /// Writes a block of a volume.
     pub fn write_block(
         &mut self,
         machine: &str,
@@ -82,22 +83,12 @@ impl World {
             Target::Shadow { .. } => return Err(EnvError::ReadOnly(target.to_string())),
         };
         self.check_block(m, v, target, block)?;
-        let machine = &mut self.machines[m];
-        let name = machine.volumes[v].name.clone();
-        let mut deleted = Vec::new();
-        for registered in &mut machine.providers {
-            deleted.extend(
-                registered
-                    .provider
-                    .before_write(&name, block, &Live(&machine.volumes)),
-            );
-        }
-        let data = &mut machine.volumes[v].data;
-        if content.is_zero() {
-            data.remove(&block);
-        } else {
-            data.insert(block, content);
-        }
+        let deleted = self
+            .write_volume(m, v, block, content)
+            .map_err(|e| match e {
+                EnvError::ReadOnly(_) => EnvError::ReadOnly(target.to_string()),
+                other => other,
+            })?;
         for d in deleted {
             self.forget_copy(m, d.snapshot_id, d.reason);
         }
@@ -106,30 +97,26 @@ impl World {
 
     /// Reads a block of a volume, a shadow copy device (`\\?\GLOBALROOT\Device\…`), an
     /// exposed name (`X:`) or a shadow copy id.
-    pub fn read_block(
-        &mut self,
-        machine: &str,
-        target: &str,
-        block: u64,
-    ) -> Result<Block, EnvError> {
+    pub fn read_block(&self, machine: &str, target: &str, block: u64) -> Result<Block, EnvError> {
         let m = self.machine_index(machine)?;
         match self.resolve(m, target)? {
             Target::Volume(v) => {
                 self.check_block(m, v, target, block)?;
-                Ok(self.machines[m].volumes[v]
-                    .data
-                    .get(&block)
-                    .cloned()
-                    .unwrap_or_default())
+                Ok(self.read_volume(m, v, block))
             }
             Target::Shadow { device, volume } => {
                 self.check_block(m, volume, target, block)?;
                 let machine = &self.machines[m];
-                let live = Live(&machine.volumes);
+                let array = self.san.as_ref().map(|s| (s, s.array()));
+                let live = Live {
+                    volumes: &machine.volumes,
+                    san: array.as_ref().map(|(s, a)| (s.layouts.as_slice(), &**a)),
+                };
                 machine
                     .providers
                     .iter()
-                    .find_map(|r| r.provider.read_shadow(&device, block, &live))
+                    .filter_map(|r| r.instance.driver_ref())
+                    .find_map(|d| d.read_shadow(&device, block, &live))
                     .ok_or_else(|| EnvError::UnknownTarget {
                         machine: machine.name.clone(),
                         target: target.to_string(),

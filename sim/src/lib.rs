@@ -6,16 +6,18 @@
 //! tests run against it as they would against real VSS. The [`runner`] runs scenario files.
 
 mod backend;
+mod build;
 mod io;
 pub mod runner;
 mod service;
 pub mod size;
 pub mod trace;
+mod volumes;
 mod world;
 pub mod world_file;
 
 pub use backend::{SimAsync, SimComponents, Simulator};
-pub use world::{SoftwareProvider, World, WorldError};
+pub use world::{HardwareProvider, SoftwareProvider, World, WorldError};
 
 use world_file::WorldFile;
 

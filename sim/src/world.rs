@@ -4,20 +4,21 @@
 use std::collections::BTreeMap;
 
 use rand_chacha::ChaCha8Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::RngCore;
 use vss_model::backend::{BackupStateArgs, EnvError, Privileges, ProviderFault};
 use vss_model::document::{BackupComponentsDocument, WriterMetadata};
-use vss_model::provider::{ShadowCopyDriver, SoftwareSnapshotProvider};
-use vss_model::storage::LiveVolumes;
-use vss_model::{
-    BLOCK_SIZE, Block, Context, HResult, ProviderProp, VssId, VssTimestamp, WriterEvent,
-    WriterState, WriterStatus,
+use vss_model::lun::VdsLunInformation;
+use vss_model::provider::{
+    HardwareSnapshotProvider, ProviderCreateSnapshotSet, ShadowCopyDriver, SoftwareSnapshotProvider,
 };
-use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
+use vss_model::{
+    Context, HResult, HardwareOptions, ProviderProp, SnapshotProp, VssId, VssTimestamp,
+    WriterEvent, WriterState, WriterStatus,
+};
 
-use crate::size::ByteSize;
 use crate::trace::TraceEvent;
-use crate::world_file::{Policy, WorldFile};
+use crate::volumes::{San, Volume};
+use crate::world_file::Policy;
 
 /// A software provider the simulated service can load: the provider interfaces and the
 /// driver that sees the volume's writes.
@@ -36,23 +37,63 @@ pub enum WorldError {
     Invalid(String),
 }
 
-/// A volume of a machine and its live blocks.
-#[derive(Debug)]
-pub(crate) struct Volume {
-    /// `\\?\Volume{GUID}\`.
-    pub name: String,
-    /// Its drive letter or mount folder, `C:\`.
-    pub mount: String,
-    /// Its size in blocks.
-    pub blocks: u64,
-    /// Only the blocks ever written with something other than zeros.
-    pub data: BTreeMap<u64, Block>,
+/// A hardware provider the simulated service can load.
+pub trait HardwareProvider: HardwareSnapshotProvider + Send {}
+
+impl<T: HardwareSnapshotProvider + Send> HardwareProvider for T {}
+
+/// A loaded provider, of either kind.
+pub(crate) enum Instance {
+    Software(Box<dyn SoftwareProvider>),
+    Hardware(Box<dyn HardwareProvider>),
+}
+
+impl Instance {
+    /// The interface every provider has: `IVssProviderCreateSnapshotSet`.
+    pub fn common(&mut self) -> &mut dyn ProviderCreateSnapshotSet {
+        match self {
+            Instance::Software(p) => &mut **p,
+            Instance::Hardware(p) => &mut **p,
+        }
+    }
+
+    /// The software provider interface, if it is one.
+    pub fn software(&mut self) -> Option<&mut dyn SoftwareProvider> {
+        match self {
+            Instance::Software(p) => Some(&mut **p),
+            Instance::Hardware(_) => None,
+        }
+    }
+
+    /// The hardware provider interface, if it is one.
+    pub fn hardware(&mut self) -> Option<&mut dyn HardwareProvider> {
+        match self {
+            Instance::Hardware(p) => Some(&mut **p),
+            Instance::Software(_) => None,
+        }
+    }
+
+    /// The driver that sees writes, for a software provider.
+    pub fn driver(&mut self) -> Option<&mut dyn ShadowCopyDriver> {
+        match self {
+            Instance::Software(p) => Some(&mut **p),
+            Instance::Hardware(_) => None,
+        }
+    }
+
+    /// The same, to read through.
+    pub fn driver_ref(&self) -> Option<&dyn ShadowCopyDriver> {
+        match self {
+            Instance::Software(p) => Some(&**p),
+            Instance::Hardware(_) => None,
+        }
+    }
 }
 
 /// A registered provider and its loaded instance.
 pub(crate) struct Registered {
     pub prop: ProviderProp,
-    pub provider: Box<dyn SoftwareProvider>,
+    pub instance: Instance,
 }
 
 /// A simulated writer (writers are per machine, not per requester).
@@ -113,19 +154,8 @@ pub(crate) struct Machine {
     pub provider_faults: Vec<ArmedFault>,
     /// Requester methods told to fail once, by lower-case name.
     pub service_faults: BTreeMap<String, HResult>,
-}
-
-/// The read side of a machine's volumes, for shadow copy drivers.
-pub(crate) struct Live<'a>(pub &'a [Volume]);
-
-impl LiveVolumes for Live<'_> {
-    fn read_live(&self, volume: &str, block: u64) -> Block {
-        self.0
-            .iter()
-            .find(|v| v.name == volume)
-            .and_then(|v| v.data.get(&block).cloned())
-            .unwrap_or_default()
-    }
+    /// The last `HarddiskVolumeN` number given to a volume of the machine.
+    pub last_volume_device: u32,
 }
 
 /// Where a requester object's shadow copy set stands.
@@ -157,6 +187,40 @@ pub(crate) struct PlannedCopy {
     pub volume_name: String,
     /// The index of the chosen provider on the machine.
     pub provider: usize,
+    /// For a hardware provider: the volume's LUNs as VSS hands them to it.
+    pub luns: Option<VolumeLuns>,
+}
+
+/// The LUNs of a volume, as VSS describes them to hardware providers.
+#[derive(Debug, Clone)]
+pub(crate) struct VolumeLuns {
+    /// The machine's device name of each LUN (`\\.\PHYSICALDRIVEn`).
+    pub devices: Vec<String>,
+    /// Their descriptions, one-to-one.
+    pub infos: Vec<VdsLunInformation>,
+    /// The blocks of the volume on each, one-to-one.
+    pub blocks: Vec<u64>,
+}
+
+/// Where a hardware shadow copy is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HwState {
+    /// A transportable copy not imported yet: it lives in backup components documents, and
+    /// its creator machine's service answers for its lifetime.
+    Transported { creator: usize },
+    /// Surfaced on a machine as the volume of a layout.
+    Surfaced { machine: usize, layout: usize },
+}
+
+/// A hardware shadow copy: VSS keeps what it knows of these itself.
+#[derive(Debug, Clone)]
+pub(crate) struct HwCopy {
+    pub prop: SnapshotProp,
+    /// Each LUN of the original volume with its shadow, and the volume's blocks on it.
+    pub pairs: Vec<(VdsLunInformation, VdsLunInformation, u64)>,
+    pub state: HwState,
+    /// Whether it has been imported once already.
+    pub imported: bool,
 }
 
 /// One `IVssBackupComponents` instance.
@@ -196,6 +260,7 @@ pub(crate) enum Work {
     DoSnapshotSet,
     BackupComplete,
     ImportSnapshots,
+    BreakSnapshotSetEx(VssId, HardwareOptions),
 }
 
 /// An `IVssAsync`'s operation.
@@ -217,217 +282,20 @@ pub(crate) struct AsyncOp {
 /// The whole simulated world.
 pub struct World {
     pub(crate) policy: Policy,
-    ids: ChaCha8Rng,
-    clock: VssTimestamp,
+    /// The SAN the machines share, if the world has one.
+    pub(crate) san: Option<San>,
+    /// The hardware shadow copies VSS manages, on any machine.
+    pub(crate) hw_copies: BTreeMap<VssId, HwCopy>,
+    pub(crate) ids: ChaCha8Rng,
+    pub(crate) clock: VssTimestamp,
     pub(crate) machines: Vec<Machine>,
     pub(crate) requesters: BTreeMap<u64, Requester>,
     pub(crate) asyncs: BTreeMap<u64, AsyncOp>,
-    next_object: u64,
-    trace: Vec<TraceEvent>,
-}
-
-/// Parses `YYYY-MM-DD hh:mm:ss`.
-fn parse_time(text: &str) -> Option<VssTimestamp> {
-    let (date, time) = text.trim().split_once(' ')?;
-    let d: Vec<&str> = date.split('-').collect();
-    let t: Vec<&str> = time.split(':').collect();
-    if d.len() != 3 || t.len() != 3 {
-        return None;
-    }
-    let (y, mo, da) = (d[0].parse().ok()?, d[1].parse().ok()?, d[2].parse().ok()?);
-    let (h, mi, s) = (t[0].parse().ok()?, t[1].parse().ok()?, t[2].parse().ok()?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = match mo {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if !(1601..=9999).contains(&y)
-        || !(1..=12).contains(&mo)
-        || !(1..=month_days).contains(&da)
-        || h > 23
-        || mi > 59
-        || s > 59
-    {
-        return None;
-    }
-    Some(VssTimestamp::from_utc(y, mo, da, h, mi, s))
-}
-
-/// Windows' default `MinDiffAreaFileSize`: 32 MiB below 500 MiB of volume, 320 MiB above.
-fn default_min_diff_area(volume_size: ByteSize) -> u64 {
-    if volume_size.0 < 500 << 20 {
-        32 << 20
-    } else {
-        320 << 20
-    }
-}
-
-/// Whether a name is a drive letter (`E:\`) or an absolute mount folder (`C:\Mount\E\`).
-fn is_mount_point(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.len() >= 3
-        && b[0].is_ascii_alphabetic()
-        && name[1..].starts_with(":\\")
-        && name.ends_with('\\')
-        && !name[2..].contains("\\\\")
-}
-
-/// Whether two mount names are the same (case and the trailing backslash aside).
-pub(crate) fn same_mount(a: &str, b: &str) -> bool {
-    a.trim_end_matches('\\')
-        .eq_ignore_ascii_case(b.trim_end_matches('\\'))
+    pub(crate) next_object: u64,
+    pub(crate) trace: Vec<TraceEvent>,
 }
 
 impl World {
-    /// Builds a world from a parsed world file.
-    pub fn new(file: &WorldFile) -> Result<World, WorldError> {
-        let clock = parse_time(&file.start_time).ok_or_else(|| {
-            WorldError::Invalid(format!(
-                "start_time `{}` is not a UTC time `YYYY-MM-DD hh:mm:ss`",
-                file.start_time
-            ))
-        })?;
-        file.policy.check().map_err(WorldError::Invalid)?;
-        if file.machines.is_empty() {
-            return Err(WorldError::Invalid(
-                "a world needs at least one machine".into(),
-            ));
-        }
-        let mut world = World {
-            policy: file.policy.clone(),
-            ids: ChaCha8Rng::seed_from_u64(file.seed),
-            clock,
-            machines: Vec::new(),
-            requesters: BTreeMap::new(),
-            asyncs: BTreeMap::new(),
-            next_object: 0,
-            trace: Vec::new(),
-        };
-        for m in &file.machines {
-            if world
-                .machines
-                .iter()
-                .any(|x| x.name.eq_ignore_ascii_case(&m.name))
-            {
-                return Err(WorldError::Invalid(format!(
-                    "machine `{}` appears twice",
-                    m.name
-                )));
-            }
-            if !(1..=512).contains(&m.max_shadow_copies) {
-                return Err(WorldError::Invalid(format!(
-                    "machine `{}`: max_shadow_copies must be between 1 and 512",
-                    m.name
-                )));
-            }
-            let mut volumes = Vec::new();
-            let mut specs = Vec::new();
-            for v in &m.volumes {
-                let mount = v.mount.clone();
-                if !is_mount_point(&mount) {
-                    return Err(WorldError::Invalid(format!(
-                        "machine `{}`: volume mount `{mount}` is neither a drive letter (`E:\\`) nor a mount folder (`C:\\Mount\\Data\\`); both end with a backslash",
-                        m.name
-                    )));
-                }
-                if volumes
-                    .iter()
-                    .any(|x: &Volume| same_mount(&x.mount, &mount))
-                {
-                    return Err(WorldError::Invalid(format!(
-                        "machine `{}`: `{mount}` is mounted twice",
-                        m.name
-                    )));
-                }
-                if v.size.0 < BLOCK_SIZE as u64 {
-                    return Err(WorldError::Invalid(format!(
-                        "machine `{}`: volume `{mount}` is smaller than one block ({BLOCK_SIZE} bytes)",
-                        m.name
-                    )));
-                }
-                let guid = v.guid.unwrap_or_else(|| world.new_id());
-                let name = format!(r"\\?\Volume{guid}\");
-                if volumes.iter().any(|x: &Volume| x.name == name) {
-                    return Err(WorldError::Invalid(format!(
-                        "machine `{}`: two volumes have the GUID {guid}",
-                        m.name
-                    )));
-                }
-                specs.push(VolumeSpec {
-                    name: name.clone(),
-                    ntfs: v.file_system.eq_ignore_ascii_case("NTFS"),
-                    size_bytes: v.size.0,
-                    diff_area: DiffAreaLimits {
-                        max_bytes: v.diff_area.max.map(|s| s.0),
-                        min_bytes: v
-                            .diff_area
-                            .min
-                            .map_or_else(|| default_min_diff_area(v.size), |s| s.0),
-                    },
-                });
-                volumes.push(Volume {
-                    name,
-                    mount,
-                    blocks: v.size.0 / BLOCK_SIZE as u64,
-                    data: BTreeMap::new(),
-                });
-            }
-            let mut providers: Vec<Registered> = Vec::new();
-            for kind in &m.providers {
-                if m.providers
-                    .iter()
-                    .filter(|k| k.eq_ignore_ascii_case(kind))
-                    .count()
-                    > 1
-                {
-                    return Err(WorldError::Invalid(format!(
-                        "machine `{}`: provider `{kind}` is registered twice",
-                        m.name
-                    )));
-                }
-                match kind.to_ascii_lowercase().as_str() {
-                    "system" => providers.push(Registered {
-                        prop: vss_sim_sw::provider_prop(),
-                        provider: Box::new(SystemProvider::new(&m.name, specs.clone())),
-                    }),
-                    other => {
-                        return Err(WorldError::Invalid(format!(
-                            "machine `{}`: unknown provider kind `{other}` (known: system)",
-                            m.name
-                        )));
-                    }
-                }
-            }
-            let writers = m
-                .writers
-                .iter()
-                .map(|w| Writer {
-                    name: w.name.clone(),
-                    id: w.id,
-                    instance: world.new_id(),
-                    state: WriterState::VSS_WS_STABLE,
-                    failure: HResult::S_OK,
-                    faults: BTreeMap::new(),
-                })
-                .collect();
-            world.machines.push(Machine {
-                name: m.name.clone(),
-                volumes,
-                providers,
-                writers,
-                max_shadow_copies: m.max_shadow_copies,
-                creation_lock: None,
-                exposures: BTreeMap::new(),
-                owners: BTreeMap::new(),
-                provider_faults: Vec::new(),
-                service_faults: BTreeMap::new(),
-            });
-        }
-        Ok(world)
-    }
-
     /// A new GUID from the world's seeded generator.
     pub(crate) fn new_id(&mut self) -> VssId {
         let mut bytes = [0u8; 16];
@@ -476,14 +344,6 @@ impl World {
             .ok_or_else(|| EnvError::UnknownMachine(name.to_string()))
     }
 
-    /// The volume a name designates: its mount point (`E:\`) or its `\\?\Volume{GUID}\` name.
-    pub(crate) fn find_volume(&self, machine: usize, name: &str) -> Option<usize> {
-        self.machines[machine]
-            .volumes
-            .iter()
-            .position(|v| same_mount(&v.mount, name) || same_mount(&v.name, name))
-    }
-
     /// `GetVolumeNameForVolumeMountPoint`.
     pub fn volume_name_for_mount_point(
         &self,
@@ -505,7 +365,8 @@ impl World {
             .volumes
             .iter()
             .find(|v| v.name == volume_name)
-            .map_or_else(|| volume_name.to_string(), |v| v.mount.clone())
+            .and_then(|v| v.mount.clone())
+            .unwrap_or_else(|| volume_name.to_string())
     }
 
     pub(crate) fn requester(&self, id: u64) -> &Requester {

@@ -19,6 +19,9 @@ pub struct WorldFile {
     /// every commit.
     #[serde(default = "default_start_time")]
     pub start_time: String,
+    /// The storage array the machines share, if any.
+    #[serde(default)]
+    pub san: Option<SanFile>,
     /// The machines, the first one being the default of a scenario.
     pub machines: Vec<MachineFile>,
     /// Choices where Windows' behaviour is not documented.
@@ -34,6 +37,52 @@ fn default_start_time() -> String {
     "2026-01-01 00:00:00".to_string()
 }
 
+/// The storage array of the SAN and its LUNs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SanFile {
+    /// The vendor id the array reports.
+    #[serde(default = "default_vendor")]
+    pub vendor: String,
+    /// The product id the array reports.
+    #[serde(default = "default_product")]
+    pub product: String,
+    /// The product revision the array reports.
+    #[serde(default = "default_revision")]
+    pub revision: String,
+    /// The LUNs provisioned on it.
+    pub luns: Vec<LunFile>,
+}
+
+fn default_vendor() -> String {
+    "SIMSAN".to_string()
+}
+
+fn default_product() -> String {
+    "SIMARRAY".to_string()
+}
+
+fn default_revision() -> String {
+    "1.0".to_string()
+}
+
+/// One LUN of the array.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LunFile {
+    /// Its name on the array, e.g. `LUN-E`.
+    pub name: String,
+    /// Its size.
+    pub size: ByteSize,
+    /// The machines it is unmasked to.
+    #[serde(default)]
+    pub visible_to: Vec<String>,
+    /// Whether its disk is GPT (a GPT disk id) rather than MBR (a disk signature); the
+    /// identity itself is generated from the seed.
+    #[serde(default)]
+    pub gpt: bool,
+}
+
 /// One machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,7 +91,8 @@ pub struct MachineFile {
     pub name: String,
     /// Its volumes.
     pub volumes: Vec<VolumeFile>,
-    /// Registered providers, by kind; `system` is the only kind so far.
+    /// Registered providers, by kind: `system`, `hardware` (the array's provider) or
+    /// `legacy_hardware` (the same without the Ex interface).
     #[serde(default = "default_providers")]
     pub providers: Vec<String>,
     /// Its writers; absent means the usual four of a Windows Server.
@@ -71,8 +121,12 @@ pub struct VolumeFile {
     /// The GUID of its `\\?\Volume{GUID}\` name; generated from the seed when absent.
     #[serde(default)]
     pub guid: Option<VssId>,
-    /// Its size.
-    pub size: ByteSize,
+    /// Its size; for a volume on LUNs, the sum of theirs when absent.
+    #[serde(default)]
+    pub size: Option<ByteSize>,
+    /// The array LUNs it lies on, in order (each wholly); none for a local disk.
+    #[serde(default)]
+    pub luns: Vec<String>,
     /// Its file system: `NTFS`, `ReFS`, `FAT32`, … Persistent shadow copies need NTFS.
     #[serde(default = "default_file_system")]
     pub file_system: String,
@@ -135,6 +189,18 @@ pub enum ContextFilter {
     AllAdministration,
 }
 
+/// What a break does to the shadow LUNs' disk identities when the caller does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakIdentity {
+    /// Give each shadow LUN its original's identity back when no original is visible to the
+    /// machine, and keep the shadow identities otherwise.
+    #[default]
+    RevertIfPossible,
+    /// Keep the shadow identities.
+    Keep,
+}
+
 /// Choices where Windows' behaviour is inferred or unconfirmed; each is described, with its
 /// source, in `docs/assumptions.md`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +219,9 @@ pub struct Policy {
     pub empty_query: HResult,
     /// Which calls the context filters.
     pub context_filter: ContextFilter,
+    /// What `BreakSnapshotSet`, and `BreakSnapshotSetEx` without a revert flag, do to the
+    /// shadow LUNs' disk identities.
+    pub break_identity: BreakIdentity,
 }
 
 impl Policy {
@@ -190,6 +259,7 @@ impl Default for Policy {
             uninitialized_administration: HResult::VSS_E_BAD_STATE,
             empty_query: HResult::S_OK,
             context_filter: ContextFilter::QueryOnly,
+            break_identity: BreakIdentity::RevertIfPossible,
         }
     }
 }

@@ -297,9 +297,42 @@ impl<'b, B: Backend> Runner<'b, B> {
                 let hr = self.asyncs[*i].cancel();
                 self.report(n, &step, "Cancel", hr, "");
             }
-            Action::Write(target, block, data) => {
+            Action::Write(target, block, data, refusal_expected) => {
+                let written = self
+                    .env()?
+                    .write_block(&machine, target, *block, data.as_bytes());
+                let text = match (written, refusal_expected) {
+                    (Ok(()), false) => "done".to_string(),
+                    (Err(EnvError::ReadOnly(_)), true) => {
+                        "refused: read-only  [as expected]".to_string()
+                    }
+                    (Ok(()), true) => {
+                        self.failures += 1;
+                        "done  [EXPECTED it to be refused]".to_string()
+                    }
+                    (Err(EnvError::ReadOnly(_)), false) => {
+                        self.failures += 1;
+                        "refused: read-only  [EXPECTED it to be written]".to_string()
+                    }
+                    (Err(e), _) => return Err(e.to_string()),
+                };
+                self.report_env(n, &step, &text);
+            }
+            Action::LunVisible(lun, visible) => {
                 self.env()?
-                    .write_block(&machine, target, *block, data.as_bytes())
+                    .set_lun_visible(&machine, lun, *visible)
+                    .map_err(|e| e.to_string())?;
+                self.report_env(n, &step, "done");
+            }
+            Action::ReadOnly(target, read_only) => {
+                self.env()?
+                    .set_volume_read_only(&machine, target, *read_only)
+                    .map_err(|e| e.to_string())?;
+                self.report_env(n, &step, "done");
+            }
+            Action::Assign(target, mount) => {
+                self.env()?
+                    .assign_mount(&machine, target, mount.as_deref())
                     .map_err(|e| e.to_string())?;
                 self.report_env(n, &step, "done");
             }

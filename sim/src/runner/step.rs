@@ -26,7 +26,14 @@ pub(crate) enum Action {
     Wait(usize, u32),
     QueryStatus(usize),
     Cancel(usize),
-    Write(String, u64, String),
+    /// Target, block, data, and whether the write is expected to be refused (read-only).
+    Write(String, u64, String, bool),
+    /// A LUN unmasked (`true`) or masked to the step's machine.
+    LunVisible(String, bool),
+    /// A volume made read-only (`true`) or read-write.
+    ReadOnly(String, bool),
+    /// A volume given a mount point, or none.
+    Assign(String, Option<String>),
     Read(Read),
     Release,
     Reboot,
@@ -320,8 +327,25 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             let (t, _) = target(a)?;
             let b = block(a)?;
             let data = a.required_text("data")?;
+            let refused = a.boolean("expect_refused")?.unwrap_or(false);
             let label = format!("write {t} block {b} {data:?}");
-            (Action::Write(t, b, data), label)
+            (Action::Write(t, b, data, refused), label)
+        }
+        "mask" | "unmask" => {
+            let lun = a.required_text("lun")?;
+            let label = format!("{env} {lun}");
+            (Action::LunVisible(lun, env == "unmask"), label)
+        }
+        "make_read_write" | "make_read_only" => {
+            let (t, _) = target(a)?;
+            let label = format!("{env} {t}");
+            (Action::ReadOnly(t, env == "make_read_only"), label)
+        }
+        "assign" => {
+            let (t, _) = target(a)?;
+            let mount = a.text("mount")?;
+            let label = format!("assign {t} {}", mount.as_deref().unwrap_or("(none)"));
+            (Action::Assign(t, mount), label)
         }
         "read" => {
             let (t, volume) = target(a)?;
@@ -395,7 +419,7 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
         }
         other => {
             return Err(ArgError::Input(format!(
-                "`{other}` is not an environment step (write, read, release, reboot, fail_provider, fail_writer, fail_service, privileges)"
+                "`{other}` is not an environment step (write, read, release, reboot, mask, unmask, make_read_write, make_read_only, assign, fail_provider, fail_writer, fail_service, privileges)"
             )));
         }
     })

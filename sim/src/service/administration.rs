@@ -2,15 +2,16 @@
 //! exposure, `IsVolumeSupported`, and the refusals of break and import that apply to
 //! software shadow copies.
 
-use vss_model::attributes::BREAKEX_FLAGS;
 use vss_model::backend::{Deleted, VssResult};
 use vss_model::provider::{DeleteFailure, PropertyValue};
 use vss_model::{
-    Context, HResult, HardwareOptions as H, ObjectProp, ObjectType, SnapshotAttributes as A,
-    SnapshotProp, SnapshotPropertyId, VssId,
+    Context, HResult, ObjectProp, ObjectType, SnapshotAttributes as A, SnapshotProp,
+    SnapshotPropertyId, VssId,
 };
 
-use crate::world::{SetPhase, Work, World};
+use crate::service::Keeper;
+use crate::volumes::Placement;
+use crate::world::{HwState, SetPhase, World};
 
 /// The exposure fields of a shadow copy's properties.
 struct Exposure {
@@ -33,7 +34,7 @@ fn is_mount_folder(name: &str) -> bool {
 
 impl World {
     /// Whether the id belongs to a set some requester of the machine is still creating.
-    fn in_creation(&self, m: usize, id: VssId) -> bool {
+    pub(crate) fn in_creation(&self, m: usize, id: VssId) -> bool {
         self.requesters.values().any(|r| {
             r.machine == m
                 && matches!(&r.set, SetPhase::Open(plan) | SetPhase::Creating(plan)
@@ -62,14 +63,20 @@ impl World {
     }
 
     /// Every created shadow copy of the machine seen under `context`, oldest first.
-    fn all_copies(&mut self, m: usize, context: Context) -> VssResult<Vec<(usize, SnapshotProp)>> {
+    fn all_copies(&mut self, m: usize, context: Context) -> VssResult<Vec<(Keeper, SnapshotProp)>> {
         let mut found = Vec::new();
-        for p in 0..self.machines[m].providers.len() {
+        for p in self.software_providers(m) {
             found.extend(
                 self.provider_copies(m, p, context)?
                     .into_iter()
-                    .map(|s| (p, s)),
+                    .map(|s| (Keeper::Provider(p), s)),
             );
+        }
+        for id in self.hw_on(m) {
+            let prop = &self.hw_copies[&id].prop;
+            if context.sees(prop.snapshot_attributes) {
+                found.push((Keeper::Service, prop.clone()));
+            }
         }
         Ok(found)
     }
@@ -142,7 +149,7 @@ impl World {
             return Err(fail(HResult::E_INVALIDARG, 0, source));
         }
         let context = self.administration_context(req);
-        let targets: Vec<(usize, VssId)> = if source_type == ObjectType::VSS_OBJECT_SNAPSHOT {
+        let targets: Vec<(Keeper, VssId)> = if source_type == ObjectType::VSS_OBJECT_SNAPSHOT {
             if self.in_creation(m, source) {
                 return Err(fail(HResult::VSS_E_OBJECT_NOT_FOUND, 0, source));
             }
@@ -260,15 +267,41 @@ impl World {
         Ok(())
     }
 
-    /// Writes the exposure fields of a shadow copy through `SetSnapshotProperty`.
+    /// Writes the exposure fields of a shadow copy: through `SetSnapshotProperty` for a
+    /// software provider's; into VSS's own record, and the shadow volume's mount point, for
+    /// a hardware one.
     fn set_copy_properties(
         &mut self,
         m: usize,
-        p: usize,
+        keeper: Keeper,
         old: &SnapshotProp,
         new: Exposure,
     ) -> VssResult {
         let id = old.snapshot_id;
+        let Keeper::Provider(p) = keeper else {
+            let local = new.attributes.contains(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY);
+            let mount = new.name.clone().filter(|_| local).map(|n| {
+                if n.ends_with('\\') {
+                    n
+                } else {
+                    format!("{n}\\")
+                }
+            });
+            let copy = self.hw_copies.get_mut(&id).expect("found above");
+            copy.prop.exposed_name = new.name;
+            copy.prop.exposed_path = new.path;
+            copy.prop.snapshot_attributes = new.attributes;
+            if let HwState::Surfaced { layout, .. } = copy.state {
+                let volume = self.machines[m]
+                    .volumes
+                    .iter_mut()
+                    .find(|v| matches!(v.placement, Placement::San(l) if l == layout));
+                if let Some(volume) = volume {
+                    volume.mount = mount;
+                }
+            }
+            return Ok(());
+        };
         let fields = |e: Exposure| {
             [
                 (
@@ -297,8 +330,9 @@ impl World {
                     attributes: old.snapshot_attributes,
                 };
                 for (property, value) in fields(before).into_iter().take(done) {
-                    let provider = &mut self.machines[m].providers[p].provider;
-                    let _ = provider.set_snapshot_property(id, property, value);
+                    if let Some(provider) = self.machines[m].providers[p].instance.software() {
+                        let _ = provider.set_snapshot_property(id, property, value);
+                    }
                 }
                 return Err(self.translate(m, hr));
             }
@@ -334,91 +368,5 @@ impl World {
             }
         }
         Ok(false)
-    }
-
-    /// The shadow copies of a set as this machine's service knows them.
-    fn set_copies(&mut self, m: usize, set: VssId) -> VssResult<Vec<(usize, SnapshotProp)>> {
-        Ok(self
-            .all_copies(m, Context::VSS_CTX_ALL)?
-            .into_iter()
-            .filter(|(_, s)| s.snapshot_set_id == set)
-            .collect())
-    }
-
-    /// Why a set cannot be broken: it does not exist, or software shadow copies (the only
-    /// kind a software or system provider makes) cannot be broken.
-    fn refuse_break(&mut self, m: usize, set: VssId) -> HResult {
-        let copies = match self.set_copies(m, set) {
-            Ok(copies) => copies,
-            Err(hr) => return hr,
-        };
-        if copies.is_empty() || self.in_creation(m, set) {
-            return HResult::VSS_E_OBJECT_NOT_FOUND;
-        }
-        self.note(
-            m,
-            format!("set {set} was made by a software provider and cannot be broken"),
-        );
-        HResult::VSS_E_PROVIDER_VETO
-    }
-
-    /// `BreakSnapshotSet(SnapshotSetId)`.
-    pub(crate) fn break_snapshot_set(&mut self, req: u64, set: VssId) -> VssResult {
-        let m = self.begin_call(req, "BreakSnapshotSet")?;
-        if !self.requester(req).initialized {
-            return Err(self.policy.uninitialized_administration);
-        }
-        if set.is_null() {
-            return Err(HResult::E_INVALIDARG);
-        }
-        Err(self.refuse_break(m, set))
-    }
-
-    /// `BreakSnapshotSetEx(SnapshotSetId, dwBreakFlags, &pAsync)`: the flags are checked
-    /// first; `MASK_LUNS` excludes the others, and the two revert flags exclude each other.
-    pub(crate) fn break_snapshot_set_ex(
-        &mut self,
-        req: u64,
-        set: VssId,
-        flags: H,
-    ) -> VssResult<u64> {
-        let m = self.begin_call(req, "BreakSnapshotSetEx")?;
-        if !self.requester(req).initialized {
-            return Err(self.policy.uninitialized_administration);
-        }
-        let revert_both =
-            H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL | H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE;
-        let invalid = !BREAKEX_FLAGS.contains(flags)
-            || flags.contains(revert_both)
-            || (flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS)
-                && flags != H::VSS_BREAKEX_FLAG_MASK_LUNS);
-        if set.is_null() || invalid {
-            return Err(HResult::E_INVALIDARG);
-        }
-        Err(self.refuse_break(m, set))
-    }
-
-    /// `ImportSnapshots(&pAsync)`: needs a loaded document of a transportable set.
-    pub(crate) fn import_snapshots(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "ImportSnapshots")?;
-        let r = self.requester(req);
-        let Some(set) = r.loaded.as_ref().and_then(|d| d.snapshot_set.as_ref()) else {
-            return Err(HResult::VSS_E_BAD_STATE);
-        };
-        if !set
-            .context
-            .attributes()
-            .contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
-        {
-            return Err(HResult::VSS_E_NONTRANSPORTABLE_BCD);
-        }
-        Ok(self.start_async(req, Work::ImportSnapshots))
-    }
-
-    /// Surfacing the set's LUNs: with no hardware provider on the machine, none arrives.
-    pub(crate) fn run_import_snapshots(&mut self, req: u64) -> VssResult {
-        let m = self.requester(req).machine;
-        self.note(m, "no hardware provider can surface the set's LUNs");
-        Err(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)
     }
 }

@@ -16,7 +16,17 @@ impl World {
             Work::PrepareForBackup => ("PrepareForBackup", self.run_prepare_for_backup(req)),
             Work::DoSnapshotSet => ("DoSnapshotSet", self.run_do_snapshot_set(req)),
             Work::BackupComplete => ("BackupComplete", self.run_backup_complete(req)),
-            Work::ImportSnapshots => ("ImportSnapshots", self.run_import_snapshots(req)),
+            Work::BreakSnapshotSetEx(set, flags) => (
+                "BreakSnapshotSetEx",
+                self.run_break_snapshot_set_ex(req, set, flags),
+            ),
+            Work::ImportSnapshots => {
+                // The one operation that can succeed with a status of its own.
+                return match self.run_import_snapshots(req) {
+                    Ok(status) => status,
+                    Err(hr) => self.documented(req, "ImportSnapshots", hr),
+                };
+            }
         };
         match result {
             Ok(()) => HResult::S_OK,

@@ -2,10 +2,18 @@
 //! with the provider call sequence of vsprov.h.
 
 use vss_model::backend::VssResult;
-use vss_model::{Context, HResult, ProviderType, SnapshotAttributes as A, VssId, WriterEvent};
+use vss_model::lun::VdsLunInformation;
+use vss_model::provider::ProviderCreateSnapshotSet;
+use vss_model::{
+    Context, HResult, ProviderType, SnapshotAttributes as A, SnapshotProp, SnapshotState, VssId,
+    WriterEvent,
+};
 
 use crate::trace::TraceEvent;
-use crate::world::{PlannedCopy, SetPhase, SetPlan, Work, World};
+use crate::world::{HwCopy, HwState, Instance, PlannedCopy, SetPhase, SetPlan, Work, World};
+
+/// The shadow LUNs `GetTargetLuns` reported for a hardware item, by its place in the plan.
+type TargetLuns = (usize, Vec<VdsLunInformation>);
 
 /// At most this many volumes in one set.
 pub(crate) const MAX_VOLUMES_PER_SET: usize = 64;
@@ -85,6 +93,11 @@ impl World {
         let p = self.select_provider(m, &volume_name, provider, context)?;
         self.check_copy_limits(m, p, &volume_name, context)?;
         let snapshot_id = self.new_id();
+        let hardware = matches!(
+            self.machines[m].providers[p].instance,
+            Instance::Hardware(_)
+        );
+        let luns = hardware.then(|| self.volume_luns(m, v));
         let SetPhase::Open(plan) = &mut self.requester_mut(req).set else {
             unreachable!("checked above");
         };
@@ -92,6 +105,7 @@ impl World {
             snapshot_id,
             volume_name,
             provider: p,
+            luns,
         });
         Ok(snapshot_id)
     }
@@ -104,6 +118,15 @@ impl World {
         volume_name: &str,
         context: Context,
     ) -> Result<bool, HResult> {
+        if matches!(
+            self.machines[m].providers[p].instance,
+            Instance::Hardware(_)
+        ) {
+            return match self.find_volume(m, volume_name) {
+                Some(v) => self.hardware_supports(m, p, v, context),
+                None => Ok(false),
+            };
+        }
         match self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
             pr.set_context(context)
         }) {
@@ -210,15 +233,20 @@ impl World {
             return Err(HResult::VSS_E_BAD_STATE);
         };
         let mut ended = Vec::new();
-        let result = self.commit_sequence(m, &plan, context, &mut ended);
+        let result = self
+            .commit_sequence(m, &plan, context, &mut ended)
+            .and_then(|(now, targets)| {
+                self.record_hardware_copies(m, &plan, context, now, targets)
+            });
         match result {
             Ok(()) => {
-                for item in &plan.items {
+                for item in plan.items.iter().filter(|i| i.luns.is_none()) {
                     // Asked of the driver, not through the provider interface: nothing may
                     // fail once the set is committed.
                     let device = self.machines[m].providers[item.provider]
-                        .provider
-                        .device_of(item.snapshot_id)
+                        .instance
+                        .driver_ref()
+                        .and_then(|d| d.device_of(item.snapshot_id))
                         .unwrap_or_default();
                     let volume = self.display_volume(m, &item.volume_name);
                     let event = TraceEvent::Created {
@@ -228,7 +256,9 @@ impl World {
                         volume,
                     };
                     self.record(event);
-                    if context.is_auto_release() {
+                }
+                if context.is_auto_release() {
+                    for item in &plan.items {
                         self.machines[m].owners.insert(item.snapshot_id, req);
                     }
                 }
@@ -239,7 +269,7 @@ impl World {
             Err(hr) => {
                 for p in ended {
                     // AbortSnapshots' own result is neither translated nor passed on.
-                    let _ = self.call_provider(m, p, "AbortSnapshots", plan.id.to_string(), |pr| {
+                    let _ = self.call_common(m, p, "AbortSnapshots", plan.id.to_string(), |pr| {
                         pr.abort_snapshots(plan.id)
                     });
                 }
@@ -253,53 +283,139 @@ impl World {
         }
     }
 
+    /// Records the hardware shadow copies of a committed set. A transportable set stays on
+    /// the array until it is imported; any other is imported at once, on this machine. If
+    /// that fails, its LUNs go back to the provider and the set fails.
+    fn record_hardware_copies(
+        &mut self,
+        m: usize,
+        plan: &SetPlan,
+        context: Context,
+        now: vss_model::VssTimestamp,
+        targets: Vec<TargetLuns>,
+    ) -> VssResult {
+        let machine = self.machines[m].name.clone();
+        let mut by_provider: Vec<(usize, Vec<VssId>)> = Vec::new();
+        for (index, shadows) in targets {
+            let item = &plan.items[index];
+            let luns = item.luns.as_ref().expect("hardware items have LUNs");
+            let prop = SnapshotProp {
+                snapshot_id: item.snapshot_id,
+                snapshot_set_id: plan.id,
+                snapshots_count: plan.items.len() as i32,
+                snapshot_device_object: String::new(),
+                original_volume_name: item.volume_name.clone(),
+                originating_machine: machine.clone(),
+                service_machine: machine.clone(),
+                exposed_name: None,
+                exposed_path: None,
+                provider_id: self.machines[m].providers[item.provider].prop.provider_id,
+                snapshot_attributes: World::hw_attributes(context),
+                creation_timestamp: now,
+                status: SnapshotState::VSS_SS_CREATED,
+            };
+            let pairs = luns
+                .infos
+                .iter()
+                .cloned()
+                .zip(shadows)
+                .zip(luns.blocks.iter().copied())
+                .map(|((original, shadow), blocks)| (original, shadow, blocks))
+                .collect();
+            self.hw_copies.insert(
+                item.snapshot_id,
+                HwCopy {
+                    prop,
+                    pairs,
+                    state: HwState::Transported { creator: m },
+                    imported: false,
+                },
+            );
+            match by_provider.iter_mut().find(|(p, _)| *p == item.provider) {
+                Some((_, ids)) => ids.push(item.snapshot_id),
+                None => by_provider.push((item.provider, vec![item.snapshot_id])),
+            }
+        }
+        if context
+            .attributes()
+            .contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
+        {
+            self.note(
+                m,
+                "transportable: the shadow LUNs stay masked until the set is imported",
+            );
+            return Ok(());
+        }
+        for (p, ids) in by_provider {
+            let surfaced = self.surface(m, p, &ids);
+            if surfaced.as_ref().map_or(true, |s| s.len() < ids.len()) {
+                for id in plan.items.iter().map(|i| i.snapshot_id) {
+                    self.delete_hw_copy(id, "the set could not be imported");
+                }
+                return Err(surfaced
+                    .err()
+                    .unwrap_or(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR));
+            }
+        }
+        Ok(())
+    }
+
     /// Prepare, freeze, commit, thaw: the sequence of §5.2. `ended` collects the providers
-    /// that got `EndPrepareSnapshots`, which are the ones to abort on failure.
+    /// that got `EndPrepareSnapshots`, which are the ones to abort on failure. Returns the
+    /// commit time, and for each hardware item (by its place in the plan) the shadow LUNs
+    /// `GetTargetLuns` reported.
     fn commit_sequence(
         &mut self,
         m: usize,
         plan: &SetPlan,
         context: Context,
         ended: &mut Vec<usize>,
-    ) -> VssResult {
+    ) -> VssResult<(vss_model::VssTimestamp, Vec<TargetLuns>)> {
         let set = plan.id;
         let writers = context.has_writers();
         let mut providers: Vec<usize> = plan.items.iter().map(|i| i.provider).collect();
         providers.sort();
         providers.dedup();
-        let each =
-            |world: &mut World,
-             method: &'static str,
-             call: &dyn Fn(&mut dyn crate::world::SoftwareProvider) -> Result<(), HResult>|
-             -> VssResult {
-                for &p in &providers {
-                    world
-                        .call_provider(m, p, method, set.to_string(), call)
-                        .map_err(|hr| world.translate(m, hr))?;
-                }
-                Ok(())
-            };
+        let each = |world: &mut World,
+                    method: &'static str,
+                    call: &dyn Fn(&mut dyn ProviderCreateSnapshotSet) -> Result<(), HResult>|
+         -> VssResult {
+            for &p in &providers {
+                world
+                    .call_common(m, p, method, set.to_string(), call)
+                    .map_err(|hr| world.translate(m, hr))?;
+            }
+            Ok(())
+        };
         if writers {
             self.send_writer_event(m, WriterEvent::OnPrepareSnapshot);
         }
         for item in &plan.items {
             let (p, snap, volume) = (item.provider, item.snapshot_id, item.volume_name.clone());
-            self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
-                pr.set_context(context)
-            })
-            .map_err(|hr| self.translate(m, hr))?;
-            self.call_provider(
-                m,
-                p,
-                "BeginPrepareSnapshot",
-                format!("{set}, {snap}, {volume}, {context}"),
-                |pr| pr.begin_prepare_snapshot(set, snap, &volume, context),
-            )
-            .map_err(|hr| self.translate(m, hr))?;
+            match &item.luns {
+                None => {
+                    self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
+                        pr.set_context(context)
+                    })
+                    .map_err(|hr| self.translate(m, hr))?;
+                    let args = format!("{set}, {snap}, {volume}, {context}");
+                    self.call_provider(m, p, "BeginPrepareSnapshot", args, |pr| {
+                        pr.begin_prepare_snapshot(set, snap, &volume, context)
+                    })
+                    .map_err(|hr| self.translate(m, hr))?;
+                }
+                Some(luns) => {
+                    let args = format!("{set}, {snap}, {context}, {}", luns.devices.join(" "));
+                    self.call_hardware(m, p, "BeginPrepareSnapshot", args, |pr| {
+                        pr.begin_prepare_snapshot(set, snap, context, &luns.devices, &luns.infos)
+                    })
+                    .map_err(|hr| self.translate(m, hr))?;
+                }
+            }
         }
         for &p in &providers {
             ended.push(p);
-            self.call_provider(m, p, "EndPrepareSnapshots", set.to_string(), |pr| {
+            self.call_common(m, p, "EndPrepareSnapshots", set.to_string(), |pr| {
                 pr.end_prepare_snapshots(set)
             })
             .map_err(|hr| self.translate(m, hr))?;
@@ -319,6 +435,24 @@ impl World {
         each(self, "PostCommitSnapshots", &|pr| {
             pr.post_commit_snapshots(set, count)
         })?;
+        let mut targets = Vec::new();
+        for (index, item) in plan.items.iter().enumerate() {
+            let Some(luns) = &item.luns else { continue };
+            let p = item.provider;
+            let shadows = self
+                .call_hardware(m, p, "GetTargetLuns", luns.devices.join(" "), |pr| {
+                    pr.get_target_luns(&luns.devices, &luns.infos)
+                })
+                .map_err(|hr| self.translate(m, hr))?;
+            if shadows.len() != luns.infos.len() {
+                self.note(
+                    m,
+                    "GetTargetLuns did not give one shadow LUN per source LUN",
+                );
+                return Err(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
+            }
+            targets.push((index, shadows));
+        }
         if writers {
             self.send_writer_event(m, WriterEvent::OnThaw);
         }
@@ -331,6 +465,6 @@ impl World {
         if writers {
             self.send_writer_event(m, WriterEvent::OnPostSnapshot);
         }
-        Ok(())
+        Ok((now, targets))
     }
 }

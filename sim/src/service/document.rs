@@ -2,9 +2,10 @@
 
 use vss_model::backend::VssResult;
 use vss_model::document::{
-    BackupComponentsDocument, BackupState, SnapshotDescription, SnapshotSetDescription,
+    BackupComponentsDocument, BackupState, DiskExtent, LunMapping, LunPair, SnapshotDescription,
+    SnapshotSetDescription,
 };
-use vss_model::{Context, HResult, SnapshotAttributes, VssTimestamp};
+use vss_model::{BLOCK_SIZE, Context, HResult, SnapshotAttributes, VssTimestamp};
 
 use crate::world::{SetPhase, World};
 
@@ -45,12 +46,35 @@ impl World {
             let machine = self.machines[m].name.clone();
             let mut snapshots = Vec::new();
             for item in &plan.items {
-                let prop = if created {
-                    self.find_copy(m, item.snapshot_id, Context::VSS_CTX_ALL)
+                // A hardware copy's record, even one still on the array only (transportable).
+                let hardware = self.hw_copies.get(&item.snapshot_id).filter(|_| created);
+                let lun_mapping = hardware.map(|copy| LunMapping {
+                    luns: copy
+                        .pairs
+                        .iter()
+                        .map(|(original, shadow, _)| LunPair {
+                            original: original.clone(),
+                            shadow: shadow.clone(),
+                        })
+                        .collect(),
+                    extents: copy
+                        .pairs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (_, _, blocks))| DiskExtent {
+                            lun: i as u32,
+                            offset: 0,
+                            length: blocks * BLOCK_SIZE as u64,
+                        })
+                        .collect(),
+                });
+                let prop = match hardware {
+                    Some(copy) => Some(copy.prop.clone()),
+                    None if created => self
+                        .find_copy(m, item.snapshot_id, Context::VSS_CTX_ALL)
                         .ok()
-                        .map(|(_, p)| p)
-                } else {
-                    None
+                        .map(|(_, p)| p),
+                    None => None,
                 };
                 snapshots.push(SnapshotDescription {
                     snapshot_id: item.snapshot_id,
@@ -68,6 +92,7 @@ impl World {
                     creation_timestamp: prop
                         .as_ref()
                         .map_or(VssTimestamp(0), |p| p.creation_timestamp),
+                    lun_mapping,
                 });
             }
             doc.snapshot_set = Some(SnapshotSetDescription {

@@ -3,9 +3,9 @@
 
 use vss_model::backend::{BackupStateArgs, VssResult};
 use vss_model::document::BackupComponentsDocument;
-use vss_model::{BackupType, Context, HResult, WriterEvent};
+use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, WriterEvent};
 
-use crate::world::{AsyncState, SetPhase, Work, World};
+use crate::world::{AsyncState, HwState, SetPhase, Work, World};
 
 impl World {
     /// `InitializeForBackup(bstrXML)`.
@@ -148,15 +148,22 @@ impl World {
             .filter(|(_, owner)| **owner == req)
             .map(|(id, _)| *id)
             .collect();
+        const REASON: &str = "auto-release: its requester object was released";
         for id in owned {
+            if let Some(copy) = self.hw_copies.get(&id) {
+                // A transportable copy imported on another machine is that machine's now.
+                let elsewhere =
+                    matches!(copy.state, HwState::Surfaced { machine, .. } if machine != m);
+                if elsewhere {
+                    self.machines[m].owners.remove(&id);
+                } else {
+                    self.delete_hw_copy(id, REASON);
+                }
+                continue;
+            }
             match self.find_copy(m, id, Context::VSS_CTX_ALL) {
                 Ok((p, _)) => {
-                    if let Err(hr) = self.delete_copy(
-                        m,
-                        p,
-                        id,
-                        "auto-release: its requester object was released",
-                    ) {
+                    if let Err(hr) = self.delete_copy(m, p, id, REASON) {
                         self.note(
                             m,
                             format!("auto-release of {id} failed with {hr}; the copy stays"),
@@ -186,8 +193,32 @@ impl World {
             self.abandon_creation(req, "machine restarted");
             self.requester_mut(req).alive = false;
         }
-        for p in 0..self.machines[m].providers.len() {
-            let gone = self.machines[m].providers[p].provider.on_restart();
+        // VSS deletes non-persistent hardware shadow copies at the restart, and hands their
+        // LUNs back.
+        let transient: Vec<VssId> = self
+            .hw_copies
+            .iter()
+            .filter(|(_, c)| {
+                let here = match c.state {
+                    HwState::Surfaced { machine, .. } => machine == m,
+                    HwState::Transported { creator } => creator == m,
+                };
+                here && !c
+                    .prop
+                    .snapshot_attributes
+                    .contains(SnapshotAttributes::VSS_VOLSNAP_ATTR_PERSISTENT)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in transient {
+            self.delete_hw_copy(id, "not persistent");
+        }
+        for p in self.software_providers(m) {
+            let gone = self.machines[m].providers[p]
+                .instance
+                .driver()
+                .map(|d| d.on_restart())
+                .unwrap_or_default();
             for d in gone {
                 self.forget_copy(m, d.snapshot_id, d.reason);
             }

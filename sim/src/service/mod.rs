@@ -5,19 +5,30 @@
 
 mod administration;
 mod async_op;
+mod break_set;
 mod creation;
 mod document;
+mod hardware;
+mod import;
 mod lifecycle;
 mod writers;
 
 use vss_model::methods;
-use vss_model::provider::ProviderResult;
+use vss_model::provider::{ProviderCreateSnapshotSet, ProviderResult};
 use vss_model::{
     Context, HResult, ObjectProp, ObjectType, SnapshotProp, VssId, backend::Privileges,
 };
 
 use crate::trace::TraceEvent;
-use crate::world::{SoftwareProvider, World};
+use crate::world::{HardwareProvider, HwState, Instance, SoftwareProvider, World};
+
+/// Who keeps what is known of a shadow copy: the software provider that made it, or, for a
+/// hardware shadow copy, the VSS service itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keeper {
+    Provider(usize),
+    Service,
+}
 
 /// Provider return codes VSS passes on as they are; any other failure becomes
 /// `VSS_E_UNEXPECTED_PROVIDER_ERROR`.
@@ -42,10 +53,12 @@ const PROVIDER_CODES: [HResult; 15] = [
 /// Codes a requester method returns here although its page does not list them, each an
 /// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
 /// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
-pub const INFERRED_CODES: [(&str, HResult); 3] = [
+pub const INFERRED_CODES: [(&str, HResult); 5] = [
     ("AddToSnapshotSet", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
     ("ImportSnapshots", HResult::VSS_E_NONTRANSPORTABLE_BCD),
     ("ImportSnapshots", HResult::VSS_E_NO_SNAPSHOTS_IMPORTED),
+    ("ImportSnapshots", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
+    ("BreakSnapshotSetEx", HResult::VSS_E_LEGACY_PROVIDER),
 ];
 
 impl World {
@@ -120,19 +133,19 @@ impl World {
     }
 
     /// Calls a provider method, through the fault table and into the trace.
-    pub(crate) fn call_provider<T>(
+    pub(crate) fn call_instance<T>(
         &mut self,
         m: usize,
         p: usize,
         method: &'static str,
         args: String,
-        call: impl FnOnce(&mut dyn SoftwareProvider) -> ProviderResult<T>,
+        call: impl FnOnce(&mut Instance) -> ProviderResult<T>,
     ) -> ProviderResult<T> {
         let provider_id = self.machines[m].providers[p].prop.provider_id;
         let injected = self.fire_provider_fault(m, provider_id, method);
         let result = match injected {
             Some(hr) => Err(hr),
-            None => call(&mut *self.machines[m].providers[p].provider),
+            None => call(&mut self.machines[m].providers[p].instance),
         };
         let event = TraceEvent::ProviderCall {
             machine: self.machines[m].name.clone(),
@@ -143,6 +156,59 @@ impl World {
         };
         self.record(event);
         result
+    }
+
+    /// Calls a software provider method (`IVssSoftwareSnapshotProvider`).
+    pub(crate) fn call_provider<T>(
+        &mut self,
+        m: usize,
+        p: usize,
+        method: &'static str,
+        args: String,
+        call: impl FnOnce(&mut dyn SoftwareProvider) -> ProviderResult<T>,
+    ) -> ProviderResult<T> {
+        self.call_instance(m, p, method, args, |i| {
+            i.software().map_or(Err(HResult::E_NOINTERFACE), call)
+        })
+    }
+
+    /// Calls a hardware provider method (`IVssHardwareSnapshotProvider`).
+    pub(crate) fn call_hardware<T>(
+        &mut self,
+        m: usize,
+        p: usize,
+        method: &'static str,
+        args: String,
+        call: impl FnOnce(&mut dyn HardwareProvider) -> ProviderResult<T>,
+    ) -> ProviderResult<T> {
+        self.call_instance(m, p, method, args, |i| {
+            i.hardware().map_or(Err(HResult::E_NOINTERFACE), call)
+        })
+    }
+
+    /// Calls an `IVssProviderCreateSnapshotSet` method, which every provider has.
+    pub(crate) fn call_common<T>(
+        &mut self,
+        m: usize,
+        p: usize,
+        method: &'static str,
+        args: String,
+        call: impl FnOnce(&mut dyn ProviderCreateSnapshotSet) -> ProviderResult<T>,
+    ) -> ProviderResult<T> {
+        self.call_instance(m, p, method, args, |i| call(i.common()))
+    }
+
+    /// The machine's software providers (the system provider among them), in registration
+    /// order: the ones VSS asks about the shadow copies they keep.
+    pub(crate) fn software_providers(&self, m: usize) -> Vec<usize> {
+        (0..self.machines[m].providers.len())
+            .filter(|p| {
+                matches!(
+                    self.machines[m].providers[*p].instance,
+                    Instance::Software(_)
+                )
+            })
+            .collect()
     }
 
     fn fire_provider_fault(
@@ -188,13 +254,20 @@ impl World {
         m: usize,
         id: VssId,
         context: Context,
-    ) -> Result<(usize, SnapshotProp), HResult> {
+    ) -> Result<(Keeper, SnapshotProp), HResult> {
         if id.is_null() {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
+        if let Some(copy) = self.hw_copies.get(&id) {
+            let here = matches!(copy.state, HwState::Surfaced { machine, .. } if machine == m);
+            return match here && context.sees(copy.prop.snapshot_attributes) {
+                true => Ok((Keeper::Service, copy.prop.clone())),
+                false => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
+            };
+        }
         // Which copies a context sees depends on its base only (see `Context::sees`).
         let context = context.base();
-        for p in 0..self.machines[m].providers.len() {
+        for p in self.software_providers(m) {
             self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
                 pr.set_context(context)
             })
@@ -202,7 +275,7 @@ impl World {
             match self.call_provider(m, p, "GetSnapshotProperties", id.to_string(), |pr| {
                 pr.get_snapshot_properties(id)
             }) {
-                Ok(prop) => return Ok((p, prop)),
+                Ok(prop) => return Ok((Keeper::Provider(p), prop)),
                 Err(HResult::VSS_E_OBJECT_NOT_FOUND) => continue,
                 Err(hr) => return Err(self.translate(m, hr)),
             }
@@ -259,10 +332,14 @@ impl World {
     pub(crate) fn delete_copy(
         &mut self,
         m: usize,
-        p: usize,
+        keeper: Keeper,
         id: VssId,
         reason: &str,
     ) -> Result<(), HResult> {
+        let Keeper::Provider(p) = keeper else {
+            self.delete_hw_copy(id, reason);
+            return Ok(());
+        };
         self.call_provider(m, p, "SetContext", "VSS_CTX_ALL".into(), |pr| {
             pr.set_context(Context::VSS_CTX_ALL)
         })?;

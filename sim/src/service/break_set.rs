@@ -1,0 +1,268 @@
+//! Breaking a shadow copy set: VSS forgets a hardware set, and its shadow LUNs live on as
+//! ordinary LUNs, their volumes still reachable through their device objects.
+
+use vss_model::attributes::BREAKEX_FLAGS;
+use vss_model::backend::VssResult;
+use vss_model::lun::VdsLunInformation;
+use vss_model::{HResult, HardwareOptions as H, VssId};
+use vss_sim_hw::DiskIdentity;
+
+use crate::trace::TraceEvent;
+use crate::volumes::Role;
+use crate::world::{HwState, Work, World};
+use crate::world_file::BreakIdentity;
+
+/// Which break, and with what flags.
+#[derive(Debug, Clone, Copy)]
+enum Break {
+    /// `BreakSnapshotSet`: through `IVssHardwareSnapshotProvider` only.
+    Legacy,
+    /// `BreakSnapshotSetEx(flags)`.
+    Ex(H),
+}
+
+/// A hardware set ready to be broken on a machine: its copies and their provider.
+struct Target {
+    ids: Vec<VssId>,
+    provider: usize,
+}
+
+impl World {
+    /// The copies of a set this machine's service can break, or why not: it does not exist
+    /// here (a transportable set must be imported first), or software shadow copies (the
+    /// only kind a software or system provider makes) cannot be broken.
+    fn breakable(&mut self, m: usize, set: VssId) -> Result<Target, HResult> {
+        if self.in_creation(m, set) {
+            return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        let mut software = false;
+        for p in self.software_providers(m) {
+            software |= self
+                .provider_copies(m, p, vss_model::Context::VSS_CTX_ALL)?
+                .iter()
+                .any(|s| s.snapshot_set_id == set);
+        }
+        if software {
+            self.note(
+                m,
+                format!("set {set} was made by a software provider and cannot be broken"),
+            );
+            return Err(HResult::VSS_E_PROVIDER_VETO);
+        }
+        let ids: Vec<VssId> = self
+            .hw_on(m)
+            .into_iter()
+            .filter(|id| self.hw_copies[id].prop.snapshot_set_id == set)
+            .collect();
+        let Some(first) = ids.first() else {
+            return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        };
+        let provider_id = self.hw_copies[first].prop.provider_id;
+        let provider = self
+            .hardware_provider(m, provider_id)
+            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
+        Ok(Target { ids, provider })
+    }
+
+    /// `BreakSnapshotSet(SnapshotSetId)`.
+    pub(crate) fn break_snapshot_set(&mut self, req: u64, set: VssId) -> VssResult {
+        let m = self.begin_call(req, "BreakSnapshotSet")?;
+        if !self.requester(req).initialized {
+            return Err(self.policy.uninitialized_administration);
+        }
+        if set.is_null() {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let target = self.breakable(m, set)?;
+        self.break_set(m, set, target, Break::Legacy)
+    }
+
+    /// `BreakSnapshotSetEx(SnapshotSetId, dwBreakFlags, &pAsync)`: the flags are checked
+    /// first (`MASK_LUNS` excludes the others, the two revert flags exclude each other),
+    /// then the set and its provider; the break runs as an operation.
+    pub(crate) fn break_snapshot_set_ex(
+        &mut self,
+        req: u64,
+        set: VssId,
+        flags: H,
+    ) -> VssResult<u64> {
+        let m = self.begin_call(req, "BreakSnapshotSetEx")?;
+        if !self.requester(req).initialized {
+            return Err(self.policy.uninitialized_administration);
+        }
+        let revert_both =
+            H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL | H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE;
+        let invalid = !BREAKEX_FLAGS.contains(flags)
+            || flags.contains(revert_both)
+            || (flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS)
+                && flags != H::VSS_BREAKEX_FLAG_MASK_LUNS);
+        if set.is_null() || invalid {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let target = self.breakable(m, set)?;
+        let legacy = self.machines[m].providers[target.provider]
+            .instance
+            .hardware()
+            .is_some_and(|p| p.ex().is_none());
+        if legacy {
+            self.note(m, "the provider has no IVssHardwareSnapshotProviderEx");
+            return Err(HResult::VSS_E_LEGACY_PROVIDER);
+        }
+        Ok(self.start_async(req, Work::BreakSnapshotSetEx(set, flags)))
+    }
+
+    /// The operation `BreakSnapshotSetEx` started.
+    pub(crate) fn run_break_snapshot_set_ex(
+        &mut self,
+        req: u64,
+        set: VssId,
+        flags: H,
+    ) -> VssResult {
+        let m = self.requester(req).machine;
+        let target = self.breakable(m, set)?;
+        self.break_set(m, set, target, Break::Ex(flags))
+    }
+
+    /// The break: identities, then the provider's notifications, then VSS forgets the set.
+    fn break_set(&mut self, m: usize, set: VssId, target: Target, how: Break) -> VssResult {
+        let flags = match how {
+            Break::Legacy => H::empty(),
+            Break::Ex(flags) => flags,
+        };
+        let (originals, shadows) = self.set_luns(&target.ids);
+        let machine = self.machines[m].name.clone();
+        let visible_original = {
+            let san = self.san.as_ref().expect("hardware copies imply a SAN");
+            let array = san.array();
+            originals
+                .iter()
+                .filter_map(|o| array.find(o))
+                .find(|l| l.visible_to.contains(&machine))
+                .map(|l| l.id.clone())
+        };
+        let revert = if flags.contains(H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL) {
+            if let Some(lun) = visible_original {
+                self.note(
+                    m,
+                    format!("original LUN {lun} is visible here: no identity can be reverted"),
+                );
+                return Err(HResult::VSS_E_BREAK_REVERT_ID_FAILED);
+            }
+            true
+        } else if flags.contains(H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE) {
+            false
+        } else {
+            self.policy.break_identity == BreakIdentity::RevertIfPossible
+                && visible_original.is_none()
+        };
+        let p = target.provider;
+        let serials = |luns: &[VdsLunInformation]| {
+            luns.iter()
+                .filter_map(|l| l.serial_number.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let notify = |world: &mut World, change: H| -> VssResult {
+            let args = format!("{}, {change}", serials(&shadows));
+            world
+                .call_hardware(m, p, "OnLunStateChange", args, |pr| {
+                    let ex = pr.ex().ok_or(HResult::E_NOINTERFACE)?;
+                    ex.on_lun_state_change(&shadows, &originals, change)
+                })
+                .map_err(|hr| world.translate(m, hr))
+        };
+        if flags.contains(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE) {
+            notify(self, H::VSS_ONLUNSTATECHANGE_NOTIFY_READ_WRITE)?;
+        }
+        if flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS) {
+            notify(self, H::VSS_ONLUNSTATECHANGE_DO_MASK_LUNS)?;
+        }
+        self.settle_luns(
+            m,
+            &originals,
+            &shadows,
+            revert,
+            flags.contains(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
+        );
+        for id in &target.ids {
+            let copy = self.hw_copies.remove(id).expect("listed");
+            if let HwState::Surfaced { layout, .. } = copy.state {
+                let san = self.san.as_mut().expect("hardware copies imply a SAN");
+                san.layouts[layout].role = Role::Broken;
+            }
+            self.machines[m].owners.remove(id);
+            self.machines[m].exposures.retain(|_, s| s != id);
+            self.record(TraceEvent::Note {
+                machine: machine.clone(),
+                text: format!("shadow copy {id} is no longer a shadow copy: its volume stays as an ordinary volume"),
+            });
+        }
+        self.note(m, format!("set {set} broken; VSS has forgotten it"));
+        Ok(())
+    }
+
+    /// The original and shadow LUNs of copies, each once, in order.
+    fn set_luns(&self, ids: &[VssId]) -> (Vec<VdsLunInformation>, Vec<VdsLunInformation>) {
+        let mut originals = Vec::new();
+        let mut shadows = Vec::new();
+        for id in ids {
+            for (original, shadow, _) in &self.hw_copies[id].pairs {
+                if !shadows.contains(shadow) {
+                    originals.push(original.clone());
+                    shadows.push(shadow.clone());
+                }
+            }
+        }
+        (originals, shadows)
+    }
+
+    /// What the break leaves the LUNs as: ordinary (not hidden), read-write if asked, and
+    /// with their originals' identities if reverted.
+    fn settle_luns(
+        &mut self,
+        m: usize,
+        originals: &[VdsLunInformation],
+        shadows: &[VdsLunInformation],
+        revert: bool,
+        read_write: bool,
+    ) {
+        let mut notes = Vec::new();
+        {
+            let san = self.san.as_ref().expect("hardware copies imply a SAN");
+            let mut array = san.array();
+            for (original, shadow) in originals.iter().zip(shadows) {
+                let Some(lun) = array.find(shadow).map(|l| l.id.clone()) else {
+                    continue;
+                };
+                let original_identity: Option<DiskIdentity> =
+                    array.find(original).map(|l| l.identity);
+                array.set_hidden(&lun, false).expect("found");
+                if read_write {
+                    array.set_read_only(&lun, false).expect("found");
+                }
+                let mut note = format!("LUN {lun}: not hidden");
+                note.push_str(if read_write {
+                    ", read-write"
+                } else {
+                    ", read-only"
+                });
+                match original_identity {
+                    Some(identity) if revert => {
+                        array.set_identity(&lun, identity).expect("found");
+                        note.push_str(&format!(
+                            ", identity reverted to the original's ({identity})"
+                        ));
+                    }
+                    _ => note.push_str(&format!(
+                        ", identity kept ({})",
+                        array.lun(&lun).expect("found").identity
+                    )),
+                }
+                notes.push(note);
+            }
+        }
+        for note in notes {
+            self.note(m, note);
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Hardware shadow copies: the LUNs of volumes as VSS describes them, surfacing shadow LUNs
+//! on a machine (the import steps of `LocateLuns` and `FillInLunInfo`), and handing LUNs
+//! back with `OnLunEmpty`.
+
+use vss_model::lun::{BusType, VER_VDS_LUN_INFORMATION, VdsLunInformation};
+use vss_model::{Context, HResult, SnapshotAttributes as A, VssId};
+use vss_sim_hw::DiskIdentity;
+
+use crate::trace::TraceEvent;
+use crate::volumes::{Extent, Layout, Placement, Role, Volume};
+use crate::world::{HwState, Instance, VolumeLuns, World};
+
+impl World {
+    /// The device name of a LUN on a machine, `\\.\PHYSICALDRIVEn`: the local disk is 0, and
+    /// the array LUNs the machine reaches are numbered from 1 in the order of their names.
+    pub(crate) fn lun_device(&self, m: usize, lun: &str) -> String {
+        let machine = &self.machines[m].name;
+        let n = self.san.as_ref().map_or(0, |san| {
+            san.array()
+                .luns()
+                .filter(|l| l.visible_to.contains(machine))
+                .position(|l| l.id == lun)
+                .map_or(0, |i| i + 1)
+        });
+        format!(r"\\.\PHYSICALDRIVE{n}")
+    }
+
+    /// The machine's local disk as VSS describes it: no array knows it.
+    fn local_disk(&self, m: usize) -> VdsLunInformation {
+        VdsLunInformation {
+            version: VER_VDS_LUN_INFORMATION,
+            device_type: 0,
+            device_type_modifier: 0,
+            command_queueing: true,
+            bus_type: BusType::VDSBusTypeSata,
+            vendor_id: Some("ATA".to_string()),
+            product_id: Some("LOCAL DISK".to_string()),
+            product_revision: Some("1.0".to_string()),
+            serial_number: Some(format!("{}-DISK0", self.machines[m].name)),
+            disk_signature: VssId::NULL,
+            identifiers: Vec::new(),
+            interconnects: Vec::new(),
+        }
+    }
+
+    /// The LUNs a volume lies on, as VSS hands them to hardware providers.
+    pub(crate) fn volume_luns(&self, m: usize, v: usize) -> VolumeLuns {
+        let volume = &self.machines[m].volumes[v];
+        match &volume.placement {
+            Placement::Local(_) => VolumeLuns {
+                devices: vec![r"\\.\PHYSICALDRIVE0".to_string()],
+                infos: vec![self.local_disk(m)],
+                blocks: vec![volume.blocks],
+            },
+            Placement::San(l) => {
+                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let extents = &san.layouts[*l].extents;
+                let infos = {
+                    let array = san.array();
+                    extents
+                        .iter()
+                        .map(|e| {
+                            let mut info = array.info(&e.lun);
+                            // VSS reads the disk's signature from the disk itself.
+                            info.disk_signature = array
+                                .lun(&e.lun)
+                                .map_or(VssId::NULL, |l| l.identity.as_guid());
+                            info
+                        })
+                        .collect()
+                };
+                VolumeLuns {
+                    devices: extents.iter().map(|e| self.lun_device(m, &e.lun)).collect(),
+                    infos,
+                    blocks: extents.iter().map(|e| e.blocks).collect(),
+                }
+            }
+        }
+    }
+
+    /// `AreLunsSupported` for the LUNs of a volume.
+    pub(crate) fn hardware_supports(
+        &mut self,
+        m: usize,
+        p: usize,
+        v: usize,
+        context: Context,
+    ) -> Result<bool, HResult> {
+        let VolumeLuns {
+            devices, mut infos, ..
+        } = self.volume_luns(m, v);
+        let args = format!("{context}, {}", devices.join(" "));
+        self.call_hardware(m, p, "AreLunsSupported", args, |pr| {
+            pr.are_luns_supported(context, &devices, &mut infos)
+        })
+        .map_err(|hr| self.translate(m, hr))
+    }
+
+    /// The hardware provider of a machine with this id, if it is registered there.
+    pub(crate) fn hardware_provider(&self, m: usize, id: VssId) -> Option<usize> {
+        self.machines[m]
+            .providers
+            .iter()
+            .position(|r| r.prop.provider_id == id && matches!(r.instance, Instance::Hardware(_)))
+    }
+
+    /// Surfaces hardware shadow copies on machine `m` through provider `p`: `LocateLuns`
+    /// unmasks their shadow LUNs, VSS finds the disks that arrived and asks `FillInLunInfo`
+    /// about each, writes a new disk identity on each (a shadow LUN must not collide with its
+    /// original) and mounts each volume hidden and read-only. Returns the copies surfaced: a
+    /// copy some LUN of which did not arrive is not.
+    pub(crate) fn surface(
+        &mut self,
+        m: usize,
+        p: usize,
+        ids: &[VssId],
+    ) -> Result<Vec<VssId>, HResult> {
+        let shadows: Vec<VdsLunInformation> = ids
+            .iter()
+            .flat_map(|id| {
+                self.hw_copies[id]
+                    .pairs
+                    .iter()
+                    .map(|(_, shadow, _)| shadow.clone())
+            })
+            .collect();
+        let serials: Vec<String> = shadows
+            .iter()
+            .filter_map(|s| s.serial_number.clone())
+            .collect();
+        self.call_hardware(m, p, "LocateLuns", serials.join(" "), |pr| {
+            pr.locate_luns(&shadows)
+        })
+        .map_err(|hr| self.translate(m, hr))?;
+        let mut surfaced = Vec::new();
+        for &id in ids {
+            let mut luns = Vec::new();
+            for (_, shadow, blocks) in self.hw_copies[&id].pairs.clone() {
+                let machine = self.machines[m].name.clone();
+                let found = {
+                    let san = self.san.as_ref().expect("hardware copies imply a SAN");
+                    let array = san.array();
+                    array
+                        .find(&shadow)
+                        .filter(|l| l.visible_to.contains(&machine))
+                        .map(|l| l.id.clone())
+                };
+                let Some(lun) = found else {
+                    self.note(
+                        m,
+                        format!(
+                            "LUN {} did not arrive",
+                            shadow.serial_number.clone().unwrap_or_default()
+                        ),
+                    );
+                    break;
+                };
+                let device = self.lun_device(m, &lun);
+                let mut info = shadow.clone();
+                let ours = self
+                    .call_hardware(m, p, "FillInLunInfo", device, |pr| {
+                        pr.fill_in_lun_info("", &mut info)
+                    })
+                    .unwrap_or(false);
+                if !ours || !info.same_lun(&shadow) {
+                    self.note(
+                        m,
+                        format!("LUN {lun} does not match the shadow copy's description"),
+                    );
+                    break;
+                }
+                luns.push(Extent { lun, blocks });
+            }
+            if luns.len() == self.hw_copies[&id].pairs.len() {
+                self.mount_shadow(m, id, luns);
+                surfaced.push(id);
+            }
+        }
+        Ok(surfaced)
+    }
+
+    /// Mounts a shadow copy's volume on its arrived LUNs: new disk identities, hidden and
+    /// read-only.
+    fn mount_shadow(&mut self, m: usize, id: VssId, extents: Vec<Extent>) {
+        for extent in &extents {
+            let fresh = self.new_id();
+            let san = self.san.as_ref().expect("hardware copies imply a SAN");
+            let (old, new) = {
+                let mut array = san.array();
+                let old = array.lun(&extent.lun).expect("arrived").identity;
+                let new = match old {
+                    DiskIdentity::Mbr(_) => DiskIdentity::Mbr(fresh.data1),
+                    DiskIdentity::Gpt(_) => DiskIdentity::Gpt(fresh),
+                };
+                array.set_identity(&extent.lun, new).expect("arrived");
+                array.set_hidden(&extent.lun, true).expect("arrived");
+                array.set_read_only(&extent.lun, true).expect("arrived");
+                (old, new)
+            };
+            self.note(
+                m,
+                format!(
+                    "LUN {}: identity {old} rewritten as {new}; hidden, read-only",
+                    extent.lun
+                ),
+            );
+        }
+        let guid = self.new_id();
+        let blocks = extents.iter().map(|e| e.blocks).sum();
+        let san = self.san.as_mut().expect("hardware copies imply a SAN");
+        san.layouts.push(Layout {
+            name: format!(r"\\?\Volume{guid}\"),
+            extents,
+            blocks,
+            role: Role::Shadow(id),
+        });
+        let layout = san.layouts.len() - 1;
+        let machine = &mut self.machines[m];
+        machine.last_volume_device += 1;
+        let device = format!(
+            r"\\?\GLOBALROOT\Device\HarddiskVolume{}",
+            machine.last_volume_device
+        );
+        machine.volumes.push(Volume {
+            name: format!(r"\\?\Volume{guid}\"),
+            mount: None,
+            device: device.clone(),
+            blocks,
+            placement: Placement::San(layout),
+        });
+        let machine_name = machine.name.clone();
+        let copy = self.hw_copies.get_mut(&id).expect("known");
+        copy.state = HwState::Surfaced { machine: m, layout };
+        copy.prop.snapshot_device_object = device.clone();
+        copy.prop.service_machine = machine_name.clone();
+        let (origin, original) = (
+            copy.prop.originating_machine.clone(),
+            copy.prop.original_volume_name.clone(),
+        );
+        let volume = match self.machine_index(&origin) {
+            Ok(o) => format!("{origin} {}", self.display_volume(o, &original)),
+            Err(_) => original,
+        };
+        self.record(TraceEvent::Created {
+            machine: machine_name,
+            snapshot: id,
+            device,
+            volume,
+        });
+    }
+
+    /// The hardware shadow copies surfaced on a machine, oldest first.
+    pub(crate) fn hw_on(&self, m: usize) -> Vec<VssId> {
+        let mut ids: Vec<_> = self
+            .hw_copies
+            .iter()
+            .filter(|(_, c)| matches!(c.state, HwState::Surfaced { machine, .. } if machine == m))
+            .map(|(id, c)| {
+                (
+                    c.prop.creation_timestamp,
+                    c.prop.snapshot_device_object.clone(),
+                    *id,
+                )
+            })
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|(_, _, id)| id).collect()
+    }
+
+    /// Deletes a hardware shadow copy: VSS dismounts its volume and hands each of its shadow
+    /// LUNs back to the provider with `OnLunEmpty` (best effort: a refusal leaves the LUN to
+    /// the provider, and the copy is gone all the same).
+    pub(crate) fn delete_hw_copy(&mut self, id: VssId, reason: &str) {
+        let Some(copy) = self.hw_copies.remove(&id) else {
+            return;
+        };
+        let (m, layout) = match copy.state {
+            HwState::Surfaced { machine, layout } => (machine, Some(layout)),
+            HwState::Transported { creator } => (creator, None),
+        };
+        if let Some(layout) = layout {
+            self.machines[m]
+                .volumes
+                .retain(|v| !matches!(v.placement, Placement::San(l) if l == layout));
+        }
+        if let Some(p) = self.hardware_provider(m, copy.prop.provider_id) {
+            for (_, shadow, _) in &copy.pairs {
+                let device = self.lun_device(m, "");
+                let serial = shadow.serial_number.clone().unwrap_or_default();
+                let _ = self.call_hardware(m, p, "OnLunEmpty", serial, |pr| {
+                    pr.on_lun_empty(&device, shadow)
+                });
+            }
+        }
+        self.forget_copy(m, id, reason);
+    }
+
+    /// Attributes of a hardware shadow copy made under a context.
+    pub(crate) fn hw_attributes(context: Context) -> A {
+        let mut attributes = context.attributes() | A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED;
+        if !attributes.contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE) {
+            attributes |= A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        }
+        attributes
+    }
+}

@@ -1,0 +1,426 @@
+//! Volumes as a machine sees them: on its local disk, or laid out on array LUNs, which the
+//! machine reaches only while every one of them is unmasked to it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use vss_model::backend::EnvError;
+use vss_model::storage::LiveVolumes;
+use vss_model::{Block, VssId};
+use vss_sim_hw::{Array, LunId};
+
+use crate::world::World;
+
+/// A piece of a volume: one whole LUN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extent {
+    pub lun: LunId,
+    pub blocks: u64,
+}
+
+/// What a volume on LUNs is to VSS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A volume of the world file.
+    Original,
+    /// A hardware shadow copy surfaced by VSS.
+    Shadow(VssId),
+    /// A former shadow copy whose set was broken: an ordinary volume now.
+    Broken,
+}
+
+/// A volume laid out on LUNs, as any machine that reaches its LUNs sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    /// `\\?\Volume{GUID}\`.
+    pub name: String,
+    pub extents: Vec<Extent>,
+    pub blocks: u64,
+    pub role: Role,
+}
+
+impl Layout {
+    /// The LUN and block a volume block lies on.
+    pub fn locate(&self, block: u64) -> Option<(&str, u64)> {
+        let mut first = 0;
+        for extent in &self.extents {
+            if block < first + extent.blocks {
+                return Some((&extent.lun, block - first));
+            }
+            first += extent.blocks;
+        }
+        None
+    }
+}
+
+/// The array and the volumes laid out on it.
+pub(crate) struct San {
+    pub array: Arc<Mutex<Array>>,
+    pub layouts: Vec<Layout>,
+}
+
+impl San {
+    pub fn array(&self) -> MutexGuard<'_, Array> {
+        self.array
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Where a machine's volume keeps its blocks.
+#[derive(Debug)]
+pub(crate) enum Placement {
+    /// On the machine's local disk: only the blocks ever written with something other than
+    /// zeros.
+    Local(BTreeMap<u64, Block>),
+    /// On LUNs: a layout of the SAN.
+    San(usize),
+}
+
+/// A volume a machine knows.
+#[derive(Debug)]
+pub(crate) struct Volume {
+    /// `\\?\Volume{GUID}\`.
+    pub name: String,
+    /// Its drive letter or mount folder, `C:\`, if it has one.
+    pub mount: Option<String>,
+    /// Its device object, `\\?\GLOBALROOT\Device\HarddiskVolumeN`.
+    pub device: String,
+    /// Its size in blocks.
+    pub blocks: u64,
+    pub placement: Placement,
+}
+
+/// Whether two mount names are the same (case and the trailing backslash aside).
+pub(crate) fn same_mount(a: &str, b: &str) -> bool {
+    a.trim_end_matches('\\')
+        .eq_ignore_ascii_case(b.trim_end_matches('\\'))
+}
+
+/// The read side of a machine's volumes, for shadow copy drivers.
+pub(crate) struct Live<'a> {
+    pub volumes: &'a [Volume],
+    pub san: Option<(&'a [Layout], &'a Array)>,
+}
+
+impl LiveVolumes for Live<'_> {
+    fn read_live(&self, volume: &str, block: u64) -> Block {
+        let Some(v) = self.volumes.iter().find(|v| v.name == volume) else {
+            return Block::zeroed();
+        };
+        match (&v.placement, self.san) {
+            (Placement::Local(data), _) => data.get(&block).cloned().unwrap_or_default(),
+            (Placement::San(l), Some((layouts, array))) => layouts[*l]
+                .locate(block)
+                .and_then(|(lun, at)| array.read(lun, at).ok())
+                .unwrap_or_default(),
+            (Placement::San(_), None) => Block::zeroed(),
+        }
+    }
+}
+
+impl World {
+    /// Whether machine `m` reaches volume `v`: a local one always, one on LUNs while every
+    /// LUN is unmasked to it.
+    pub(crate) fn reaches(&self, m: usize, v: usize) -> bool {
+        match &self.machines[m].volumes[v].placement {
+            Placement::Local(_) => true,
+            Placement::San(l) => {
+                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let array = san.array();
+                let machine = &self.machines[m].name;
+                san.layouts[*l].extents.iter().all(|e| {
+                    array
+                        .lun(&e.lun)
+                        .is_some_and(|lun| lun.visible_to.contains(machine))
+                })
+            }
+        }
+    }
+
+    /// The volume a name designates on a machine that reaches it: its mount point (`E:\`),
+    /// its `\\?\Volume{GUID}\` name or its device object.
+    pub(crate) fn find_volume(&self, m: usize, name: &str) -> Option<usize> {
+        self.machines[m]
+            .volumes
+            .iter()
+            .position(|v| {
+                v.mount
+                    .as_deref()
+                    .is_some_and(|mount| same_mount(mount, name))
+                    || same_mount(&v.name, name)
+                    || v.device.eq_ignore_ascii_case(name)
+            })
+            .filter(|v| self.reaches(m, *v))
+    }
+
+    /// Whether a volume on LUNs is read-only (any of its LUNs is).
+    pub(crate) fn volume_read_only(&self, m: usize, v: usize) -> bool {
+        match &self.machines[m].volumes[v].placement {
+            Placement::Local(_) => false,
+            Placement::San(l) => {
+                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let array = san.array();
+                san.layouts[*l]
+                    .extents
+                    .iter()
+                    .any(|e| array.lun(&e.lun).is_some_and(|lun| lun.read_only))
+            }
+        }
+    }
+
+    /// Reads a block of a volume the machine reaches.
+    pub(crate) fn read_volume(&self, m: usize, v: usize, block: u64) -> Block {
+        let volume = &self.machines[m].volumes[v];
+        match &volume.placement {
+            Placement::Local(data) => data.get(&block).cloned().unwrap_or_default(),
+            Placement::San(l) => {
+                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let (lun, at) = san.layouts[*l]
+                    .locate(block)
+                    .expect("checked against the size");
+                san.array().read(lun, at).expect("the LUN holds the block")
+            }
+        }
+    }
+
+    /// Writes a block of a volume, after every software provider's driver has seen it.
+    /// Returns the shadow copies the drivers deleted to make room.
+    pub(crate) fn write_volume(
+        &mut self,
+        m: usize,
+        v: usize,
+        block: u64,
+        content: Block,
+    ) -> Result<Vec<vss_model::provider::DriverDeletion>, EnvError> {
+        if self.volume_read_only(m, v) {
+            return Err(EnvError::ReadOnly(self.machines[m].volumes[v].name.clone()));
+        }
+        let name = self.machines[m].volumes[v].name.clone();
+        let mut deleted = Vec::new();
+        {
+            let array = self.san.as_ref().map(|s| (s, s.array()));
+            let san = array.as_ref().map(|(s, a)| (s.layouts.as_slice(), &**a));
+            let machine = &mut self.machines[m];
+            for registered in &mut machine.providers {
+                if let Some(driver) = registered.instance.driver() {
+                    let live = Live {
+                        volumes: &machine.volumes,
+                        san,
+                    };
+                    deleted.extend(driver.before_write(&name, block, &live));
+                }
+            }
+        }
+        match &mut self.machines[m].volumes[v].placement {
+            Placement::Local(data) => {
+                if content.is_zero() {
+                    data.remove(&block);
+                } else {
+                    data.insert(block, content);
+                }
+            }
+            Placement::San(l) => {
+                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let (lun, at) = san.layouts[*l]
+                    .locate(block)
+                    .expect("checked against the size");
+                san.array()
+                    .write(lun, at, content)
+                    .expect("the LUN holds the block");
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+/// Whether a name is a drive letter (`E:\`) or an absolute mount folder (`C:\Mount\E\`),
+/// with its trailing backslash.
+pub(crate) fn is_mount_point(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && name[1..].starts_with(":\\")
+        && name.ends_with('\\')
+        && !name[2..].contains("\\\\")
+}
+
+impl World {
+    /// The machine finds the volumes on LUNs that have become reachable: an original or
+    /// broken volume of any machine, once every LUN of it is unmasked to this one, appears
+    /// here too, without a mount point.
+    pub(crate) fn rescan(&mut self, m: usize) {
+        let Some(san) = &self.san else { return };
+        let machine = self.machines[m].name.clone();
+        let found: Vec<usize> = {
+            let array = san.array();
+            (0..san.layouts.len())
+                .filter(|l| !matches!(san.layouts[*l].role, Role::Shadow(_)))
+                .filter(|l| {
+                    !self.machines[m]
+                        .volumes
+                        .iter()
+                        .any(|v| matches!(v.placement, Placement::San(x) if x == *l))
+                })
+                .filter(|l| {
+                    san.layouts[*l].extents.iter().all(|e| {
+                        array
+                            .lun(&e.lun)
+                            .is_some_and(|lun| lun.visible_to.contains(&machine))
+                    })
+                })
+                .collect()
+        };
+        for l in found {
+            let layout = &self.san.as_ref().expect("checked").layouts[l];
+            let (name, blocks) = (layout.name.clone(), layout.blocks);
+            let target = &mut self.machines[m];
+            target.last_volume_device += 1;
+            let device = format!(
+                r"\\?\GLOBALROOT\Device\HarddiskVolume{}",
+                target.last_volume_device
+            );
+            target.volumes.push(Volume {
+                name: name.clone(),
+                mount: None,
+                device: device.clone(),
+                blocks,
+                placement: Placement::San(l),
+            });
+            self.note(m, format!("volume {name} arrived as {device}"));
+        }
+    }
+
+    /// Unmasks or masks an array LUN to a machine.
+    pub fn set_lun_visible(
+        &mut self,
+        machine: &str,
+        lun: &str,
+        visible: bool,
+    ) -> Result<(), EnvError> {
+        let m = self.machine_index(machine)?;
+        let san = self
+            .san
+            .as_ref()
+            .ok_or_else(|| EnvError::Invalid("the world has no SAN".into()))?;
+        let name = self.machines[m].name.clone();
+        san.array()
+            .set_visible(lun, &name, visible)
+            .map_err(|e| EnvError::Invalid(e.to_string()))?;
+        let what = if visible {
+            "unmasked to"
+        } else {
+            "masked from"
+        };
+        self.note(m, format!("LUN {lun} {what} {name}"));
+        if visible {
+            self.rescan(m);
+        }
+        Ok(())
+    }
+
+    /// The LUNs of a volume the machine reaches; an error for a local one.
+    fn volume_luns_of(
+        &self,
+        machine: &str,
+        target: &str,
+    ) -> Result<(usize, usize, Vec<String>), EnvError> {
+        let m = self.machine_index(machine)?;
+        let v = self
+            .find_volume(m, target)
+            .ok_or_else(|| EnvError::UnknownTarget {
+                machine: machine.to_string(),
+                target: target.to_string(),
+            })?;
+        match &self.machines[m].volumes[v].placement {
+            Placement::San(l) => {
+                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                Ok((
+                    m,
+                    v,
+                    san.layouts[*l]
+                        .extents
+                        .iter()
+                        .map(|e| e.lun.clone())
+                        .collect(),
+                ))
+            }
+            Placement::Local(_) => Err(EnvError::Invalid(format!(
+                "`{target}` is on the local disk; only volumes on LUNs are managed this way"
+            ))),
+        }
+    }
+
+    /// Sets or clears the read-only flag of a volume on LUNs.
+    pub fn set_volume_read_only(
+        &mut self,
+        machine: &str,
+        target: &str,
+        read_only: bool,
+    ) -> Result<(), EnvError> {
+        let (m, _, luns) = self.volume_luns_of(machine, target)?;
+        {
+            let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+            let mut array = san.array();
+            for lun in &luns {
+                array
+                    .set_read_only(lun, read_only)
+                    .expect("a LUN of a volume");
+            }
+        }
+        let state = if read_only { "read-only" } else { "read-write" };
+        self.note(m, format!("{target} is {state} (LUNs {})", luns.join(", ")));
+        Ok(())
+    }
+
+    /// Gives a volume a drive letter or mount folder, or takes it away.
+    pub fn assign_mount(
+        &mut self,
+        machine: &str,
+        target: &str,
+        mount: Option<&str>,
+    ) -> Result<(), EnvError> {
+        let m = self.machine_index(machine)?;
+        let v = self
+            .find_volume(m, target)
+            .ok_or_else(|| EnvError::UnknownTarget {
+                machine: machine.to_string(),
+                target: target.to_string(),
+            })?;
+        let mount = match mount {
+            None => None,
+            Some(name) => {
+                let name = if name.ends_with('\\') {
+                    name.to_string()
+                } else {
+                    format!("{name}\\")
+                };
+                if !is_mount_point(&name) {
+                    return Err(EnvError::Invalid(format!(
+                        "`{name}` is neither a drive letter nor a mount folder"
+                    )));
+                }
+                let taken = self.machines[m].volumes.iter().enumerate().any(|(i, x)| {
+                    i != v && x.mount.as_deref().is_some_and(|y| same_mount(y, &name))
+                }) || self.machines[m]
+                    .exposures
+                    .keys()
+                    .any(|e| same_mount(e, &name));
+                if taken {
+                    return Err(EnvError::Invalid(format!(
+                        "`{name}` is in use on {machine}"
+                    )));
+                }
+                Some(name)
+            }
+        };
+        let volume = &mut self.machines[m].volumes[v];
+        volume.mount = mount.clone();
+        let text = match mount {
+            Some(mount) => format!("{} mounted at {mount}", volume.device),
+            None => format!("{} has no mount point now", volume.device),
+        };
+        self.note(m, text);
+        Ok(())
+    }
+}
