@@ -202,6 +202,25 @@ pub struct ProviderFault {
     pub times: u32,
 }
 
+/// What a storage administrator sees of one array LUN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LunState {
+    /// Its name on the array.
+    pub name: String,
+    /// Its page-80 serial number.
+    pub serial: String,
+    /// Its disk identity: `MBR xxxxxxxx` or `GPT {…}`.
+    pub identity: String,
+    /// The machines it is unmasked to.
+    pub visible_to: Vec<String>,
+    /// Whether its volumes are read-only.
+    pub read_only: bool,
+    /// Whether its volumes are hidden.
+    pub hidden: bool,
+    /// The LUN it is a clone of, if it is one.
+    pub clone_of: Option<String>,
+}
+
 /// A failure outside the requester API: an unknown machine or volume, an impossible block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvError {
@@ -285,6 +304,10 @@ pub trait Environment {
         target: &str,
         mount: Option<&str>,
     ) -> Result<(), EnvError>;
+    /// Every LUN of the array, by name.
+    fn luns(&self) -> Vec<LunState>;
+    /// The array LUNs a volume lies on, in order (none for a local volume).
+    fn volume_luns(&self, machine: &str, target: &str) -> Result<Vec<String>, EnvError>;
     /// Change the rights a requester object's process runs with.
     fn set_privileges(
         &self,

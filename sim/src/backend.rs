@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
-    Privileges, ProviderFault, VssAsync, VssResult,
+    LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
 use vss_model::provider::DeleteFailure;
 use vss_model::{
@@ -406,6 +406,14 @@ impl Environment for Simulator {
             .service_faults
             .insert(info.name.to_ascii_lowercase(), hr);
         Ok(())
+    }
+
+    fn luns(&self) -> Vec<LunState> {
+        lock(&self.world).lun_states()
+    }
+
+    fn volume_luns(&self, machine: &str, target: &str) -> Result<Vec<String>, EnvError> {
+        lock(&self.world).luns_of_volume(machine, target)
     }
 
     fn set_lun_visible(&self, machine: &str, lun: &str, visible: bool) -> Result<(), EnvError> {

@@ -319,6 +319,51 @@ impl World {
         Ok(())
     }
 
+    /// Every LUN of the array, as a storage administrator sees it.
+    pub fn lun_states(&self) -> Vec<vss_model::backend::LunState> {
+        let Some(san) = &self.san else {
+            return Vec::new();
+        };
+        san.array()
+            .luns()
+            .map(|l| vss_model::backend::LunState {
+                name: l.id.clone(),
+                serial: l.serial.clone(),
+                identity: l.identity.to_string(),
+                visible_to: l.visible_to.iter().cloned().collect(),
+                read_only: l.read_only,
+                hidden: l.hidden,
+                clone_of: match &l.origin {
+                    vss_sim_hw::Origin::Provisioned => None,
+                    vss_sim_hw::Origin::Clone { source, .. } => Some(source.clone()),
+                },
+            })
+            .collect()
+    }
+
+    /// The array LUNs of a volume the machine reaches, in order.
+    pub fn luns_of_volume(&self, machine: &str, target: &str) -> Result<Vec<String>, EnvError> {
+        let m = self.machine_index(machine)?;
+        let v = self
+            .find_volume(m, target)
+            .ok_or_else(|| EnvError::UnknownTarget {
+                machine: machine.to_string(),
+                target: target.to_string(),
+            })?;
+        Ok(match &self.machines[m].volumes[v].placement {
+            Placement::Local(_) => Vec::new(),
+            Placement::San(l) => self
+                .san
+                .as_ref()
+                .expect("volumes on LUNs imply a SAN")
+                .layouts[*l]
+                .extents
+                .iter()
+                .map(|e| e.lun.clone())
+                .collect(),
+        })
+    }
+
     /// The LUNs of a volume the machine reaches; an error for a local one.
     fn volume_luns_of(
         &self,
