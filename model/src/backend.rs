@@ -219,6 +219,9 @@ pub struct LunState {
     pub hidden: bool,
     /// The LUN it is a clone of, if it is one.
     pub clone_of: Option<String>,
+    /// Deleted from the array: its provider reclaimed it (after `OnLunEmpty`). The other
+    /// fields then hold nothing; a deleted LUN's name is never given again.
+    pub deleted: bool,
 }
 
 /// A failure outside the requester API: an unknown machine or volume, an impossible block.
@@ -304,7 +307,7 @@ pub trait Environment {
         target: &str,
         mount: Option<&str>,
     ) -> Result<(), EnvError>;
-    /// Every LUN of the array, by name.
+    /// Every LUN of the array, by name, deleted ones included.
     fn luns(&self) -> Vec<LunState>;
     /// The array LUNs a volume lies on, in order (none for a local volume).
     fn volume_luns(&self, machine: &str, target: &str) -> Result<Vec<String>, EnvError>;

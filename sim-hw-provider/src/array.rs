@@ -139,6 +139,8 @@ pub struct Array {
     luns: BTreeMap<LunId, Lun>,
     /// LUNs made so far, for serial numbers and identifiers.
     made: u64,
+    /// The names of deleted LUNs, never given again.
+    deleted: BTreeSet<LunId>,
 }
 
 impl Array {
@@ -148,6 +150,7 @@ impl Array {
             model,
             luns: BTreeMap::new(),
             made: 0,
+            deleted: BTreeSet::new(),
         }
     }
 
@@ -331,8 +334,15 @@ impl Array {
                 (BTreeMap::new(), Some((source.to_string(), seq)))
             }
         };
-        let (serial, naa) = self.next_identifiers();
-        let id = format!("{source}.{}", self.made);
+        // A clone is named after its source and its number; a name taken by a provisioned
+        // LUN or used before is skipped.
+        let (serial, naa, id) = loop {
+            let (serial, naa) = self.next_identifiers();
+            let id = format!("{source}.{}", self.made);
+            if !self.luns.contains_key(&id) && !self.deleted.contains(&id) {
+                break (serial, naa, id);
+            }
+        };
         self.luns.insert(
             id.clone(),
             Lun {
@@ -362,7 +372,13 @@ impl Array {
     pub fn delete(&mut self, id: &str) -> Result<(), ArrayError> {
         self.lun_mut(id)?;
         self.retire(id);
+        self.deleted.insert(id.to_string());
         Ok(())
+    }
+
+    /// The names of the LUNs deleted so far.
+    pub fn deleted(&self) -> impl Iterator<Item = &LunId> {
+        self.deleted.iter()
     }
 
     fn retire(&mut self, id: &str) {

@@ -324,7 +324,18 @@ impl World {
         let Some(san) = &self.san else {
             return Vec::new();
         };
-        san.array()
+        let array = san.array();
+        let deleted = array.deleted().map(|name| vss_model::backend::LunState {
+            name: name.clone(),
+            serial: String::new(),
+            identity: String::new(),
+            visible_to: Vec::new(),
+            read_only: false,
+            hidden: false,
+            clone_of: None,
+            deleted: true,
+        });
+        let mut states: Vec<_> = array
             .luns()
             .map(|l| vss_model::backend::LunState {
                 name: l.id.clone(),
@@ -337,35 +348,21 @@ impl World {
                     vss_sim_hw::Origin::Provisioned => None,
                     vss_sim_hw::Origin::Clone { source, .. } => Some(source.clone()),
                 },
+                deleted: false,
             })
-            .collect()
+            .chain(deleted)
+            .collect();
+        states.sort_by(|a, b| a.name.cmp(&b.name));
+        states
     }
 
-    /// The array LUNs of a volume the machine reaches, in order.
+    /// The array LUNs of a volume the machine reaches, in order (none for a local volume).
     pub fn luns_of_volume(&self, machine: &str, target: &str) -> Result<Vec<String>, EnvError> {
-        let m = self.machine_index(machine)?;
-        let v = self
-            .find_volume(m, target)
-            .ok_or_else(|| EnvError::UnknownTarget {
-                machine: machine.to_string(),
-                target: target.to_string(),
-            })?;
-        Ok(match &self.machines[m].volumes[v].placement {
-            Placement::Local(_) => Vec::new(),
-            Placement::San(l) => self
-                .san
-                .as_ref()
-                .expect("volumes on LUNs imply a SAN")
-                .layouts[*l]
-                .extents
-                .iter()
-                .map(|e| e.lun.clone())
-                .collect(),
-        })
+        self.locate_volume(machine, target).map(|(_, _, luns)| luns)
     }
 
-    /// The LUNs of a volume the machine reaches; an error for a local one.
-    fn volume_luns_of(
+    /// The machine and volume indexes of a volume the machine reaches, and its LUNs.
+    fn locate_volume(
         &self,
         machine: &str,
         target: &str,
@@ -377,23 +374,34 @@ impl World {
                 machine: machine.to_string(),
                 target: target.to_string(),
             })?;
-        match &self.machines[m].volumes[v].placement {
-            Placement::San(l) => {
-                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
-                Ok((
-                    m,
-                    v,
-                    san.layouts[*l]
-                        .extents
-                        .iter()
-                        .map(|e| e.lun.clone())
-                        .collect(),
-                ))
-            }
-            Placement::Local(_) => Err(EnvError::Invalid(format!(
+        let luns = match &self.machines[m].volumes[v].placement {
+            Placement::Local(_) => Vec::new(),
+            Placement::San(l) => self
+                .san
+                .as_ref()
+                .expect("volumes on LUNs imply a SAN")
+                .layouts[*l]
+                .extents
+                .iter()
+                .map(|e| e.lun.clone())
+                .collect(),
+        };
+        Ok((m, v, luns))
+    }
+
+    /// The LUNs of a volume the machine reaches; an error for a local one.
+    fn volume_luns_of(
+        &self,
+        machine: &str,
+        target: &str,
+    ) -> Result<(usize, usize, Vec<String>), EnvError> {
+        let found = self.locate_volume(machine, target)?;
+        if found.2.is_empty() {
+            return Err(EnvError::Invalid(format!(
                 "`{target}` is on the local disk; only volumes on LUNs are managed this way"
-            ))),
+            )));
         }
+        Ok(found)
     }
 
     /// Sets or clears the read-only flag of a volume on LUNs.

@@ -4,12 +4,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
-use vss_model::backend::{Backend, BackupComponents, EnvError, Environment, INFINITE, VssAsync};
+use vss_model::backend::{
+    Backend, BackupComponents, EnvError, Environment, INFINITE, LunState, VssAsync,
+};
 use vss_model::call::{self, Call, Invoked, Returned};
 use vss_model::{Block, HResult, ObjectProp, SnapshotAttributes, SnapshotProp, WriterStatus};
 
 use super::args::{ArgError, Bindings, Bound};
-use super::step::{Action, Checks, Read, ReadExpect, Step, read_step};
+use super::step::{Action, Checks, LunCheck, LunSubject, Read, ReadExpect, Step, read_step};
 use super::{InputError, Scenario};
 
 /// How a run ended.
@@ -337,6 +339,7 @@ impl<'b, B: Backend> Runner<'b, B> {
                 self.report_env(n, &step, "done");
             }
             Action::Read(read) => self.run_read(n, &step, read)?,
+            Action::Luns(check) => self.run_luns(n, &step, check)?,
             Action::Release => {
                 let key = (machine.to_ascii_uppercase(), step.object.clone());
                 if self.objects.remove(&key).is_none() {
@@ -574,6 +577,68 @@ impl<'b, B: Backend> Runner<'b, B> {
         Ok(())
     }
 
+    /// Shows LUNs, one line each, and checks them against the step's expectations.
+    fn run_luns(&mut self, n: usize, step: &Step, check: &LunCheck) -> Result<(), String> {
+        let env = self.env()?;
+        let all = env.luns();
+        let names: Vec<String> = match &check.subject {
+            LunSubject::All => all.iter().map(|l| l.name.clone()).collect(),
+            LunSubject::Lun(name) => vec![name.clone()],
+            LunSubject::Volume(target) => {
+                let luns = env
+                    .volume_luns(&step.machine, target)
+                    .map_err(|e| e.to_string())?;
+                if luns.is_empty() {
+                    return Err(format!("`{target}` is on the local disk, not on LUNs"));
+                }
+                luns
+            }
+        };
+        let checks_something = check.gone || !check.expect.is_empty();
+        let mut lines = Vec::new();
+        let mut problems = Vec::new();
+        for name in &names {
+            let lun = all
+                .iter()
+                .find(|l| l.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| format!("the array has no LUN named `{name}`"))?;
+            if lun.deleted {
+                let mut line = format!("{}: deleted (its provider reclaimed it)", lun.name);
+                if check.gone {
+                    line.push_str("  [as expected]");
+                } else if checks_something {
+                    problems.push(format!("{} to be on the array", lun.name));
+                }
+                lines.push(line);
+                continue;
+            }
+            let wrong = if check.gone {
+                vec!["not to be on the array".to_string()]
+            } else {
+                lun_problems(lun, check, &step.machine, &all)
+            };
+            let mut line = describe_lun(lun);
+            if wrong.is_empty() && checks_something {
+                line.push_str("  [as expected]");
+            }
+            problems.extend(wrong.into_iter().map(|w| format!("{}: {w}", lun.name)));
+            lines.push(line);
+        }
+        // One LUN fits on the step's line; more go on lines of their own below it.
+        if lines.len() == 1 {
+            self.report_env(n, step, &lines.remove(0));
+        } else {
+            self.report_env(n, step, &format!("{} LUNs", lines.len()));
+            for line in lines {
+                let _ = writeln!(self.out, "       {line}");
+            }
+        }
+        for problem in problems {
+            self.fail_check(n, problem);
+        }
+        Ok(())
+    }
+
     /// Compares properties with `expect_props`; returns what differs.
     fn check_props(
         &self,
@@ -671,4 +736,107 @@ fn same_value(got: &Value, want: &Value) -> bool {
         (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
         _ => got == want,
     }
+}
+
+/// One line about a LUN: identity, where it is unmasked, its flags and its origin.
+fn describe_lun(lun: &LunState) -> String {
+    let mut line = format!("{}: {}", lun.name, lun.identity);
+    if lun.visible_to.is_empty() {
+        line.push_str(", masked from every machine");
+    } else {
+        let _ = write!(line, ", visible to {}", lun.visible_to.join(" "));
+    }
+    line.push_str(if lun.read_only {
+        ", read-only"
+    } else {
+        ", read-write"
+    });
+    if lun.hidden {
+        line.push_str(", hidden");
+    }
+    if let Some(source) = &lun.clone_of {
+        let _ = write!(line, ", clone of {source}");
+    }
+    line
+}
+
+/// What differs between a LUN and what the step expects of it.
+fn lun_problems(lun: &LunState, check: &LunCheck, machine: &str, all: &[LunState]) -> Vec<String> {
+    let e = &check.expect;
+    let mut wrong = Vec::new();
+    let visible = lun
+        .visible_to
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(machine));
+    if let Some(want) = e.visible.filter(|w| *w != visible) {
+        let state = if want { "visible to" } else { "masked from" };
+        wrong.push(format!("to be {state} {machine}"));
+    }
+    if let Some(want) = &e.visible_to {
+        let mut want: Vec<String> = want.iter().map(|m| m.to_ascii_uppercase()).collect();
+        want.sort();
+        let mut has: Vec<String> = lun
+            .visible_to
+            .iter()
+            .map(|m| m.to_ascii_uppercase())
+            .collect();
+        has.sort();
+        if want != has {
+            wrong.push(format!("to be visible to [{}]", want.join(", ")));
+        }
+    }
+    if let Some(want) = e.read_only.filter(|w| *w != lun.read_only) {
+        wrong.push(
+            if want {
+                "to be read-only"
+            } else {
+                "to be read-write"
+            }
+            .into(),
+        );
+    }
+    if let Some(want) = e.hidden.filter(|w| *w != lun.hidden) {
+        wrong.push(
+            if want {
+                "to be hidden"
+            } else {
+                "not to be hidden"
+            }
+            .into(),
+        );
+    }
+    if let Some(want) = &e.clone_of {
+        if !lun
+            .clone_of
+            .as_ref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(want))
+        {
+            wrong.push(format!("to be a clone of {want}"));
+        }
+    }
+    if let Some(want) = &e.identity {
+        let source = lun
+            .clone_of
+            .as_ref()
+            .and_then(|s| all.iter().find(|l| l.name.eq_ignore_ascii_case(s)));
+        match (want.as_str(), source) {
+            ("original" | "new", None) => {
+                wrong.push(format!(
+                    "to be a clone of a LUN still on the array (identity {want})"
+                ));
+            }
+            ("original", Some(src)) if src.identity != lun.identity => {
+                wrong.push(format!("the identity of {} ({})", src.name, src.identity));
+            }
+            ("new", Some(src)) if src.identity == lun.identity => {
+                wrong.push(format!("an identity other than {}'s", src.name));
+            }
+            ("original" | "new", Some(_)) => {}
+            (literal, _) if !literal.eq_ignore_ascii_case(&lun.identity) => {
+                wrong.push(format!("the identity {literal}"));
+            }
+            _ => {}
+        }
+    }
+    wrong
 }

@@ -35,6 +35,8 @@ pub(crate) enum Action {
     /// A volume given a mount point, or none.
     Assign(String, Option<String>),
     Read(Read),
+    /// LUNs shown, and checked against what the step expects of them.
+    Luns(LunCheck),
     Release,
     Reboot,
     FailProvider(ProviderFault),
@@ -79,6 +81,55 @@ pub(crate) enum ReadExpect {
     Content(Option<String>),
     /// The target no longer exists.
     Gone,
+}
+
+/// Which LUNs an `env: luns` step looks at, and what it expects of each.
+#[derive(Debug, Clone)]
+pub(crate) struct LunCheck {
+    pub subject: LunSubject,
+    pub expect: LunExpect,
+    /// `expect_gone`: the LUN is no longer on the array (handed back through `OnLunEmpty`).
+    pub gone: bool,
+}
+
+/// The LUNs a step names.
+#[derive(Debug, Clone)]
+pub(crate) enum LunSubject {
+    /// Every LUN of the array.
+    All,
+    /// One LUN, by its name on the array.
+    Lun(String),
+    /// The LUNs a volume or device the step's machine reaches lies on.
+    Volume(String),
+}
+
+/// What a LUN should be; a field left out is not checked.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LunExpect {
+    /// Unmasked to the step's machine.
+    pub visible: Option<bool>,
+    /// Unmasked to exactly these machines.
+    pub visible_to: Option<Vec<String>>,
+    pub read_only: Option<bool>,
+    pub hidden: Option<bool>,
+    /// `original` (the identity of the LUN it is a clone of), `new` (any other), or the
+    /// identity itself (`MBR 1A2B3C4D`, `GPT {…}`).
+    pub identity: Option<String>,
+    /// The name of the LUN it is a clone of.
+    pub clone_of: Option<String>,
+}
+
+impl LunExpect {
+    /// Whether nothing is expected.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.visible.is_none()
+            && self.visible_to.is_none()
+            && self.read_only.is_none()
+            && self.hidden.is_none()
+            && self.identity.is_none()
+            && self.clone_of.is_none()
+    }
 }
 
 /// Each check key and the one method it applies to.
@@ -370,6 +421,68 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             };
             (Action::Read(read), label)
         }
+        "luns" => {
+            let lun = a.text("lun")?;
+            let volume = ["volume", "device", "snapshot", "target"]
+                .iter()
+                .any(|k| a.has(k))
+                .then(|| target(a))
+                .transpose()?;
+            let subject = match (lun, volume) {
+                (None, None) => LunSubject::All,
+                (Some(lun), None) => LunSubject::Lun(lun),
+                (None, Some((t, _))) => LunSubject::Volume(t),
+                (Some(_), Some(_)) => {
+                    return Err(ArgError::Input(
+                        "name a LUN (`lun`) or a volume, not both".into(),
+                    ));
+                }
+            };
+            let expect: LunExpect = match a.object("expect")? {
+                None => LunExpect::default(),
+                Some(map) => serde_json::from_value(Value::Object(map))
+                    .map_err(|e| ArgError::Input(format!("expect: {e}")))?,
+            };
+            if let Some(identity) = &expect.identity {
+                let known = matches!(identity.as_str(), "original" | "new")
+                    || identity.starts_with("MBR ")
+                    || identity.starts_with("GPT ");
+                if !known {
+                    return Err(ArgError::Input(format!(
+                        "expect: identity `{identity}` is not `original`, `new`, `MBR …` or `GPT …`"
+                    )));
+                }
+            }
+            let gone = a.boolean("expect_gone")?.unwrap_or(false);
+            let label = match &subject {
+                LunSubject::All => "luns".to_string(),
+                LunSubject::Lun(l) => format!("luns {l}"),
+                LunSubject::Volume(t) => format!("luns of {t}"),
+            };
+            match (&subject, gone) {
+                (LunSubject::Lun(_), true) if !expect.is_empty() => {
+                    return Err(ArgError::Input("`expect_gone` excludes `expect`".into()));
+                }
+                (LunSubject::Lun(_), _) => {}
+                (_, true) => {
+                    return Err(ArgError::Input(
+                        "`expect_gone` needs one LUN named by `lun`".into(),
+                    ));
+                }
+                (LunSubject::All, false) if !expect.is_empty() => {
+                    return Err(ArgError::Input(
+                        "`expect` needs a LUN (`lun`) or a volume to check".into(),
+                    ));
+                }
+                _ => {}
+            }
+            let check = LunCheck {
+                subject,
+                expect,
+                gone,
+            };
+            (Action::Luns(check), label)
+        }
         "release" => (Action::Release, "release".into()),
         "reboot" => (Action::Reboot, "reboot".into()),
         "fail_provider" => {
@@ -419,7 +532,7 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
         }
         other => {
             return Err(ArgError::Input(format!(
-                "`{other}` is not an environment step (write, read, release, reboot, mask, unmask, make_read_write, make_read_only, assign, fail_provider, fail_writer, fail_service, privileges)"
+                "`{other}` is not an environment step (write, read, luns, release, reboot, mask, unmask, make_read_write, make_read_only, assign, fail_provider, fail_writer, fail_service, privileges)"
             )));
         }
     })
