@@ -156,9 +156,14 @@ impl HardwareProvider {
         Ok(())
     }
 
-    /// Throws away a creation that did not finish, and the clones it made.
+    /// Forgets the last creation; if it did not finish, deletes the clones it made (the
+    /// clones of a finished set are VSS's, handed back through `OnLunEmpty`).
     fn discard(&mut self) {
-        if let Some(creation) = self.creation.take() {
+        let unfinished = self
+            .creation
+            .take()
+            .filter(|c| c.state != SnapshotState::VSS_SS_CREATED);
+        if let Some(creation) = unfinished {
             let mut array = self.array();
             for (_, clone) in creation.targets {
                 let _ = array.delete(&clone);
@@ -290,7 +295,8 @@ impl HardwareSnapshotProvider for HardwareProvider {
         let sources = self
             .find_all(luns)
             .ok_or(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER)?;
-        // A new set id means the previous creation was abandoned without an abort.
+        // A new set id means the previous creation finished, or was abandoned without an
+        // abort.
         if self.creation.as_ref().is_some_and(|c| c.set_id != set) {
             self.discard();
         }
@@ -514,6 +520,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(array.lock().unwrap().luns().count(), 2);
+    }
+
+    #[test]
+    fn the_next_set_keeps_the_clones_of_a_finished_one() {
+        let (array, mut p) = setup(false);
+        let e = info(&array, "E");
+        let first = VssId::from_u128(1);
+        create(&mut p, first, std::slice::from_ref(&e)).unwrap();
+        p.pre_final_commit_snapshots(first).unwrap();
+        p.post_final_commit_snapshots(first).unwrap();
+        create(&mut p, VssId::from_u128(2), std::slice::from_ref(&e)).unwrap();
+        assert_eq!(array.lock().unwrap().luns().count(), 4);
     }
 
     #[test]

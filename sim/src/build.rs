@@ -13,7 +13,7 @@ use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
 use crate::size::ByteSize;
 use crate::volumes::{Extent, Layout, Placement, Role, San, Volume, is_mount_point, same_mount};
 use crate::world::{Instance, Machine, Registered, World, WorldError, Writer};
-use crate::world_file::{MachineFile, SanFile, WorldFile};
+use crate::world_file::{CloneFile, MachineFile, SanFile, WorldFile};
 
 /// Parses `YYYY-MM-DD hh:mm:ss`.
 fn parse_time(text: &str) -> Option<VssTimestamp> {
@@ -124,9 +124,19 @@ impl World {
                 .provision(&lun.name, lun.size.0 / BLOCK_SIZE as u64, identity, visible)
                 .map_err(|e| invalid(e.to_string()))?;
         }
+        if file.clones.is_empty() {
+            return Err(invalid(
+                "san: `clones` must name at least one of differential, plex".to_string(),
+            ));
+        }
         self.san = Some(San {
             array: Arc::new(Mutex::new(array)),
             layouts: Vec::new(),
+            abilities: Abilities {
+                differential: file.clones.contains(&CloneFile::Differential),
+                plex: file.clones.contains(&CloneFile::Plex),
+                transportable: file.transportable,
+            },
         });
         Ok(())
     }
@@ -223,12 +233,8 @@ impl World {
                         "machine `{name}`: a `{kind}` provider needs a `san` in the world"
                     ))
                 })?;
-                let provider = HardwareProvider::new(
-                    name,
-                    Arc::clone(&san.array),
-                    Abilities::default(),
-                    legacy,
-                );
+                let provider =
+                    HardwareProvider::new(name, Arc::clone(&san.array), san.abilities, legacy);
                 Ok(Registered {
                     prop: provider.prop(),
                     instance: Instance::Hardware(Box::new(provider)),

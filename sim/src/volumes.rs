@@ -57,6 +57,8 @@ impl Layout {
 pub(crate) struct San {
     pub array: Arc<Mutex<Array>>,
     pub layouts: Vec<Layout>,
+    /// What the array's hardware provider can do, the same on every machine.
+    pub abilities: vss_sim_hw::Abilities,
 }
 
 impl San {

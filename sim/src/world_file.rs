@@ -52,6 +52,31 @@ pub struct SanFile {
     pub revision: String,
     /// The LUNs provisioned on it.
     pub luns: Vec<LunFile>,
+    /// The kinds of clone its hardware provider makes: `differential` (space-sharing),
+    /// `plex` (a full copy), or both (the default).
+    #[serde(default = "default_clones")]
+    pub clones: Vec<CloneFile>,
+    /// Whether its hardware provider makes transportable shadow copies (default: yes).
+    #[serde(default = "default_true")]
+    pub transportable: bool,
+}
+
+/// A kind of clone the array makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloneFile {
+    /// Space-sharing: the clone keeps only the blocks that changed since.
+    Differential,
+    /// A full copy of the source.
+    Plex,
+}
+
+fn default_clones() -> Vec<CloneFile> {
+    vec![CloneFile::Differential, CloneFile::Plex]
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_vendor() -> String {

@@ -295,12 +295,11 @@ impl World {
         self.forget_copy(m, id, reason);
     }
 
-    /// Attributes of a hardware shadow copy made under a context.
+    /// Attributes of a hardware shadow copy made under a context: `NOT_SURFACED` as on every
+    /// copy that is not exposed, whether it is mounted hidden or still on masked LUNs.
     pub(crate) fn hw_attributes(context: Context) -> A {
-        let mut attributes = context.attributes() | A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED;
-        if !attributes.contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE) {
-            attributes |= A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
-        }
-        attributes
+        context.attributes()
+            | A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED
+            | A::VSS_VOLSNAP_ATTR_NOT_SURFACED
     }
 }
