@@ -219,6 +219,9 @@ pub struct LunState {
     pub hidden: bool,
     /// The LUN it is a clone of, if it is one.
     pub clone_of: Option<String>,
+    /// How a clone holds its data: `differential` (sharing the source's unchanged blocks)
+    /// or `plex` (a full copy); `None` for a LUN that is not a clone.
+    pub clone_kind: Option<&'static str>,
     /// Deleted from the array: its provider reclaimed it (after `OnLunEmpty`). The other
     /// fields then hold nothing; a deleted LUN's name is never given again.
     pub deleted: bool,

@@ -54,6 +54,16 @@ pub enum CloneKind {
     Plex,
 }
 
+impl CloneKind {
+    /// `differential` or `plex`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CloneKind::Differential => "differential",
+            CloneKind::Plex => "plex",
+        }
+    }
+}
+
 /// Where a LUN came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {

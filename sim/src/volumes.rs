@@ -335,6 +335,7 @@ impl World {
             read_only: false,
             hidden: false,
             clone_of: None,
+            clone_kind: None,
             deleted: true,
         });
         let mut states: Vec<_> = array
@@ -349,6 +350,10 @@ impl World {
                 clone_of: match &l.origin {
                     vss_sim_hw::Origin::Provisioned => None,
                     vss_sim_hw::Origin::Clone { source, .. } => Some(source.clone()),
+                },
+                clone_kind: match &l.origin {
+                    vss_sim_hw::Origin::Provisioned => None,
+                    vss_sim_hw::Origin::Clone { kind, .. } => Some(kind.name()),
                 },
                 deleted: false,
             })

@@ -755,7 +755,11 @@ fn describe_lun(lun: &LunState) -> String {
         line.push_str(", hidden");
     }
     if let Some(source) = &lun.clone_of {
-        let _ = write!(line, ", clone of {source}");
+        let _ = write!(
+            line,
+            ", {} clone of {source}",
+            lun.clone_kind.unwrap_or("a")
+        );
     }
     line
 }
@@ -812,6 +816,11 @@ fn lun_problems(lun: &LunState, check: &LunCheck, machine: &str, all: &[LunState
             .is_some_and(|s| s.eq_ignore_ascii_case(want))
         {
             wrong.push(format!("to be a clone of {want}"));
+        }
+    }
+    if let Some(want) = e.clone_kind.as_deref() {
+        if lun.clone_kind != Some(want) {
+            wrong.push(format!("to be a {want} clone"));
         }
     }
     if let Some(want) = &e.identity {

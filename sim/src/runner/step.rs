@@ -118,6 +118,8 @@ pub(crate) struct LunExpect {
     pub identity: Option<String>,
     /// The name of the LUN it is a clone of.
     pub clone_of: Option<String>,
+    /// `differential` or `plex`.
+    pub clone_kind: Option<String>,
 }
 
 impl LunExpect {
@@ -129,6 +131,7 @@ impl LunExpect {
             && self.hidden.is_none()
             && self.identity.is_none()
             && self.clone_of.is_none()
+            && self.clone_kind.is_none()
     }
 }
 
@@ -413,10 +416,13 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
                 }
             };
             let label = format!("read {t} block {b}");
+            // A volume named by its mount point is expected to exist unless the step says
+            // it is gone (masked away, its LUNs deleted).
+            let may_vanish = !volume || matches!(expect, ReadExpect::Gone);
             let read = Read {
                 target: t,
                 block: b,
-                may_vanish: !volume,
+                may_vanish,
                 expect,
             };
             (Action::Read(read), label)
@@ -450,6 +456,13 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
                 if !known {
                     return Err(ArgError::Input(format!(
                         "expect: identity `{identity}` is not `original`, `new`, `MBR …` or `GPT …`"
+                    )));
+                }
+            }
+            if let Some(kind) = &expect.clone_kind {
+                if kind != "differential" && kind != "plex" {
+                    return Err(ArgError::Input(format!(
+                        "expect: clone_kind `{kind}` is not `differential` or `plex`"
                     )));
                 }
             }
