@@ -3,6 +3,7 @@
 //! differential (it shares the source's unchanged blocks) or plex (a full copy).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 use vss_model::lun::{
     BusType, IdentifierCodeSet, IdentifierType, StorageIdentifier, VER_VDS_LUN_INFORMATION,
@@ -60,6 +61,84 @@ impl CloneKind {
         match self {
             CloneKind::Differential => "differential",
             CloneKind::Plex => "plex",
+        }
+    }
+}
+
+/// A change of a LUN's state, as the array logs it for whoever watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LunChange {
+    /// A clone was made.
+    Created {
+        /// The new LUN.
+        lun: LunId,
+        /// The LUN it is a clone of.
+        source: LunId,
+        /// Its kind.
+        kind: CloneKind,
+    },
+    /// The LUN was unmasked to a machine (`visible`), or masked from it.
+    Visible {
+        /// The LUN.
+        lun: LunId,
+        /// The machine.
+        machine: String,
+        /// Unmasked, or masked.
+        visible: bool,
+    },
+    /// The LUN became read-only, or read-write.
+    ReadOnly {
+        /// The LUN.
+        lun: LunId,
+        /// Read-only, or read-write.
+        read_only: bool,
+    },
+    /// The LUN's volumes became hidden, or not.
+    Hidden {
+        /// The LUN.
+        lun: LunId,
+        /// Hidden, or not.
+        hidden: bool,
+    },
+    /// A new disk identity was written on the LUN.
+    Identity {
+        /// The LUN.
+        lun: LunId,
+        /// The identity it had.
+        from: DiskIdentity,
+        /// The identity it has now.
+        to: DiskIdentity,
+    },
+    /// The LUN was deleted.
+    Deleted {
+        /// The LUN.
+        lun: LunId,
+    },
+}
+
+impl fmt::Display for LunChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LunChange::Created { lun, source, kind } => {
+                write!(f, "LUN {lun} made: a {} clone of {source}", kind.name())
+            }
+            LunChange::Visible {
+                lun,
+                machine,
+                visible: true,
+            } => write!(f, "LUN {lun} unmasked to {machine}"),
+            LunChange::Visible { lun, machine, .. } => write!(f, "LUN {lun} masked from {machine}"),
+            LunChange::ReadOnly {
+                lun,
+                read_only: true,
+            } => write!(f, "LUN {lun} read-only"),
+            LunChange::ReadOnly { lun, .. } => write!(f, "LUN {lun} read-write"),
+            LunChange::Hidden { lun, hidden: true } => write!(f, "LUN {lun} hidden"),
+            LunChange::Hidden { lun, .. } => write!(f, "LUN {lun} no longer hidden"),
+            LunChange::Identity { lun, from, to } => {
+                write!(f, "LUN {lun} identity {from} rewritten as {to}")
+            }
+            LunChange::Deleted { lun } => write!(f, "LUN {lun} deleted"),
         }
     }
 }
@@ -151,6 +230,8 @@ pub struct Array {
     made: u64,
     /// The names of deleted LUNs, never given again.
     deleted: BTreeSet<LunId>,
+    /// State changes not yet taken by [`Array::take_changes`].
+    changes: Vec<LunChange>,
 }
 
 impl Array {
@@ -161,7 +242,13 @@ impl Array {
             luns: BTreeMap::new(),
             made: 0,
             deleted: BTreeSet::new(),
+            changes: Vec::new(),
         }
+    }
+
+    /// The state changes since the last call, oldest first. Provisioning is not logged.
+    pub fn take_changes(&mut self) -> Vec<LunChange> {
+        std::mem::take(&mut self.changes)
     }
 
     /// The serial number and page-83 identifier of the next LUN made.
@@ -234,29 +321,58 @@ impl Array {
         visible: bool,
     ) -> Result<(), ArrayError> {
         let lun = self.lun_mut(id)?;
-        if visible {
-            lun.visible_to.insert(machine.to_string());
+        let changed = if visible {
+            lun.visible_to.insert(machine.to_string())
         } else {
-            lun.visible_to.remove(machine);
+            lun.visible_to.remove(machine)
+        };
+        if changed {
+            self.changes.push(LunChange::Visible {
+                lun: id.to_string(),
+                machine: machine.to_string(),
+                visible,
+            });
         }
         Ok(())
     }
 
-    /// Marks a LUN's volumes read-only or read-write.
+    /// Makes a LUN read-only or read-write.
     pub fn set_read_only(&mut self, id: &str, read_only: bool) -> Result<(), ArrayError> {
-        self.lun_mut(id)?.read_only = read_only;
+        let lun = self.lun_mut(id)?;
+        if lun.read_only != read_only {
+            lun.read_only = read_only;
+            self.changes.push(LunChange::ReadOnly {
+                lun: id.to_string(),
+                read_only,
+            });
+        }
         Ok(())
     }
 
     /// Marks a LUN's volumes hidden or not.
     pub fn set_hidden(&mut self, id: &str, hidden: bool) -> Result<(), ArrayError> {
-        self.lun_mut(id)?.hidden = hidden;
+        let lun = self.lun_mut(id)?;
+        if lun.hidden != hidden {
+            lun.hidden = hidden;
+            self.changes.push(LunChange::Hidden {
+                lun: id.to_string(),
+                hidden,
+            });
+        }
         Ok(())
     }
 
     /// Writes a new disk identity on a LUN.
     pub fn set_identity(&mut self, id: &str, identity: DiskIdentity) -> Result<(), ArrayError> {
-        self.lun_mut(id)?.identity = identity;
+        let lun = self.lun_mut(id)?;
+        let from = std::mem::replace(&mut lun.identity, identity);
+        if from != identity {
+            self.changes.push(LunChange::Identity {
+                lun: id.to_string(),
+                from,
+                to: identity,
+            });
+        }
         Ok(())
     }
 
@@ -374,6 +490,11 @@ impl Array {
                 retired: false,
             },
         );
+        self.changes.push(LunChange::Created {
+            lun: id.clone(),
+            source: source.to_string(),
+            kind,
+        });
         Ok(id)
     }
 
@@ -383,6 +504,9 @@ impl Array {
         self.lun_mut(id)?;
         self.retire(id);
         self.deleted.insert(id.to_string());
+        self.changes.push(LunChange::Deleted {
+            lun: id.to_string(),
+        });
         Ok(())
     }
 

@@ -8,7 +8,9 @@
 pub mod array;
 pub mod provider;
 
-pub use array::{Array, ArrayError, ArrayModel, CloneKind, DiskIdentity, Lun, LunId, Origin};
+pub use array::{
+    Array, ArrayError, ArrayModel, CloneKind, DiskIdentity, Lun, LunChange, LunId, Origin,
+};
 pub use provider::{
     Abilities, HARDWARE_PROVIDER_ID, HardwareProvider, LEGACY_HARDWARE_PROVIDER_ID,
 };

@@ -146,14 +146,16 @@ impl World {
         self.machines[m]
             .volumes
             .iter()
-            .position(|v| {
-                v.mount
+            .enumerate()
+            .position(|(i, v)| {
+                let named = v
+                    .mount
                     .as_deref()
                     .is_some_and(|mount| same_mount(mount, name))
                     || same_mount(&v.name, name)
-                    || v.device.eq_ignore_ascii_case(name)
+                    || v.device.eq_ignore_ascii_case(name);
+                named && self.reaches(m, i)
             })
-            .filter(|v| self.reaches(m, *v))
     }
 
     /// Whether a volume on LUNs is read-only (any of its LUNs is).
@@ -306,19 +308,59 @@ impl World {
             .as_ref()
             .ok_or_else(|| EnvError::Invalid("the world has no SAN".into()))?;
         let name = self.machines[m].name.clone();
+        let reached_before: Vec<bool> = (0..self.machines[m].volumes.len())
+            .map(|v| self.reaches(m, v))
+            .collect();
         san.array()
             .set_visible(lun, &name, visible)
             .map_err(|e| EnvError::Invalid(e.to_string()))?;
-        let what = if visible {
-            "unmasked to"
-        } else {
-            "masked from"
-        };
-        self.note(m, format!("LUN {lun} {what} {name}"));
+        self.note_lun_changes(m);
         if visible {
             self.rescan(m);
+            self.settle_returning_mounts(m, &reached_before);
         }
         Ok(())
+    }
+
+    /// A volume that comes back keeps its mount point unless another volume took it while it
+    /// was away, as the mount manager hands a drive letter to one volume only.
+    fn settle_returning_mounts(&mut self, m: usize, reached_before: &[bool]) {
+        for v in 0..reached_before.len() {
+            if reached_before[v] || !self.reaches(m, v) {
+                continue;
+            }
+            let Some(mount) = self.machines[m].volumes[v].mount.clone() else {
+                continue;
+            };
+            let holder = (0..reached_before.len()).find(|&x| {
+                x != v
+                    && reached_before[x]
+                    && self.machines[m].volumes[x]
+                        .mount
+                        .as_deref()
+                        .is_some_and(|y| same_mount(y, &mount))
+            });
+            if let Some(holder) = holder {
+                let volumes = &mut self.machines[m].volumes;
+                volumes[v].mount = None;
+                let text = format!(
+                    "{} is back without {mount}, which {} holds now",
+                    volumes[v].device, volumes[holder].device
+                );
+                self.note(m, text);
+            }
+        }
+    }
+
+    /// Puts the array's LUN state changes in the trace, as seen from a machine.
+    pub(crate) fn note_lun_changes(&mut self, m: usize) {
+        let changes = match &self.san {
+            Some(san) => san.array().take_changes(),
+            None => return,
+        };
+        for change in changes {
+            self.note(m, change.to_string());
+        }
     }
 
     /// Every LUN of the array, as a storage administrator sees it.
@@ -428,8 +470,7 @@ impl World {
                     .expect("a LUN of a volume");
             }
         }
-        let state = if read_only { "read-only" } else { "read-write" };
-        self.note(m, format!("{target} is {state} (LUNs {})", luns.join(", ")));
+        self.note_lun_changes(m);
         Ok(())
     }
 
@@ -460,8 +501,12 @@ impl World {
                         "`{name}` is neither a drive letter nor a mount folder"
                     )));
                 }
+                // A volume this machine no longer reaches (its LUNs masked) gives its mount
+                // point up.
                 let taken = self.machines[m].volumes.iter().enumerate().any(|(i, x)| {
-                    i != v && x.mount.as_deref().is_some_and(|y| same_mount(y, &name))
+                    i != v
+                        && x.mount.as_deref().is_some_and(|y| same_mount(y, &name))
+                        && self.reaches(m, i)
                 }) || self.machines[m]
                     .exposures
                     .keys()

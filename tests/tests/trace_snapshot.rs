@@ -1,5 +1,5 @@
-//! The traced run of the main example, kept as a snapshot: any change in what VSS, its
-//! providers or its writers do shows up here for review (`cargo insta review`).
+//! Traced runs of two examples, kept as snapshots: any change in what VSS, its providers,
+//! its writers or the array do shows up here for review (`cargo insta review`).
 
 use vss_conformance::repo_root;
 use vss_sim::runner::{Outcome, run_file};
@@ -7,6 +7,14 @@ use vss_sim::runner::{Outcome, run_file};
 #[test]
 fn traced_backup_with_writers() {
     let report = run_file(&repo_root().join("examples/backup-with-writers.yaml"), true)
+        .expect("the example is valid");
+    assert_eq!(report.outcome, Outcome::Passed);
+    insta::assert_snapshot!(report.output);
+}
+
+#[test]
+fn traced_transport_and_break() {
+    let report = run_file(&repo_root().join("examples/transport-and-break.yaml"), true)
         .expect("the example is valid");
     assert_eq!(report.outcome, Outcome::Passed);
     insta::assert_snapshot!(report.output);

@@ -5,7 +5,6 @@ use vss_model::attributes::BREAKEX_FLAGS;
 use vss_model::backend::VssResult;
 use vss_model::lun::VdsLunInformation;
 use vss_model::{HResult, HardwareOptions as H, VssId};
-use vss_sim_hw::DiskIdentity;
 
 use crate::trace::TraceEvent;
 use crate::volumes::Role;
@@ -226,7 +225,6 @@ impl World {
         revert: bool,
         read_write: bool,
     ) {
-        let mut notes = Vec::new();
         {
             let san = self.san.as_ref().expect("hardware copies imply a SAN");
             let mut array = san.array();
@@ -234,35 +232,16 @@ impl World {
                 let Some(lun) = array.find(shadow).map(|l| l.id.clone()) else {
                     continue;
                 };
-                let original_identity: Option<DiskIdentity> =
-                    array.find(original).map(|l| l.identity);
                 array.set_hidden(&lun, false).expect("found");
                 if read_write {
                     array.set_read_only(&lun, false).expect("found");
                 }
-                let mut note = format!("LUN {lun}: not hidden");
-                note.push_str(if read_write {
-                    ", read-write"
-                } else {
-                    ", read-only"
-                });
-                match original_identity {
-                    Some(identity) if revert => {
-                        array.set_identity(&lun, identity).expect("found");
-                        note.push_str(&format!(
-                            ", identity reverted to the original's ({identity})"
-                        ));
-                    }
-                    _ => note.push_str(&format!(
-                        ", identity kept ({})",
-                        array.lun(&lun).expect("found").identity
-                    )),
+                let original_identity = array.find(original).map(|l| l.identity);
+                if let Some(identity) = original_identity.filter(|_| revert) {
+                    array.set_identity(&lun, identity).expect("found");
                 }
-                notes.push(note);
             }
         }
-        for note in notes {
-            self.note(m, note);
-        }
+        self.note_lun_changes(m);
     }
 }

@@ -185,26 +185,16 @@ impl World {
         for extent in &extents {
             let fresh = self.new_id();
             let san = self.san.as_ref().expect("hardware copies imply a SAN");
-            let (old, new) = {
-                let mut array = san.array();
-                let old = array.lun(&extent.lun).expect("arrived").identity;
-                let new = match old {
-                    DiskIdentity::Mbr(_) => DiskIdentity::Mbr(fresh.data1),
-                    DiskIdentity::Gpt(_) => DiskIdentity::Gpt(fresh),
-                };
-                array.set_identity(&extent.lun, new).expect("arrived");
-                array.set_hidden(&extent.lun, true).expect("arrived");
-                array.set_read_only(&extent.lun, true).expect("arrived");
-                (old, new)
+            let mut array = san.array();
+            let new = match array.lun(&extent.lun).expect("arrived").identity {
+                DiskIdentity::Mbr(_) => DiskIdentity::Mbr(fresh.data1),
+                DiskIdentity::Gpt(_) => DiskIdentity::Gpt(fresh),
             };
-            self.note(
-                m,
-                format!(
-                    "LUN {}: identity {old} rewritten as {new}; hidden, read-only",
-                    extent.lun
-                ),
-            );
+            array.set_identity(&extent.lun, new).expect("arrived");
+            array.set_hidden(&extent.lun, true).expect("arrived");
+            array.set_read_only(&extent.lun, true).expect("arrived");
         }
+        self.note_lun_changes(m);
         let guid = self.new_id();
         let blocks = extents.iter().map(|e| e.blocks).sum();
         let san = self.san.as_mut().expect("hardware copies imply a SAN");

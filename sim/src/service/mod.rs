@@ -155,6 +155,8 @@ impl World {
             injected: injected.is_some(),
         };
         self.record(event);
+        // What a hardware provider did to the array shows right under its call.
+        self.note_lun_changes(m);
         result
     }
 
