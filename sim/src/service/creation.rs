@@ -9,6 +9,7 @@ use vss_model::{
     WriterEvent,
 };
 
+use crate::service::Keeper;
 use crate::trace::TraceEvent;
 use crate::world::{HwCopy, HwState, Instance, PlannedCopy, SetPhase, SetPlan, Work, World};
 
@@ -233,11 +234,15 @@ impl World {
             return Err(HResult::VSS_E_BAD_STATE);
         };
         let mut ended = Vec::new();
-        let result = self
-            .commit_sequence(m, &plan, context, &mut ended)
-            .and_then(|(now, targets)| {
+        let result = match self.commit_sequence(m, &plan, context, &mut ended) {
+            Ok((now, targets)) => {
+                // The set is committed: if importing it fails now, VSS deletes its copies
+                // instead of aborting the providers.
+                ended.clear();
                 self.record_hardware_copies(m, &plan, context, now, targets)
-            });
+            }
+            Err(hr) => Err(hr),
+        };
         match result {
             Ok(()) => {
                 for item in plan.items.iter().filter(|i| i.luns.is_none()) {
@@ -349,8 +354,18 @@ impl World {
         for (p, ids) in by_provider {
             let surfaced = self.surface(m, p, &ids);
             if surfaced.as_ref().map_or(true, |s| s.len() < ids.len()) {
-                for id in plan.items.iter().map(|i| i.snapshot_id) {
-                    self.delete_hw_copy(id, "the set could not be imported");
+                const REASON: &str = "the set could not be imported";
+                for item in &plan.items {
+                    if item.luns.is_some() {
+                        self.delete_hw_copy(item.snapshot_id, REASON);
+                    } else if let Err(hr) = self.delete_copy(
+                        m,
+                        Keeper::Provider(item.provider),
+                        item.snapshot_id,
+                        REASON,
+                    ) {
+                        self.note(m, format!("deleting {} failed with {hr}", item.snapshot_id));
+                    }
                 }
                 return Err(surfaced
                     .err()
