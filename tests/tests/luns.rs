@@ -823,7 +823,7 @@ impl Harness {
 
     /// Invariant 2: VSS lists exactly the live sets' copies on each machine.
     fn check_queries(&self) -> Result<(), TestCaseError> {
-        for machine in 0..2 {
+        for (machine, name) in MACHINES.iter().enumerate() {
             let mut admin = self.admin(machine)?;
             let listed: BTreeSet<VssId> = admin
                 .query(
@@ -846,8 +846,7 @@ impl Harness {
                 .collect();
             if listed != live {
                 return Err(self.fail(format!(
-                    "Query on {} lists {listed:?}, the live copies there are {live:?}",
-                    MACHINES[machine]
+                    "Query on {name} lists {listed:?}, the live copies there are {live:?}"
                 )));
             }
         }
