@@ -276,23 +276,31 @@ impl World {
                 .collect()
         };
         for l in found {
-            let layout = &self.san.as_ref().expect("checked").layouts[l];
-            let (name, blocks) = (layout.name.clone(), layout.blocks);
-            let target = &mut self.machines[m];
-            target.last_volume_device += 1;
-            let device = format!(
-                r"\\?\GLOBALROOT\Device\HarddiskVolume{}",
-                target.last_volume_device
-            );
-            target.volumes.push(Volume {
-                name: name.clone(),
-                mount: None,
-                device: device.clone(),
-                blocks,
-                placement: Placement::San(l),
-            });
+            let device = self.attach_layout(m, l);
+            let name = &self.san.as_ref().expect("checked").layouts[l].name;
             self.note(m, format!("volume {name} arrived as {device}"));
         }
+    }
+
+    /// Adds a volume laid out on the SAN to a machine, without a mount point, under the
+    /// machine's next device name; returns that name.
+    pub(crate) fn attach_layout(&mut self, m: usize, layout: usize) -> String {
+        let san = self.san.as_ref().expect("a layout implies a SAN");
+        let (name, blocks) = (san.layouts[layout].name.clone(), san.layouts[layout].blocks);
+        let machine = &mut self.machines[m];
+        machine.last_volume_device += 1;
+        let device = format!(
+            r"\\?\GLOBALROOT\Device\HarddiskVolume{}",
+            machine.last_volume_device
+        );
+        machine.volumes.push(Volume {
+            name,
+            mount: None,
+            device: device.clone(),
+            blocks,
+            placement: Placement::San(layout),
+        });
+        device
     }
 
     /// Unmasks or masks an array LUN to a machine.
@@ -481,13 +489,7 @@ impl World {
         target: &str,
         mount: Option<&str>,
     ) -> Result<(), EnvError> {
-        let m = self.machine_index(machine)?;
-        let v = self
-            .find_volume(m, target)
-            .ok_or_else(|| EnvError::UnknownTarget {
-                machine: machine.to_string(),
-                target: target.to_string(),
-            })?;
+        let (m, v, _) = self.locate_volume(machine, target)?;
         let mount = match mount {
             None => None,
             Some(name) => {

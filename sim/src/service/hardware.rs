@@ -7,7 +7,7 @@ use vss_model::{Context, HResult, SnapshotAttributes as A, VssId};
 use vss_sim_hw::DiskIdentity;
 
 use crate::trace::TraceEvent;
-use crate::volumes::{Extent, Layout, Placement, Role, Volume};
+use crate::volumes::{Extent, Layout, Placement, Role};
 use crate::world::{HwState, Instance, VolumeLuns, World};
 
 impl World {
@@ -205,20 +205,8 @@ impl World {
             role: Role::Shadow(id),
         });
         let layout = san.layouts.len() - 1;
-        let machine = &mut self.machines[m];
-        machine.last_volume_device += 1;
-        let device = format!(
-            r"\\?\GLOBALROOT\Device\HarddiskVolume{}",
-            machine.last_volume_device
-        );
-        machine.volumes.push(Volume {
-            name: format!(r"\\?\Volume{guid}\"),
-            mount: None,
-            device: device.clone(),
-            blocks,
-            placement: Placement::San(layout),
-        });
-        let machine_name = machine.name.clone();
+        let device = self.attach_layout(m, layout);
+        let machine_name = self.machines[m].name.clone();
         let copy = self.hw_copies.get_mut(&id).expect("known");
         copy.state = HwState::Surfaced { machine: m, layout };
         copy.prop.snapshot_device_object = device.clone();
