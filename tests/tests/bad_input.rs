@@ -7,6 +7,30 @@ use vss_sim::runner::{InputError, Outcome, run_file};
 /// (file, what the message must contain).
 const CASES: &[(&str, &[&str])] = &[
     (
+        "unknown-lun.yaml",
+        &["step 1", "the array has no LUN `LUN-Z`"],
+    ),
+    (
+        "bad-lun-expectation.yaml",
+        &["step 1", "identity `reverted` is not `original`, `new`"],
+    ),
+    (
+        "lun-check-unknown-key.yaml",
+        &["step 1", "unknown field `read_olny`"],
+    ),
+    (
+        "unknown-clone-kind.yaml",
+        &["unknown variant `mirror`, expected `differential` or `plex`"],
+    ),
+    (
+        "volume-on-unknown-lun.yaml",
+        &["volume `D:\\`", "the array has no LUN `LUN-X`"],
+    ),
+    (
+        "hardware-without-san.yaml",
+        &["machine `M1`", "a `hardware` provider needs a `san`"],
+    ),
+    (
         "yaml-syntax.yaml",
         &["yaml-syntax.yaml:2:5: unclosed bracket"],
     ),
