@@ -158,8 +158,8 @@ impl World {
                 let device = self.lun_device(m, &lun);
                 let mut info = shadow.clone();
                 let ours = self
-                    .call_hardware(m, p, "FillInLunInfo", device, |pr| {
-                        pr.fill_in_lun_info("", &mut info)
+                    .call_hardware(m, p, "FillInLunInfo", device.clone(), |pr| {
+                        pr.fill_in_lun_info(&device, &mut info)
                     })
                     .unwrap_or(false);
                 if !ours || !info.same_lun(&shadow) {
@@ -263,9 +263,34 @@ impl World {
         }
         if let Some(p) = self.hardware_provider(m, copy.prop.provider_id) {
             for (_, shadow, _) in &copy.pairs {
-                let device = self.lun_device(m, "");
+                // A LUN the machine sees is described by its provider first, as VSS does
+                // before OnLunEmpty; one never surfaced has no device here.
+                let machine = self.machines[m].name.clone();
+                let seen = self.san.as_ref().and_then(|san| {
+                    san.array()
+                        .find(shadow)
+                        .filter(|l| l.visible_to.contains(&machine))
+                        .map(|l| l.id.clone())
+                });
+                let device = match &seen {
+                    Some(lun) => {
+                        let device = self.lun_device(m, lun);
+                        let mut info = shadow.clone();
+                        // VSS ignores what FillInLunInfo returns.
+                        let _ = self.call_hardware(m, p, "FillInLunInfo", device.clone(), |pr| {
+                            pr.fill_in_lun_info(&device, &mut info)
+                        });
+                        device
+                    }
+                    None => String::new(),
+                };
                 let serial = shadow.serial_number.clone().unwrap_or_default();
-                let _ = self.call_hardware(m, p, "OnLunEmpty", serial, |pr| {
+                let args = if device.is_empty() {
+                    serial
+                } else {
+                    format!("{device}, {serial}")
+                };
+                let _ = self.call_hardware(m, p, "OnLunEmpty", args, |pr| {
                     pr.on_lun_empty(&device, shadow)
                 });
             }
