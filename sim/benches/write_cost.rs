@@ -1,8 +1,10 @@
-//! What a write to an original volume costs with 0, 1, 64 and 512 shadow copies of it.
+//! What a write to an original volume costs with 0, 1, 64 and 512 shadow copies of it: on
+//! a local volume with the system provider's copies, and on an array LUN with the hardware
+//! provider's differential clones.
 //!
-//! Each write goes to a block not written since the last shadow copy, so the system
-//! provider preserves the old content every time: the copy-on-write path. The cost should
-//! not grow with the number of copies. Run with `cargo bench -p vss-sim`.
+//! Each write goes to a block not written since the last shadow copy, so the old content is
+//! preserved every time: the copy-on-write path. The cost should not grow with the number
+//! of copies. Run with `cargo bench -p vss-sim`.
 
 use std::hint::black_box;
 
@@ -18,9 +20,21 @@ machines:
       - { mount: 'E:\\', size: 64 TiB, diff_area: { min: 0 } }
 ";
 
-/// A simulator whose E: has `copies` persistent shadow copies, and the objects that made them.
-fn world_with_copies(copies: usize) -> (Simulator, Vec<SimComponents>) {
-    let sim = Simulator::new(&parse_world(WORLD, "bench.yaml").unwrap()).unwrap();
+const ARRAY_WORLD: &str = "
+san:
+  luns: [ { name: LUN-E, size: 64 TiB, visible_to: [HOSTA] } ]
+machines:
+  - name: HOSTA
+    providers: [system, hardware]
+    volumes:
+      - { mount: 'C:\\', size: 1 GiB }
+      - { mount: 'E:\\', luns: [LUN-E] }
+";
+
+/// A simulator of `world` whose E: has `copies` persistent shadow copies, and the objects
+/// that made them.
+fn world_with_copies(world: &str, copies: usize) -> (Simulator, Vec<SimComponents>) {
+    let sim = Simulator::new(&parse_world(world, "bench.yaml").unwrap()).unwrap();
     let mut creators = Vec::new();
     for _ in 0..copies {
         let mut r = sim.create_backup_components("HOSTA").unwrap();
@@ -35,9 +49,15 @@ fn world_with_copies(copies: usize) -> (Simulator, Vec<SimComponents>) {
 }
 
 fn write_cost(c: &mut Criterion) {
-    let mut group = c.benchmark_group("write_block");
+    for (name, world) in [("write_block", WORLD), ("write_block_array", ARRAY_WORLD)] {
+        write_cost_in(c, name, world);
+    }
+}
+
+fn write_cost_in(c: &mut Criterion, name: &str, world: &str) {
+    let mut group = c.benchmark_group(name);
     for copies in [0, 1, 64, 512] {
-        let (sim, _creators) = world_with_copies(copies);
+        let (sim, _creators) = world_with_copies(world, copies);
         let mut block = 0u64;
         group.bench_with_input(BenchmarkId::from_parameter(copies), &copies, |b, _| {
             b.iter(|| {
