@@ -156,13 +156,14 @@ impl HardwareProvider {
         Ok(())
     }
 
-    /// Forgets the last creation; if it did not finish, deletes the clones it made (the
-    /// clones of a finished set are VSS's, handed back through `OnLunEmpty`).
-    fn discard(&mut self) {
+    /// Forgets the last creation and deletes the clones it made, unless it finished and
+    /// `keep_finished` says to keep them (the clones of a finished set are VSS's, handed back
+    /// through `OnLunEmpty`).
+    fn discard(&mut self, keep_finished: bool) {
         let unfinished = self
             .creation
             .take()
-            .filter(|c| c.state != SnapshotState::VSS_SS_CREATED);
+            .filter(|c| !keep_finished || c.state != SnapshotState::VSS_SS_CREATED);
         if let Some(creation) = unfinished {
             let mut array = self.array();
             for (_, clone) in creation.targets {
@@ -238,15 +239,11 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
         )
     }
 
-    /// Deletes the clones of a set that did not finish; a finished set is VSS's to delete
-    /// (through `OnLunEmpty`).
+    /// Deletes the clones of the set being created. VSS aborts a set that failed as a whole,
+    /// even when this provider's part of it had finished (another provider failed later).
     fn abort_snapshots(&mut self, set: VssId) -> ProviderResult {
-        if self
-            .creation
-            .as_ref()
-            .is_some_and(|c| c.set_id == set && c.state != SnapshotState::VSS_SS_CREATED)
-        {
-            self.discard();
+        if self.creation.as_ref().is_some_and(|c| c.set_id == set) {
+            self.discard(false);
         }
         Ok(())
     }
@@ -298,7 +295,7 @@ impl HardwareSnapshotProvider for HardwareProvider {
         // A new set id means the previous creation finished, or was abandoned without an
         // abort.
         if self.creation.as_ref().is_some_and(|c| c.set_id != set) {
-            self.discard();
+            self.discard(true);
         }
         let creation = self.creation.get_or_insert_with(|| Creation {
             set_id: set,
@@ -519,6 +516,18 @@ mod tests {
             &[e],
         )
         .unwrap();
+        assert_eq!(array.lock().unwrap().luns().count(), 2);
+    }
+
+    #[test]
+    fn an_abort_of_a_finished_part_deletes_its_clones() {
+        let (array, mut p) = setup(false);
+        let e = info(&array, "E");
+        let set = VssId::from_u128(1);
+        create(&mut p, set, std::slice::from_ref(&e)).unwrap();
+        p.pre_final_commit_snapshots(set).unwrap();
+        p.post_final_commit_snapshots(set).unwrap();
+        p.abort_snapshots(set).unwrap();
         assert_eq!(array.lock().unwrap().luns().count(), 2);
     }
 

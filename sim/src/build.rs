@@ -74,6 +74,7 @@ impl World {
             policy: file.policy.clone(),
             san: None,
             hw_copies: BTreeMap::new(),
+            imported_sets: BTreeSet::new(),
             ids: ChaCha8Rng::seed_from_u64(file.seed),
             clock,
             machines: Vec::new(),

@@ -316,6 +316,13 @@ impl World {
             .as_ref()
             .ok_or_else(|| EnvError::Invalid("the world has no SAN".into()))?;
         let name = self.machines[m].name.clone();
+        // LUN names are matched in any case, as the other LUN steps match them.
+        let lun = san
+            .array()
+            .luns()
+            .find(|l| l.id.eq_ignore_ascii_case(lun))
+            .map_or_else(|| lun.to_string(), |l| l.id.clone());
+        let lun = lun.as_str();
         let reached_before: Vec<bool> = (0..self.machines[m].volumes.len())
             .map(|v| self.reaches(m, v))
             .collect();

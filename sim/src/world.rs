@@ -1,7 +1,7 @@
 //! The simulated world: machines with their volumes, providers, writers and VSS service
 //! state, the requester objects and asynchronous operations, the id source and the clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
@@ -219,8 +219,6 @@ pub(crate) struct HwCopy {
     /// Each LUN of the original volume with its shadow, and the volume's blocks on it.
     pub pairs: Vec<(VdsLunInformation, VdsLunInformation, u64)>,
     pub state: HwState,
-    /// Whether it has been imported once already.
-    pub imported: bool,
 }
 
 /// One `IVssBackupComponents` instance.
@@ -286,6 +284,8 @@ pub struct World {
     pub(crate) san: Option<San>,
     /// The hardware shadow copies VSS manages, on any machine.
     pub(crate) hw_copies: BTreeMap<VssId, HwCopy>,
+    /// The transportable sets imported so far: a set imports once.
+    pub(crate) imported_sets: BTreeSet<VssId>,
     pub(crate) ids: ChaCha8Rng,
     pub(crate) clock: VssTimestamp,
     pub(crate) machines: Vec<Machine>,

@@ -6,6 +6,7 @@ use vss_model::backend::VssResult;
 use vss_model::lun::VdsLunInformation;
 use vss_model::{HResult, HardwareOptions as H, VssId};
 
+use crate::service::hardware::serials;
 use crate::trace::TraceEvent;
 use crate::volumes::Role;
 use crate::world::{HwState, Work, World};
@@ -20,10 +21,16 @@ enum Break {
     Ex(H),
 }
 
-/// A hardware set ready to be broken on a machine: its copies and their provider.
+/// A hardware set ready to be broken on a machine: its copies, by the provider that made
+/// them.
 struct Target {
-    ids: Vec<VssId>,
-    provider: usize,
+    groups: Vec<(usize, Vec<VssId>)>,
+}
+
+impl Target {
+    fn ids(&self) -> impl Iterator<Item = &VssId> {
+        self.groups.iter().flat_map(|(_, ids)| ids)
+    }
 }
 
 impl World {
@@ -53,14 +60,20 @@ impl World {
             .into_iter()
             .filter(|id| self.hw_copies[id].prop.snapshot_set_id == set)
             .collect();
-        let Some(first) = ids.first() else {
+        if ids.is_empty() {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
-        };
-        let provider_id = self.hw_copies[first].prop.provider_id;
-        let provider = self
-            .hardware_provider(m, provider_id)
-            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
-        Ok(Target { ids, provider })
+        }
+        let mut groups: Vec<(usize, Vec<VssId>)> = Vec::new();
+        for id in ids {
+            let provider = self
+                .hardware_provider(m, self.hw_copies[&id].prop.provider_id)
+                .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
+            match groups.iter_mut().find(|(p, _)| *p == provider) {
+                Some((_, ids)) => ids.push(id),
+                None => groups.push((provider, vec![id])),
+            }
+        }
+        Ok(Target { groups })
     }
 
     /// `BreakSnapshotSet(SnapshotSetId)`.
@@ -99,10 +112,12 @@ impl World {
             return Err(HResult::E_INVALIDARG);
         }
         let target = self.breakable(m, set)?;
-        let legacy = self.machines[m].providers[target.provider]
-            .instance
-            .hardware()
-            .is_some_and(|p| p.ex().is_none());
+        let legacy = target.groups.iter().any(|(p, _)| {
+            self.machines[m].providers[*p]
+                .instance
+                .hardware()
+                .is_some_and(|pr| pr.ex().is_none())
+        });
         if legacy {
             self.note(m, "the provider has no IVssHardwareSnapshotProviderEx");
             return Err(HResult::VSS_E_LEGACY_PROVIDER);
@@ -128,7 +143,8 @@ impl World {
             Break::Legacy => H::empty(),
             Break::Ex(flags) => flags,
         };
-        let (originals, shadows) = self.set_luns(&target.ids);
+        let ids: Vec<VssId> = target.ids().copied().collect();
+        let (originals, shadows) = self.set_luns(&ids);
         let machine = self.machines[m].name.clone();
         let visible_original = {
             let san = self.san.as_ref().expect("hardware copies imply a SAN");
@@ -154,27 +170,11 @@ impl World {
             self.policy.break_identity == BreakIdentity::RevertIfPossible
                 && visible_original.is_none()
         };
-        let p = target.provider;
-        let serials = |luns: &[VdsLunInformation]| {
-            luns.iter()
-                .filter_map(|l| l.serial_number.clone())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let notify = |world: &mut World, change: H| -> VssResult {
-            let args = format!("{}, {change}", serials(&shadows));
-            world
-                .call_hardware(m, p, "OnLunStateChange", args, |pr| {
-                    let ex = pr.ex().ok_or(HResult::E_NOINTERFACE)?;
-                    ex.on_lun_state_change(&shadows, &originals, change)
-                })
-                .map_err(|hr| world.translate(m, hr))
-        };
         if flags.contains(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE) {
-            notify(self, H::VSS_ONLUNSTATECHANGE_NOTIFY_READ_WRITE)?;
+            self.notify_providers(m, &target, H::VSS_ONLUNSTATECHANGE_NOTIFY_READ_WRITE)?;
         }
         if flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS) {
-            notify(self, H::VSS_ONLUNSTATECHANGE_DO_MASK_LUNS)?;
+            self.notify_providers(m, &target, H::VSS_ONLUNSTATECHANGE_DO_MASK_LUNS)?;
         }
         self.settle_luns(
             m,
@@ -183,7 +183,7 @@ impl World {
             revert,
             flags.contains(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
         );
-        for id in &target.ids {
+        for id in &ids {
             let copy = self.hw_copies.remove(id).expect("listed");
             if let HwState::Surfaced { layout, .. } = copy.state {
                 let san = self.san.as_mut().expect("hardware copies imply a SAN");
@@ -197,6 +197,31 @@ impl World {
             });
         }
         self.note(m, format!("set {set} broken; VSS has forgotten it"));
+        Ok(())
+    }
+
+    /// Tells each provider of the set about its own LUNs with `OnLunStateChange`. If one
+    /// fails, the LUNs the providers before it masked are located again, so that the failed
+    /// break leaves them as they were.
+    fn notify_providers(&mut self, m: usize, target: &Target, change: H) -> VssResult {
+        for (done, (p, ids)) in target.groups.iter().enumerate() {
+            let (originals, shadows) = self.set_luns(ids);
+            let args = format!("{}, {change}", serials(&shadows));
+            let result = self.call_hardware(m, *p, "OnLunStateChange", args, |pr| {
+                let ex = pr.ex().ok_or(HResult::E_NOINTERFACE)?;
+                ex.on_lun_state_change(&shadows, &originals, change)
+            });
+            let Err(hr) = result else { continue };
+            if change.contains(H::VSS_ONLUNSTATECHANGE_DO_MASK_LUNS) {
+                for (p, ids) in &target.groups[..done] {
+                    let (_, shadows) = self.set_luns(ids);
+                    let _ = self.call_hardware(m, *p, "LocateLuns", serials(&shadows), |pr| {
+                        pr.locate_luns(&shadows)
+                    });
+                }
+            }
+            return Err(self.translate(m, hr));
+        }
         Ok(())
     }
 

@@ -119,6 +119,16 @@ impl World {
         volume_name: &str,
         context: Context,
     ) -> Result<bool, HResult> {
+        // Client-accessible copies (Shadow Copies for Shared Folders) are the system
+        // provider's alone.
+        let client_accessible = context
+            .attributes()
+            .contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE);
+        if client_accessible
+            && self.machines[m].providers[p].prop.provider_type != ProviderType::VSS_PROV_SYSTEM
+        {
+            return Ok(false);
+        }
         if matches!(
             self.machines[m].providers[p].instance,
             Instance::Hardware(_)
@@ -333,7 +343,6 @@ impl World {
                     prop,
                     pairs,
                     state: HwState::Transported { creator: m },
-                    imported: false,
                 },
             );
             match by_provider.iter_mut().find(|(p, _)| *p == item.provider) {

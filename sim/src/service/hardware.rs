@@ -124,11 +124,7 @@ impl World {
                     .map(|(_, shadow, _)| shadow.clone())
             })
             .collect();
-        let serials: Vec<String> = shadows
-            .iter()
-            .filter_map(|s| s.serial_number.clone())
-            .collect();
-        self.call_hardware(m, p, "LocateLuns", serials.join(" "), |pr| {
+        self.call_hardware(m, p, "LocateLuns", serials(&shadows), |pr| {
             pr.locate_luns(&shadows)
         })
         .map_err(|hr| self.translate(m, hr))?;
@@ -305,4 +301,12 @@ impl World {
             | A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED
             | A::VSS_VOLSNAP_ATTR_NOT_SURFACED
     }
+}
+
+/// The serial numbers of LUNs, as the trace shows a provider call's arguments.
+pub(crate) fn serials(luns: &[VdsLunInformation]) -> String {
+    luns.iter()
+        .filter_map(|l| l.serial_number.as_deref())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

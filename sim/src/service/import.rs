@@ -37,10 +37,7 @@ impl World {
             .expect("checked when the call was made");
         let set = doc.snapshot_set.expect("checked when the call was made");
         let wanted: Vec<VssId> = set.snapshots.iter().map(|s| s.snapshot_id).collect();
-        if wanted
-            .iter()
-            .any(|id| self.hw_copies.get(id).is_some_and(|c| c.imported))
-        {
+        if self.imported_sets.contains(&set.snapshot_set_id) {
             self.note(
                 m,
                 format!(
@@ -70,6 +67,8 @@ impl World {
                 ),
             }
         }
+        // A provider that fails leaves its copies out; the others' still arrive.
+        let mut failure = None;
         for (provider, ids) in providers {
             let Some(p) = self.hardware_provider(m, provider) else {
                 self.note(
@@ -80,22 +79,26 @@ impl World {
                 );
                 continue;
             };
-            imported.extend(
-                self.surface(m, p, &ids)
-                    .map_err(|hr| self.translate(m, hr))?,
-            );
+            match self.surface(m, p, &ids) {
+                Ok(surfaced) => imported.extend(surfaced),
+                Err(hr) => failure = failure.or(Some(hr)),
+            }
         }
         let auto_release = set.context.is_auto_release();
         for id in &imported {
             let copy = self.hw_copies.get_mut(id).expect("surfaced");
-            copy.imported = true;
             copy.prop.snapshot_attributes |= A::VSS_VOLSNAP_ATTR_IMPORTED;
             if auto_release {
                 self.machines[m].owners.insert(*id, req);
             }
         }
+        if !imported.is_empty() {
+            self.imported_sets.insert(set.snapshot_set_id);
+        }
         match imported.len() {
-            0 => Err(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED),
+            0 => Err(failure.map_or(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED, |hr| {
+                self.translate(m, hr)
+            })),
             n if n < wanted.len() => Ok(HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED),
             _ => Ok(HResult::S_OK),
         }
