@@ -355,15 +355,22 @@ impl World {
                         .as_deref()
                         .is_some_and(|y| same_mount(y, &mount))
             });
-            if let Some(holder) = holder {
-                let volumes = &mut self.machines[m].volumes;
-                volumes[v].mount = None;
-                let text = format!(
-                    "{} is back without {mount}, which {} holds now",
-                    volumes[v].device, volumes[holder].device
-                );
-                self.note(m, text);
-            }
+            let exposed = self.machines[m]
+                .exposures
+                .keys()
+                .any(|e| same_mount(e, &mount));
+            let holder = match holder {
+                Some(x) => self.machines[m].volumes[x].device.clone(),
+                None if exposed => "an exposed shadow copy".to_string(),
+                None => continue,
+            };
+            let volume = &mut self.machines[m].volumes[v];
+            volume.mount = None;
+            let text = format!(
+                "{} is back without {mount}, which {holder} holds now",
+                volume.device
+            );
+            self.note(m, text);
         }
     }
 

@@ -249,6 +249,14 @@ pub(crate) struct Requester {
     pub loaded: Option<BackupComponentsDocument>,
 }
 
+impl Requester {
+    /// Whether this object has brought the machine's writers into its backup: a writer
+    /// context, and `GatherWriterMetadata` called.
+    pub fn engages_writers(&self) -> bool {
+        self.context.has_writers() && self.metadata.is_some()
+    }
+}
+
 /// The work an asynchronous operation does when it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Work {

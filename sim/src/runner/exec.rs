@@ -824,10 +824,10 @@ fn lun_problems(lun: &LunState, check: &LunCheck, machine: &str, all: &[LunState
         }
     }
     if let Some(want) = &e.identity {
-        let source = lun
-            .clone_of
-            .as_ref()
-            .and_then(|s| all.iter().find(|l| l.name.eq_ignore_ascii_case(s)));
+        let source = lun.clone_of.as_ref().and_then(|s| {
+            all.iter()
+                .find(|l| !l.deleted && l.name.eq_ignore_ascii_case(s))
+        });
         match (want.as_str(), source) {
             ("original" | "new", None) => {
                 wrong.push(format!(

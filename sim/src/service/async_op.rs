@@ -95,7 +95,7 @@ impl World {
                     if let SetPhase::Creating(plan) = &r.set {
                         r.set = SetPhase::Failed(plan.clone());
                     }
-                    let (m, writers) = (r.machine, r.context.has_writers());
+                    let (m, writers) = (r.machine, r.engages_writers());
                     self.release_lock(req, "DoSnapshotSet cancelled");
                     if writers {
                         self.send_writer_event(m, vss_model::WriterEvent::OnAbort);

@@ -51,8 +51,29 @@ impl World {
         let mut providers: Vec<(VssId, Vec<VssId>)> = Vec::new();
         for description in &set.snapshots {
             let id = description.snapshot_id;
+            // VSS finds the shadow LUNs from the document: one saved before DoSnapshotSet
+            // recorded them names none.
+            let Some(mapping) = &description.lun_mapping else {
+                self.note(
+                    m,
+                    format!(
+                        "shadow copy {id}: the document holds no LUN information (saved before the set was created)"
+                    ),
+                );
+                continue;
+            };
+            let recorded = |copy: &crate::world::HwCopy| {
+                copy.pairs.len() == mapping.luns.len()
+                    && copy
+                        .pairs
+                        .iter()
+                        .zip(&mapping.luns)
+                        .all(|((_, shadow, _), pair)| shadow.same_lun(&pair.shadow))
+            };
             match self.hw_copies.get(&id) {
-                Some(copy) if matches!(copy.state, HwState::Transported { .. }) => {
+                Some(copy)
+                    if matches!(copy.state, HwState::Transported { .. }) && recorded(copy) =>
+                {
                     match providers
                         .iter_mut()
                         .find(|(p, _)| *p == description.provider_id)

@@ -92,7 +92,7 @@ impl World {
         }
         self.abandon_creation(req, "aborted by AbortBackup");
         self.requester_mut(req).aborted = true;
-        if self.requester(req).context.has_writers() {
+        if self.requester(req).engages_writers() {
             self.send_writer_event(m, WriterEvent::OnAbort);
         }
         Ok(())
