@@ -158,6 +158,21 @@ impl World {
             })
     }
 
+    /// Whether a volume is a hardware shadow copy's, surfaced and not broken.
+    pub(crate) fn is_shadow_volume(&self, m: usize, v: usize) -> bool {
+        match &self.machines[m].volumes[v].placement {
+            Placement::Local(_) => false,
+            Placement::San(l) => matches!(
+                self.san
+                    .as_ref()
+                    .expect("volumes on LUNs imply a SAN")
+                    .layouts[*l]
+                    .role,
+                Role::Shadow(_)
+            ),
+        }
+    }
+
     /// Whether a volume on LUNs is read-only (any of its LUNs is).
     pub(crate) fn volume_read_only(&self, m: usize, v: usize) -> bool {
         match &self.machines[m].volumes[v].placement {

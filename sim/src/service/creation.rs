@@ -134,6 +134,8 @@ impl World {
             Instance::Hardware(_)
         ) {
             return match self.find_volume(m, volume_name) {
+                // A shadow copy's own volume is not shadow copied again.
+                Some(v) if self.is_shadow_volume(m, v) => Ok(false),
                 Some(v) => self.hardware_supports(m, p, v, context),
                 None => Ok(false),
             };
