@@ -9,7 +9,7 @@
 
 use crate::attributes::HardwareOptions;
 use crate::context::Context;
-use crate::enums::{ObjectType, SnapshotPropertyId};
+use crate::enums::{ObjectType, SnapshotPropertyId, SnapshotState};
 use crate::guid::VssId;
 use crate::hresult::HResult;
 use crate::lun::VdsLunInformation;
@@ -18,6 +18,64 @@ use crate::storage::{Block, LiveVolumes};
 
 /// What a provider method returns: a value, or the failing HRESULT.
 pub type ProviderResult<T = ()> = Result<T, HResult>;
+
+/// What a provider keeps of the set it is creating: the set, how far its creation has got,
+/// and the provider's own record of it.
+///
+/// VSS moves a set through `VSS_SS_PREPARING` to `VSS_SS_CREATED` with the calls of
+/// [`ProviderCreateSnapshotSet`]; a call for another set is `VSS_E_OBJECT_NOT_FOUND`, one out
+/// of order `VSS_E_BAD_STATE`. Providers hold one in an `Option`, empty between sets.
+#[derive(Debug)]
+pub struct SetCreation<T> {
+    /// The set being created.
+    pub set_id: VssId,
+    /// How far its creation has got.
+    pub state: SnapshotState,
+    /// What the provider keeps of it.
+    pub record: T,
+}
+
+impl<T> SetCreation<T> {
+    /// The creation of `set_id` just begun, in `VSS_SS_PREPARING`.
+    pub fn new(set_id: VssId, record: T) -> SetCreation<T> {
+        SetCreation {
+            set_id,
+            state: SnapshotState::VSS_SS_PREPARING,
+            record,
+        }
+    }
+
+    /// The creation of `set` held in `slot`, if it is in state `from`.
+    pub fn at(
+        slot: &mut Option<SetCreation<T>>,
+        set: VssId,
+        from: SnapshotState,
+    ) -> ProviderResult<&mut SetCreation<T>> {
+        match slot {
+            Some(c) if c.set_id != set => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
+            Some(c) if c.state != from => Err(HResult::VSS_E_BAD_STATE),
+            Some(c) => Ok(c),
+            None => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
+        }
+    }
+
+    /// Moves the creation of `set` held in `slot` from state `from` to `to`.
+    pub fn advance(
+        slot: &mut Option<SetCreation<T>>,
+        set: VssId,
+        from: SnapshotState,
+        to: SnapshotState,
+    ) -> ProviderResult {
+        Self::at(slot, set, from)?.state = to;
+        Ok(())
+    }
+
+    /// Takes out of `slot` a creation of a set other than `set`: at `BeginPrepareSnapshot`
+    /// a new set id means the previous creation finished, or was abandoned without an abort.
+    pub fn take_other(slot: &mut Option<SetCreation<T>>, set: VssId) -> Option<SetCreation<T>> {
+        slot.take_if(|c| c.set_id != set)
+    }
+}
 
 /// `IVssProviderCreateSnapshotSet`: the commit sequence every provider takes part in.
 ///

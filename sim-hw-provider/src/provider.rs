@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use vss_model::lun::VdsLunInformation;
 use vss_model::provider::{
-    HardwareSnapshotProvider, HardwareSnapshotProviderEx, ProviderCreateSnapshotSet, ProviderResult,
+    HardwareSnapshotProvider, HardwareSnapshotProviderEx, ProviderCreateSnapshotSet,
+    ProviderResult, SetCreation,
 };
 use vss_model::{
     Context, HResult, HardwareOptions, ProviderProp, ProviderType, SnapshotAttributes as A,
@@ -41,11 +42,13 @@ impl Default for Abilities {
     }
 }
 
-/// A set between `BeginPrepareSnapshot` and the end of `PostFinalCommitSnapshots`.
+/// The provider's record of a set it creates: it is kept after the set is created, until
+/// the next set begins.
+type Creation = SetCreation<Clones>;
+
+/// What a set's creation clones, and the clones made.
 #[derive(Debug)]
-struct Creation {
-    set_id: VssId,
-    state: SnapshotState,
+struct Clones {
     kind: CloneKind,
     /// The source LUNs to clone, each once, in the order VSS prepared them.
     sources: Vec<LunId>,
@@ -142,40 +145,19 @@ impl HardwareProvider {
             .collect()
     }
 
-    fn creation_for(&mut self, set: VssId, from: SnapshotState) -> ProviderResult<&mut Creation> {
-        match &mut self.creation {
-            Some(c) if c.set_id != set => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
-            Some(c) if c.state != from => Err(HResult::VSS_E_BAD_STATE),
-            Some(c) => Ok(c),
-            None => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
-        }
-    }
-
-    fn advance(&mut self, set: VssId, from: SnapshotState, to: SnapshotState) -> ProviderResult {
-        self.creation_for(set, from)?.state = to;
-        Ok(())
-    }
-
-    /// Forgets the last creation and deletes the clones it made, unless it finished and
-    /// `keep_finished` says to keep them (the clones of a finished set are VSS's, handed back
-    /// through `OnLunEmpty`).
-    fn discard(&mut self, keep_finished: bool) {
-        let unfinished = self
-            .creation
-            .take()
-            .filter(|c| !keep_finished || c.state != SnapshotState::VSS_SS_CREATED);
-        if let Some(creation) = unfinished {
-            let mut array = self.array();
-            for (_, clone) in creation.targets {
-                let _ = array.delete(&clone);
-            }
+    /// Deletes the clones a creation made.
+    fn delete_clones(&self, creation: Creation) {
+        let mut array = self.array();
+        for (_, clone) in creation.record.targets {
+            let _ = array.delete(&clone);
         }
     }
 }
 
 impl ProviderCreateSnapshotSet for HardwareProvider {
     fn end_prepare_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_PREPARING,
             SnapshotState::VSS_SS_PREPARED,
@@ -183,7 +165,8 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
     }
 
     fn pre_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_PREPARED,
             SnapshotState::VSS_SS_PRECOMMITTED,
@@ -192,8 +175,8 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
 
     /// Clones every source LUN at this instant; the clones stay masked.
     fn commit_snapshots(&mut self, set: VssId, _now: VssTimestamp) -> ProviderResult {
-        let creation = self.creation_for(set, SnapshotState::VSS_SS_PRECOMMITTED)?;
-        let (sources, kind) = (creation.sources.clone(), creation.kind);
+        let creation = Creation::at(&mut self.creation, set, SnapshotState::VSS_SS_PRECOMMITTED)?;
+        let (sources, kind) = (creation.record.sources.clone(), creation.record.kind);
         let mut targets = Vec::new();
         {
             let mut array = self.array();
@@ -210,13 +193,14 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
             }
         }
         let creation = self.creation.as_mut().expect("checked above");
-        creation.targets = targets;
+        creation.record.targets = targets;
         creation.state = SnapshotState::VSS_SS_COMMITTED;
         Ok(())
     }
 
     fn post_commit_snapshots(&mut self, set: VssId, _snapshots_count: i32) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_COMMITTED,
             SnapshotState::VSS_SS_POSTCOMMITTED,
@@ -224,7 +208,8 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
     }
 
     fn pre_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_POSTCOMMITTED,
             SnapshotState::VSS_SS_PREFINALCOMMITTED,
@@ -232,7 +217,8 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
     }
 
     fn post_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_PREFINALCOMMITTED,
             SnapshotState::VSS_SS_CREATED,
@@ -242,8 +228,8 @@ impl ProviderCreateSnapshotSet for HardwareProvider {
     /// Deletes the clones of the set being created. VSS aborts a set that failed as a whole,
     /// even when this provider's part of it had finished (another provider failed later).
     fn abort_snapshots(&mut self, set: VssId) -> ProviderResult {
-        if self.creation.as_ref().is_some_and(|c| c.set_id == set) {
-            self.discard(false);
+        if let Some(creation) = self.creation.take_if(|c| c.set_id == set) {
+            self.delete_clones(creation);
         }
         Ok(())
     }
@@ -292,25 +278,30 @@ impl HardwareSnapshotProvider for HardwareProvider {
         let sources = self
             .find_all(luns)
             .ok_or(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER)?;
-        // A new set id means the previous creation finished, or was abandoned without an
-        // abort.
-        if self.creation.as_ref().is_some_and(|c| c.set_id != set) {
-            self.discard(true);
+        // The clones of a finished set are VSS's now (handed back through OnLunEmpty); those
+        // of an abandoned one go.
+        if let Some(old) = Creation::take_other(&mut self.creation, set) {
+            if old.state != SnapshotState::VSS_SS_CREATED {
+                self.delete_clones(old);
+            }
         }
-        let creation = self.creation.get_or_insert_with(|| Creation {
-            set_id: set,
-            state: SnapshotState::VSS_SS_PREPARING,
-            kind,
-            sources: Vec::new(),
-            targets: Vec::new(),
+        let creation = self.creation.get_or_insert_with(|| {
+            Creation::new(
+                set,
+                Clones {
+                    kind,
+                    sources: Vec::new(),
+                    targets: Vec::new(),
+                },
+            )
         });
         if creation.state != SnapshotState::VSS_SS_PREPARING {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         // A LUN backing several volumes of the set is cloned once.
         for source in sources {
-            if !creation.sources.contains(&source) {
-                creation.sources.push(source);
+            if !creation.record.sources.contains(&source) {
+                creation.record.sources.push(source);
             }
         }
         Ok(())
@@ -327,6 +318,7 @@ impl HardwareSnapshotProvider for HardwareProvider {
         ids.iter()
             .map(|source| {
                 creation
+                    .record
                     .targets
                     .iter()
                     .find(|(s, _)| s == source)

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use vss_model::provider::{
     DeleteFailure, DriverDeletion, PropertyValue, ProviderCreateSnapshotSet, ProviderResult,
-    ShadowCopyDriver, SoftwareSnapshotProvider,
+    SetCreation, ShadowCopyDriver, SoftwareSnapshotProvider,
 };
 use vss_model::storage::LiveVolumes;
 use vss_model::{
@@ -65,14 +65,9 @@ struct ShadowCopy {
     seq: u64,
 }
 
-/// A set between `BeginPrepareSnapshot` and the end of `PostFinalCommitSnapshots`.
-#[derive(Debug)]
-struct Creation {
-    set_id: VssId,
-    state: SnapshotState,
-    /// Snapshot id, volume and context, in the order VSS prepared them.
-    prepared: Vec<(VssId, String, Context)>,
-}
+/// A set between `BeginPrepareSnapshot` and the end of `PostFinalCommitSnapshots`: the
+/// snapshot id, volume and context of each copy, in the order VSS prepared them.
+type Creation = SetCreation<Vec<(VssId, String, Context)>>;
 
 /// The system provider of one machine.
 #[derive(Debug)]
@@ -144,36 +139,19 @@ impl SystemProvider {
         }
         Some(copy)
     }
-
-    fn creation_for(&mut self, set: VssId, from: SnapshotState) -> ProviderResult<&mut Creation> {
-        match &mut self.creation {
-            Some(c) if c.set_id != set => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
-            Some(c) if c.state != from => Err(HResult::VSS_E_BAD_STATE),
-            Some(c) => Ok(c),
-            None => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
-        }
-    }
-
-    fn advance(&mut self, set: VssId, from: SnapshotState, to: SnapshotState) -> ProviderResult {
-        self.creation_for(set, from)?.state = to;
-        Ok(())
-    }
 }
 
 impl ProviderCreateSnapshotSet for SystemProvider {
     fn end_prepare_snapshots(&mut self, set: VssId) -> ProviderResult {
-        let creation = self.creation_for(set, SnapshotState::VSS_SS_PREPARING)?;
-        let volumes: Vec<String> = creation
-            .prepared
-            .iter()
-            .map(|(_, v, _)| v.clone())
-            .collect();
+        let creation = Creation::at(&mut self.creation, set, SnapshotState::VSS_SS_PREPARING)?;
+        let volumes: Vec<String> = creation.record.iter().map(|(_, v, _)| v.clone()).collect();
         for volume in &volumes {
             if !self.volumes[volume].1.can_hold_a_copy() {
                 return Err(HResult::VSS_E_INSUFFICIENT_STORAGE);
             }
         }
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_PREPARING,
             SnapshotState::VSS_SS_PREPARED,
@@ -181,7 +159,8 @@ impl ProviderCreateSnapshotSet for SystemProvider {
     }
 
     fn pre_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_PREPARED,
             SnapshotState::VSS_SS_PRECOMMITTED,
@@ -189,9 +168,9 @@ impl ProviderCreateSnapshotSet for SystemProvider {
     }
 
     fn commit_snapshots(&mut self, set: VssId, now: VssTimestamp) -> ProviderResult {
-        let creation = self.creation_for(set, SnapshotState::VSS_SS_PRECOMMITTED)?;
+        let creation = Creation::at(&mut self.creation, set, SnapshotState::VSS_SS_PRECOMMITTED)?;
         creation.state = SnapshotState::VSS_SS_COMMITTED;
-        let prepared = creation.prepared.clone();
+        let prepared = creation.record.clone();
         let count = prepared.len() as i32;
         for (snapshot_id, volume, context) in prepared {
             self.last_device += 1;
@@ -225,7 +204,8 @@ impl ProviderCreateSnapshotSet for SystemProvider {
     }
 
     fn post_commit_snapshots(&mut self, set: VssId, _snapshots_count: i32) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_COMMITTED,
             SnapshotState::VSS_SS_POSTCOMMITTED,
@@ -233,7 +213,8 @@ impl ProviderCreateSnapshotSet for SystemProvider {
     }
 
     fn pre_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.advance(
+        Creation::advance(
+            &mut self.creation,
             set,
             SnapshotState::VSS_SS_POSTCOMMITTED,
             SnapshotState::VSS_SS_PREFINALCOMMITTED,
@@ -241,9 +222,13 @@ impl ProviderCreateSnapshotSet for SystemProvider {
     }
 
     fn post_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {
-        self.creation_for(set, SnapshotState::VSS_SS_PREFINALCOMMITTED)?;
+        Creation::at(
+            &mut self.creation,
+            set,
+            SnapshotState::VSS_SS_PREFINALCOMMITTED,
+        )?;
         let creation = self.creation.take().expect("checked above");
-        for (id, _, _) in creation.prepared {
+        for (id, _, _) in creation.record {
             if let Some(copy) = self.copies.get_mut(&id) {
                 copy.prop.status = SnapshotState::VSS_SS_CREATED;
             }
@@ -256,7 +241,7 @@ impl ProviderCreateSnapshotSet for SystemProvider {
     fn abort_snapshots(&mut self, set: VssId) -> ProviderResult {
         if self.creation.as_ref().is_some_and(|c| c.set_id == set) {
             let creation = self.creation.take().expect("checked above");
-            for (id, _, _) in creation.prepared {
+            for (id, _, _) in creation.record {
                 self.remove_copy(id);
             }
         }
@@ -286,30 +271,28 @@ impl SoftwareSnapshotProvider for SystemProvider {
         if !self.supports_volume(volume, context) {
             return Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
         }
-        // A new set id means the previous creation was abandoned without an abort.
-        if self.creation.as_ref().is_some_and(|c| c.set_id != set) {
-            let old = self.creation.take().expect("checked above");
-            for (id, _, _) in old.prepared {
+        // A creation of another set was abandoned without an abort (a finished one is no
+        // longer held).
+        if let Some(old) = Creation::take_other(&mut self.creation, set) {
+            for (id, _, _) in old.record {
                 self.remove_copy(id);
             }
         }
-        let creation = self.creation.get_or_insert_with(|| Creation {
-            set_id: set,
-            state: SnapshotState::VSS_SS_PREPARING,
-            prepared: Vec::new(),
-        });
+        let creation = self
+            .creation
+            .get_or_insert_with(|| Creation::new(set, Vec::new()));
         if creation.state != SnapshotState::VSS_SS_PREPARING {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         if creation
-            .prepared
+            .record
             .iter()
             .any(|(id, v, _)| *id == snapshot || v == volume)
         {
             return Err(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         creation
-            .prepared
+            .record
             .push((snapshot, volume.to_string(), context));
         Ok(())
     }
@@ -481,7 +464,7 @@ impl ShadowCopyDriver for SystemProvider {
 
     fn on_restart(&mut self) -> Vec<DriverDeletion> {
         if let Some(creation) = self.creation.take() {
-            for (id, _, _) in creation.prepared {
+            for (id, _, _) in creation.record {
                 self.remove_copy(id);
             }
         }

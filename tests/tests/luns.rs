@@ -46,13 +46,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::{RngSeed, TestCaseError};
+use proptest::test_runner::TestCaseError;
 use vss_model::backend::{Backend, BackupComponents, EnvError, Environment, INFINITE, VssAsync};
 use vss_model::{
     Block, Context, HResult, HardwareOptions as H, ObjectProp, ObjectType, SnapshotAttributes as A,
     VssId,
 };
 use vss_sim::{SimComponents, Simulator, parse_world};
+
+mod common;
 
 const MACHINES: [&str; 2] = ["HOSTA", "HOSTB"];
 const MOUNTS: [&str; 3] = [r"E:\", r"F:\", r"G:\"];
@@ -165,25 +167,8 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn deep() -> bool {
-    std::env::var("VSS_SIM_DEEP").is_ok_and(|v| v == "1")
-}
-
-fn config() -> ProptestConfig {
-    let seed = std::env::var("VSS_SIM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x1a5e_0001);
-    ProptestConfig {
-        cases: if deep() { 1024 } else { 48 },
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(seed),
-        ..ProptestConfig::default()
-    }
-}
-
 fn ops() -> impl Strategy<Value = Vec<Op>> {
-    let max = if deep() { 160 } else { 60 };
+    let max = if common::deep() { 160 } else { 60 };
     proptest::collection::vec(op(), 1..max)
 }
 
@@ -921,7 +906,7 @@ impl Harness {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config(0x1a5e_0001, 48))]
 
     #[test]
     fn no_lun_is_lost_and_no_original_changes(ops in ops()) {

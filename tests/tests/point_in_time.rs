@@ -39,12 +39,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::{RngSeed, TestCaseError};
+use proptest::test_runner::TestCaseError;
 use vss_model::backend::{
     Backend, BackupComponents, Deleted, EnvError, Environment, INFINITE, VssAsync,
 };
 use vss_model::{BLOCK_SIZE, Block, Context, HResult, ObjectProp, ObjectType, VssId};
 use vss_sim::{SimComponents, Simulator, parse_world};
+
+mod common;
 
 const MACHINE: &str = "HOST";
 const MOUNTS: [&str; 2] = [r"E:\", r"F:\"];
@@ -106,25 +108,8 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn deep() -> bool {
-    std::env::var("VSS_SIM_DEEP").is_ok_and(|v| v == "1")
-}
-
-fn config() -> ProptestConfig {
-    let seed = std::env::var("VSS_SIM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_7153);
-    ProptestConfig {
-        cases: if deep() { 1024 } else { 64 },
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(seed),
-        ..ProptestConfig::default()
-    }
-}
-
 fn ops() -> impl Strategy<Value = Vec<Op>> {
-    let max = if deep() { 200 } else { 80 };
+    let max = if common::deep() { 200 } else { 80 };
     proptest::collection::vec(op(), 1..max)
 }
 
@@ -654,7 +639,7 @@ impl Harness {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config(0x5eed_7153, 64))]
 
     #[test]
     fn point_in_time_data_holds(ops in ops()) {
