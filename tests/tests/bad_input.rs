@@ -103,6 +103,76 @@ const CASES: &[(&str, &[&str])] = &[
         "bad-mount.yaml",
         &["volume mount `data\\` is neither a drive letter"],
     ),
+    (
+        "accept-without-basis.yaml",
+        &[
+            "step 3",
+            "`accept` needs `basis: INFERRED` or `basis: UNCONFIRMED`",
+        ],
+    ),
+    (
+        "accept-with-doc-basis.yaml",
+        &[
+            "step 2",
+            "`accept` with `basis: DOC`: a documented code has no alternatives",
+        ],
+    ),
+    (
+        "unknown-basis.yaml",
+        &[
+            "step 1",
+            "`basis`: `PROBABLE` is not DOC, INFERRED or UNCONFIRMED",
+        ],
+    ),
+    (
+        "accept-without-expect.yaml",
+        &[
+            "step 1",
+            "`accept` lists alternatives to `expect`, and the step has none",
+        ],
+    ),
+    (
+        "basis-without-expect.yaml",
+        &[
+            "step 1",
+            "`basis` labels the step's `expect`, and the step has none",
+        ],
+    ),
+    (
+        "accept-repeats-expect.yaml",
+        &["step 3", "`accept` repeats `expect` (VSS_E_BAD_STATE)"],
+    ),
+    (
+        "accept-bad-hresult.yaml",
+        &["step 3", "`accept`: `E_INVALID` is neither a known HRESULT"],
+    ),
+    (
+        "basis-on-environment-step.yaml",
+        &["step 1", "unknown argument `basis`"],
+    ),
+    (
+        "unknown-capability.yaml",
+        &[
+            "`requires`: `LUN_MASKING` is not a capability",
+            "known: MULTIPLE_MACHINES, HARDWARE_PROVIDER",
+        ],
+    ),
+    (
+        "requires-not-a-list.yaml",
+        &["`requires` must be a list of capability names"],
+    ),
+    (
+        "requires-beyond-the-world.yaml",
+        &[
+            "the scenario needs MULTIPLE_MACHINES (the scenario's `requires`), which the simulator of its world lacks",
+        ],
+    ),
+    (
+        "lun-step-without-san.yaml",
+        &[
+            "step 2: the scenario needs LUN_MANAGEMENT (`env: mask`), which the simulator of its world lacks",
+        ],
+    ),
 ];
 
 fn input_error(name: &str) -> InputError {

@@ -70,6 +70,21 @@ fn number(value: &Value, what: &str) -> Result<u64, String> {
     }
 }
 
+/// An HRESULT given by name, as `0x` text, as decimal text or as a number.
+fn hresult(value: Value, key: &str) -> Result<HResult, ArgError> {
+    match value {
+        Value::String(s) => s
+            .parse()
+            .map_err(|e: vss_model::hresult::HResultParseError| {
+                ArgError::Input(format!("`{key}`: {e}"))
+            }),
+        v => number(&v, key)
+            .and_then(|n| u32::try_from(n).map_err(|_| format!("`{key}` does not fit in 32 bits")))
+            .map(|n| HResult(n as i32))
+            .map_err(ArgError::Input),
+    }
+}
+
 impl<'a> StepArgs<'a> {
     pub(crate) fn new(map: &'a Map<String, Value>, bindings: &'a Bindings) -> StepArgs<'a> {
         StepArgs {
@@ -181,21 +196,15 @@ impl<'a> StepArgs<'a> {
     }
 
     pub(crate) fn hresult(&mut self, key: &str) -> Result<Option<HResult>, ArgError> {
+        self.get(key)?.map(|v| hresult(v, key)).transpose()
+    }
+
+    /// A list of HRESULTs; a single one stands for a list of one.
+    pub(crate) fn hresults(&mut self, key: &str) -> Result<Vec<HResult>, ArgError> {
         match self.get(key)? {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                s.parse()
-                    .map(Some)
-                    .map_err(|e: vss_model::hresult::HResultParseError| {
-                        ArgError::Input(format!("`{key}`: {e}"))
-                    })
-            }
-            Some(v) => number(&v, key)
-                .and_then(|n| {
-                    u32::try_from(n).map_err(|_| format!("`{key}` does not fit in 32 bits"))
-                })
-                .map(|n| Some(HResult(n as i32)))
-                .map_err(ArgError::Input),
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.into_iter().map(|v| hresult(v, key)).collect(),
+            Some(one) => Ok(vec![hresult(one, key)?]),
         }
     }
 

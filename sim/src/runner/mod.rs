@@ -2,21 +2,28 @@
 //!
 //! A scenario is a JSON or YAML object with a `world` and a list of `steps`; see
 //! `docs/scenario-format.md`. Parsing turns the text into a [`Scenario`] of untyped steps;
-//! running reads each step's arguments as it reaches it, so an error names the step.
+//! running reads each step's arguments as it reaches it, so an error names the step. Before
+//! the first step, [`Scenario::needs`] says what the scenario needs of a backend beyond the
+//! requester API; a backend that lacks some of it skips the scenario.
 
 mod args;
 mod exec;
+mod needs;
 mod step;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use vss_model::backend::Capabilities;
 
 use crate::world_file::{DEFAULT_WORLD, WorldFile};
 
-pub use exec::{Outcome, Report, Runner, run_scenario};
+pub use exec::{Outcome, REFERENCE_BACKEND, Report, Runner, run_scenario};
+pub use needs::{Need, capability_names, unmet};
 
 /// Bad input: a file that cannot be read, parsed or understood. The runner exits with 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +122,8 @@ pub struct Scenario {
     pub file: String,
     /// Its world.
     pub world: WorldSource,
+    /// The capabilities its `requires` names, besides those its steps and world show it needs.
+    pub requires: Capabilities,
     /// Its steps.
     pub steps: Vec<Map<String, Value>>,
 }
@@ -158,11 +167,42 @@ impl Scenario {
                 ));
             }
         };
+        let requires = match top.remove("requires") {
+            None | Some(Value::Null) => Capabilities::empty(),
+            Some(Value::Array(names)) => {
+                names.iter().try_fold(Capabilities::empty(), |all, name| {
+                    name.as_str()
+                        .and_then(Capabilities::from_name)
+                        .map(|one| all | one)
+                        .ok_or_else(|| {
+                            let shown = match name {
+                                Value::String(text) => format!("`{text}`"),
+                                other => other.to_string(),
+                            };
+                            error(
+                                None,
+                                format!(
+                                    "`requires`: {shown} is not a capability (known: {})",
+                                    capability_names(Capabilities::all())
+                                ),
+                            )
+                        })
+                })?
+            }
+            Some(_) => {
+                return Err(error(
+                    None,
+                    "`requires` must be a list of capability names, as [LUN_MANAGEMENT]".into(),
+                ));
+            }
+        };
         top.remove("description");
         if let Some(key) = top.keys().next() {
             return Err(error(
                 None,
-                format!("unknown key `{key}` (a scenario has `world`, `description` and `steps`)"),
+                format!(
+                    "unknown key `{key}` (a scenario has `world`, `description`, `requires` and `steps`)"
+                ),
             ));
         }
         let steps = steps
@@ -179,6 +219,7 @@ impl Scenario {
         Ok(Scenario {
             file: file.to_string(),
             world,
+            requires,
             steps,
         })
     }

@@ -2,7 +2,7 @@
 //! `IVssAsync` call, or an environment step.
 
 use serde_json::{Map, Value};
-use vss_model::backend::{Privileges, ProviderFault};
+use vss_model::backend::{Capabilities, Privileges, ProviderFault};
 use vss_model::call::Call;
 use vss_model::{HResult, VssId, WriterEvent, WriterState};
 
@@ -14,10 +14,65 @@ pub(crate) struct Step {
     pub object: String,
     pub bind: Option<String>,
     pub expect: Option<HResult>,
+    /// What `expect` rests on, when the step says.
+    pub basis: Option<Basis>,
+    /// Codes a backend other than the reference may return instead of `expect`.
+    pub accept: Vec<HResult>,
     pub hold: bool,
     pub label: String,
     pub action: Action,
 }
+
+/// The evidence behind an expected code, as `vss-reference.md` labels it: documented, inferred
+/// from documented statements, or without a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Basis {
+    Doc,
+    Inferred,
+    Unconfirmed,
+}
+
+impl Basis {
+    /// Its label, as the step writes it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Basis::Doc => "DOC",
+            Basis::Inferred => "INFERRED",
+            Basis::Unconfirmed => "UNCONFIRMED",
+        }
+    }
+
+    fn from_label(text: &str) -> Result<Basis, ArgError> {
+        [Basis::Doc, Basis::Inferred, Basis::Unconfirmed]
+            .into_iter()
+            .find(|b| b.label() == text)
+            .ok_or_else(|| {
+                ArgError::Input(format!(
+                    "`basis`: `{text}` is not DOC, INFERRED or UNCONFIRMED"
+                ))
+            })
+    }
+}
+
+/// The environment steps, in the order messages list them, each with the capability a
+/// backend needs to run it. `release` needs none: it is the requester object's `Release`,
+/// which every backend has.
+pub(crate) const ENV_STEPS: [(&str, Option<Capabilities>); 14] = [
+    ("write", Some(Capabilities::BLOCK_IO)),
+    ("read", Some(Capabilities::BLOCK_IO)),
+    ("luns", Some(Capabilities::LUN_MANAGEMENT)),
+    ("release", None),
+    ("reboot", Some(Capabilities::REBOOT)),
+    ("mask", Some(Capabilities::LUN_MANAGEMENT)),
+    ("unmask", Some(Capabilities::LUN_MANAGEMENT)),
+    ("make_read_write", Some(Capabilities::LUN_MANAGEMENT)),
+    ("make_read_only", Some(Capabilities::LUN_MANAGEMENT)),
+    ("assign", Some(Capabilities::LUN_MANAGEMENT)),
+    ("fail_provider", Some(Capabilities::FAULT_INJECTION)),
+    ("fail_writer", Some(Capabilities::FAULT_INJECTION)),
+    ("fail_service", Some(Capabilities::FAULT_INJECTION)),
+    ("privileges", Some(Capabilities::PRIVILEGES)),
+];
 
 /// What a step does.
 #[derive(Debug, Clone)]
@@ -158,9 +213,10 @@ pub(crate) fn read_step(
     let machine = a.text("on")?.unwrap_or_else(|| default_machine.to_string());
     let object = a.text("as")?.unwrap_or_else(|| "r1".to_string());
     let bind = a.text("bind")?;
-    let (action, label, expect, hold) = match (a.text("call")?, a.text("env")?) {
+    let (action, label, expect, hold, (basis, accept)) = match (a.text("call")?, a.text("env")?) {
         (Some(call), None) => {
             let expect = a.hresult("expect")?;
+            let soft = read_soft(&mut a, expect)?;
             let hold = a.boolean("hold")?.unwrap_or(false);
             let (action, label) = read_call(&call, &mut a)?;
             let is_async = matches!(&action, Action::Call(c, _) if c.is_async());
@@ -169,11 +225,19 @@ pub(crate) fn read_step(
                     "`hold` applies to asynchronous calls only, not {call}"
                 )));
             }
-            (action, label, expect, hold)
+            (action, label, expect, hold, soft)
         }
         (None, Some(env)) => {
             let (action, label) = read_env(&env, &mut a)?;
-            (action, format!("env {label}"), None, false)
+            // `basis` and `accept` label an `expect` HRESULT: an environment step leaves them
+            // unread, so `finish` refuses them as unknown arguments.
+            (
+                action,
+                format!("env {label}"),
+                None,
+                false,
+                (None, Vec::new()),
+            )
         }
         (Some(_), Some(_)) => {
             return Err(ArgError::Input(
@@ -211,10 +275,46 @@ pub(crate) fn read_step(
         object,
         bind,
         expect,
+        basis,
+        accept,
         hold,
         label,
         action,
     })
+}
+
+/// Reads `basis` and `accept`: alternatives are allowed only beside an `expect` that the
+/// documentation does not fix.
+fn read_soft(
+    a: &mut StepArgs<'_>,
+    expect: Option<HResult>,
+) -> Result<(Option<Basis>, Vec<HResult>), ArgError> {
+    let basis = a
+        .text("basis")?
+        .map(|b| Basis::from_label(&b))
+        .transpose()?;
+    let accept = a.hresults("accept")?;
+    let problem = match (expect, basis, accept.is_empty()) {
+        (None, Some(_), _) => "`basis` labels the step's `expect`, and the step has none",
+        (None, None, false) => "`accept` lists alternatives to `expect`, and the step has none",
+        (Some(_), None, false) => {
+            "`accept` needs `basis: INFERRED` or `basis: UNCONFIRMED`: only an expectation the documentation does not fix has alternatives"
+        }
+        (Some(_), Some(Basis::Doc), false) => {
+            "`accept` with `basis: DOC`: a documented code has no alternatives"
+        }
+        _ => "",
+    };
+    if !problem.is_empty() {
+        return Err(ArgError::Input(problem.to_string()));
+    }
+    if let Some(same) = expect.filter(|e| accept.contains(e)) {
+        return Err(ArgError::Input(format!(
+            "`accept` repeats `expect` ({})",
+            short_code(same)
+        )));
+    }
+    Ok((basis, accept))
 }
 
 fn ids(a: &mut StepArgs<'_>, key: &str) -> Result<Vec<VssId>, ArgError> {
@@ -544,8 +644,10 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             (Action::Privileges(p), format!("privileges {p}"))
         }
         other => {
+            let known: Vec<&str> = ENV_STEPS.iter().map(|(name, _)| *name).collect();
             return Err(ArgError::Input(format!(
-                "`{other}` is not an environment step (write, read, luns, release, reboot, mask, unmask, make_read_write, make_read_only, assign, fail_provider, fail_writer, fail_service, privileges)"
+                "`{other}` is not an environment step ({})",
+                known.join(", ")
             )));
         }
     })
@@ -654,6 +756,22 @@ mod tests {
         for m in vss_model::methods::requester_methods() {
             if m.interface != vss_model::methods::Interface::IVssAsync {
                 assert!(called.contains(&m.name), "{} has no Call", m.name);
+            }
+        }
+    }
+
+    /// The table the capability analysis reads names exactly the steps `read_env` knows.
+    #[test]
+    fn every_environment_step_is_in_the_table() {
+        let bindings = Bindings::new();
+        for (kind, _) in ENV_STEPS {
+            let mut map = Map::new();
+            map.insert("env".into(), Value::String(kind.into()));
+            if let Err(e) = read_step(&map, &bindings, "HOSTA") {
+                assert!(
+                    !e.to_string().contains("is not an environment step"),
+                    "{kind}: {e}"
+                );
             }
         }
     }

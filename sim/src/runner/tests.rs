@@ -1,0 +1,148 @@
+//! The runner on a backend other than the reference: soft codes and skipped scenarios.
+
+use vss_model::backend::{Backend, Capabilities, EnvError, Environment, VssResult};
+
+use super::{Outcome, Report, Scenario, run_scenario};
+use crate::{SimComponents, Simulator};
+
+/// The simulator under another name, with the capabilities a test gives it: what the runner
+/// sees of a backend that is not the reference.
+struct Other {
+    sim: Simulator,
+    capabilities: Capabilities,
+}
+
+impl Backend for Other {
+    type Components = SimComponents;
+
+    fn name(&self) -> &str {
+        "other"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+
+    fn machines(&self) -> Vec<String> {
+        self.sim.machines()
+    }
+
+    fn create_backup_components(&self, machine: &str) -> VssResult<SimComponents> {
+        self.sim.create_backup_components(machine)
+    }
+
+    fn volume_name_for_mount_point(
+        &self,
+        machine: &str,
+        mount_point: &str,
+    ) -> Result<String, EnvError> {
+        self.sim.volume_name_for_mount_point(machine, mount_point)
+    }
+
+    fn environment(&self) -> Option<&dyn Environment<Components = SimComponents>> {
+        self.sim.environment()
+    }
+}
+
+fn run(text: &str, capabilities: Option<Capabilities>) -> Report {
+    let scenario = Scenario::parse(text, "t.yaml").expect("valid");
+    let sim = Simulator::new(&scenario.world_file().expect("valid")).expect("valid");
+    match capabilities {
+        None => run_scenario(&scenario, &sim, None),
+        Some(capabilities) => run_scenario(&scenario, &Other { sim, capabilities }, None),
+    }
+}
+
+/// The simulator answers `VSS_E_BAD_STATE` (its `start_under_context_all` policy); the step
+/// expects `E_INVALIDARG` and accepts the simulator's code as an alternative.
+const CONTEXT_ALL: &str = "
+steps:
+  - { call: InitializeForBackup }
+  - { call: SetContext, context: VSS_CTX_ALL }
+  - { call: StartSnapshotSet, expect: E_INVALIDARG, basis: UNCONFIRMED, accept: [VSS_E_BAD_STATE] }
+";
+
+#[test]
+fn another_backend_may_return_an_accepted_alternative() {
+    let report = run(CONTEXT_ALL, Some(Capabilities::all()));
+    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert!(
+        report
+            .output
+            .contains("[soft: accepted alternative VSS_E_BAD_STATE (UNCONFIRMED)]"),
+        "{}",
+        report.output
+    );
+}
+
+#[test]
+fn the_reference_must_return_exactly_what_is_expected() {
+    let report = run(CONTEXT_ALL, None);
+    assert_eq!(report.outcome, Outcome::Failed(1), "{}", report.output);
+    assert!(
+        report
+            .output
+            .contains("[EXPECTED E_INVALIDARG (0x80070057)]"),
+        "{}",
+        report.output
+    );
+}
+
+#[test]
+fn a_code_neither_expected_nor_accepted_fails_on_any_backend() {
+    let text = CONTEXT_ALL.replace("accept: [VSS_E_BAD_STATE]", "accept: [VSS_E_UNEXPECTED]");
+    let report = run(&text, Some(Capabilities::all()));
+    assert_eq!(report.outcome, Outcome::Failed(1), "{}", report.output);
+    assert!(
+        report.output.contains(
+            "[EXPECTED E_INVALIDARG (0x80070057), or an accepted UNCONFIRMED alternative: VSS_E_UNEXPECTED]"
+        ),
+        "{}",
+        report.output
+    );
+}
+
+const MASKS: &str = "
+steps:
+  - { call: InitializeForBackup }
+  - { env: mask, lun: LUN-E }
+  - { on: HOSTB, call: InitializeForBackup }
+";
+
+#[test]
+fn a_backend_lacking_a_capability_skips_the_scenario_with_the_reason() {
+    let report = run(MASKS, Some(Capabilities::HARDWARE_PROVIDER));
+    let reason =
+        "needs LUN_MANAGEMENT: step 2 `env: mask`; needs MULTIPLE_MACHINES: step 3 runs on HOSTB";
+    assert_eq!(report.outcome, Outcome::Skipped(reason.to_string()));
+    assert_eq!(report.output, format!("skipped: {reason}\n"));
+    assert!(report.calls.is_empty());
+    assert_eq!(report.outcome.exit_code(), 0);
+}
+
+#[test]
+fn a_backend_with_every_capability_needed_runs_the_scenario() {
+    let all = Capabilities::HARDWARE_PROVIDER
+        | Capabilities::LUN_MANAGEMENT
+        | Capabilities::MULTIPLE_MACHINES;
+    let report = run(MASKS, Some(all));
+    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+}
+
+#[test]
+fn the_reference_cannot_skip_a_scenario_its_world_cannot_run() {
+    let text = "
+world:
+  machines: [ { name: M1, volumes: [ { mount: 'C:\\', size: 1 GiB } ] } ]
+steps:
+  - { call: InitializeForBackup }
+  - { env: unmask, lun: LUN-E }
+";
+    let Outcome::BadInput(error) = run(text, None).outcome else {
+        panic!("the reference skipped or ran it");
+    };
+    assert_eq!(
+        error.to_string(),
+        "t.yaml: step 2: the scenario needs LUN_MANAGEMENT (`env: unmask`), which the simulator of its world lacks"
+    );
+}
