@@ -166,6 +166,59 @@ impl fmt::Display for MethodInfo {
     }
 }
 
+/// Provider return codes VSS passes on as they are; any other failure becomes
+/// `VSS_E_UNEXPECTED_PROVIDER_ERROR`.
+pub const PROVIDER_CODES: [HResult; 15] = [
+    HResult::S_OK,
+    HResult::E_OUTOFMEMORY,
+    HResult::E_INVALIDARG,
+    HResult::E_ACCESSDENIED,
+    HResult::VSS_E_BAD_STATE,
+    HResult::VSS_E_OBJECT_NOT_FOUND,
+    HResult::VSS_E_INSUFFICIENT_STORAGE,
+    HResult::VSS_E_VOLUME_NOT_SUPPORTED,
+    HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
+    HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED,
+    HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED,
+    HResult::VSS_E_NESTED_VOLUME_LIMIT,
+    HResult::VSS_E_UNSUPPORTED_CONTEXT,
+    HResult::VSS_E_PROVIDER_VETO,
+    HResult::VSS_E_CANNOT_REVERT_DISKID,
+];
+
+/// Codes a requester method returns here although its page does not list them, each an
+/// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
+/// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
+pub const INFERRED_CODES: [(&str, HResult); 5] = [
+    ("AddToSnapshotSet", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
+    ("ImportSnapshots", HResult::VSS_E_NONTRANSPORTABLE_BCD),
+    ("ImportSnapshots", HResult::VSS_E_NO_SNAPSHOTS_IMPORTED),
+    ("ImportSnapshots", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
+    ("BreakSnapshotSetEx", HResult::VSS_E_LEGACY_PROVIDER),
+];
+
+/// Whether a requester method may return a failure: its page lists it, it is one of the
+/// [`INFERRED_CODES`], `choices` names it for that method (the codes a world's policy picks
+/// where the documentation leaves the code open), or the object is gone
+/// (`RPC_E_DISCONNECTED`). `DoSnapshotSet` passes on every [`PROVIDER_CODES`] code; `Wait`
+/// and `Cancel` pass on the operation's own error. A method not in the table may return
+/// anything.
+pub fn may_return(method_name: &str, hr: HResult, choices: &[(&str, HResult)]) -> bool {
+    let Some(info) = method(method_name).filter(|i| i.interface.is_requester()) else {
+        return true;
+    };
+    let passed_on = match info.name {
+        "DoSnapshotSet" => PROVIDER_CODES.contains(&hr),
+        "Wait" | "Cancel" => true,
+        _ => false,
+    };
+    hr == HResult::RPC_E_DISCONNECTED
+        || info.documents(hr)
+        || passed_on
+        || choices.contains(&(info.name, hr))
+        || INFERRED_CODES.contains(&(info.name, hr))
+}
+
 /// Looks a method up by name, case-insensitively; also accepts "Interface::Method".
 ///
 /// A plain name that several interfaces share (`SetContext`, `Query`, `BeginPrepareSnapshot`)

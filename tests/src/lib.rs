@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod fuzz_bodies;
+pub mod model_check;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

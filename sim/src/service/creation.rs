@@ -419,6 +419,15 @@ impl World {
         for item in &plan.items {
             let (p, snap, volume) = (item.provider, item.snapshot_id, item.volume_name.clone());
             match &item.luns {
+                // A volume whose LUNs were masked from the machine since it was added is
+                // gone: the provider cannot open it to prepare its copy.
+                None if self.find_volume(m, &volume).is_none() => {
+                    self.note(
+                        m,
+                        format!("{volume} is no longer on the machine: its provider cannot prepare a shadow copy of it"),
+                    );
+                    return Err(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
+                }
                 None => {
                     self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
                         pr.set_context(context)

@@ -30,61 +30,20 @@ pub(crate) enum Keeper {
     Service,
 }
 
-/// Provider return codes VSS passes on as they are; any other failure becomes
-/// `VSS_E_UNEXPECTED_PROVIDER_ERROR`.
-const PROVIDER_CODES: [HResult; 15] = [
-    HResult::S_OK,
-    HResult::E_OUTOFMEMORY,
-    HResult::E_INVALIDARG,
-    HResult::E_ACCESSDENIED,
-    HResult::VSS_E_BAD_STATE,
-    HResult::VSS_E_OBJECT_NOT_FOUND,
-    HResult::VSS_E_INSUFFICIENT_STORAGE,
-    HResult::VSS_E_VOLUME_NOT_SUPPORTED,
-    HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
-    HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED,
-    HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED,
-    HResult::VSS_E_NESTED_VOLUME_LIMIT,
-    HResult::VSS_E_UNSUPPORTED_CONTEXT,
-    HResult::VSS_E_PROVIDER_VETO,
-    HResult::VSS_E_CANNOT_REVERT_DISKID,
-];
-
-/// Codes a requester method returns here although its page does not list them, each an
-/// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
-/// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
-pub const INFERRED_CODES: [(&str, HResult); 5] = [
-    ("AddToSnapshotSet", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
-    ("ImportSnapshots", HResult::VSS_E_NONTRANSPORTABLE_BCD),
-    ("ImportSnapshots", HResult::VSS_E_NO_SNAPSHOTS_IMPORTED),
-    ("ImportSnapshots", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
-    ("BreakSnapshotSetEx", HResult::VSS_E_LEGACY_PROVIDER),
-];
-
 impl World {
-    /// Whether a requester method may return a failure: its page lists it, it is one of the
-    /// [`INFERRED_CODES`], a policy names it for that method, or the object is gone.
+    /// Whether a requester method may return a failure here: see
+    /// [`methods::may_return`]; this world's policy names a code for some methods.
     pub fn may_return(&self, method: &str, hr: HResult) -> bool {
-        let Some(info) = methods::method(method).filter(|i| i.interface.is_requester()) else {
-            return true;
-        };
         let policy = &self.policy;
-        let by_policy = match info.name {
-            "StartSnapshotSet" => policy.start_under_context_all == hr,
-            "ExposeSnapshot" => policy.expose_refused == hr,
-            "DeleteSnapshots" | "BreakSnapshotSet" | "BreakSnapshotSetEx" => {
-                policy.uninitialized_administration == hr
-            }
-            "Query" => policy.empty_query == hr,
-            "DoSnapshotSet" => PROVIDER_CODES.contains(&hr),
-            // They pass on the operation's own error, itself one its method may return.
-            "Wait" | "Cancel" => true,
-            _ => false,
-        };
-        hr == HResult::RPC_E_DISCONNECTED
-            || info.documents(hr)
-            || by_policy
-            || INFERRED_CODES.contains(&(info.name, hr))
+        let choices = [
+            ("StartSnapshotSet", policy.start_under_context_all),
+            ("ExposeSnapshot", policy.expose_refused),
+            ("DeleteSnapshots", policy.uninitialized_administration),
+            ("BreakSnapshotSet", policy.uninitialized_administration),
+            ("BreakSnapshotSetEx", policy.uninitialized_administration),
+            ("Query", policy.empty_query),
+        ];
+        methods::may_return(method, hr, &choices)
     }
 
     /// A failure as the requester sees it: one the method may return passes; any other is
@@ -239,7 +198,7 @@ impl World {
 
     /// What the requester sees of a provider's failure.
     pub(crate) fn translate(&mut self, m: usize, hr: HResult) -> HResult {
-        if PROVIDER_CODES.contains(&hr) {
+        if methods::PROVIDER_CODES.contains(&hr) {
             return hr;
         }
         self.note(

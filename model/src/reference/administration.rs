@@ -1,0 +1,134 @@
+//! Administration of shadow copies that exist: query, properties, deletion, exposure.
+//!
+//! Every call here sees the copies of its own machine only, and (as administration tools
+//! do) under every context: only `Query` filters by the object's context.
+
+use crate::attributes::SnapshotAttributes as A;
+use crate::hresult::HResult;
+
+use super::{EXPOSE_AS, Id, Model, Outcome, Place, Ref, SetPhase, Value, view};
+
+impl Model {
+    /// Whether an id belongs to a set some object on the machine is still building.
+    pub(super) fn in_creation(&self, m: usize, id: Id) -> bool {
+        self.objects.iter().any(|((machine, _), r)| {
+            *machine == m
+                && matches!(&r.set, SetPhase::Open(set, items)
+                    if *set == id || items.iter().any(|i| i.snapshot == id))
+        })
+    }
+
+    /// A shadow copy that lives on the machine.
+    fn live_here(&self, m: usize, id: Option<Id>) -> Option<Id> {
+        id.filter(|id| {
+            self.copies
+                .get(id)
+                .is_some_and(|c| c.machine == m && c.place == Place::Live)
+        })
+    }
+
+    pub(super) fn query(&mut self, m: usize, o: u8) -> Outcome {
+        let r = self.object(m, o);
+        if !r.initialized {
+            return Outcome::err(HResult::VSS_E_BAD_STATE);
+        }
+        let found = self.visible_copies(m, r.context);
+        if r.set == SetPhase::None {
+            self.object_mut(m, o).queried = true;
+        }
+        Outcome::ok(Value::Copies(found))
+    }
+
+    pub(super) fn get_snapshot_properties(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
+        if !self.object(m, o).initialized {
+            return Outcome::err(HResult::VSS_E_BAD_STATE);
+        }
+        let id = Model::resolve(&self.snapshot_ids, r);
+        if id.is_some_and(|id| self.in_creation(m, id)) {
+            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        match self.live_here(m, id) {
+            Some(id) => Outcome::ok(Value::Copy(view(id, &self.copies[&id]))),
+            None => Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND),
+        }
+    }
+
+    pub(super) fn delete_snapshots(&mut self, m: usize, o: u8, target: Ref, set: bool) -> Outcome {
+        if !self.object(m, o).initialized {
+            return Outcome::err(HResult::VSS_E_BAD_STATE);
+        }
+        let targets: Vec<Id> = if set {
+            match Model::resolve(&self.set_ids, target) {
+                // Software copies first, as VSS asks the providers before its own records.
+                Some(set) => {
+                    let mut ids: Vec<(bool, Id)> = self
+                        .copies
+                        .iter()
+                        .filter(|(_, c)| c.set == set && c.machine == m && c.place == Place::Live)
+                        .map(|(id, c)| (c.hardware, *id))
+                        .collect();
+                    ids.sort();
+                    ids.into_iter().map(|(_, id)| id).collect()
+                }
+                None => Vec::new(),
+            }
+        } else {
+            let id = Model::resolve(&self.snapshot_ids, target);
+            if id.is_some_and(|id| self.in_creation(m, id)) {
+                return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            }
+            self.live_here(m, id).into_iter().collect()
+        };
+        if targets.is_empty() {
+            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        for id in &targets {
+            self.delete_copy(*id);
+        }
+        Outcome::ok(Value::Deleted(targets.len() as i32))
+    }
+
+    pub(super) fn expose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
+        if !self.object(m, o).initialized {
+            return Outcome::err(HResult::VSS_E_BAD_STATE);
+        }
+        let Some(id) = self.live_here(m, Model::resolve(&self.snapshot_ids, r)) else {
+            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        };
+        let current = self.copies[&id].attributes;
+        // Only persistent copies are exposed locally, each once, never a client-accessible
+        // one; and a name is exposed once.
+        let refused = current
+            .intersects(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY)
+            || current.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
+            || !current.contains(A::VSS_VOLSNAP_ATTR_PERSISTENT)
+            || self.exposures[m].contains_key(EXPOSE_AS);
+        if refused {
+            return Outcome::err(HResult::E_INVALIDARG);
+        }
+        let copy = self.copies.get_mut(&id).expect("found above");
+        copy.attributes =
+            (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
+        copy.exposed = Some(EXPOSE_AS.to_string());
+        self.exposures[m].insert(EXPOSE_AS.to_string(), id);
+        Outcome::ok(Value::Exposed(EXPOSE_AS.to_string()))
+    }
+
+    pub(super) fn unexpose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
+        if !self.object(m, o).initialized {
+            return Outcome::err(HResult::VSS_E_BAD_STATE);
+        }
+        let Some(id) = self.live_here(m, Model::resolve(&self.snapshot_ids, r)) else {
+            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        };
+        let exposed = A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY;
+        let copy = self.copies.get_mut(&id).expect("found above");
+        if !copy.attributes.intersects(exposed) {
+            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        copy.attributes = (copy.attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        copy.exposed = None;
+        self.exposures[m].retain(|_, s| *s != id);
+        Outcome::ok(Value::None)
+    }
+}

@@ -1,0 +1,798 @@
+//! The reference model: a small, pure state machine that predicts what VSS answers.
+//!
+//! It knows the rules of the requester API (which call is allowed when, and with which
+//! HRESULT it is refused), what shadow copies exist on which machine with which attributes,
+//! what is exposed, imported and broken, and which machines see which array LUN. It knows
+//! nothing of blocks, diff areas or the inside of a provider: those are the simulator's
+//! business. The simulator must agree with it on every step; the property tests and the
+//! exhaustive exploration check that, and a reader can check the model against the
+//! reference documentation rule by rule.
+//!
+//! The model covers a bounded alphabet of [`Step`]s over a small world described by a
+//! [`WorldSpec`]: machines with local volumes and volumes on array LUNs, each running the
+//! system provider and optionally the array's hardware provider, no writers. Identifiers
+//! are symbolic ([`Id`]): the n-th set or shadow copy VSS handed out; a harness binds them to
+//! the GUIDs the backend returns.
+//!
+//! The policy choices the documentation leaves open are the simulator's defaults, recorded
+//! in `docs/assumptions.md`: `StartSnapshotSet` under `VSS_CTX_ALL` gives `VSS_E_BAD_STATE`,
+//! a refused exposure gives `E_INVALIDARG`, administration calls see every context, and a
+//! break without a revert flag reverts the identities when no original is visible.
+
+mod administration;
+mod requester;
+mod transport;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::attributes::{HardwareOptions, SnapshotAttributes as A};
+use crate::context::Context;
+use crate::hresult::HResult;
+use crate::methods;
+
+/// A symbolic identifier: the n-th set or shadow copy id VSS handed out (counting from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Id(pub u32);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One volume of a machine.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VolumeSpec {
+    /// Its drive letter, `E:\`.
+    pub mount: String,
+    /// The array LUNs it lies on (indices into [`WorldSpec::luns`]); empty for a local disk.
+    pub luns: Vec<usize>,
+}
+
+/// One machine.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MachineSpec {
+    /// Its name.
+    pub name: String,
+    /// Its volumes.
+    pub volumes: Vec<VolumeSpec>,
+    /// Whether the array's hardware provider (with `IVssHardwareSnapshotProviderEx`) is
+    /// registered there.
+    pub hardware_provider: bool,
+}
+
+/// One LUN of the array, as provisioned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LunSpec {
+    /// Its name on the array.
+    pub name: String,
+    /// The machines (indices) it is unmasked to.
+    pub visible_to: Vec<usize>,
+}
+
+/// The world the model predicts: machines, the array, what the array's provider can do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WorldSpec {
+    /// The machines.
+    pub machines: Vec<MachineSpec>,
+    /// The array's LUNs.
+    pub luns: Vec<LunSpec>,
+    /// The array makes differential clones.
+    pub differential: bool,
+    /// The array makes plex (full) clones.
+    pub plex: bool,
+    /// The array's provider makes transportable shadow copies.
+    pub transportable: bool,
+    /// `MaxShadowCopies`: client-accessible copies allowed per volume.
+    pub max_client_accessible: usize,
+}
+
+/// Which provider `AddToSnapshotSet` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProviderChoice {
+    /// `GUID_NULL`: VSS chooses (hardware, then software, then system).
+    Any,
+    /// The system provider's id.
+    System,
+    /// The array's hardware provider's id.
+    Hardware,
+    /// An id no provider is registered under.
+    Unregistered,
+}
+
+/// What a snapshot or set argument names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ref {
+    /// The n-th id handed out (modulo how many there are); an id never handed out when
+    /// there is none yet.
+    Issued(u8),
+    /// An id VSS never handed out.
+    Unknown,
+}
+
+/// A provider method made to fail once with `E_FAIL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FaultMethod {
+    /// `CommitSnapshots`: the set fails as a whole.
+    CommitSnapshots,
+    /// `LocateLuns`: the hardware provider cannot unmask the shadow LUNs.
+    LocateLuns,
+    /// `FillInLunInfo`: a shadow LUN is not recognised (VSS ignores the result on deletion).
+    FillInLunInfo,
+    /// `OnLunStateChange`: a break that must tell the provider fails.
+    OnLunStateChange,
+}
+
+impl FaultMethod {
+    /// The provider method's SDK name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultMethod::CommitSnapshots => "CommitSnapshots",
+            FaultMethod::LocateLuns => "LocateLuns",
+            FaultMethod::FillInLunInfo => "FillInLunInfo",
+            FaultMethod::OnLunStateChange => "OnLunStateChange",
+        }
+    }
+}
+
+/// A requester call the model predicts. Asynchronous calls are waited on at once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Call {
+    /// `Release`: the object dies.
+    Release,
+    /// `InitializeForBackup`, with the n-th saved document or none.
+    InitializeForBackup {
+        /// Which saved document (modulo how many there are), if any.
+        document: Option<u8>,
+    },
+    /// `SetContext`.
+    SetContext(Context),
+    /// `GatherWriterMetadata` and `Wait`.
+    GatherWriterMetadata,
+    /// `SetBackupState` for a full backup without components.
+    SetBackupState,
+    /// `StartSnapshotSet`.
+    StartSnapshotSet,
+    /// `AddToSnapshotSet`.
+    AddToSnapshotSet {
+        /// The n-th volume of the machine; past the end, a name no volume has (`Z:\`).
+        volume: u8,
+        /// The provider named.
+        provider: ProviderChoice,
+    },
+    /// `PrepareForBackup` and `Wait`.
+    PrepareForBackup,
+    /// `DoSnapshotSet` and `Wait`.
+    DoSnapshotSet,
+    /// `BackupComplete` and `Wait`.
+    BackupComplete,
+    /// `AbortBackup`.
+    AbortBackup,
+    /// `Query(GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT)`.
+    Query,
+    /// `GetSnapshotProperties`.
+    GetSnapshotProperties(Ref),
+    /// `DeleteSnapshots` of one shadow copy (`set: false`) or of a set.
+    DeleteSnapshots {
+        /// The id.
+        target: Ref,
+        /// `VSS_OBJECT_SNAPSHOT_SET` rather than `VSS_OBJECT_SNAPSHOT`.
+        set: bool,
+    },
+    /// `SaveAsXML`.
+    SaveAsXml,
+    /// `ImportSnapshots` and `Wait`.
+    ImportSnapshots,
+    /// `BreakSnapshotSet` (`flags: None`) or `BreakSnapshotSetEx` and `Wait`.
+    BreakSnapshotSet {
+        /// The set.
+        set: Ref,
+        /// The `dwBreakFlags` of `BreakSnapshotSetEx`.
+        flags: Option<HardwareOptions>,
+    },
+    /// `ExposeSnapshot(id, NULL, VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY, L"X:")`.
+    ExposeSnapshot(Ref),
+    /// `UnexposeSnapshot`.
+    UnexposeSnapshot(Ref),
+}
+
+impl Call {
+    /// The SDK name of the method the call makes.
+    pub fn method_name(&self) -> &'static str {
+        match self {
+            Call::Release => "Release",
+            Call::InitializeForBackup { .. } => "InitializeForBackup",
+            Call::SetContext(_) => "SetContext",
+            Call::GatherWriterMetadata => "GatherWriterMetadata",
+            Call::SetBackupState => "SetBackupState",
+            Call::StartSnapshotSet => "StartSnapshotSet",
+            Call::AddToSnapshotSet { .. } => "AddToSnapshotSet",
+            Call::PrepareForBackup => "PrepareForBackup",
+            Call::DoSnapshotSet => "DoSnapshotSet",
+            Call::BackupComplete => "BackupComplete",
+            Call::AbortBackup => "AbortBackup",
+            Call::Query => "Query",
+            Call::GetSnapshotProperties(_) => "GetSnapshotProperties",
+            Call::DeleteSnapshots { .. } => "DeleteSnapshots",
+            Call::SaveAsXml => "SaveAsXML",
+            Call::ImportSnapshots => "ImportSnapshots",
+            Call::BreakSnapshotSet { flags: None, .. } => "BreakSnapshotSet",
+            Call::BreakSnapshotSet { flags: Some(_), .. } => "BreakSnapshotSetEx",
+            Call::ExposeSnapshot(_) => "ExposeSnapshot",
+            Call::UnexposeSnapshot(_) => "UnexposeSnapshot",
+        }
+    }
+}
+
+/// The codes the model's policy picks where the documentation leaves them open (the
+/// simulator's defaults), for [`methods::may_return`].
+const POLICY: [(&str, HResult); 6] = [
+    ("StartSnapshotSet", HResult::VSS_E_BAD_STATE),
+    ("ExposeSnapshot", HResult::E_INVALIDARG),
+    ("DeleteSnapshots", HResult::VSS_E_BAD_STATE),
+    ("BreakSnapshotSet", HResult::VSS_E_BAD_STATE),
+    ("BreakSnapshotSetEx", HResult::VSS_E_BAD_STATE),
+    ("Query", HResult::S_OK),
+];
+
+/// One step: a call on a requester object, or a change of the world around VSS.
+///
+/// The variants are ordered simplest first: a shrinker that prefers earlier variants turns
+/// a failing sequence into a short one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// An application writes a block of an original volume. The model only says whether the
+    /// machine reaches the volume; what the block holds is the simulator's to keep.
+    Write {
+        /// The machine.
+        machine: usize,
+        /// The n-th volume of the machine.
+        volume: u8,
+        /// The block.
+        block: u8,
+        /// The byte written.
+        value: u8,
+    },
+    /// A machine restarts.
+    Reboot {
+        /// The machine.
+        machine: usize,
+    },
+    /// A storage administrator masks or unmasks an original LUN.
+    SetLunVisible {
+        /// The LUN (index into [`WorldSpec::luns`]).
+        lun: usize,
+        /// The machine.
+        machine: usize,
+        /// Unmask rather than mask.
+        visible: bool,
+    },
+    /// A provider method on a machine will fail once with `E_FAIL`.
+    Fault {
+        /// The machine.
+        machine: usize,
+        /// The method.
+        method: FaultMethod,
+    },
+    /// A call on a requester object, created by `CreateVssBackupComponents` on first use.
+    Call {
+        /// The machine.
+        machine: usize,
+        /// Which of the machine's objects.
+        object: u8,
+        /// The call.
+        call: Call,
+    },
+}
+
+/// What the model shows of a shadow copy, as `VSS_SNAPSHOT_PROP` does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CopyView {
+    /// `m_SnapshotId`.
+    pub id: Id,
+    /// `m_SnapshotSetId`.
+    pub set: Id,
+    /// `m_lSnapshotAttributes`.
+    pub attributes: A,
+    /// `m_pwszExposedName`.
+    pub exposed_name: Option<String>,
+}
+
+/// What a call returned besides its HRESULT.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    /// Nothing more.
+    None,
+    /// A new set or shadow copy id.
+    Id(Id),
+    /// `Query`'s shadow copies, sorted by id.
+    Copies(Vec<CopyView>),
+    /// `GetSnapshotProperties`.
+    Copy(CopyView),
+    /// `DeleteSnapshots`: how many were deleted.
+    Deleted(i32),
+    /// `ExposeSnapshot`: the exposed name.
+    Exposed(String),
+    /// `SaveAsXML`: the number of the saved document.
+    Document(usize),
+    /// An environment step the world refuses (a write to a volume the machine does not
+    /// reach).
+    Refused,
+}
+
+/// The predicted result of a step: the HRESULT (for an asynchronous call, what `QueryStatus`
+/// reports after `Wait`, or the call's own error) and any value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Outcome {
+    /// The HRESULT.
+    pub hr: HResult,
+    /// The value.
+    pub value: Value,
+}
+
+impl Outcome {
+    fn ok(value: Value) -> Outcome {
+        Outcome {
+            hr: HResult::S_OK,
+            value,
+        }
+    }
+
+    fn err(hr: HResult) -> Outcome {
+        Outcome {
+            hr,
+            value: Value::None,
+        }
+    }
+
+    fn finished() -> Outcome {
+        Outcome::err(HResult::VSS_S_ASYNC_FINISHED)
+    }
+}
+
+/// Where a requester object's shadow copy set stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+enum SetPhase {
+    #[default]
+    None,
+    /// Started; the shadow copies added so far.
+    Open(Id, Vec<Planned>),
+    Created(Id, Vec<Planned>),
+    Failed(Id, Vec<Planned>),
+}
+
+/// A shadow copy added to a set that is not yet created.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Planned {
+    snapshot: Id,
+    volume: usize,
+    hardware: bool,
+}
+
+/// A requester object (`IVssBackupComponents`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Requester {
+    initialized: bool,
+    context: Context,
+    context_set: bool,
+    gathered: bool,
+    backup_state: bool,
+    prepared: bool,
+    set: SetPhase,
+    /// A query was made before any set: the object is a query object now.
+    queried: bool,
+    aborted: bool,
+    completed: bool,
+    /// The document it was initialized with.
+    loaded: Option<usize>,
+}
+
+/// Where a hardware shadow copy's LUNs are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Place {
+    /// A local (software) copy, or a hardware copy surfaced on its machine.
+    Live,
+    /// A transportable hardware copy not yet imported.
+    Transported,
+}
+
+/// A shadow copy that exists.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Copy {
+    set: Id,
+    /// The machine that made it.
+    creator: usize,
+    /// The machine it lives on (for a transported copy, the one that made it).
+    machine: usize,
+    /// The original volume (index into the creating machine's volumes).
+    volume: usize,
+    hardware: bool,
+    place: Place,
+    attributes: A,
+    exposed: Option<String>,
+    /// Its shadow LUNs (indices into the model's LUN list).
+    luns: Vec<usize>,
+    /// The requester objects whose release deletes it (auto-release copies): the one that
+    /// made it and the one that imported it.
+    owners: Vec<(usize, u8)>,
+}
+
+/// An array LUN as a storage administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LunView {
+    /// The LUN it is a clone of (index into this list), if it is one.
+    pub clone_of: Option<usize>,
+    /// The machines it is unmasked to.
+    pub visible_to: BTreeSet<usize>,
+    /// Its volumes are read-only.
+    pub read_only: bool,
+    /// Its volumes are hidden.
+    pub hidden: bool,
+    /// It carries its source's disk identity (always true for an original).
+    pub source_identity: bool,
+    /// Deleted from the array.
+    pub deleted: bool,
+}
+
+/// A saved backup components document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Document {
+    context: Context,
+    backup_state: bool,
+    set: Option<DocumentSet>,
+}
+
+/// The shadow copy set a document describes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DocumentSet {
+    id: Id,
+    /// Each shadow copy, with its shadow LUNs when the document was saved after creation.
+    snapshots: Vec<(Id, Option<Vec<usize>>)>,
+}
+
+/// The model's whole state. Two states are equal when VSS would behave the same from them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Model {
+    world: WorldSpec,
+    objects: BTreeMap<(usize, u8), Requester>,
+    /// The object creating a set on each machine (VSS's creation lock).
+    creating: Vec<Option<u8>>,
+    copies: BTreeMap<Id, Copy>,
+    luns: Vec<LunView>,
+    documents: Vec<Document>,
+    /// Every set and shadow copy id handed out, in order.
+    set_ids: Vec<Id>,
+    snapshot_ids: Vec<Id>,
+    next_id: u32,
+    imported_sets: BTreeSet<Id>,
+    /// Exposed names per machine.
+    exposures: Vec<BTreeMap<String, Id>>,
+    /// Provider methods that will fail once, per machine.
+    faults: Vec<BTreeSet<FaultMethod>>,
+}
+
+/// The drive letter `ExposeSnapshot` steps use.
+pub const EXPOSE_AS: &str = "X:";
+
+impl Model {
+    /// The model of a world nothing has happened in yet.
+    pub fn new(world: WorldSpec) -> Model {
+        let luns = world
+            .luns
+            .iter()
+            .map(|l| LunView {
+                clone_of: None,
+                visible_to: l.visible_to.iter().copied().collect(),
+                read_only: false,
+                hidden: false,
+                source_identity: true,
+                deleted: false,
+            })
+            .collect();
+        let machines = world.machines.len();
+        Model {
+            world,
+            objects: BTreeMap::new(),
+            creating: vec![None; machines],
+            copies: BTreeMap::new(),
+            luns,
+            documents: Vec::new(),
+            set_ids: Vec::new(),
+            snapshot_ids: Vec::new(),
+            next_id: 0,
+            imported_sets: BTreeSet::new(),
+            exposures: vec![BTreeMap::new(); machines],
+            faults: vec![BTreeSet::new(); machines],
+        }
+    }
+
+    /// The world it models.
+    pub fn world(&self) -> &WorldSpec {
+        &self.world
+    }
+
+    /// Every LUN of the array: the originals in the world's order, then each clone as it was
+    /// made.
+    pub fn luns(&self) -> &[LunView] {
+        &self.luns
+    }
+
+    /// Every set id handed out, in order.
+    pub fn set_ids(&self) -> &[Id] {
+        &self.set_ids
+    }
+
+    /// Every shadow copy id handed out, in order.
+    pub fn snapshot_ids(&self) -> &[Id] {
+        &self.snapshot_ids
+    }
+
+    /// The shadow copies `Query` under `VSS_CTX_ALL` lists on a machine, sorted by id.
+    pub fn live_copies(&self, machine: usize) -> Vec<CopyView> {
+        self.visible_copies(machine, Context::VSS_CTX_ALL)
+    }
+
+    /// The hardware shadow copies made transportable and not yet imported, with the
+    /// machine that made each.
+    pub fn transported(&self) -> Vec<(Id, usize)> {
+        self.copies
+            .iter()
+            .filter(|(_, c)| c.place == Place::Transported)
+            .map(|(id, c)| (*id, c.machine))
+            .collect()
+    }
+
+    /// The original volume a live or transported shadow copy was taken of: the creating
+    /// machine and the volume's index there.
+    pub fn original_of(&self, snapshot: Id) -> Option<(usize, usize)> {
+        let copy = self.copies.get(&snapshot)?;
+        Some((copy.creator, copy.volume))
+    }
+
+    /// The shadow LUNs of a hardware shadow copy that exists.
+    pub fn copy_luns(&self, snapshot: Id) -> Option<&[usize]> {
+        self.copies.get(&snapshot).map(|c| c.luns.as_slice())
+    }
+
+    /// Whether some requester object on a machine is creating a set.
+    pub fn creation_in_progress(&self, machine: usize) -> bool {
+        self.creating[machine].is_some()
+    }
+
+    /// Applies a step and returns what VSS answers.
+    pub fn step(&mut self, step: &Step) -> Outcome {
+        match step {
+            Step::Write {
+                machine, volume, ..
+            } => {
+                let volume = *volume as usize;
+                let exists = volume < self.world.machines[*machine].volumes.len();
+                match exists && self.reaches(*machine, volume) {
+                    true => Outcome::ok(Value::None),
+                    false => Outcome::ok(Value::Refused),
+                }
+            }
+            Step::Reboot { machine } => {
+                self.reboot(*machine);
+                Outcome::ok(Value::None)
+            }
+            Step::SetLunVisible {
+                lun,
+                machine,
+                visible,
+            } => {
+                let lun = &mut self.luns[*lun];
+                if *visible {
+                    lun.visible_to.insert(*machine);
+                } else {
+                    lun.visible_to.remove(machine);
+                }
+                Outcome::ok(Value::None)
+            }
+            Step::Fault { machine, method } => {
+                self.faults[*machine].insert(*method);
+                Outcome::ok(Value::None)
+            }
+            Step::Call {
+                machine,
+                object,
+                call,
+            } => self.call(*machine, *object, call),
+        }
+    }
+
+    fn call(&mut self, m: usize, o: u8, call: &Call) -> Outcome {
+        if *call == Call::Release {
+            self.release(m, o);
+            return Outcome::ok(Value::None);
+        }
+        self.objects.entry((m, o)).or_default();
+        let outcome = match call {
+            Call::Release => unreachable!("handled above"),
+            Call::InitializeForBackup { document } => self.initialize(m, o, *document),
+            Call::SetContext(context) => self.set_context(m, o, *context),
+            Call::GatherWriterMetadata => self.gather_writer_metadata(m, o),
+            Call::SetBackupState => self.set_backup_state(m, o),
+            Call::StartSnapshotSet => self.start_snapshot_set(m, o),
+            Call::AddToSnapshotSet { volume, provider } => {
+                self.add_to_snapshot_set(m, o, *volume as usize, *provider)
+            }
+            Call::PrepareForBackup => self.prepare_for_backup(m, o),
+            Call::DoSnapshotSet => self.do_snapshot_set(m, o),
+            Call::BackupComplete => self.backup_complete(m, o),
+            Call::AbortBackup => self.abort_backup(m, o),
+            Call::Query => self.query(m, o),
+            Call::GetSnapshotProperties(r) => self.get_snapshot_properties(m, o, *r),
+            Call::DeleteSnapshots { target, set } => self.delete_snapshots(m, o, *target, *set),
+            Call::SaveAsXml => self.save_as_xml(m, o),
+            Call::ImportSnapshots => self.import_snapshots(m, o),
+            Call::BreakSnapshotSet { set, flags } => self.break_snapshot_set(m, o, *set, *flags),
+            Call::ExposeSnapshot(r) => self.expose_snapshot(m, o, *r),
+            Call::UnexposeSnapshot(r) => self.unexpose_snapshot(m, o, *r),
+        };
+        // A failure the method does not document reaches the requester as
+        // VSS_E_UNEXPECTED.
+        if outcome.hr.is_failure() && !methods::may_return(call.method_name(), outcome.hr, &POLICY)
+        {
+            return Outcome::err(HResult::VSS_E_UNEXPECTED);
+        }
+        outcome
+    }
+
+    fn object(&self, m: usize, o: u8) -> &Requester {
+        &self.objects[&(m, o)]
+    }
+
+    fn object_mut(&mut self, m: usize, o: u8) -> &mut Requester {
+        self.objects.get_mut(&(m, o)).expect("created by the call")
+    }
+
+    fn new_id(&mut self) -> Id {
+        let id = Id(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Resolves a reference to a set or snapshot id; `None` for one never handed out.
+    fn resolve(ids: &[Id], r: Ref) -> Option<Id> {
+        match r {
+            Ref::Issued(n) if !ids.is_empty() => Some(ids[n as usize % ids.len()]),
+            _ => None,
+        }
+    }
+
+    /// Takes a pending fault of a provider method on a machine: `true` if the call fails.
+    fn fault(&mut self, m: usize, method: FaultMethod) -> bool {
+        self.faults[m].remove(&method)
+    }
+
+    /// Whether a machine reaches a volume: every LUN it lies on is unmasked to it.
+    fn reaches(&self, m: usize, volume: usize) -> bool {
+        self.world.machines[m].volumes[volume]
+            .luns
+            .iter()
+            .all(|l| self.luns[*l].visible_to.contains(&m))
+    }
+
+    /// The shadow copies on a machine a context sees, sorted by id.
+    fn visible_copies(&self, m: usize, context: Context) -> Vec<CopyView> {
+        self.copies
+            .iter()
+            .filter(|(_, c)| c.machine == m && c.place == Place::Live)
+            .filter(|(_, c)| context.sees(c.attributes))
+            .map(|(id, c)| view(*id, c))
+            .collect()
+    }
+}
+
+fn view(id: Id, c: &Copy) -> CopyView {
+    CopyView {
+        id,
+        set: c.set,
+        attributes: c.attributes,
+        exposed_name: c.exposed.clone(),
+    }
+}
+
+/// The contexts [`Model::natural_steps`] offers: the backup default (which needs the
+/// writers' metadata), a file-share backup, a persistent one without writers, and the two
+/// transportable ones.
+const NATURAL_CONTEXTS: [Context; 4] = [
+    Context::VSS_CTX_FILE_SHARE_BACKUP,
+    Context::VSS_CTX_NAS_ROLLBACK,
+    Context(0x20),
+    Context(0x39),
+];
+
+impl Model {
+    /// The steps that take some object further along the way a backup application goes:
+    /// initialize, set a context, start a set, add volumes, create it, save its document,
+    /// import it elsewhere, expose, break or delete its copies, release. Random sequences
+    /// drawn mostly from these reach deep states; exploration uses them as its actions.
+    pub fn natural_steps(&self, objects: u8) -> Vec<Step> {
+        let mut steps = Vec::new();
+        for m in 0..self.world.machines.len() {
+            for o in 0..objects {
+                let call = |call| Step::Call {
+                    machine: m,
+                    object: o,
+                    call,
+                };
+                let Some(r) = self.objects.get(&(m, o)).filter(|r| r.initialized) else {
+                    steps.push(call(Call::InitializeForBackup { document: None }));
+                    if !self.documents.is_empty() {
+                        let last = (self.documents.len() - 1) as u8;
+                        steps.push(call(Call::InitializeForBackup {
+                            document: Some(last),
+                        }));
+                    }
+                    continue;
+                };
+                let loaded_set = r.loaded.is_some_and(|d| self.documents[d].set.is_some());
+                match &r.set {
+                    SetPhase::None if loaded_set => steps.push(call(Call::ImportSnapshots)),
+                    SetPhase::None => {
+                        if !r.context_set {
+                            for context in NATURAL_CONTEXTS {
+                                steps.push(call(Call::SetContext(context)));
+                            }
+                        }
+                        steps.push(call(Call::StartSnapshotSet));
+                    }
+                    SetPhase::Open(_, items) => {
+                        let volumes = self.world.machines[m].volumes.len() as u8;
+                        for volume in 0..volumes {
+                            steps.push(call(Call::AddToSnapshotSet {
+                                volume,
+                                provider: ProviderChoice::Any,
+                            }));
+                        }
+                        if r.context.has_writers() && !r.gathered {
+                            steps.push(call(Call::GatherWriterMetadata));
+                        } else if !items.is_empty() {
+                            steps.push(call(Call::DoSnapshotSet));
+                        }
+                    }
+                    SetPhase::Created(..) => {
+                        steps.push(call(Call::SaveAsXml));
+                        steps.push(call(Call::Release));
+                    }
+                    SetPhase::Failed(..) => steps.push(call(Call::Release)),
+                }
+            }
+        }
+        // What can be done with the shadow copies that exist, from an object of their
+        // machine.
+        for (id, copy) in &self.copies {
+            if copy.place != Place::Live {
+                continue;
+            }
+            let set = self.set_ids.iter().position(|s| *s == copy.set);
+            let snapshot = self.snapshot_ids.iter().position(|s| s == id);
+            let (Some(set), Some(snapshot)) = (set, snapshot) else {
+                continue;
+            };
+            let call = |call| Step::Call {
+                machine: copy.machine,
+                object: 0,
+                call,
+            };
+            let set = Ref::Issued(set as u8);
+            for flags in [
+                None,
+                Some(HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
+                Some(HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS),
+                Some(HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL),
+            ] {
+                steps.push(call(Call::BreakSnapshotSet { set, flags }));
+            }
+            steps.push(call(Call::ExposeSnapshot(Ref::Issued(snapshot as u8))));
+            steps.push(call(Call::DeleteSnapshots {
+                target: set,
+                set: true,
+            }));
+        }
+        steps
+    }
+}

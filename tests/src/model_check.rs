@@ -1,0 +1,972 @@
+//! The simulator against the reference model, step by step, with the invariants checked
+//! after every step.
+//!
+//! A [`Harness`] runs [`Step`]s of `vss_model::reference` on a fresh [`Simulator`] of
+//! [`WORLD`] and on the reference [`Model`] of the same world, and fails at the first step
+//! where they disagree: a different HRESULT or value, a different list of shadow copies on a
+//! machine, a different state of the array's LUNs, or data that is not what it must be. Every
+//! step is also written down as a scenario step, so a failing case can be replayed with
+//! `vss-sim run` (see [`Harness::scenario`]).
+//!
+//! The invariants checked after every step:
+//! - every original volume a machine reaches reads what was last written to it: VSS never
+//!   changes an original;
+//! - every live shadow copy reads its original's content at the time it was made;
+//! - every broken volume its machine reaches reads its point-in-time content; one whose LUNs
+//!   are masked from the machine cannot be read there at all;
+//! - `Query` under `VSS_CTX_ALL` on each machine lists exactly the copies the model has there,
+//!   with the same attributes and exposure: nothing broken or deleted reappears, nothing of a
+//!   failed set remains;
+//! - the array's LUNs are exactly the model's: no LUN leaked, none lost, each masked, hidden,
+//!   read-only and carrying an identity as the model says.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use vss_model::backend::{Backend, BackupComponents, EnvError, INFINITE, VssAsync};
+use vss_model::reference::{
+    Call, CopyView, Id, LunView, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
+    VolumeSpec, WorldSpec,
+};
+use vss_model::{Block, Context, HResult, ObjectProp, ObjectType, ProviderType, VssId};
+use vss_sim::{SimComponents, Simulator, parse_world};
+
+/// The world of the model-based tests: HOSTA with a local `C:\`, `E:\` on one LUN and `G:\`
+/// on two; HOSTB with a local `C:\` and no LUN. Both run the system provider and the array's
+/// hardware provider, and no writers.
+pub const WORLD: &str = r"
+seed: 17
+san:
+  luns:
+    - { name: LUN-E, size: 1 MiB, visible_to: [HOSTA] }
+    - { name: LUN-G1, size: 1 MiB, gpt: true, visible_to: [HOSTA] }
+    - { name: LUN-G2, size: 1 MiB, visible_to: [HOSTA] }
+machines:
+  - name: HOSTA
+    providers: [system, hardware]
+    writers: []
+    volumes:
+      - { mount: 'C:\', size: 1 GiB }
+      - { mount: 'E:\', luns: [LUN-E] }
+      - { mount: 'G:\', luns: [LUN-G1, LUN-G2] }
+  - name: HOSTB
+    providers: [system, hardware]
+    writers: []
+    volumes:
+      - { mount: 'C:\', size: 1 GiB }
+";
+
+/// The machines of [`WORLD`], in order.
+pub const MACHINES: [&str; 2] = ["HOSTA", "HOSTB"];
+
+/// The array's LUNs of [`WORLD`], in order.
+pub const LUNS: [&str; 3] = ["LUN-E", "LUN-G1", "LUN-G2"];
+
+/// A name no volume has, for `AddToSnapshotSet` steps past the machine's volumes.
+const NO_VOLUME: &str = r"Z:\";
+
+/// An id VSS never hands out.
+const UNKNOWN_ID: VssId = VssId::from_u128(0x0bad0bad_0000_4000_8000_00000000dead);
+
+/// [`WORLD`] as the model sees it.
+pub fn world_spec() -> WorldSpec {
+    let local = |mount: &str| VolumeSpec {
+        mount: mount.to_string(),
+        luns: Vec::new(),
+    };
+    WorldSpec {
+        machines: vec![
+            MachineSpec {
+                name: MACHINES[0].to_string(),
+                volumes: vec![
+                    local(r"C:\"),
+                    VolumeSpec {
+                        mount: r"E:\".to_string(),
+                        luns: vec![0],
+                    },
+                    VolumeSpec {
+                        mount: r"G:\".to_string(),
+                        luns: vec![1, 2],
+                    },
+                ],
+                hardware_provider: true,
+            },
+            MachineSpec {
+                name: MACHINES[1].to_string(),
+                volumes: vec![local(r"C:\")],
+                hardware_provider: true,
+            },
+        ],
+        luns: LUNS
+            .iter()
+            .map(|name| vss_model::reference::LunSpec {
+                name: name.to_string(),
+                visible_to: vec![0],
+            })
+            .collect(),
+        differential: true,
+        plex: true,
+        transportable: true,
+        max_client_accessible: 64,
+    }
+}
+
+/// Where the simulator and the model parted, and the run so far as a scenario.
+#[derive(Debug, Clone)]
+pub struct Disagreement {
+    /// The step (1-based) after which they disagreed.
+    pub step: usize,
+    /// What differed.
+    pub what: String,
+    /// The steps so far as a scenario file `vss-sim run` replays (YAML).
+    pub scenario: String,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "step {}: {}\n--- the run as a scenario ---\n{}",
+            self.step, self.what, self.scenario
+        )
+    }
+}
+
+/// A broken volume: it keeps its device name and its point-in-time content.
+#[derive(Debug, Clone)]
+struct Broken {
+    machine: usize,
+    device: String,
+    data: BTreeMap<u64, u8>,
+    luns: Vec<usize>,
+}
+
+/// The simulator and the model side by side.
+pub struct Harness {
+    sim: Simulator,
+    model: Model,
+    objects: BTreeMap<(usize, u8), SimComponents>,
+    set_ids: Vec<VssId>,
+    snapshot_ids: Vec<VssId>,
+    documents: Vec<String>,
+    system: VssId,
+    hardware: VssId,
+    /// What was written to each original volume (machine, volume), block by block.
+    written: BTreeMap<(usize, usize), BTreeMap<u64, u8>>,
+    /// The point-in-time content of every shadow copy made.
+    copy_data: BTreeMap<Id, BTreeMap<u64, u8>>,
+    /// The device of every live shadow copy, as `Query` last showed it.
+    devices: BTreeMap<Id, (usize, String)>,
+    broken: Vec<Broken>,
+    lines: Vec<String>,
+    outcomes: Vec<(&'static str, HResult)>,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Harness::new()
+    }
+}
+
+impl Harness {
+    /// A fresh simulator of [`WORLD`] and the model of it.
+    pub fn new() -> Harness {
+        let file = parse_world(WORLD, "model-world.yaml").expect("the world parses");
+        let sim = Simulator::new(&file).expect("the world builds");
+        let (mut system, mut hardware) = (VssId::NULL, VssId::NULL);
+        let mut probe = sim
+            .create_backup_components(MACHINES[0])
+            .expect("an object");
+        probe.initialize_for_backup(None).expect("initialized");
+        let providers = probe
+            .query(
+                VssId::NULL,
+                ObjectType::VSS_OBJECT_NONE,
+                ObjectType::VSS_OBJECT_PROVIDER,
+            )
+            .expect("the providers are listed");
+        for provider in providers {
+            if let ObjectProp::Provider(p) = provider {
+                match p.provider_type {
+                    ProviderType::VSS_PROV_SYSTEM => system = p.provider_id,
+                    ProviderType::VSS_PROV_HARDWARE => hardware = p.provider_id,
+                    _ => {}
+                }
+            }
+        }
+        drop(probe);
+        sim.take_trace();
+        Harness {
+            sim,
+            model: Model::new(world_spec()),
+            objects: BTreeMap::new(),
+            set_ids: Vec::new(),
+            snapshot_ids: Vec::new(),
+            documents: Vec::new(),
+            system,
+            hardware,
+            written: BTreeMap::new(),
+            copy_data: BTreeMap::new(),
+            devices: BTreeMap::new(),
+            broken: Vec::new(),
+            lines: Vec::new(),
+            outcomes: Vec::new(),
+        }
+    }
+
+    /// Every call step so far, by the name of the method, with the HRESULT both sides gave:
+    /// what a test measures the reach of random sequences on.
+    pub fn outcomes(&self) -> &[(&'static str, HResult)] {
+        &self.outcomes
+    }
+
+    /// The reference model as it stands.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The steps run so far as a scenario file (YAML) that `vss-sim run` replays: each
+    /// step expects what the model predicted.
+    pub fn scenario(&self) -> String {
+        let mut out = String::from(
+            "description: >\n  A sequence on which the simulator and the reference model disagreed; each step\n  expects what the model predicts.\n",
+        );
+        out.push_str("world:\n");
+        for line in WORLD.trim_matches('\n').lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push_str("steps:\n");
+        for line in &self.lines {
+            let _ = writeln!(out, "  - {line}");
+        }
+        out
+    }
+
+    fn disagree(&self, what: String) -> Disagreement {
+        Disagreement {
+            step: self.lines.len(),
+            what,
+            scenario: self.scenario(),
+        }
+    }
+
+    /// Runs every step, stopping at the first disagreement.
+    pub fn run(&mut self, steps: &[Step]) -> Result<(), Disagreement> {
+        for step in steps {
+            self.apply(step)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one step on both, compares what each answered, then checks the invariants.
+    pub fn apply(&mut self, step: &Step) -> Result<(), Disagreement> {
+        let refs = (self.set_ids.clone(), self.snapshot_ids.clone());
+        let counts = (refs.0.len(), refs.1.len(), self.documents.len());
+        // The live hardware copies before the step, with their LUNs: a break turns them
+        // into broken volumes.
+        let before: Vec<(Id, Vec<usize>)> = self
+            .devices
+            .keys()
+            .filter_map(|id| Some((*id, self.model.copy_luns(*id)?.to_vec())))
+            .collect();
+        let predicted = self.model.step(step);
+        self.lines.push(self.line(step, &predicted, counts));
+        let got = self.run_on_sim(step, &refs).map_err(|e| self.disagree(e))?;
+        self.sim.take_trace();
+        if !same(&got, &predicted) {
+            return Err(self.disagree(format!(
+                "{step:?}: the simulator answered {got:?}, the model {predicted:?}"
+            )));
+        }
+        if let Step::Call { call, .. } = step {
+            self.outcomes.push((call.method_name(), predicted.hr));
+        }
+        self.note_copies();
+        self.note_broken(step, &before);
+        self.check().map_err(|e| self.disagree(e))
+    }
+
+    fn id_of(ids: &[VssId], r: Ref) -> VssId {
+        match r {
+            Ref::Issued(n) if !ids.is_empty() => ids[n as usize % ids.len()],
+            _ => UNKNOWN_ID,
+        }
+    }
+
+    fn object(&mut self, m: usize, o: u8) -> Result<&mut SimComponents, String> {
+        if !self.objects.contains_key(&(m, o)) {
+            let object = self
+                .sim
+                .create_backup_components(MACHINES[m])
+                .map_err(|hr| format!("CreateVssBackupComponents failed with {hr}"))?;
+            self.objects.insert((m, o), object);
+        }
+        Ok(self.objects.get_mut(&(m, o)).expect("inserted"))
+    }
+
+    fn volume_name(&self, m: usize, volume: u8) -> String {
+        self.model.world().machines[m]
+            .volumes
+            .get(volume as usize)
+            .map_or(NO_VOLUME.to_string(), |v| v.mount.clone())
+    }
+
+    /// Runs a step on the simulator and says what it answered, in the model's terms.
+    fn run_on_sim(
+        &mut self,
+        step: &Step,
+        refs: &(Vec<VssId>, Vec<VssId>),
+    ) -> Result<Outcome, String> {
+        let ok = |value| Outcome {
+            hr: HResult::S_OK,
+            value,
+        };
+        let env = self
+            .sim
+            .environment()
+            .expect("the simulator has an environment");
+        match step {
+            Step::Write {
+                machine,
+                volume,
+                block,
+                value,
+            } => {
+                let name = self.volume_name(*machine, *volume);
+                let data = format!("v{value}");
+                return match env.write_block(
+                    MACHINES[*machine],
+                    &name,
+                    *block as u64,
+                    data.as_bytes(),
+                ) {
+                    Ok(()) => {
+                        self.written
+                            .entry((*machine, *volume as usize))
+                            .or_default()
+                            .insert(*block as u64, *value);
+                        Ok(ok(Value::None))
+                    }
+                    Err(EnvError::UnknownTarget { .. }) => Ok(ok(Value::Refused)),
+                    Err(e) => Err(format!("the write failed: {e}")),
+                };
+            }
+            Step::Reboot { machine } => {
+                env.reboot(MACHINES[*machine]).map_err(|e| e.to_string())?;
+                self.objects.retain(|(m, _), _| m != machine);
+                return Ok(ok(Value::None));
+            }
+            Step::SetLunVisible {
+                lun,
+                machine,
+                visible,
+            } => {
+                env.set_lun_visible(MACHINES[*machine], LUNS[*lun], *visible)
+                    .map_err(|e| e.to_string())?;
+                return Ok(ok(Value::None));
+            }
+            Step::Fault { machine, method } => {
+                let fault = vss_model::backend::ProviderFault {
+                    provider_id: None,
+                    method: method.name().to_string(),
+                    hr: HResult::E_FAIL,
+                    after: 0,
+                    times: 1,
+                };
+                env.fail_provider_method(MACHINES[*machine], fault)
+                    .map_err(|e| e.to_string())?;
+                return Ok(ok(Value::None));
+            }
+            Step::Call { .. } => {}
+        }
+        let Step::Call {
+            machine: m,
+            object: o,
+            call,
+        } = step
+        else {
+            unreachable!("the other steps returned above");
+        };
+        let (m, o) = (*m, *o);
+        if *call == Call::Release {
+            self.objects.remove(&(m, o));
+            return Ok(ok(Value::None));
+        }
+        let volume = match call {
+            Call::AddToSnapshotSet { volume, .. } => self.volume_name(m, *volume),
+            _ => String::new(),
+        };
+        let document = match call {
+            Call::InitializeForBackup { document: Some(d) } if !self.documents.is_empty() => {
+                Some(self.documents[*d as usize % self.documents.len()].clone())
+            }
+            _ => None,
+        };
+        let (system, hardware) = (self.system, self.hardware);
+        self.object(m, o)?;
+        let mut r = self.objects.remove(&(m, o)).expect("made above");
+        let result = self.call_sim(
+            &mut r,
+            call,
+            refs,
+            &volume,
+            document.as_deref(),
+            (system, hardware),
+        );
+        self.objects.insert((m, o), r);
+        result
+    }
+
+    /// Makes a requester call on a simulator object.
+    fn call_sim(
+        &mut self,
+        r: &mut SimComponents,
+        call: &Call,
+        refs: &(Vec<VssId>, Vec<VssId>),
+        volume: &str,
+        document: Option<&str>,
+        (system, hardware): (VssId, VssId),
+    ) -> Result<Outcome, String> {
+        let ok = |value| Outcome {
+            hr: HResult::S_OK,
+            value,
+        };
+        let outcome = |result: Result<Value, HResult>| match result {
+            Ok(value) => ok(value),
+            Err(hr) => Outcome {
+                hr,
+                value: Value::None,
+            },
+        };
+        Ok(match call {
+            Call::Release => unreachable!("handled above"),
+            Call::InitializeForBackup { .. } => {
+                outcome(r.initialize_for_backup(document).map(|_| Value::None))
+            }
+            Call::SetContext(context) => outcome(r.set_context(*context).map(|_| Value::None)),
+            Call::GatherWriterMetadata => waited(r.gather_writer_metadata()),
+            Call::SetBackupState => {
+                outcome(r.set_backup_state(Default::default()).map(|_| Value::None))
+            }
+            Call::StartSnapshotSet => outcome(r.start_snapshot_set().map(|id| {
+                self.set_ids.push(id);
+                Value::Id(SIM_ID)
+            })),
+            Call::AddToSnapshotSet { provider, .. } => {
+                let provider = match provider {
+                    ProviderChoice::Any => VssId::NULL,
+                    ProviderChoice::System => system,
+                    ProviderChoice::Hardware => hardware,
+                    ProviderChoice::Unregistered => UNKNOWN_ID,
+                };
+                outcome(r.add_to_snapshot_set(volume, provider).map(|id| {
+                    self.snapshot_ids.push(id);
+                    Value::Id(SIM_ID)
+                }))
+            }
+            Call::PrepareForBackup => waited(r.prepare_for_backup()),
+            Call::DoSnapshotSet => waited(r.do_snapshot_set()),
+            Call::BackupComplete => waited(r.backup_complete()),
+            Call::AbortBackup => outcome(r.abort_backup().map(|_| Value::None)),
+            Call::Query => {
+                let listed = r.query(
+                    VssId::NULL,
+                    ObjectType::VSS_OBJECT_NONE,
+                    ObjectType::VSS_OBJECT_SNAPSHOT,
+                );
+                match listed {
+                    Ok(objects) => {
+                        let mut views = Vec::new();
+                        for object in objects {
+                            if let ObjectProp::Snapshot(s) = object {
+                                views.push(self.view_of(&s)?);
+                            }
+                        }
+                        views.sort();
+                        ok(Value::Copies(views))
+                    }
+                    Err(hr) => outcome(Err(hr)),
+                }
+            }
+            Call::GetSnapshotProperties(target) => {
+                let id = Harness::id_of(&refs.1, *target);
+                match r.get_snapshot_properties(id) {
+                    Ok(prop) => ok(Value::Copy(self.view_of(&prop)?)),
+                    Err(hr) => outcome(Err(hr)),
+                }
+            }
+            Call::DeleteSnapshots { target, set } => {
+                let (id, kind) = match set {
+                    true => (
+                        Harness::id_of(&refs.0, *target),
+                        ObjectType::VSS_OBJECT_SNAPSHOT_SET,
+                    ),
+                    false => (
+                        Harness::id_of(&refs.1, *target),
+                        ObjectType::VSS_OBJECT_SNAPSHOT,
+                    ),
+                };
+                match r.delete_snapshots(id, kind, true) {
+                    Ok(deleted) => ok(Value::Deleted(deleted.deleted)),
+                    Err(failure) => outcome(Err(failure.hr)),
+                }
+            }
+            Call::SaveAsXml => match r.save_as_xml() {
+                Ok(xml) => {
+                    self.documents.push(xml);
+                    ok(Value::Document(self.documents.len() - 1))
+                }
+                Err(hr) => outcome(Err(hr)),
+            },
+            Call::ImportSnapshots => waited(r.import_snapshots()),
+            Call::BreakSnapshotSet { set, flags } => {
+                let id = Harness::id_of(&refs.0, *set);
+                match flags {
+                    None => outcome(r.break_snapshot_set(id).map(|_| Value::None)),
+                    Some(flags) => waited(r.break_snapshot_set_ex(id, *flags)),
+                }
+            }
+            Call::ExposeSnapshot(target) => {
+                let id = Harness::id_of(&refs.1, *target);
+                outcome(
+                    r.expose_snapshot(
+                        id,
+                        None,
+                        vss_model::SnapshotAttributes::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY,
+                        Some(vss_model::reference::EXPOSE_AS),
+                    )
+                    .map(Value::Exposed),
+                )
+            }
+            Call::UnexposeSnapshot(target) => {
+                let id = Harness::id_of(&refs.1, *target);
+                outcome(r.unexpose_snapshot(id).map(|_| Value::None))
+            }
+        })
+    }
+
+    /// A shadow copy's properties in the model's terms.
+    fn view_of(&self, prop: &vss_model::SnapshotProp) -> Result<CopyView, String> {
+        let find = |ids: &[VssId], id: VssId, what: &str| {
+            ids.iter()
+                .position(|i| *i == id)
+                .ok_or_else(|| format!("the simulator shows a {what} id {id} it never handed out"))
+        };
+        let snapshot = find(&self.snapshot_ids, prop.snapshot_id, "shadow copy")?;
+        let set = find(&self.set_ids, prop.snapshot_set_id, "set")?;
+        Ok(CopyView {
+            id: self.model.snapshot_ids()[snapshot],
+            set: self.model.set_ids()[set],
+            attributes: prop.snapshot_attributes,
+            exposed_name: prop.exposed_name.clone(),
+        })
+    }
+
+    /// Remembers the content of every new shadow copy: its original's content now.
+    fn note_copies(&mut self) {
+        for m in 0..MACHINES.len() {
+            for copy in self.model.live_copies(m) {
+                self.capture(copy.id);
+            }
+        }
+        for (id, _) in self.model.transported() {
+            self.capture(id);
+        }
+    }
+
+    fn capture(&mut self, id: Id) {
+        if self.copy_data.contains_key(&id) {
+            return;
+        }
+        let Some((creator, volume)) = self.model.original_of(id) else {
+            return;
+        };
+        let data = self
+            .written
+            .get(&(creator, volume))
+            .cloned()
+            .unwrap_or_default();
+        self.copy_data.insert(id, data);
+    }
+
+    /// After a break, the copies that were live and are gone are broken volumes now.
+    fn note_broken(&mut self, step: &Step, before: &[(Id, Vec<usize>)]) {
+        let Step::Call {
+            call: Call::BreakSnapshotSet { .. },
+            ..
+        } = step
+        else {
+            return;
+        };
+        for (id, luns) in before {
+            if self.model.original_of(*id).is_some() {
+                continue;
+            }
+            let (Some((machine, device)), Some(data)) = (
+                self.devices.get(id).cloned(),
+                self.copy_data.get(id).cloned(),
+            ) else {
+                continue;
+            };
+            self.broken.push(Broken {
+                machine,
+                device,
+                data,
+                luns: luns.clone(),
+            });
+        }
+    }
+
+    /// The invariants, checked on the simulator through its public interfaces.
+    fn check(&mut self) -> Result<(), String> {
+        self.devices.clear();
+        let env = self.sim.environment().expect("an environment");
+        // Query on each machine lists what the model has there.
+        for (m, machine) in MACHINES.iter().enumerate() {
+            let mut admin = self
+                .sim
+                .create_backup_components(machine)
+                .map_err(|hr| format!("CreateVssBackupComponents: {hr}"))?;
+            admin
+                .initialize_for_backup(None)
+                .map_err(|hr| format!("InitializeForBackup: {hr}"))?;
+            admin
+                .set_context(Context::VSS_CTX_ALL)
+                .map_err(|hr| format!("SetContext: {hr}"))?;
+            let listed = admin
+                .query(
+                    VssId::NULL,
+                    ObjectType::VSS_OBJECT_NONE,
+                    ObjectType::VSS_OBJECT_SNAPSHOT,
+                )
+                .map_err(|hr| format!("Query on {machine}: {hr}"))?;
+            let mut views = Vec::new();
+            for object in listed {
+                if let ObjectProp::Snapshot(s) = object {
+                    let view = self.view_of(&s)?;
+                    self.devices
+                        .insert(view.id, (m, s.snapshot_device_object.clone()));
+                    views.push(view);
+                }
+            }
+            views.sort();
+            let expected = self.model.live_copies(m);
+            if views != expected {
+                return Err(format!(
+                    "Query on {machine} lists {views:?}; the model has {expected:?}"
+                ));
+            }
+        }
+        self.sim.take_trace();
+        // The array.
+        let luns = env.luns();
+        let sim_view = lun_views(&luns);
+        let model_view = model_lun_views(self.model.luns());
+        if sim_view != model_view {
+            return Err(format!(
+                "the array holds {sim_view:?}; the model has {model_view:?}"
+            ));
+        }
+        // Originals.
+        for ((m, v), blocks) in &self.written {
+            if !self.model_reaches(*m, *v) {
+                continue;
+            }
+            let name = self.volume_name(*m, *v as u8);
+            for (block, value) in blocks {
+                expect_block(
+                    env.read_block(MACHINES[*m], &name, *block),
+                    Some(*value),
+                    &name,
+                    *block,
+                )?;
+            }
+        }
+        // Live shadow copies.
+        for (id, (m, device)) in &self.devices {
+            let data = &self.copy_data[id];
+            let (creator, volume) = self.model.original_of(*id).expect("live");
+            let blocks = self
+                .written
+                .get(&(creator, volume))
+                .cloned()
+                .unwrap_or_default();
+            for block in blocks.keys() {
+                let want = data.get(block).copied();
+                expect_block(
+                    env.read_block(MACHINES[*m], device, *block),
+                    want,
+                    device,
+                    *block,
+                )?;
+            }
+        }
+        // Broken volumes.
+        for broken in &self.broken {
+            let reachable = broken
+                .luns
+                .iter()
+                .all(|l| self.model.luns()[*l].visible_to.contains(&broken.machine));
+            for (block, value) in &broken.data {
+                let read = env.read_block(MACHINES[broken.machine], &broken.device, *block);
+                if reachable {
+                    expect_block(read, Some(*value), &broken.device, *block)?;
+                } else if read.is_ok() {
+                    return Err(format!(
+                        "{} reads on {} though its LUNs are masked from it",
+                        broken.device, MACHINES[broken.machine]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn model_reaches(&self, m: usize, v: usize) -> bool {
+        self.model.world().machines[m].volumes[v]
+            .luns
+            .iter()
+            .all(|l| self.model.luns()[*l].visible_to.contains(&m))
+    }
+
+    /// The scenario line of a step, expecting what the model predicted.
+    fn line(
+        &self,
+        step: &Step,
+        predicted: &Outcome,
+        (sets, snaps, docs): (usize, usize, usize),
+    ) -> String {
+        let expect = match predicted.hr {
+            HResult::VSS_S_ASYNC_FINISHED => "S_OK".to_string(),
+            hr => hr.name().map_or_else(|| hr.to_string(), str::to_string),
+        };
+        let reference = |prefix: &str, count: usize, r: Ref| match r {
+            Ref::Issued(n) if count > 0 => format!("${prefix}{}", n as usize % count),
+            _ => UNKNOWN_ID.to_string(),
+        };
+        match step {
+            Step::Write {
+                machine,
+                volume,
+                block,
+                value,
+            } => format!(
+                "{{ on: {}, env: write, volume: '{}', block: {block}, data: v{value}{} }}",
+                MACHINES[*machine],
+                self.volume_name(*machine, *volume),
+                if predicted.value == Value::Refused {
+                    ", expect_refused: true"
+                } else {
+                    ""
+                }
+            ),
+            Step::Reboot { machine } => format!("{{ on: {}, env: reboot }}", MACHINES[*machine]),
+            Step::SetLunVisible {
+                lun,
+                machine,
+                visible,
+            } => format!(
+                "{{ on: {}, env: {}, lun: {} }}",
+                MACHINES[*machine],
+                if *visible { "unmask" } else { "mask" },
+                LUNS[*lun]
+            ),
+            Step::Fault { machine, method } => format!(
+                "{{ on: {}, env: fail_provider, method: {}, hresult: E_FAIL }}",
+                MACHINES[*machine],
+                method.name()
+            ),
+            Step::Call {
+                machine,
+                object,
+                call,
+            } => {
+                let head = format!("on: {}, as: o{object}", MACHINES[*machine]);
+                let body = match call {
+                    Call::Release => return format!("{{ {head}, env: release }}"),
+                    Call::InitializeForBackup { document } => match document {
+                        Some(d) if docs > 0 => {
+                            format!("call: InitializeForBackup, xml: $doc{}", *d as usize % docs)
+                        }
+                        _ => "call: InitializeForBackup".to_string(),
+                    },
+                    Call::SetContext(c) => format!("call: SetContext, context: {:#x}", c.0),
+                    Call::GatherWriterMetadata => "call: GatherWriterMetadata".into(),
+                    Call::SetBackupState => "call: SetBackupState".into(),
+                    Call::StartSnapshotSet => {
+                        format!("call: StartSnapshotSet, bind: set{sets}")
+                    }
+                    Call::AddToSnapshotSet { volume, provider } => {
+                        let provider = match provider {
+                            ProviderChoice::Any => VssId::NULL,
+                            ProviderChoice::System => self.system,
+                            ProviderChoice::Hardware => self.hardware,
+                            ProviderChoice::Unregistered => UNKNOWN_ID,
+                        };
+                        format!(
+                            "call: AddToSnapshotSet, volume: '{}', provider: '{provider}', bind: snap{}",
+                            self.volume_name(*machine, *volume),
+                            snaps
+                        )
+                    }
+                    Call::PrepareForBackup => "call: PrepareForBackup".into(),
+                    Call::DoSnapshotSet => "call: DoSnapshotSet".into(),
+                    Call::BackupComplete => "call: BackupComplete".into(),
+                    Call::AbortBackup => "call: AbortBackup".into(),
+                    Call::Query => "call: Query".into(),
+                    Call::GetSnapshotProperties(r) => format!(
+                        "call: GetSnapshotProperties, snapshot: '{}'",
+                        reference("snap", snaps, *r)
+                    ),
+                    Call::DeleteSnapshots { target, set } => match set {
+                        true => format!(
+                            "call: DeleteSnapshots, id: '{}', type: VSS_OBJECT_SNAPSHOT_SET, force: true",
+                            reference("set", sets, *target)
+                        ),
+                        false => format!(
+                            "call: DeleteSnapshots, id: '{}', type: VSS_OBJECT_SNAPSHOT, force: true",
+                            reference("snap", snaps, *target)
+                        ),
+                    },
+                    Call::SaveAsXml => {
+                        format!("call: SaveAsXML, bind: doc{docs}")
+                    }
+                    Call::ImportSnapshots => "call: ImportSnapshots".into(),
+                    Call::BreakSnapshotSet { set, flags } => match flags {
+                        None => format!(
+                            "call: BreakSnapshotSet, set: '{}'",
+                            reference("set", sets, *set)
+                        ),
+                        Some(flags) => format!(
+                            "call: BreakSnapshotSetEx, set: '{}', flags: {:#x}",
+                            reference("set", sets, *set),
+                            flags.bits()
+                        ),
+                    },
+                    Call::ExposeSnapshot(r) => format!(
+                        "call: ExposeSnapshot, snapshot: '{}', expose: '{}'",
+                        reference("snap", snaps, *r),
+                        vss_model::reference::EXPOSE_AS
+                    ),
+                    Call::UnexposeSnapshot(r) => format!(
+                        "call: UnexposeSnapshot, snapshot: '{}'",
+                        reference("snap", snaps, *r)
+                    ),
+                };
+                format!("{{ {head}, {body}, expect: {expect} }}")
+            }
+        }
+    }
+}
+
+/// What the simulator's side shows for a new id: the model's id is not the simulator's GUID,
+/// so ids are compared by their order, through the harness's lists.
+const SIM_ID: Id = Id(u32::MAX);
+
+/// Whether the simulator's answer is the model's, new ids aside.
+fn same(got: &Outcome, predicted: &Outcome) -> bool {
+    match (&got.value, &predicted.value) {
+        (Value::Id(_), Value::Id(_)) => got.hr == predicted.hr,
+        _ => got == predicted,
+    }
+}
+
+/// Waits for an asynchronous operation and reports what `QueryStatus` says of it.
+fn waited(started: Result<vss_sim::SimAsync, HResult>) -> Outcome {
+    let hr = match started {
+        Err(hr) => hr,
+        Ok(mut operation) => {
+            operation.wait(INFINITE);
+            operation.query_status().unwrap_or_else(|hr| hr)
+        }
+    };
+    Outcome {
+        hr,
+        value: Value::None,
+    }
+}
+
+/// Checks a block read: `Some(v)` is the text `v{v}`, `None` zeros.
+fn expect_block(
+    read: Result<Block, EnvError>,
+    want: Option<u8>,
+    target: &str,
+    block: u64,
+) -> Result<(), String> {
+    let read = read.map_err(|e| format!("block {block} of {target} cannot be read: {e}"))?;
+    let expected = match want {
+        Some(v) => Block::new(format!("v{v}").as_bytes()).expect("a short text"),
+        None => Block::zeroed(),
+    };
+    if read != expected {
+        return Err(format!(
+            "block {block} of {target} reads {read}; it must read {expected}"
+        ));
+    }
+    Ok(())
+}
+
+/// The array as the simulator shows it, in the terms the model can predict: each LUN that
+/// is not deleted by its original name or the original it is a clone of, who sees it, its
+/// flags, whether it carries its source's identity; then how many were deleted.
+fn lun_views(luns: &[vss_model::backend::LunState]) -> (Vec<LunKey>, usize) {
+    let mut views: Vec<LunKey> = luns
+        .iter()
+        .filter(|l| !l.deleted)
+        .map(|l| {
+            let source = l
+                .clone_of
+                .as_ref()
+                .and_then(|s| luns.iter().find(|x| &x.name == s));
+            let mut visible_to = l.visible_to.clone();
+            visible_to.sort();
+            LunKey {
+                name: match &l.clone_of {
+                    Some(source) => format!("clone of {source}"),
+                    None => l.name.clone(),
+                },
+                visible_to,
+                read_only: l.read_only,
+                hidden: l.hidden,
+                source_identity: source.is_none_or(|s| s.identity == l.identity),
+            }
+        })
+        .collect();
+    views.sort();
+    (views, luns.iter().filter(|l| l.deleted).count())
+}
+
+/// The array as the model has it, in the same terms as [`lun_views`].
+fn model_lun_views(luns: &[LunView]) -> (Vec<LunKey>, usize) {
+    let mut views: Vec<LunKey> = luns
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.deleted)
+        .map(|(i, l)| LunKey {
+            name: match l.clone_of {
+                Some(source) => format!("clone of {}", LUNS[source]),
+                None => LUNS[i].to_string(),
+            },
+            visible_to: l
+                .visible_to
+                .iter()
+                .map(|m| MACHINES[*m].to_string())
+                .collect(),
+            read_only: l.read_only,
+            hidden: l.hidden,
+            source_identity: l.source_identity,
+        })
+        .collect();
+    views.sort();
+    (views, luns.iter().filter(|l| l.deleted).count())
+}
+
+/// One LUN in the terms both sides share.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct LunKey {
+    name: String,
+    visible_to: Vec<String>,
+    read_only: bool,
+    hidden: bool,
+    source_identity: bool,
+}

@@ -1,0 +1,266 @@
+//! The simulator agrees with the reference model on random sequences of steps over two
+//! machines and several requester objects per machine, with provider faults off and on, and
+//! every invariant of [`vss_conformance::model_check`] holds after every step.
+//!
+//! The sequences come from `proptest-state-machine`: the reference model is the reference
+//! state machine, and a failing sequence is shrunk by dropping steps and by simplifying each
+//! one (the step and call enums list the simplest variants first). The shrunk case is
+//! written to `target/model-failures/NAME.yaml` as a scenario `vss-sim run` replays, and
+//! printed.
+//!
+//! `VSS_SIM_DEEP=1` runs 1024 cases of up to 60 steps; `VSS_SIM_SEED` changes the seed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+
+use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestError, TestRunner};
+use proptest_state_machine::ReferenceStateMachine;
+use vss_conformance::model_check::{Harness, world_spec};
+use vss_model::reference::{Call, FaultMethod, Model, ProviderChoice, Ref, Step};
+use vss_model::{Context, HResult, HardwareOptions as H};
+
+mod common;
+
+/// The reference state machine; `FAULTS` lets provider faults into the sequences.
+struct Vss<const FAULTS: bool>;
+
+impl<const FAULTS: bool> ReferenceStateMachine for Vss<FAULTS> {
+    type State = Model;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        Just(Model::new(world_spec())).boxed()
+    }
+
+    /// Mostly a step that takes some object further, so that sequences reach deep
+    /// states; otherwise any step at all.
+    fn transitions(state: &Model) -> BoxedStrategy<Step> {
+        prop_oneof![
+            4 => proptest::sample::select(state.natural_steps(OBJECTS)),
+            2 => step(FAULTS),
+        ]
+        .boxed()
+    }
+
+    fn apply(mut state: Model, step: &Step) -> Model {
+        state.step(step);
+        state
+    }
+}
+
+/// Requester objects per machine.
+const OBJECTS: u8 = 3;
+
+/// The contexts a `SetContext` step sets.
+const CONTEXTS: [Context; 9] = [
+    Context::VSS_CTX_BACKUP,
+    Context::VSS_CTX_FILE_SHARE_BACKUP,
+    Context::VSS_CTX_NAS_ROLLBACK,
+    Context::VSS_CTX_APP_ROLLBACK,
+    Context::VSS_CTX_CLIENT_ACCESSIBLE,
+    Context::VSS_CTX_ALL,
+    // VSS_CTX_BACKUP | VSS_VOLSNAP_ATTR_TRANSPORTABLE, and its persistent variant.
+    Context(0x20),
+    Context(0x39),
+    // VSS_CTX_BACKUP | VSS_VOLSNAP_ATTR_PLEX.
+    Context(0x4000),
+];
+
+/// The `dwBreakFlags` of `BreakSnapshotSetEx` steps: each valid combination, then two the
+/// rules refuse.
+const BREAK_FLAGS: [H; 9] = [
+    H::empty(),
+    H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE,
+    H::VSS_BREAKEX_FLAG_MASK_LUNS,
+    H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE,
+    H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL,
+    H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL.union(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
+    H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE.union(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
+    H::VSS_BREAKEX_FLAG_MASK_LUNS.union(H::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
+    H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL.union(H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE),
+];
+
+const FAULTS: [FaultMethod; 4] = [
+    FaultMethod::CommitSnapshots,
+    FaultMethod::LocateLuns,
+    FaultMethod::FillInLunInfo,
+    FaultMethod::OnLunStateChange,
+];
+
+fn reference() -> impl Strategy<Value = Ref> {
+    prop_oneof![9 => (0u8..8).prop_map(Ref::Issued), 1 => Just(Ref::Unknown)]
+}
+
+fn call() -> BoxedStrategy<Call> {
+    let provider = prop_oneof![
+        6 => Just(ProviderChoice::Any),
+        2 => Just(ProviderChoice::System),
+        2 => Just(ProviderChoice::Hardware),
+        1 => Just(ProviderChoice::Unregistered),
+    ];
+    prop_oneof![
+        1 => Just(Call::Release),
+        4 => proptest::option::of(0u8..4).prop_map(|document| Call::InitializeForBackup { document }),
+        3 => proptest::sample::select(&CONTEXTS[..]).prop_map(Call::SetContext),
+        2 => Just(Call::GatherWriterMetadata),
+        1 => Just(Call::SetBackupState),
+        4 => Just(Call::StartSnapshotSet),
+        5 => (0u8..4, provider).prop_map(|(volume, provider)| Call::AddToSnapshotSet { volume, provider }),
+        1 => Just(Call::PrepareForBackup),
+        4 => Just(Call::DoSnapshotSet),
+        1 => Just(Call::BackupComplete),
+        1 => Just(Call::AbortBackup),
+        1 => Just(Call::Query),
+        1 => reference().prop_map(Call::GetSnapshotProperties),
+        2 => (reference(), any::<bool>()).prop_map(|(target, set)| Call::DeleteSnapshots { target, set }),
+        3 => Just(Call::SaveAsXml),
+        3 => Just(Call::ImportSnapshots),
+        4 => (reference(), proptest::option::of(proptest::sample::select(&BREAK_FLAGS[..])))
+            .prop_map(|(set, flags)| Call::BreakSnapshotSet { set, flags }),
+        1 => reference().prop_map(Call::ExposeSnapshot),
+        1 => reference().prop_map(Call::UnexposeSnapshot),
+    ]
+    .boxed()
+}
+
+fn step(faults: bool) -> BoxedStrategy<Step> {
+    let machine = || prop_oneof![3 => Just(0usize), 2 => Just(1usize)];
+    let fault_weight = if faults { 4 } else { 0 };
+    prop_oneof![
+        2 => (machine(), 0u8..3, 0u8..4, any::<u8>())
+            .prop_map(|(machine, volume, block, value)| Step::Write { machine, volume, block, value }),
+        1 => machine().prop_map(|machine| Step::Reboot { machine }),
+        1 => (0usize..3, any::<bool>())
+            .prop_map(|(lun, visible)| Step::SetLunVisible { lun, machine: 0, visible }),
+        fault_weight => (machine(), proptest::sample::select(&FAULTS[..]))
+            .prop_map(|(machine, method)| Step::Fault { machine, method }),
+        30 => (machine(), 0..OBJECTS, call())
+            .prop_map(|(machine, object, call)| Step::Call { machine, object, call }),
+    ]
+    .boxed()
+}
+
+/// How often each method gave each HRESULT over a run.
+type Reached = Mutex<BTreeMap<(&'static str, HResult), usize>>;
+
+/// Fails unless the random sequences reached every outcome listed: a test of agreement
+/// that never got as far as a break is no test.
+fn assert_reached(reached: &Reached, wanted: &[(&'static str, HResult)]) {
+    let seen = reached.lock().expect("not poisoned");
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|w| !seen.contains_key(w))
+        .map(|(method, hr)| format!("{method} → {hr}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the random sequences never reached: {}\nthey reached: {:?}",
+        missing.join(", "),
+        seen.keys().collect::<Vec<_>>()
+    );
+}
+
+/// Where a shrunk failing case is written.
+fn failure_file(name: &str) -> PathBuf {
+    vss_conformance::repo_root()
+        .join("target")
+        .join("model-failures")
+        .join(format!("{name}.yaml"))
+}
+
+/// Runs `cases` random sequences; on a failure, writes the shrunk case as a scenario and
+/// returns it with the reason.
+fn explore<const FAULTS: bool>(
+    name: &str,
+    seed: u64,
+    cases: u32,
+    prepare: impl Fn(&Harness),
+    reached: &Reached,
+) -> Result<(), (String, Vec<Step>)> {
+    let max_steps = if common::deep() { 120 } else { 60 };
+    let mut runner = TestRunner::new(common::config(seed, cases));
+    let result = runner.run(
+        &Vss::<FAULTS>::sequential_strategy(1..max_steps),
+        |(_, steps, seen)| {
+            let mut harness = Harness::new();
+            prepare(&harness);
+            // The shrinker drops the steps after the one that failed: it learns which from
+            // how many were seen.
+            let result = steps.iter().try_for_each(|step| {
+                if let Some(seen) = &seen {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+                harness.apply(step)
+            });
+            let mut seen = reached.lock().expect("not poisoned");
+            for outcome in harness.outcomes() {
+                *seen.entry(*outcome).or_insert(0) += 1;
+            }
+            result.map_err(|d| TestCaseError::fail(d.to_string()))
+        },
+    );
+    match result {
+        Ok(()) => Ok(()),
+        Err(TestError::Fail(reason, (_, steps, _))) => {
+            let mut harness = Harness::new();
+            prepare(&harness);
+            let scenario = match harness.run(&steps) {
+                Err(d) => d.scenario,
+                Ok(()) => harness.scenario(),
+            };
+            let path = failure_file(name);
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            let _ = std::fs::write(&path, &scenario);
+            Err((
+                format!("{reason}\n(the shrunk case is in {})", path.display()),
+                steps,
+            ))
+        }
+        Err(TestError::Abort(why)) => Err((format!("aborted: {why}"), Vec::new())),
+    }
+}
+
+#[test]
+fn the_simulator_agrees_with_the_model() {
+    let reached = Reached::default();
+    if let Err((why, _)) = explore::<false>("faults-off", 41, 256, |_| {}, &reached) {
+        panic!("{why}");
+    }
+    assert_reached(
+        &reached,
+        &[
+            ("DoSnapshotSet", HResult::VSS_S_ASYNC_FINISHED),
+            ("ImportSnapshots", HResult::VSS_S_ASYNC_FINISHED),
+            ("BreakSnapshotSet", HResult::S_OK),
+            ("BreakSnapshotSetEx", HResult::VSS_S_ASYNC_FINISHED),
+            ("BreakSnapshotSetEx", HResult::VSS_E_BREAK_REVERT_ID_FAILED),
+            ("BreakSnapshotSet", HResult::VSS_E_PROVIDER_VETO),
+            ("StartSnapshotSet", HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS),
+            ("ExposeSnapshot", HResult::S_OK),
+            ("DeleteSnapshots", HResult::S_OK),
+        ],
+    );
+}
+
+#[test]
+fn the_simulator_agrees_with_the_model_under_provider_faults() {
+    let reached = Reached::default();
+    if let Err((why, _)) = explore::<true>("faults-on", 43, 256, |_| {}, &reached) {
+        panic!("{why}");
+    }
+    assert_reached(
+        &reached,
+        &[
+            ("DoSnapshotSet", HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR),
+            // A provider failure neither method documents reaches the requester as
+            // VSS_E_UNEXPECTED.
+            ("ImportSnapshots", HResult::VSS_E_UNEXPECTED),
+            ("BreakSnapshotSetEx", HResult::VSS_E_UNEXPECTED),
+        ],
+    );
+}
