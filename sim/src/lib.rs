@@ -17,7 +17,7 @@ mod world;
 pub mod world_file;
 
 pub use backend::{SimAsync, SimComponents, Simulator};
-pub use world::{HardwareProvider, SoftwareProvider, World, WorldError};
+pub use world::{BrokenRule, HardwareProvider, SoftwareProvider, World, WorldError};
 
 use world_file::WorldFile;
 

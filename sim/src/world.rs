@@ -301,6 +301,27 @@ pub struct World {
     pub(crate) asyncs: BTreeMap<u64, AsyncOp>,
     pub(crate) next_object: u64,
     pub(crate) trace: Vec<TraceEvent>,
+    /// Rules of VSS this world was told to break (see [`BrokenRule`]); empty but in tests
+    /// that show a broken rule is caught.
+    pub(crate) broken_rules: BTreeSet<BrokenRule>,
+}
+
+/// A rule of VSS the simulator can be told to break, so that a test can show the property
+/// tests catch the break. Only a build with the `mutations` feature can set one
+/// ([`World::break_rule`]); nothing else ever does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BrokenRule {
+    /// `BreakSnapshotSet` of a set made by a software provider succeeds (and forgets
+    /// nothing) instead of answering `VSS_E_PROVIDER_VETO`.
+    BreakSoftwareSets,
+}
+
+#[cfg(feature = "mutations")]
+impl World {
+    /// Makes this world break a rule of VSS, for a test that shows the break is caught.
+    pub fn break_rule(&mut self, rule: BrokenRule) {
+        self.broken_rules.insert(rule);
+    }
 }
 
 impl World {

@@ -220,6 +220,11 @@ impl Harness {
         &self.outcomes
     }
 
+    /// The simulator under test.
+    pub fn simulator(&self) -> &Simulator {
+        &self.sim
+    }
+
     /// The reference model as it stands.
     pub fn model(&self) -> &Model {
         &self.model
@@ -283,6 +288,9 @@ impl Harness {
         }
         self.note_copies();
         self.note_broken(step, &before);
+        self.model
+            .check_invariants()
+            .map_err(|e| self.disagree(format!("the model breaks an invariant: {e}")))?;
         self.check().map_err(|e| self.disagree(e))
     }
 

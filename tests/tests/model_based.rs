@@ -21,6 +21,7 @@ use proptest_state_machine::ReferenceStateMachine;
 use vss_conformance::model_check::{Harness, world_spec};
 use vss_model::reference::{Call, FaultMethod, Model, ProviderChoice, Ref, Step};
 use vss_model::{Context, HResult, HardwareOptions as H};
+use vss_sim::BrokenRule;
 
 mod common;
 
@@ -262,5 +263,62 @@ fn the_simulator_agrees_with_the_model_under_provider_faults() {
             ("ImportSnapshots", HResult::VSS_E_UNEXPECTED),
             ("BreakSnapshotSetEx", HResult::VSS_E_UNEXPECTED),
         ],
+    );
+}
+
+/// A simulator told to let `BreakSnapshotSet` succeed on a system provider's set is caught,
+/// and the case shrinks to a few steps: make a set of a local volume, break it.
+#[test]
+fn a_rule_broken_on_purpose_is_caught_with_a_short_case() {
+    let reached = Reached::default();
+    let result = explore::<false>(
+        "broken-rule",
+        47,
+        256,
+        |harness| {
+            harness
+                .simulator()
+                .with_world(|w| w.break_rule(BrokenRule::BreakSoftwareSets))
+        },
+        &reached,
+    );
+    let (why, steps) = result.expect_err("a simulator that breaks software sets must be caught");
+    assert!(
+        why.contains("BreakSnapshotSet") && why.contains("VSS_E_PROVIDER_VETO"),
+        "caught for another reason: {why}"
+    );
+    assert!(
+        steps.len() <= 8,
+        "the case shrank to {} steps only: {steps:#?}",
+        steps.len()
+    );
+}
+
+/// The scenario a harness writes replays under `vss-sim run` with every expectation holding:
+/// a long sequence of the steps that take objects furthest, written out and run again.
+#[test]
+fn a_run_written_as_a_scenario_replays() {
+    let mut harness = Harness::new();
+    let mut model = Model::new(world_spec());
+    for i in 0..80usize {
+        let natural = model.natural_steps(OBJECTS);
+        let step = natural[(i * 7 + i / 3) % natural.len()].clone();
+        model.step(&step);
+        if let Err(d) = harness.apply(&step) {
+            panic!("{d}");
+        }
+    }
+    let scenario = harness.scenario();
+    let report = vss_sim::runner::run_text(&scenario, "replay.yaml", false)
+        .unwrap_or_else(|e| panic!("the written scenario is bad input: {e}\n{scenario}"));
+    assert_eq!(
+        report.outcome,
+        vss_sim::runner::Outcome::Passed,
+        "{}",
+        report.output
+    );
+    assert!(
+        scenario.contains("call: DoSnapshotSet, expect: S_OK"),
+        "{scenario}"
     );
 }

@@ -470,6 +470,9 @@ pub struct Model {
     exposures: Vec<BTreeMap<String, Id>>,
     /// Provider methods that will fail once, per machine.
     faults: Vec<BTreeSet<FaultMethod>>,
+    /// The sets broken so far, and the LUNs they left as ordinary disks.
+    broken_sets: BTreeSet<Id>,
+    broken_luns: BTreeSet<usize>,
 }
 
 /// The drive letter `ExposeSnapshot` steps use.
@@ -504,6 +507,8 @@ impl Model {
             imported_sets: BTreeSet::new(),
             exposures: vec![BTreeMap::new(); machines],
             faults: vec![BTreeSet::new(); machines],
+            broken_sets: BTreeSet::new(),
+            broken_luns: BTreeSet::new(),
         }
     }
 
@@ -555,9 +560,83 @@ impl Model {
         self.copies.get(&snapshot).map(|c| c.luns.as_slice())
     }
 
-    /// Whether some requester object on a machine is creating a set.
-    pub fn creation_in_progress(&self, machine: usize) -> bool {
-        self.creating[machine].is_some()
+    /// What must hold in every state, whatever happened before:
+    ///
+    /// - at most one set is being created on a machine, by the object holding its lock;
+    /// - every clone on the array is deleted, or a LUN of exactly one shadow copy, or left by
+    ///   a break: none is leaked;
+    /// - every LUN of a shadow copy is on the array and a clone of the right original;
+    /// - no shadow copy belongs to a set that was broken;
+    /// - every copy's attributes agree with what it is and what happened to it: hardware
+    ///   copies are `HARDWARE_ASSISTED` and software ones `DIFFERENTIAL` and never
+    ///   `TRANSPORTABLE`; only imported hardware copies are `IMPORTED`; a copy is
+    ///   `EXPOSED_LOCALLY` exactly when it has an exposed name, and `NOT_SURFACED` otherwise.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (m, holder) in self.creating.iter().enumerate() {
+            let open: Vec<u8> = self
+                .objects
+                .iter()
+                .filter(|((machine, _), r)| *machine == m && matches!(r.set, SetPhase::Open(..)))
+                .map(|((_, o), _)| *o)
+                .collect();
+            if open.len() > 1 || open.first() != holder.as_ref() {
+                return Err(format!(
+                    "machine {m}: sets being created by objects {open:?}, lock held by {holder:?}"
+                ));
+            }
+        }
+        for (i, lun) in self.luns.iter().enumerate() {
+            let Some(source) = lun.clone_of else { continue };
+            let owners = self.copies.values().filter(|c| c.luns.contains(&i)).count();
+            let accounted = match (lun.deleted, self.broken_luns.contains(&i)) {
+                (true, false) => owners == 0,
+                (false, true) => owners == 0,
+                (false, false) => owners == 1,
+                (true, true) => false,
+            };
+            if !accounted {
+                return Err(format!(
+                    "clone {i} of LUN {source}: deleted {}, broken {}, in {owners} shadow copies",
+                    lun.deleted,
+                    self.broken_luns.contains(&i)
+                ));
+            }
+        }
+        for (id, copy) in &self.copies {
+            let volume = &self.world.machines[copy.creator].volumes[copy.volume];
+            let sources: Vec<Option<usize>> =
+                copy.luns.iter().map(|l| self.luns[*l].clone_of).collect();
+            let expected: Vec<Option<usize>> = volume.luns.iter().map(|l| Some(*l)).collect();
+            if copy.hardware
+                && (sources != expected || copy.luns.iter().any(|l| self.luns[*l].deleted))
+            {
+                return Err(format!("shadow copy {id} lies on {:?}", copy.luns));
+            }
+            if self.broken_sets.contains(&copy.set) {
+                return Err(format!(
+                    "shadow copy {id} of broken set {} is back",
+                    copy.set
+                ));
+            }
+            let a = copy.attributes;
+            let exposed = copy.exposed.is_some();
+            let consistent = a.contains(A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED) == copy.hardware
+                && (copy.hardware || a.contains(A::VSS_VOLSNAP_ATTR_DIFFERENTIAL))
+                && (copy.hardware || !a.contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE))
+                && (!a.contains(A::VSS_VOLSNAP_ATTR_IMPORTED)
+                    || (copy.hardware && a.contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)))
+                && a.contains(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY) == exposed
+                && a.contains(A::VSS_VOLSNAP_ATTR_NOT_SURFACED) != exposed;
+            if !consistent {
+                return Err(format!("shadow copy {id} has attributes {a}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The sets broken so far.
+    pub fn broken_sets(&self) -> &BTreeSet<Id> {
+        &self.broken_sets
     }
 
     /// Applies a step and returns what VSS answers.

@@ -216,7 +216,9 @@ impl Model {
         if (read_write || mask) && self.fault(m, FaultMethod::OnLunStateChange) {
             return Outcome::err(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
         }
+        self.broken_sets.insert(set);
         for lun in shadows {
+            self.broken_luns.insert(lun);
             let lun = &mut self.luns[lun];
             if mask {
                 lun.visible_to.remove(&m);

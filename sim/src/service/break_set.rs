@@ -9,7 +9,7 @@ use vss_model::{HResult, HardwareOptions as H, VssId};
 use crate::service::hardware::serials;
 use crate::trace::TraceEvent;
 use crate::volumes::Role;
-use crate::world::{HwState, Work, World};
+use crate::world::{BrokenRule, HwState, Work, World};
 use crate::world_file::BreakIdentity;
 
 /// Which break, and with what flags.
@@ -47,6 +47,13 @@ impl World {
                 .provider_copies(m, p, vss_model::Context::VSS_CTX_ALL)?
                 .iter()
                 .any(|s| s.snapshot_set_id == set);
+        }
+        if software && self.broken_rules.contains(&BrokenRule::BreakSoftwareSets) {
+            self.note(
+                m,
+                format!("set {set}: a software set is broken (a rule broken on purpose)"),
+            );
+            return Ok(Target { groups: Vec::new() });
         }
         if software {
             self.note(
