@@ -1,10 +1,15 @@
 //! The conformance material of the simulator: the scenario corpus under `tests/scenarios`,
-//! the runnable examples under `examples/`, and helpers the tests share.
+//! the runnable examples under `examples/`, and what the tests share: the backend
+//! `VSS_BACKEND` selects ([`backends`]), scenarios written in Rust for any backend
+//! ([`scenarios`]), and the ledger of known divergences ([`divergences`]).
 
 use std::path::{Path, PathBuf};
 
+pub mod backends;
+pub mod divergences;
 pub mod fuzz_bodies;
 pub mod model_check;
+pub mod scenarios;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -29,4 +34,15 @@ pub fn scenario_files(folder: &str) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// A scenario's name in test output and in the ledger of known divergences: its path from the
+/// repository root, with forward slashes (`tests/scenarios/s01-start-snapshot-set-in-progress.yaml`).
+pub fn scenario_name(path: &Path) -> String {
+    let relative = path.strip_prefix(repo_root()).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -1,0 +1,172 @@
+//! Which backend the suite runs on.
+//!
+//! `VSS_BACKEND` names it; unset or empty, it is `sim`, the simulator. A backend comes from a
+//! [`MakeBackend`], which makes one for a scenario's world (the simulator is built from that
+//! world; a backend over real machines would check that they fit it). Test bodies are generic
+//! over the maker, as an [`OnBackend`], so that one body serves every backend, and
+//! [`on_backend`] is the one place that turns a name into a maker: adding a backend is one
+//! name in [`KNOWN_BACKENDS`] and one arm there.
+
+use std::fmt;
+use std::path::Path;
+
+use vss_model::backend::Backend;
+use vss_sim::Simulator;
+use vss_sim::runner::{InputError, Outcome, Report, Scenario, run_scenario};
+use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
+
+/// The environment variable that selects the backend.
+pub const VSS_BACKEND: &str = "VSS_BACKEND";
+
+/// The backends the suite knows, by the names `VSS_BACKEND` takes; the first is the default.
+pub const KNOWN_BACKENDS: &[&str] = &["sim"];
+
+/// Makes the backend a scenario runs on.
+pub trait MakeBackend {
+    /// The backend it makes.
+    type Backend: Backend;
+
+    /// The name `VSS_BACKEND` selects it by, which is also the [`Backend::name`] of what it
+    /// makes.
+    fn name(&self) -> &'static str;
+
+    /// A backend for a scenario whose world is `world`, or why there can be none.
+    fn make(&self, world: &WorldFile) -> Result<Self::Backend, String>;
+}
+
+/// The simulator, built afresh from each scenario's world.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimBackend;
+
+impl MakeBackend for SimBackend {
+    type Backend = Simulator;
+
+    fn name(&self) -> &'static str {
+        "sim"
+    }
+
+    fn make(&self, world: &WorldFile) -> Result<Simulator, String> {
+        Simulator::new(world).map_err(|e| e.to_string())
+    }
+}
+
+/// Work to do on a backend, written once for every backend.
+pub trait OnBackend {
+    /// What the work gives back.
+    type Output;
+
+    /// Does the work on the backends `maker` makes.
+    fn run<M: MakeBackend>(self, maker: &M) -> Self::Output;
+}
+
+/// A `VSS_BACKEND` that names no backend the suite knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownBackend(pub String);
+
+impl fmt::Display for UnknownBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{VSS_BACKEND}=`{}` names no backend; the known backends are: {}",
+            self.0,
+            KNOWN_BACKENDS.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownBackend {}
+
+/// The name of the backend `VSS_BACKEND` selects: the default when it is unset or empty.
+pub fn selected_name() -> String {
+    match std::env::var(VSS_BACKEND) {
+        Ok(name) if !name.trim().is_empty() => name.trim().to_string(),
+        _ => KNOWN_BACKENDS[0].to_string(),
+    }
+}
+
+/// Does `work` on the backend named `name`.
+pub fn on_backend<W: OnBackend>(name: &str, work: W) -> Result<W::Output, UnknownBackend> {
+    match name {
+        "sim" => Ok(work.run(&SimBackend)),
+        other => Err(UnknownBackend(other.to_string())),
+    }
+}
+
+/// Does `work` on the backend `VSS_BACKEND` selects.
+pub fn on_selected_backend<W: OnBackend>(work: W) -> Result<W::Output, UnknownBackend> {
+    on_backend(&selected_name(), work)
+}
+
+/// The embedded default world, which scenarios without a world of their own run in.
+pub fn default_world() -> WorldFile {
+    vss_sim::parse_world(DEFAULT_WORLD, "default_world.yaml").expect("the embedded world parses")
+}
+
+/// Reads a scenario file and runs it on a backend `maker` makes for the scenario's world.
+/// A file that cannot be read or parsed, and a world the maker refuses, end as bad input.
+pub fn run_file<M: MakeBackend>(maker: &M, path: &Path) -> Report {
+    let shown = path.display().to_string();
+    let ran = std::fs::read_to_string(path)
+        .map_err(|e| input_error(&shown, format!("cannot read it: {e}")))
+        .and_then(|text| Scenario::parse(&text, &shown))
+        .and_then(|scenario| {
+            let world = scenario.world_file()?;
+            let backend = maker
+                .make(&world)
+                .map_err(|e| input_error(&shown, format!("the world: {e}")))?;
+            Ok(run_scenario(&scenario, &backend, None))
+        });
+    ran.unwrap_or_else(|e| Report {
+        output: String::new(),
+        outcome: Outcome::BadInput(e),
+        calls: Vec::new(),
+    })
+}
+
+fn input_error(file: &str, message: String) -> InputError {
+    InputError {
+        file: file.to_string(),
+        step: None,
+        position: None,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Gives back the name of the maker it ran with.
+    struct Name;
+
+    impl OnBackend for Name {
+        type Output = &'static str;
+
+        fn run<M: MakeBackend>(self, maker: &M) -> &'static str {
+            maker.name()
+        }
+    }
+
+    #[test]
+    fn every_known_name_selects_its_backend() {
+        for name in KNOWN_BACKENDS {
+            assert_eq!(on_backend(name, Name), Ok(*name));
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_fails_naming_the_known_backends() {
+        let error = on_backend("windows-2025", Name).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "VSS_BACKEND=`windows-2025` names no backend; the known backends are: sim"
+        );
+    }
+
+    #[test]
+    fn the_simulator_is_made_from_the_world_and_named_as_selected() {
+        let sim = SimBackend.make(&default_world()).expect("valid");
+        assert_eq!(sim.name(), SimBackend.name());
+        assert_eq!(sim.machines(), ["HOSTA", "HOSTB"]);
+    }
+}
