@@ -675,19 +675,20 @@ impl Harness {
                 "the array holds {sim_view:?}; the model has {model_view:?}"
             ));
         }
-        // Originals.
+        // Originals: what was written, on a machine that reaches them; nothing where their
+        // LUNs are masked.
         for ((m, v), blocks) in &self.written {
-            if !self.model_reaches(*m, *v) {
-                continue;
-            }
             let name = self.volume_name(*m, *v as u8);
             for (block, value) in blocks {
-                expect_block(
-                    env.read_block(MACHINES[*m], &name, *block),
-                    Some(*value),
-                    &name,
-                    *block,
-                )?;
+                let read = env.read_block(MACHINES[*m], &name, *block);
+                if self.model_reaches(*m, *v) {
+                    expect_block(read, Some(*value), &name, *block)?;
+                } else if read.is_ok() {
+                    return Err(format!(
+                        "{name} reads on {} though its LUNs are masked from it",
+                        MACHINES[*m]
+                    ));
+                }
             }
         }
         // Live shadow copies.
@@ -977,4 +978,107 @@ struct LunKey {
     read_only: bool,
     hidden: bool,
     source_identity: bool,
+}
+
+/// Runs a sequence decoded from fuzzer bytes and fails on the first disagreement or broken
+/// invariant. Each step is, as the bytes choose, one of the steps that take an object
+/// further ([`Model::natural_steps`]) or any step of the alphabet, so that the fuzzer reaches
+/// deep states as the property tests do.
+pub fn run_fuzzed(data: &[u8]) -> Result<(), Disagreement> {
+    let mut u = arbitrary::Unstructured::new(data);
+    let mut harness = Harness::new();
+    let mut model = Model::new(world_spec());
+    for _ in 0..MAX_FUZZED_STEPS {
+        let Ok(step) = fuzzed_step(&mut u, &model) else {
+            break;
+        };
+        model.step(&step);
+        harness.apply(&step)?;
+    }
+    Ok(())
+}
+
+/// At most this many steps per fuzzed sequence, so one input stays quick.
+const MAX_FUZZED_STEPS: usize = 64;
+
+/// The contexts a fuzzed `SetContext` sets, some of them invalid.
+const FUZZED_CONTEXTS: [i32; 10] = [0, 0x10, 0x19, 0x09, 0x1d, -1, 0x20, 0x39, 0x4000, 0x12345];
+
+fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Result<Step> {
+    use vss_model::reference::FaultMethod;
+    if u.is_empty() {
+        return Err(arbitrary::Error::NotEnoughData);
+    }
+    let natural = model.natural_steps(3);
+    let machine = u.choose_index(MACHINES.len())?;
+    let reference = |u: &mut arbitrary::Unstructured| -> arbitrary::Result<Ref> {
+        Ok(match u.ratio(1u8, 10)? {
+            true => Ref::Unknown,
+            false => Ref::Issued(u.arbitrary()?),
+        })
+    };
+    Ok(match u.choose_index(8)? {
+        0..=3 => natural[u.choose_index(natural.len())?].clone(),
+        4 => Step::Write {
+            machine,
+            volume: u.int_in_range(0..=3)?,
+            block: u.int_in_range(0..=3)?,
+            value: u.arbitrary()?,
+        },
+        5 => match u.choose_index(3)? {
+            0 => Step::Reboot { machine },
+            1 => Step::SetLunVisible {
+                lun: u.choose_index(LUNS.len())?,
+                machine: 0,
+                visible: u.arbitrary()?,
+            },
+            _ => Step::Fault {
+                machine,
+                method: *u.choose(&[
+                    FaultMethod::CommitSnapshots,
+                    FaultMethod::LocateLuns,
+                    FaultMethod::FillInLunInfo,
+                    FaultMethod::OnLunStateChange,
+                ])?,
+            },
+        },
+        _ => {
+            let call = match u.choose_index(10)? {
+                0 => Call::Release,
+                1 => Call::AbortBackup,
+                2 => Call::Query,
+                3 => Call::GetSnapshotProperties(reference(u)?),
+                4 => Call::DeleteSnapshots {
+                    target: reference(u)?,
+                    set: u.arbitrary()?,
+                },
+                5 => Call::BreakSnapshotSet {
+                    set: reference(u)?,
+                    flags: match u.arbitrary::<bool>()? {
+                        true => Some(vss_model::HardwareOptions::from_bits_retain(
+                            u.int_in_range(0..=15)?,
+                        )),
+                        false => None,
+                    },
+                },
+                6 => Call::ExposeSnapshot(reference(u)?),
+                7 => Call::UnexposeSnapshot(reference(u)?),
+                8 => Call::SetContext(Context(*u.choose(&FUZZED_CONTEXTS)?)),
+                _ => Call::AddToSnapshotSet {
+                    volume: u.int_in_range(0..=3)?,
+                    provider: *u.choose(&[
+                        ProviderChoice::Any,
+                        ProviderChoice::System,
+                        ProviderChoice::Hardware,
+                        ProviderChoice::Unregistered,
+                    ])?,
+                },
+            };
+            Step::Call {
+                machine,
+                object: u.int_in_range(0..=2)?,
+                call,
+            }
+        }
+    })
 }
