@@ -6,8 +6,9 @@
 use std::collections::BTreeSet;
 
 use vss_conformance::scenario_files;
-use vss_model::methods::{Reach, requester_methods};
-use vss_sim::runner::run_file;
+use vss_model::HResult;
+use vss_model::methods::{Reach, may_return, requester_methods};
+use vss_sim::runner::{Scenario, run_file};
 
 #[test]
 fn every_documented_code_is_reached() {
@@ -51,5 +52,41 @@ fn no_call_returns_an_undocumented_code() {
             }
         }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The alternatives a step accepts from other backends are codes its method may return too:
+/// documented, or recorded as inferred (a success code is always possible).
+#[test]
+fn every_accepted_alternative_is_a_code_its_method_may_return() {
+    let mut wrong = Vec::new();
+    let mut alternatives = 0;
+    for folder in ["examples", "tests/scenarios"] {
+        for path in scenario_files(folder) {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let shown = path.display().to_string();
+            let scenario = Scenario::parse(&text, &shown).unwrap_or_else(|e| panic!("{e}"));
+            for (i, step) in scenario.steps.iter().enumerate() {
+                let (Some(method), Some(accept)) = (step.get("call"), step.get("accept")) else {
+                    continue;
+                };
+                let method = method.as_str().expect("a method name");
+                for code in accept.as_array().expect("a list") {
+                    let hr: HResult = code
+                        .as_str()
+                        .and_then(|c| c.parse().ok())
+                        .expect("an HRESULT name");
+                    alternatives += 1;
+                    if hr.is_failure() && !may_return(method, hr, &[]) {
+                        wrong.push(format!(
+                            "{shown}: step {}: {method} cannot return {hr}",
+                            i + 1
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(alternatives > 0, "no step accepts an alternative");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
