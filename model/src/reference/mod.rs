@@ -468,8 +468,8 @@ pub struct Model {
     imported_sets: BTreeSet<Id>,
     /// Exposed names per machine.
     exposures: Vec<BTreeMap<String, Id>>,
-    /// Provider methods that will fail once, per machine.
-    faults: Vec<BTreeSet<FaultMethod>>,
+    /// Provider methods that will fail, per machine: each armed fault fails one call.
+    faults: Vec<BTreeMap<FaultMethod, u32>>,
     /// The sets broken so far, and the LUNs they left as ordinary disks.
     broken_sets: BTreeSet<Id>,
     broken_luns: BTreeSet<usize>,
@@ -506,7 +506,7 @@ impl Model {
             next_id: 0,
             imported_sets: BTreeSet::new(),
             exposures: vec![BTreeMap::new(); machines],
-            faults: vec![BTreeSet::new(); machines],
+            faults: vec![BTreeMap::new(); machines],
             broken_sets: BTreeSet::new(),
             broken_luns: BTreeSet::new(),
         }
@@ -566,7 +566,7 @@ impl Model {
     /// - every clone on the array is deleted, or a LUN of exactly one shadow copy, or left by
     ///   a break: none is leaked;
     /// - every LUN of a shadow copy is on the array and a clone of the right original;
-    /// - no shadow copy belongs to a set that was broken;
+    /// - no live shadow copy belongs to a set that was broken;
     /// - every copy's attributes agree with what it is and what happened to it: hardware
     ///   copies are `HARDWARE_ASSISTED` and software ones `DIFFERENTIAL` and never
     ///   `TRANSPORTABLE`; only imported hardware copies are `IMPORTED`; a copy is
@@ -612,7 +612,8 @@ impl Model {
             {
                 return Err(format!("shadow copy {id} lies on {:?}", copy.luns));
             }
-            if self.broken_sets.contains(&copy.set) {
+            // A copy a partial import left behind stays transported; none comes back.
+            if copy.place == Place::Live && self.broken_sets.contains(&copy.set) {
                 return Err(format!(
                     "shadow copy {id} of broken set {} is back",
                     copy.set
@@ -670,7 +671,7 @@ impl Model {
                 Outcome::ok(Value::None)
             }
             Step::Fault { machine, method } => {
-                self.faults[*machine].insert(*method);
+                *self.faults[*machine].entry(*method).or_insert(0) += 1;
                 Outcome::ok(Value::None)
             }
             Step::Call {
@@ -743,7 +744,14 @@ impl Model {
 
     /// Takes a pending fault of a provider method on a machine: `true` if the call fails.
     fn fault(&mut self, m: usize, method: FaultMethod) -> bool {
-        self.faults[m].remove(&method)
+        match self.faults[m].get_mut(&method) {
+            Some(1) => self.faults[m].remove(&method).is_some(),
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Whether a machine reaches a volume: every LUN it lies on is unmasked to it.

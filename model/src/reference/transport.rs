@@ -99,7 +99,10 @@ impl Model {
         for id in &imported {
             let copy = self.copies.get_mut(id).expect("surfaced");
             copy.attributes |= A::VSS_VOLSNAP_ATTR_IMPORTED;
+            // An auto-release copy is its importer's on this machine now, also when it was
+            // made here by another object.
             if document.context.is_auto_release() {
+                copy.owners.retain(|(machine, _)| *machine != m);
                 copy.owners.push((m, o));
             }
         }
