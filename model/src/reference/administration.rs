@@ -97,12 +97,13 @@ impl Model {
         };
         let current = self.copies[&id].attributes;
         // Only persistent copies are exposed locally, each once, never a client-accessible
-        // one; and a name is exposed once.
+        // one; and a name is exposed once, and not where a volume is mounted.
         let refused = current
             .intersects(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY)
             || current.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
             || !current.contains(A::VSS_VOLSNAP_ATTR_PERSISTENT)
-            || self.exposures[m].contains_key(EXPOSE_AS);
+            || self.exposures[m].contains_key(EXPOSE_AS)
+            || self.mounted[m].contains(EXPOSE_AS);
         if refused {
             return Outcome::err(HResult::E_INVALIDARG);
         }

@@ -468,6 +468,8 @@ pub struct Model {
     imported_sets: BTreeSet<Id>,
     /// Exposed names per machine.
     exposures: Vec<BTreeMap<String, Id>>,
+    /// Names that broken volumes kept as their mount points, per machine.
+    mounted: Vec<BTreeSet<String>>,
     /// Provider methods that will fail, per machine: each armed fault fails one call.
     faults: Vec<BTreeMap<FaultMethod, u32>>,
     /// The sets broken so far, and the LUNs they left as ordinary disks.
@@ -506,6 +508,7 @@ impl Model {
             next_id: 0,
             imported_sets: BTreeSet::new(),
             exposures: vec![BTreeMap::new(); machines],
+            mounted: vec![BTreeSet::new(); machines],
             faults: vec![BTreeMap::new(); machines],
             broken_sets: BTreeSet::new(),
             broken_luns: BTreeSet::new(),

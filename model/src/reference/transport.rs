@@ -235,8 +235,12 @@ impl Model {
             }
         }
         for id in ids {
-            self.copies.remove(&id);
+            let copy = self.copies.remove(&id).expect("listed");
             self.exposures[m].retain(|_, s| *s != id);
+            // An exposed volume that stays on the machine keeps its mount point.
+            if let Some(name) = copy.exposed.filter(|_| !mask) {
+                self.mounted[m].insert(name);
+            }
         }
         Outcome::err(done)
     }
