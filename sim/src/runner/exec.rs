@@ -32,7 +32,7 @@ pub enum Outcome {
     /// The scenario is malformed; the run stopped at the step named.
     BadInput(InputError),
     /// The backend lacks a capability the scenario needs; no step ran. The text says which
-    /// and why (`needs LUN_MANAGEMENT: step 7 `env: mask``).
+    /// and why, as in ``needs LUN_MANAGEMENT: step 7 `env: mask` ``.
     Skipped(String),
 }
 
