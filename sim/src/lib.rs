@@ -7,6 +7,7 @@
 
 mod backend;
 mod build;
+pub mod explore;
 mod io;
 pub mod runner;
 mod service;

@@ -1,11 +1,16 @@
-//! `vss-sim`: run scenario files against the simulated VSS, and explain VSS codes and methods.
+//! `vss-sim`: run scenario files against the simulated VSS, explain VSS codes and methods,
+//! and explore the reference model's states.
 
+use std::io::{IsTerminal, Write};
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
+use vss_sim::explore::{Exploration, World};
 use vss_sim::runner::Outcome;
 
 #[derive(Parser)]
@@ -36,6 +41,22 @@ enum Command {
         /// `VSS_E_OBJECT_NOT_FOUND`, `0x80042308`, or `DoSnapshotSet`.
         name: String,
     },
+    /// Explore every state of a small world the reference model reaches within a number of
+    /// steps, checking its properties; exit 0 when every `always` property holds and every
+    /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments.
+    Explore {
+        /// The world: `small` or `two-luns`.
+        #[arg(long, default_value = "small")]
+        world: World,
+        /// How many steps deep [default: the world's own, which reaches every `sometimes`
+        /// property].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        depth: Option<u32>,
+        /// Serve stateright's web explorer of the world on this address (`localhost:3000`)
+        /// instead, to walk its states by hand.
+        #[arg(long, value_name = "ADDR")]
+        serve: Option<String>,
+    },
 }
 
 /// Exit code for bad input.
@@ -46,7 +67,76 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run { files, trace } => run(&files, trace),
         Command::Explain { name } => explain(&name),
+        Command::Explore {
+            world,
+            depth,
+            serve,
+        } => {
+            let depth = depth.map_or_else(|| world.default_depth(), |d| d as usize);
+            let exploration = Exploration::new(world, depth);
+            match serve {
+                Some(address) => serve_explorer(exploration, &address),
+                None => explore(exploration),
+            }
+        }
     }
+}
+
+fn explore(exploration: Exploration) -> ExitCode {
+    let start = Instant::now();
+    let mut stderr = std::io::stderr();
+    // Redrawing a line in place only makes sense on a terminal; a log gets the summary.
+    let live = stderr.is_terminal();
+    let report = exploration.check_with_progress(|p| {
+        // The first counts come at once, too early for a rate to mean anything.
+        let elapsed = start.elapsed().as_secs_f64();
+        if live && elapsed >= 0.1 {
+            let rate = p.states as f64 / elapsed;
+            let _ = write!(
+                stderr,
+                "\r\x1b[Kexplored {} states, {} unique, depth {}, {rate:.0} states/s",
+                p.states, p.unique_states, p.depth
+            );
+        }
+    });
+    if live {
+        let _ = write!(stderr, "\r\x1b[K");
+    }
+    eprintln!(
+        "explored {} states ({} unique) in {:.1} s",
+        report.counts.states,
+        report.counts.unique_states,
+        start.elapsed().as_secs_f64()
+    );
+    print!("{report}");
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Serves the explorer until the process is stopped. The address is checked first: the
+/// explorer's server panics on one it cannot listen on.
+fn serve_explorer(exploration: Exploration, address: &str) -> ExitCode {
+    let addresses: Vec<SocketAddr> = match address.to_socket_addrs() {
+        Ok(addresses) => addresses.collect(),
+        Err(e) => {
+            eprintln!("error: --serve `{address}` is not an address to listen on: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    if let Err(e) = TcpListener::bind(addresses.as_slice()) {
+        eprintln!("error: cannot listen on `{address}`: {e}");
+        return ExitCode::from(BAD_INPUT);
+    }
+    eprintln!(
+        "serving the explorer of world {}, {} steps deep, on http://{address}/ (Ctrl-C stops it)",
+        exploration.world(),
+        exploration.depth()
+    );
+    exploration.serve(addresses.as_slice());
+    ExitCode::SUCCESS
 }
 
 fn run(files: &[PathBuf], trace: bool) -> ExitCode {

@@ -1,0 +1,954 @@
+//! Exhaustive exploration of the reference model: every state a small world reaches within a
+//! number of steps, checked with stateright.
+//!
+//! The model-based tests draw random sequences; here every state within the bound is
+//! visited, so a rule whose breach needs a rare combination (a provider fault armed just
+//! before the import of a set of two shadow copies) cannot be missed. The steps are those a
+//! backup application takes ([`Model::natural_steps`]) and one step of an adversary per run:
+//! a storage administrator masking or unmasking an original LUN, a machine restarting, or a
+//! provider method failing once.
+//!
+//! HOSTA makes shadow copies and HOSTB imports them: HOSTB's requester object starts from a
+//! document HOSTA saved. Sets made on HOSTB as well would multiply the states by every
+//! interleaving of two independent backups and show nothing HOSTA's do not.
+//!
+//! Each `always` property must hold in every state. Each `sometimes` property names a state
+//! worth reaching, and an exploration that never reaches it proves nothing about the
+//! behaviour it names, so a `sometimes` property without an example is a failure too. The
+//! model keeps no diff areas, so no property here speaks of a diff area overflowing.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::net::ToSocketAddrs;
+use std::str::FromStr;
+use std::time::Duration;
+
+use stateright::{Checker, Model as _, Property};
+use vss_model::HResult;
+use vss_model::reference::{
+    Call, FaultMethod, Id, LunSpec, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
+    VolumeSpec, WorldSpec,
+};
+
+/// A world to explore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum World {
+    /// HOSTA with a local `C:\`, `E:\` on LUN0 and `F:\` on LUN1; HOSTB with no volume of
+    /// its own. Two volumes on the array let a set hold two hardware shadow copies, which a
+    /// partial import needs.
+    Small,
+    /// HOSTA with a local `C:\` and `G:\` on LUN0 and LUN1; HOSTB with no volume of its own:
+    /// a shadow copy with two shadow LUNs, and a volume that masking one LUN takes away.
+    TwoLuns,
+}
+
+impl World {
+    /// Every world, in the order the command lists them.
+    pub const ALL: [World; 2] = [World::Small, World::TwoLuns];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            World::Small => "small",
+            World::TwoLuns => "two-luns",
+        }
+    }
+
+    /// How many steps an exploration of it takes by default: the fewest that reach every
+    /// `sometimes` property (a partial import takes ten steps, an import that a provider
+    /// fault makes fail nine).
+    pub fn default_depth(self) -> usize {
+        match self {
+            World::Small => 10,
+            World::TwoLuns => 9,
+        }
+    }
+
+    /// The world as the reference model describes it.
+    pub fn spec(self) -> WorldSpec {
+        let volume = |mount: &str, luns: Vec<usize>| VolumeSpec {
+            mount: mount.to_string(),
+            luns,
+        };
+        let hosta = match self {
+            World::Small => vec![
+                volume(r"C:\", vec![]),
+                volume(r"E:\", vec![0]),
+                volume(r"F:\", vec![1]),
+            ],
+            World::TwoLuns => vec![volume(r"C:\", vec![]), volume(r"G:\", vec![0, 1])],
+        };
+        WorldSpec {
+            machines: vec![
+                MachineSpec {
+                    name: "HOSTA".to_string(),
+                    volumes: hosta,
+                    hardware_provider: true,
+                },
+                MachineSpec {
+                    name: "HOSTB".to_string(),
+                    volumes: Vec::new(),
+                    hardware_provider: true,
+                },
+            ],
+            luns: ["LUN0", "LUN1"]
+                .into_iter()
+                .map(|name| LunSpec {
+                    name: name.to_string(),
+                    visible_to: vec![HOSTA],
+                })
+                .collect(),
+            differential: true,
+            plex: false,
+            transportable: true,
+            max_client_accessible: 64,
+        }
+    }
+}
+
+impl FromStr for World {
+    type Err = String;
+
+    /// Reads a world's name: `small` or `two-luns`.
+    fn from_str(name: &str) -> Result<World, String> {
+        World::ALL
+            .into_iter()
+            .find(|w| w.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = World::ALL.iter().map(|w| w.name()).collect();
+                format!(
+                    "no world is named `{name}`; the worlds are {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl fmt::Display for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The machine that makes shadow copies; every other one imports them.
+const HOSTA: usize = 0;
+
+/// Requester objects per machine. One suffices for every property; each more multiplies the
+/// states by the interleavings of their calls.
+const OBJECTS: u8 = 1;
+
+/// Adversary steps per run. Every property needs at most one, and each more multiplies the
+/// states by the adversary's ten choices at every step.
+const ADVERSARY_STEPS: u8 = 1;
+
+/// The last call made: what the `sometimes` properties look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LastCall {
+    /// The machine it was made on.
+    pub machine: usize,
+    /// The SDK name of the method.
+    pub method: &'static str,
+    /// What it returned (for an asynchronous method, the operation's final status).
+    pub hr: HResult,
+}
+
+/// A state of the exploration: the reference model, the call the last step made (none at
+/// the start or after a step of the adversary), how many steps led here and how many of
+/// them were the adversary's.
+///
+/// Two states that differ only in the number of steps that led to them are the same
+/// state: the checker goes breadth first, so it meets each state first by a shortest path,
+/// and the bound on steps is exact without counting a state once per path length.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The reference model.
+    pub model: Model,
+    /// The call the last step made.
+    pub last: Option<LastCall>,
+    /// The steps taken so far.
+    pub steps: usize,
+    /// The adversary's steps among them.
+    pub adversary_steps: u8,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        self.model == other.model
+            && self.last == other.last
+            && self.adversary_steps == other.adversary_steps
+    }
+}
+
+impl Eq for State {}
+
+impl Hash for State {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.model.hash(state);
+        self.last.hash(state);
+        self.adversary_steps.hash(state);
+    }
+}
+
+impl State {
+    fn last_is(&self, method: &str, hr: HResult) -> bool {
+        self.last.is_some_and(|l| l.method == method && l.hr == hr)
+    }
+}
+
+/// The exploration of one world to a number of steps: a stateright model over the
+/// reference model.
+#[derive(Debug, Clone)]
+pub struct Exploration {
+    world: World,
+    spec: WorldSpec,
+    depth: usize,
+}
+
+impl Exploration {
+    /// An exploration of a world, `depth` steps deep.
+    pub fn new(world: World, depth: usize) -> Exploration {
+        Exploration {
+            world,
+            spec: world.spec(),
+            depth,
+        }
+    }
+
+    /// The world explored.
+    pub fn world(&self) -> World {
+        self.world
+    }
+
+    /// The number of steps explored.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// What the adversary can do: mask HOSTA's LUN0 (or unmask it again), restart a machine,
+    /// make a provider method fail once on a machine that calls it.
+    fn adversary(&self, model: &Model) -> Vec<Step> {
+        let visible = model.luns()[0].visible_to.contains(&HOSTA);
+        let mut steps = vec![Step::SetLunVisible {
+            lun: 0,
+            machine: HOSTA,
+            visible: !visible,
+        }];
+        for machine in 0..self.spec.machines.len() {
+            steps.push(Step::Reboot { machine });
+        }
+        for machine in 0..self.spec.machines.len() {
+            // Only HOSTA commits sets; the hardware provider surfaces and breaks them on
+            // both machines.
+            let commits = (machine == HOSTA).then_some(FaultMethod::CommitSnapshots);
+            for method in commits.into_iter().chain([
+                FaultMethod::LocateLuns,
+                FaultMethod::FillInLunInfo,
+                FaultMethod::OnLunStateChange,
+            ]) {
+                steps.push(Step::Fault { machine, method });
+            }
+        }
+        steps
+    }
+
+    /// Whether HOSTA has two volumes on the array: a set can then hold two hardware shadow
+    /// copies, and an import can be partial.
+    fn sets_of_two(&self) -> bool {
+        let volumes = &self.spec.machines[HOSTA].volumes;
+        volumes.iter().filter(|v| !v.luns.is_empty()).count() >= 2
+    }
+
+    /// The properties this world is checked against: every `always` one, and the
+    /// `sometimes` ones it can reach.
+    fn chosen(&self) -> impl Iterator<Item = (&'static str, Kind, Condition)> + '_ {
+        let always = ALWAYS
+            .iter()
+            .zip(ALWAYS_CONDITIONS)
+            .map(|((name, _), condition)| (*name, Kind::Always, condition));
+        let sometimes = SOMETIMES
+            .iter()
+            .zip(SOMETIMES_CONDITIONS)
+            .filter(|((_, _, needs_two), _)| !needs_two || self.sets_of_two())
+            .map(|((name, _, _), condition)| (*name, Kind::Sometimes, condition));
+        always.chain(sometimes)
+    }
+}
+
+impl stateright::Model for Exploration {
+    type State = State;
+    type Action = Step;
+
+    fn init_states(&self) -> Vec<State> {
+        vec![State {
+            model: Model::new(self.spec.clone()),
+            last: None,
+            steps: 0,
+            adversary_steps: 0,
+        }]
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Step>) {
+        if state.steps >= self.depth {
+            return;
+        }
+        // HOSTB's object starts from a document HOSTA saved (see the module comment).
+        let importing = |step: &Step| match step {
+            Step::Call { machine, call, .. } if *machine != HOSTA => {
+                *call != Call::InitializeForBackup { document: None }
+            }
+            _ => true,
+        };
+        let adversary = match state.adversary_steps < ADVERSARY_STEPS {
+            true => self.adversary(&state.model),
+            false => Vec::new(),
+        };
+        let natural = state.model.natural_steps(OBJECTS).into_iter();
+        for step in natural.filter(importing).chain(adversary) {
+            // Two shadow copies of one set offer the same break and delete steps.
+            if !actions.contains(&step) {
+                actions.push(step);
+            }
+        }
+    }
+
+    fn next_state(&self, state: &State, step: Step) -> Option<State> {
+        let mut model = state.model.clone();
+        let outcome = model.step(&step);
+        let (last, adversary_steps) = match &step {
+            Step::Call { machine, call, .. } => {
+                let last = LastCall {
+                    machine: *machine,
+                    method: call.method_name(),
+                    hr: outcome.hr,
+                };
+                (Some(last), state.adversary_steps)
+            }
+            // The adversary wastes no step on what changes nothing, such as a restart of a
+            // machine with nothing on it.
+            _ if model == state.model => return None,
+            _ => (None, state.adversary_steps + 1),
+        };
+        Some(State {
+            model,
+            last,
+            steps: state.steps + 1,
+            adversary_steps,
+        })
+    }
+
+    fn format_action(&self, step: &Step) -> String {
+        describe(&self.spec, None, step)
+    }
+
+    fn format_step(&self, state: &State, step: Step) -> Option<String> {
+        let mut model = state.model.clone();
+        let outcome = model.step(&step);
+        Some(outcome_text(&step, &outcome))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        self.chosen()
+            .map(|(name, kind, condition)| match kind {
+                Kind::Always => Property::always(name, condition),
+                Kind::Sometimes => Property::sometimes(name, condition),
+            })
+            .collect()
+    }
+}
+
+/// What stateright calls to test a property in a state.
+type Condition = fn(&Exploration, &State) -> bool;
+
+/// A property that must hold in every state, and what breaks it in a state.
+type Always = (&'static str, fn(&State) -> Result<(), String>);
+
+/// The `always` properties.
+const ALWAYS: [Always; 4] = [
+    ("the model's invariants hold", |s| {
+        s.model.check_invariants()
+    }),
+    (
+        "no machine lists a shadow copy of a broken set",
+        no_broken_copy_listed,
+    ),
+    (
+        "VSS leaves the original LUNs as they were",
+        originals_untouched,
+    ),
+    (
+        "a shadow copy is listed on one machine at most, and not while transported",
+        one_place_per_copy,
+    ),
+];
+
+/// Stateright takes plain functions as conditions: one per entry of [`ALWAYS`].
+const ALWAYS_CONDITIONS: [Condition; 4] = [holds::<0>, holds::<1>, holds::<2>, holds::<3>];
+
+fn holds<const I: usize>(_: &Exploration, state: &State) -> bool {
+    (ALWAYS[I].1)(state).is_ok()
+}
+
+/// A state worth reaching, and whether only a world with sets of two hardware shadow copies
+/// reaches it.
+type Sometimes = (&'static str, fn(&State) -> bool, bool);
+
+/// The `sometimes` properties. A provider method made to fail reaches the requester as
+/// `VSS_E_UNEXPECTED_PROVIDER_ERROR` where the method documents it (`DoSnapshotSet`), and
+/// as `VSS_E_UNEXPECTED` where it does not (`ImportSnapshots`, `BreakSnapshotSetEx`).
+const SOMETIMES: [Sometimes; 8] = [
+    (
+        "a set was broken",
+        |s| {
+            s.last_is("BreakSnapshotSet", HResult::S_OK)
+                || s.last_is("BreakSnapshotSetEx", HResult::VSS_S_ASYNC_FINISHED)
+        },
+        false,
+    ),
+    (
+        "a revert of the disk identities was refused (VSS_E_BREAK_REVERT_ID_FAILED)",
+        |s| breaking(s, HResult::VSS_E_BREAK_REVERT_ID_FAILED),
+        false,
+    ),
+    (
+        "a provider vetoed a break (VSS_E_PROVIDER_VETO)",
+        |s| breaking(s, HResult::VSS_E_PROVIDER_VETO),
+        false,
+    ),
+    (
+        "a set creation failed under a provider fault",
+        creation_failed_under_fault,
+        false,
+    ),
+    (
+        "a break failed under a provider fault",
+        |s| s.last_is("BreakSnapshotSetEx", HResult::VSS_E_UNEXPECTED),
+        false,
+    ),
+    (
+        "an import succeeded",
+        |s| s.last_is("ImportSnapshots", HResult::VSS_S_ASYNC_FINISHED),
+        false,
+    ),
+    (
+        "an import failed under a provider fault",
+        |s| s.last_is("ImportSnapshots", HResult::VSS_E_UNEXPECTED),
+        false,
+    ),
+    (
+        "an import was partial (VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED)",
+        |s| {
+            s.last_is(
+                "ImportSnapshots",
+                HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED,
+            )
+        },
+        true,
+    ),
+];
+
+/// Stateright takes plain functions as conditions: one per entry of [`SOMETIMES`].
+const SOMETIMES_CONDITIONS: [Condition; 8] = [
+    found::<0>, found::<1>, found::<2>, found::<3>, found::<4>, found::<5>, found::<6>, found::<7>,
+];
+
+fn found<const I: usize>(_: &Exploration, state: &State) -> bool {
+    (SOMETIMES[I].1)(state)
+}
+
+/// A break, by either method, returned `hr`.
+fn breaking(state: &State, hr: HResult) -> bool {
+    state.last_is("BreakSnapshotSet", hr) || state.last_is("BreakSnapshotSetEx", hr)
+}
+
+/// `DoSnapshotSet` failed with `VSS_E_UNEXPECTED_PROVIDER_ERROR` on a machine that reaches
+/// every volume of its own: a fault was the cause, not a volume masked since it was added.
+fn creation_failed_under_fault(state: &State) -> bool {
+    let Some(last) = state.last else {
+        return false;
+    };
+    let model = &state.model;
+    let reaches_all = model.world().machines[last.machine]
+        .volumes
+        .iter()
+        .flat_map(|v| &v.luns)
+        .all(|l| model.luns()[*l].visible_to.contains(&last.machine));
+    state.last_is("DoSnapshotSet", HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR) && reaches_all
+}
+
+fn no_broken_copy_listed(state: &State) -> Result<(), String> {
+    let model = &state.model;
+    for (m, machine) in model.world().machines.iter().enumerate() {
+        if let Some(copy) = model
+            .live_copies(m)
+            .into_iter()
+            .find(|c| model.broken_sets().contains(&c.set))
+        {
+            return Err(format!(
+                "{} lists shadow copy {} of broken set {}",
+                machine.name, copy.id, copy.set
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Only the adversary masks and unmasks an original; nothing else about one ever changes.
+fn originals_untouched(state: &State) -> Result<(), String> {
+    let model = &state.model;
+    for (spec, lun) in model.world().luns.iter().zip(model.luns()) {
+        let intact = lun.clone_of.is_none()
+            && !lun.deleted
+            && !lun.hidden
+            && !lun.read_only
+            && lun.source_identity;
+        if !intact {
+            return Err(format!("original {} is now {lun:?}", spec.name));
+        }
+    }
+    Ok(())
+}
+
+fn one_place_per_copy(state: &State) -> Result<(), String> {
+    let model = &state.model;
+    let mut seen: Vec<Id> = model.transported().into_iter().map(|(id, _)| id).collect();
+    for (m, machine) in model.world().machines.iter().enumerate() {
+        for copy in model.live_copies(m) {
+            if seen.contains(&copy.id) {
+                return Err(format!(
+                    "{} lists shadow copy {}, which is also transported or listed elsewhere",
+                    machine.name, copy.id
+                ));
+            }
+            seen.push(copy.id);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a property must hold everywhere or be reached somewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Must hold in every state.
+    Always,
+    /// Must hold in some state.
+    Sometimes,
+}
+
+/// What the exploration found of one property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyResult {
+    /// The property.
+    pub name: &'static str,
+    /// `always` or `sometimes`.
+    pub kind: Kind,
+    /// The steps to a state that breaks an `always` property or satisfies a `sometimes`
+    /// one, each a line with what it returned; `None` when no state does.
+    pub path: Option<Vec<String>>,
+    /// What is wrong in the state that breaks an `always` property.
+    pub violation: Option<String>,
+}
+
+impl PropertyResult {
+    /// Whether the exploration found what the property asks: no counterexample of an
+    /// `always` property, an example of a `sometimes` one.
+    pub fn passed(&self) -> bool {
+        match self.kind {
+            Kind::Always => self.path.is_none(),
+            Kind::Sometimes => self.path.is_some(),
+        }
+    }
+}
+
+/// Counts of an exploration, while it runs or once it is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// The states generated, a state reached twice counted twice.
+    pub states: usize,
+    /// The distinct states.
+    pub unique_states: usize,
+    /// The number of steps to the deepest state visited so far.
+    pub depth: usize,
+}
+
+/// What an exploration found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The world explored.
+    pub world: World,
+    /// The number of steps explored.
+    pub depth: usize,
+    /// The counts.
+    pub counts: Progress,
+    /// Each property, `always` ones first.
+    pub properties: Vec<PropertyResult>,
+}
+
+impl Report {
+    /// Whether every `always` property holds and every `sometimes` property was reached.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(PropertyResult::passed)
+    }
+}
+
+impl fmt::Display for Report {
+    /// The report `vss-sim explore` prints: the counts, then each property with its result
+    /// and the steps that show it. It holds no timing, so an exploration prints the same
+    /// text every time.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "world {}, {} steps: {} states, {} unique",
+            self.world, self.depth, self.counts.states, self.counts.unique_states
+        )?;
+        for p in &self.properties {
+            let (kind, verdict) = match (p.kind, p.passed()) {
+                (Kind::Always, true) => ("always", "holds"),
+                (Kind::Always, false) => ("always", "BROKEN, counterexample:"),
+                (Kind::Sometimes, true) => ("sometimes", "found, example:"),
+                (Kind::Sometimes, false) => ("sometimes", "NOT FOUND"),
+            };
+            writeln!(f, "{kind} {}: {verdict}", p.name)?;
+            for (n, line) in p.path.iter().flatten().enumerate() {
+                writeln!(f, "  {:>2}. {line}", n + 1)?;
+            }
+            if let Some(violation) = &p.violation {
+                writeln!(f, "  broken: {violation}")?;
+            }
+        }
+        let verdict = match self.passed() {
+            true => "passed",
+            false => "FAILED",
+        };
+        writeln!(f, "{verdict}")
+    }
+}
+
+/// The counts of a checker as it stands.
+fn counts(checker: &impl Checker<Exploration>) -> Progress {
+    Progress {
+        states: checker.state_count(),
+        unique_states: checker.unique_state_count(),
+        // The checker counts the first state as depth 1.
+        depth: checker.max_depth().saturating_sub(1),
+    }
+}
+
+/// How often [`Exploration::check_with_progress`] reports.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+impl Exploration {
+    /// Explores every state breadth first and reports. One thread, so that the counts and
+    /// the paths are the same on every run.
+    pub fn check(self) -> Report {
+        self.run(None)
+    }
+
+    /// As [`Exploration::check`], calling `progress` with the counts a few times a second
+    /// while it runs.
+    pub fn check_with_progress(self, mut progress: impl FnMut(Progress)) -> Report {
+        self.run(Some(&mut progress))
+    }
+
+    fn run(self, progress: Option<&mut dyn FnMut(Progress)>) -> Report {
+        let checker = self.clone().checker().threads(1).spawn_bfs();
+        if let Some(progress) = progress {
+            while !checker.is_done() {
+                progress(counts(&checker));
+                std::thread::sleep(PROGRESS_EVERY);
+            }
+        }
+        let checker = checker.join();
+        let properties = self
+            .chosen()
+            .map(|(name, kind, condition)| {
+                let path = checker
+                    .discovery(name)
+                    .map(|path| self.shortest(path.into_actions(), kind, condition));
+                let violation = path.as_ref().and_then(|steps| {
+                    let (_, why) = ALWAYS.iter().find(|(n, _)| *n == name)?;
+                    why(&self.replay(steps)?.0).err()
+                });
+                PropertyResult {
+                    name,
+                    kind,
+                    path: path.map(|steps| self.lines(&steps)),
+                    violation,
+                }
+            })
+            .collect();
+        Report {
+            world: self.world,
+            depth: self.depth,
+            counts: counts(&checker),
+            properties,
+        }
+    }
+
+    /// Serves stateright's web explorer of this exploration on an address, to walk its
+    /// states one step at a time; returns only if the server stops.
+    pub fn serve(self, addresses: impl ToSocketAddrs) {
+        self.checker().serve(addresses);
+    }
+
+    /// Replays a sequence of steps: the state it leads to, and the steps as this
+    /// exploration takes them, or `None` if it would not take one of them. A step it does not
+    /// offer is taken as an offered one that leads to the same state: once earlier steps are
+    /// gone, the step that breaks the first set names it by another number.
+    fn replay(&self, steps: &[Step]) -> Option<(State, Vec<Step>)> {
+        let mut state = self.init_states().pop()?;
+        let mut taken = Vec::new();
+        for step in steps {
+            let mut offered = Vec::new();
+            self.actions(&state, &mut offered);
+            let next = self.next_state(&state, step.clone())?;
+            let step = match offered.contains(step) {
+                true => step.clone(),
+                false => offered
+                    .into_iter()
+                    .find(|o| self.next_state(&state, o.clone()).as_ref() == Some(&next))?,
+            };
+            taken.push(step);
+            state = next;
+        }
+        Some((state, taken))
+    }
+
+    /// Shortens a discovery's steps as long as they still lead to a state that shows the
+    /// same: the checker keeps the last discovery it makes, which a breadth-first search
+    /// makes at the greatest depth, with steps that play no part. A step often plays no
+    /// part only with its neighbours (a restart and the initialization that follows it), so
+    /// runs of steps are dropped, the longest first.
+    fn shortest(&self, mut steps: Vec<Step>, kind: Kind, condition: Condition) -> Vec<Step> {
+        let shorter = |steps: &[Step]| {
+            let (state, taken) = self.replay(steps)?;
+            let holds = condition(self, &state);
+            let shows = match kind {
+                Kind::Always => !holds,
+                Kind::Sometimes => holds,
+            };
+            shows.then_some(taken)
+        };
+        'shorter: loop {
+            for run in (1..steps.len()).rev() {
+                for start in 0..=steps.len() - run {
+                    let mut without = steps.clone();
+                    without.drain(start..start + run);
+                    if let Some(taken) = shorter(&without) {
+                        steps = taken;
+                        continue 'shorter;
+                    }
+                }
+            }
+            return steps;
+        }
+    }
+
+    /// Each step of a sequence as a line, with what it returned.
+    fn lines(&self, steps: &[Step]) -> Vec<String> {
+        let mut model = Model::new(self.spec.clone());
+        steps
+            .iter()
+            .map(|step| {
+                let text = describe(&self.spec, Some(&model), step);
+                let outcome = model.step(step);
+                format!("{text} -> {}", outcome_text(step, &outcome))
+            })
+            .collect()
+    }
+}
+
+/// A step as a line of text: the machine, and the method with its arguments or what the
+/// adversary does. Ids are shown as the model numbers them when the state is known.
+fn describe(world: &WorldSpec, model: Option<&Model>, step: &Step) -> String {
+    let machine = |m: usize| world.machines[m].name.as_str();
+    match step {
+        Step::Write {
+            machine: m,
+            volume,
+            block,
+            value,
+        } => format!(
+            "{}: write {value} to block {block} of {}",
+            machine(*m),
+            volume_name(world, *m, *volume)
+        ),
+        Step::Reboot { machine: m } => format!("{}: restart", machine(*m)),
+        Step::SetLunVisible {
+            lun,
+            machine: m,
+            visible,
+        } => {
+            let verb = if *visible { "unmask" } else { "mask" };
+            format!("{}: {verb} {}", machine(*m), world.luns[*lun].name)
+        }
+        Step::Fault { machine: m, method } => {
+            format!(
+                "{}: {} will fail once with E_FAIL",
+                machine(*m),
+                method.name()
+            )
+        }
+        Step::Call {
+            machine: m,
+            object,
+            call,
+        } => {
+            let set = |r: &Ref| reference("set", model.map(Model::set_ids), *r);
+            let snapshot = |r: &Ref| reference("snapshot", model.map(Model::snapshot_ids), *r);
+            let arguments = match call {
+                Call::InitializeForBackup { document: Some(d) } => format!("(document {d})"),
+                Call::SetContext(context) => format!("({context})"),
+                Call::AddToSnapshotSet { volume, provider } => {
+                    let provider = match provider {
+                        ProviderChoice::Any => "",
+                        ProviderChoice::System => ", the system provider",
+                        ProviderChoice::Hardware => ", the hardware provider",
+                        ProviderChoice::Unregistered => ", an unregistered provider",
+                    };
+                    format!("({}{provider})", volume_name(world, *m, *volume))
+                }
+                Call::GetSnapshotProperties(r)
+                | Call::ExposeSnapshot(r)
+                | Call::UnexposeSnapshot(r) => format!("({})", snapshot(r)),
+                Call::DeleteSnapshots { target, set: true } => {
+                    format!("({}, VSS_OBJECT_SNAPSHOT_SET)", set(target))
+                }
+                Call::DeleteSnapshots { target, set: false } => {
+                    format!("({}, VSS_OBJECT_SNAPSHOT)", snapshot(target))
+                }
+                Call::BreakSnapshotSet { set: s, flags } => match flags {
+                    Some(flags) if !flags.is_empty() => format!("({}, {flags})", set(s)),
+                    Some(_) => format!("({}, 0)", set(s)),
+                    None => format!("({})", set(s)),
+                },
+                _ => String::new(),
+            };
+            format!(
+                "{} object {object}: {}{arguments}",
+                machine(*m),
+                call.method_name()
+            )
+        }
+    }
+}
+
+fn volume_name(world: &WorldSpec, machine: usize, volume: u8) -> String {
+    world.machines[machine]
+        .volumes
+        .get(volume as usize)
+        .map_or_else(|| r"Z:\".to_string(), |v| v.mount.clone())
+}
+
+/// An id argument: the id it resolves to when the state is known, else which one it is.
+fn reference(what: &str, ids: Option<&[Id]>, r: Ref) -> String {
+    match (r, ids) {
+        (Ref::Issued(n), Some(ids)) if !ids.is_empty() => ids[n as usize % ids.len()].to_string(),
+        (Ref::Issued(n), _) => format!("{what} number {n}"),
+        (Ref::Unknown, _) => format!("an unknown {what} id"),
+    }
+}
+
+/// What a step returned: the HRESULT and any value of a call; for the adversary's steps,
+/// nothing to report.
+fn outcome_text(step: &Step, outcome: &Outcome) -> String {
+    match step {
+        Step::Call { .. } => match &outcome.value {
+            Value::Id(id) => format!("{}, {id}", outcome.hr),
+            Value::Document(d) => format!("{}, document {d}", outcome.hr),
+            Value::Deleted(n) => format!("{}, {n} deleted", outcome.hr),
+            Value::Exposed(name) => format!("{}, exposed as {name}", outcome.hr),
+            _ => outcome.hr.to_string(),
+        },
+        _ if outcome.value == Value::Refused => "refused".to_string(),
+        _ => "done".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vss_model::HardwareOptions as H;
+
+    use super::*;
+
+    fn call(machine: usize, call: Call) -> Step {
+        Step::Call {
+            machine,
+            object: 0,
+            call,
+        }
+    }
+
+    /// A break of a set made after a restart threw the first one away: the restart and the
+    /// steps around it play no part.
+    fn roundabout_break() -> Vec<Step> {
+        vec![
+            call(HOSTA, Call::InitializeForBackup { document: None }),
+            call(HOSTA, Call::StartSnapshotSet),
+            Step::Reboot { machine: HOSTA },
+            call(HOSTA, Call::InitializeForBackup { document: None }),
+            call(HOSTA, Call::StartSnapshotSet),
+            call(
+                HOSTA,
+                Call::AddToSnapshotSet {
+                    volume: 1,
+                    provider: ProviderChoice::Any,
+                },
+            ),
+            call(HOSTA, Call::GatherWriterMetadata),
+            call(HOSTA, Call::DoSnapshotSet),
+            call(
+                HOSTA,
+                Call::BreakSnapshotSet {
+                    set: Ref::Issued(1),
+                    flags: Some(H::VSS_BREAKEX_FLAG_MASK_LUNS),
+                },
+            ),
+        ]
+    }
+
+    fn never_broken(e: &Exploration, s: &State) -> bool {
+        !found::<0>(e, s)
+    }
+
+    #[test]
+    fn a_discovery_loses_the_steps_that_play_no_part() {
+        let exploration = Exploration::new(World::Small, 10);
+        let steps = roundabout_break();
+        let example = exploration.shortest(steps.clone(), Kind::Sometimes, found::<0>);
+        let counterexample = exploration.shortest(steps, Kind::Always, never_broken);
+        assert_eq!(example, counterexample);
+        let lines = exploration.lines(&example);
+        assert_eq!(lines.len(), 6, "{lines:#?}");
+        // The set is the first one now, and the break names it so.
+        assert_eq!(
+            lines[5],
+            "HOSTA object 0: BreakSnapshotSetEx(#0, VSS_BREAKEX_FLAG_MASK_LUNS) -> \
+             VSS_S_ASYNC_FINISHED (0x0004230A)"
+        );
+    }
+
+    #[test]
+    fn a_sequence_with_a_step_the_exploration_does_not_take_is_not_replayed() {
+        let exploration = Exploration::new(World::Small, 10);
+        let mut steps = roundabout_break();
+        steps.insert(0, call(HOSTA, Call::Query));
+        assert!(exploration.replay(&steps).is_none());
+        // Nor beyond the depth explored.
+        assert!(
+            Exploration::new(World::Small, 8)
+                .replay(&roundabout_break())
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn worlds_are_read_by_name() {
+        for world in World::ALL {
+            assert_eq!(world.name().parse::<World>(), Ok(world));
+        }
+        assert_eq!(
+            "big".parse::<World>(),
+            Err("no world is named `big`; the worlds are small, two-luns".to_string())
+        );
+    }
+}
