@@ -1,4 +1,4 @@
-//! A simulated SAN: the storage [`array`] and its VSS hardware [`provider`].
+//! A simulated SAN: the storage [`array`](mod@array) and its VSS hardware [`provider`].
 //!
 //! The array holds LUNs with page-80 serial numbers, page-83 identifiers and disk
 //! identities, masks them to machines, and makes point-in-time clones of them. The provider

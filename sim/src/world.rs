@@ -308,7 +308,7 @@ pub struct World {
 
 /// A rule of VSS the simulator can be told to break, so that a test can show the property
 /// tests catch the break. Only a build with the `mutations` feature can set one
-/// ([`World::break_rule`]); nothing else ever does.
+/// (`World::break_rule`); nothing else ever does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BrokenRule {
     /// `BreakSnapshotSet` of a set made by a software provider succeeds (and forgets
