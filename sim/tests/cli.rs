@@ -83,3 +83,16 @@ fn explain_codes_and_methods() {
     assert_eq!(code, 2);
     assert!(err.contains("NoSuchThing"));
 }
+
+#[test]
+fn explore_exits_with_1_when_a_property_is_not_found_and_2_on_bad_arguments() {
+    let (code, out, _) = vss_sim(&["explore", "--world", "two-luns", "--depth", "6"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("NOT FOUND"), "{out}");
+    assert!(out.contains("always"), "{out}");
+    let (code, _, err) = vss_sim(&["explore", "--depth", "0"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = vss_sim(&["explore", "--world", "nope"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nope"), "{err}");
+}
