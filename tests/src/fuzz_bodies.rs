@@ -6,6 +6,8 @@
 //! `cargo test`. Each body takes any bytes at all; a panic means a bug was found, either a
 //! panic in the code under test or a property below that does not hold.
 
+use std::sync::OnceLock;
+
 use arbitrary::{Result as ArbitraryResult, Unstructured};
 use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
 use vss_model::document::{
@@ -17,8 +19,9 @@ use vss_model::lun::{
     StorageIdentifier, VdsLunInformation,
 };
 use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, VssTimestamp};
-use vss_sim::Simulator;
 use vss_sim::runner::{InputError, Outcome, Scenario, WorldSource, run_text};
+use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
+use vss_sim::{Simulator, parse_world};
 
 /// The longest scenario text [`scenario_file`] runs, in bytes. Every scenario of the project
 /// is well under it; the cap keeps one run short, so that a fuzzer spends its time on new
@@ -31,10 +34,10 @@ pub const MAX_SCENARIO_BYTES: usize = 16 * 1024;
 pub const MAX_SCENARIO_STEPS: usize = 256;
 
 /// The file name a scenario input is given when its first byte is `j`: read as JSON.
-pub const JSON_NAME: &str = "fuzz.json";
+const JSON_NAME: &str = "fuzz.json";
 
 /// The file name a scenario input is given otherwise: read as YAML.
-pub const YAML_NAME: &str = "fuzz.yaml";
+const YAML_NAME: &str = "fuzz.yaml";
 
 /// The machine of the default world on which [`backup_document`] loads documents.
 const LOADING_MACHINE: &str = "HOSTB";
@@ -59,8 +62,8 @@ pub enum ScenarioVerdict {
 /// file (so a seed is `j` or `y` followed by a file's text). Bytes that are not UTF-8 are
 /// replaced, as the fuzzer would otherwise spend most inputs on text no file holds.
 ///
-/// Properties: parsing and running never panic; bad input comes back as an error whose line,
-/// when given, is a line of the text; and a scenario run twice prints the same bytes, as a
+/// Properties: parsing and running never panic; bad input comes back as an error naming the
+/// file and, when it gives a line, a line of the text (or the one just past its end); and a scenario run twice prints the same bytes, as a
 /// deterministic simulator must.
 pub fn scenario_file(data: &[u8]) -> ScenarioVerdict {
     let (name, text) = match data.split_first() {
@@ -125,16 +128,6 @@ fn check_input_error(error: &InputError, text: &str, name: &str) {
     }
 }
 
-/// What [`backup_document`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DocumentVerdict {
-    /// Whether the input, as text, is a document `from_xml` accepts.
-    pub parsed: bool,
-    /// Whether the document built from the input's bytes reads back once saved: it does not
-    /// when one of its extents names a LUN pair it lacks (or when nothing could be built).
-    pub built_readable: bool,
-}
-
 /// The `backup_document` target: the backup components document reader and writer, alone
 /// and through `InitializeForBackup(bstrXML)` of a simulated requester object.
 ///
@@ -149,7 +142,9 @@ pub struct DocumentVerdict {
 /// same value, and saving that gives the same bytes; `InitializeForBackup` refuses what
 /// `from_xml` refuses, with `VSS_E_INVALID_XML_DOCUMENT`, and accepts every document
 /// `to_xml` writes that reads back.
-pub fn backup_document(data: &[u8]) -> DocumentVerdict {
+///
+/// Returns whether the input, as text, is a document `from_xml` reads.
+pub fn backup_document(data: &[u8]) -> bool {
     let text = String::from_utf8_lossy(data);
     let parsed = BackupComponentsDocument::from_xml(&text);
     if let Ok(document) = &parsed {
@@ -167,10 +162,7 @@ pub fn backup_document(data: &[u8]) -> DocumentVerdict {
     // Building only fails on a malformed choice, which these lists cannot make; an input
     // that did would just build nothing.
     let Ok(built) = build_document(&mut Unstructured::new(data)) else {
-        return DocumentVerdict {
-            parsed: parsed.is_ok(),
-            built_readable: false,
-        };
+        return parsed.is_ok();
     };
     let readable = extents_name_their_pairs(&built);
     let saved = built.to_xml();
@@ -193,10 +185,7 @@ pub fn backup_document(data: &[u8]) -> DocumentVerdict {
             "a saved document does not read back: {error}\n{saved}"
         ),
     }
-    DocumentVerdict {
-        parsed: parsed.is_ok(),
-        built_readable: readable,
-    }
+    parsed.is_ok()
 }
 
 /// Saving a document that was read, and reading that, gives the same document; saving it
@@ -213,7 +202,7 @@ fn check_round_trip(document: &BackupComponentsDocument) {
 /// when it is accepted, `ImportSnapshots` waited on to the end. Returns what
 /// `InitializeForBackup` returned.
 fn load_and_import(text: &str) -> Result<(), HResult> {
-    let sim = Simulator::default_world();
+    let sim = Simulator::new(default_world()).expect("the default world builds");
     let mut requester = sim
         .create_backup_components(LOADING_MACHINE)
         .expect("the default world has the machine, and its caller is an administrator");
@@ -224,6 +213,15 @@ fn load_and_import(text: &str) -> Result<(), HResult> {
         let _ = operation.query_status();
     }
     Ok(())
+}
+
+/// The default world's file, read once: reading it for every input would take most of the
+/// fuzzer's time, and none of it depends on the input.
+fn default_world() -> &'static WorldFile {
+    static WORLD: OnceLock<WorldFile> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        parse_world(DEFAULT_WORLD, "default_world.yaml").expect("the default world parses")
+    })
 }
 
 /// Whether every extent of every LUN mapping names one of its mapping's pairs, which a
