@@ -8,6 +8,8 @@
 
 use std::sync::OnceLock;
 
+use crate::model_check;
+
 use arbitrary::{Result as ArbitraryResult, Unstructured};
 use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
 use vss_model::document::{
@@ -54,6 +56,20 @@ pub enum ScenarioVerdict {
     Refused(InputError),
     /// Run on a fresh simulator of its world; how it ended.
     Ran(Outcome),
+}
+
+/// The `call_sequence` target: bytes decoded, step by step, into a sequence of requester
+/// calls and environment steps over two machines and several requester objects
+/// ([`model_check::run_fuzzed`]), run on a simulator and on the reference model side by side.
+///
+/// Properties: the simulator gives every answer the model predicts, and every invariant of
+/// [`model_check`] holds after every step; a disagreement panics with the run written as a
+/// scenario. Returns how many steps ran.
+pub fn call_sequence(data: &[u8]) -> usize {
+    match model_check::run_fuzzed(data) {
+        Ok(steps) => steps,
+        Err(disagreement) => panic!("{disagreement}"),
+    }
 }
 
 /// The `scenario_file` target: a scenario file's bytes, parsed and run.

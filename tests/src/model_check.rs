@@ -984,18 +984,21 @@ struct LunKey {
 /// invariant. Each step is, as the bytes choose, one of the steps that take an object
 /// further ([`Model::natural_steps`]) or any step of the alphabet, so that the fuzzer reaches
 /// deep states as the property tests do.
-pub fn run_fuzzed(data: &[u8]) -> Result<(), Disagreement> {
+/// Returns how many steps ran.
+pub fn run_fuzzed(data: &[u8]) -> Result<usize, Disagreement> {
     let mut u = arbitrary::Unstructured::new(data);
     let mut harness = Harness::new();
     let mut model = Model::new(world_spec());
-    for _ in 0..MAX_FUZZED_STEPS {
+    let mut steps = 0;
+    while steps < MAX_FUZZED_STEPS {
         let Ok(step) = fuzzed_step(&mut u, &model) else {
             break;
         };
         model.step(&step);
         harness.apply(&step)?;
+        steps += 1;
     }
-    Ok(())
+    Ok(steps)
 }
 
 /// At most this many steps per fuzzed sequence, so one input stays quick.

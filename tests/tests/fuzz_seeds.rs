@@ -5,12 +5,15 @@
 //! Seed names say where a seed came from, and so what it must do: `example-*` and
 //! `scenario-*` are copies of `examples/` and `tests/scenarios/` and must pass, `bad-input-*`
 //! are copies of `tests/bad-input/` and must be refused, `saved-*` are documents the
-//! simulator saves and must read; `crash-*` are inputs a fuzzer once crashed on, and need only
+//! simulator saves and must read; `random-*` are byte strings that decode into call
+//! sequences; `crash-*` are inputs a fuzzer once crashed on, and need only
 //! not crash again.
 
 use std::path::PathBuf;
 
-use vss_conformance::fuzz_bodies::{ScenarioVerdict, backup_document, scenario_file};
+use vss_conformance::fuzz_bodies::{
+    ScenarioVerdict, backup_document, call_sequence, scenario_file,
+};
 use vss_conformance::repo_root;
 use vss_model::backend::{Backend, BackupComponents, BackupStateArgs, INFINITE, VssAsync};
 use vss_model::{Context, HResult, SnapshotAttributes, VssId};
@@ -66,6 +69,15 @@ fn scenario_file_seeds() {
             }
             _ => {}
         }
+    }
+}
+
+#[test]
+fn call_sequence_seeds() {
+    for (name, data) in seeds("call_sequence") {
+        // A seed of a handful of steps would test next to nothing.
+        let steps = call_sequence(&data);
+        assert!(steps >= 20, "{name} runs only {steps} steps");
     }
 }
 
