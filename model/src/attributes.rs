@@ -86,6 +86,20 @@ pub const BREAKEX_FLAGS: HardwareOptions = HardwareOptions::VSS_BREAKEX_FLAG_MAS
     .union(HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL)
     .union(HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE);
 
+impl HardwareOptions {
+    /// Whether `BreakSnapshotSetEx` takes these flags: only the `VSS_BREAKEX_FLAG_*` bits, not
+    /// both revert flags, and `MASK_LUNS` alone (vshadow's rules for `-mask`, `-forcerevert`
+    /// and `-norevert`; the API page lists only `E_INVALIDARG`, see `docs/assumptions.md`).
+    pub fn is_valid_break(self) -> bool {
+        let revert_both = HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL
+            | HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE;
+        BREAKEX_FLAGS.contains(self)
+            && !self.contains(revert_both)
+            && (!self.contains(HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS)
+                || self == HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS)
+    }
+}
+
 /// Writes set flags as `A | B`, unknown bits as a hex remainder, and no flag as `0`.
 pub(crate) fn write_flags<'a>(
     f: &mut fmt::Formatter<'_>,
@@ -192,6 +206,15 @@ mod tests {
             0x800
         );
         assert_eq!(BREAKEX_FLAGS.bits(), 0x0F);
+    }
+
+    #[test]
+    fn break_flag_rules() {
+        let valid: Vec<u32> = (0..=0x1F)
+            .filter(|b| HardwareOptions::from_bits_retain(*b).is_valid_break())
+            .collect();
+        // None, MASK alone, READ_WRITE with at most one revert flag, each revert flag alone.
+        assert_eq!(valid, [0x0, 0x1, 0x2, 0x4, 0x6, 0x8, 0xA]);
     }
 
     #[test]

@@ -312,6 +312,16 @@ impl Harness {
         Ok(self.objects.get_mut(&(m, o)).expect("inserted"))
     }
 
+    /// The provider id an `AddToSnapshotSet` step names.
+    fn provider_id(&self, choice: ProviderChoice) -> VssId {
+        match choice {
+            ProviderChoice::Any => VssId::NULL,
+            ProviderChoice::System => self.system,
+            ProviderChoice::Hardware => self.hardware,
+            ProviderChoice::Unregistered => UNKNOWN_ID,
+        }
+    }
+
     fn volume_name(&self, m: usize, volume: u8) -> String {
         self.model.world().machines[m]
             .volumes
@@ -410,17 +420,9 @@ impl Harness {
             }
             _ => None,
         };
-        let (system, hardware) = (self.system, self.hardware);
         self.object(m, o)?;
         let mut r = self.objects.remove(&(m, o)).expect("made above");
-        let result = self.call_sim(
-            &mut r,
-            call,
-            refs,
-            &volume,
-            document.as_deref(),
-            (system, hardware),
-        );
+        let result = self.call_sim(&mut r, call, refs, &volume, document.as_deref());
         self.objects.insert((m, o), r);
         result
     }
@@ -433,7 +435,6 @@ impl Harness {
         refs: &(Vec<VssId>, Vec<VssId>),
         volume: &str,
         document: Option<&str>,
-        (system, hardware): (VssId, VssId),
     ) -> Result<Outcome, String> {
         let ok = |value| Outcome {
             hr: HResult::S_OK,
@@ -461,12 +462,7 @@ impl Harness {
                 Value::Id(SIM_ID)
             })),
             Call::AddToSnapshotSet { provider, .. } => {
-                let provider = match provider {
-                    ProviderChoice::Any => VssId::NULL,
-                    ProviderChoice::System => system,
-                    ProviderChoice::Hardware => hardware,
-                    ProviderChoice::Unregistered => UNKNOWN_ID,
-                };
+                let provider = self.provider_id(*provider);
                 outcome(r.add_to_snapshot_set(volume, provider).map(|id| {
                     self.snapshot_ids.push(id);
                     Value::Id(SIM_ID)
@@ -806,12 +802,7 @@ impl Harness {
                         format!("call: StartSnapshotSet, bind: set{sets}")
                     }
                     Call::AddToSnapshotSet { volume, provider } => {
-                        let provider = match provider {
-                            ProviderChoice::Any => VssId::NULL,
-                            ProviderChoice::System => self.system,
-                            ProviderChoice::Hardware => self.hardware,
-                            ProviderChoice::Unregistered => UNKNOWN_ID,
-                        };
+                        let provider = self.provider_id(*provider);
                         format!(
                             "call: AddToSnapshotSet, volume: '{}', provider: '{provider}', bind: snap{}",
                             self.volume_name(*machine, *volume),

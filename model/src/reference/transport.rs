@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::attributes::{BREAKEX_FLAGS, HardwareOptions as H, SnapshotAttributes as A};
+use crate::attributes::{HardwareOptions as H, SnapshotAttributes as A};
 use crate::hresult::HResult;
 
 use super::{Document, DocumentSet, FaultMethod, Id, Model, Outcome, Place, Ref, SetPhase, Value};
@@ -162,16 +162,8 @@ impl Model {
         if !self.object(m, o).initialized {
             return Outcome::err(HResult::VSS_E_BAD_STATE);
         }
-        if let Some(flags) = flags {
-            let revert_both =
-                H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL | H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE;
-            let invalid = !BREAKEX_FLAGS.contains(flags)
-                || flags.contains(revert_both)
-                || (flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS)
-                    && flags != H::VSS_BREAKEX_FLAG_MASK_LUNS);
-            if invalid {
-                return Outcome::err(HResult::E_INVALIDARG);
-            }
+        if flags.is_some_and(|f| !f.is_valid_break()) {
+            return Outcome::err(HResult::E_INVALIDARG);
         }
         let Some(set) = Model::resolve(&self.set_ids, set) else {
             return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);

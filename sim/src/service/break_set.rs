@@ -1,7 +1,6 @@
 //! Breaking a shadow copy set: VSS forgets a hardware set, and its shadow LUNs live on as
 //! ordinary LUNs, their volumes still reachable through their device objects.
 
-use vss_model::attributes::BREAKEX_FLAGS;
 use vss_model::backend::VssResult;
 use vss_model::lun::VdsLunInformation;
 use vss_model::{HResult, HardwareOptions as H, VssId};
@@ -109,13 +108,7 @@ impl World {
         if !self.requester(req).initialized {
             return Err(self.policy.uninitialized_administration);
         }
-        let revert_both =
-            H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL | H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_NONE;
-        let invalid = !BREAKEX_FLAGS.contains(flags)
-            || flags.contains(revert_both)
-            || (flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS)
-                && flags != H::VSS_BREAKEX_FLAG_MASK_LUNS);
-        if set.is_null() || invalid {
+        if set.is_null() || !flags.is_valid_break() {
             return Err(HResult::E_INVALIDARG);
         }
         let target = self.breakable(m, set)?;
