@@ -132,11 +132,17 @@ pub fn scenario_file(data: &[u8]) -> ScenarioVerdict {
     }
 }
 
-/// An error names the input's file, and a line within it.
+/// An error names the input's file, and a line within it. YAML ends a line at a carriage
+/// return too (alone or before a line feed); JSON only at a line feed.
 fn check_input_error(error: &InputError, text: &str, name: &str) {
     assert_eq!(error.file, name, "the error names another file: {error}");
     if let Some((line, _)) = error.position {
-        let lines = text.lines().count() as u64;
+        let breaks = if name == JSON_NAME {
+            text.matches('\n').count()
+        } else {
+            text.replace("\r\n", "\n").matches(['\n', '\r']).count()
+        };
+        let lines = breaks as u64 + 1;
         assert!(
             (1..=lines + 1).contains(&line),
             "the error is at line {line} of a text of {lines} lines: {error}"
