@@ -32,7 +32,7 @@ use vss_model::reference::{
 
 /// A world to explore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum World {
+pub enum SmallWorld {
     /// HOSTA with a local `C:\`, `E:\` on LUN0 and `F:\` on LUN1; HOSTB with no volume of
     /// its own. Two volumes on the array let a set hold two hardware shadow copies, which a
     /// partial import needs.
@@ -42,15 +42,15 @@ pub enum World {
     TwoLuns,
 }
 
-impl World {
+impl SmallWorld {
     /// Every world, in the order the command lists them.
-    pub const ALL: [World; 2] = [World::Small, World::TwoLuns];
+    pub const ALL: [SmallWorld; 2] = [SmallWorld::Small, SmallWorld::TwoLuns];
 
     /// Its name on the command line.
     pub fn name(self) -> &'static str {
         match self {
-            World::Small => "small",
-            World::TwoLuns => "two-luns",
+            SmallWorld::Small => "small",
+            SmallWorld::TwoLuns => "two-luns",
         }
     }
 
@@ -59,8 +59,8 @@ impl World {
     /// fault makes fail nine).
     pub fn default_depth(self) -> usize {
         match self {
-            World::Small => 10,
-            World::TwoLuns => 9,
+            SmallWorld::Small => 10,
+            SmallWorld::TwoLuns => 9,
         }
     }
 
@@ -71,12 +71,12 @@ impl World {
             luns,
         };
         let hosta = match self {
-            World::Small => vec![
+            SmallWorld::Small => vec![
                 volume(r"C:\", vec![]),
                 volume(r"E:\", vec![0]),
                 volume(r"F:\", vec![1]),
             ],
-            World::TwoLuns => vec![volume(r"C:\", vec![]), volume(r"G:\", vec![0, 1])],
+            SmallWorld::TwoLuns => vec![volume(r"C:\", vec![]), volume(r"G:\", vec![0, 1])],
         };
         WorldSpec {
             machines: vec![
@@ -106,16 +106,16 @@ impl World {
     }
 }
 
-impl FromStr for World {
+impl FromStr for SmallWorld {
     type Err = String;
 
     /// Reads a world's name: `small` or `two-luns`.
-    fn from_str(name: &str) -> Result<World, String> {
-        World::ALL
+    fn from_str(name: &str) -> Result<SmallWorld, String> {
+        SmallWorld::ALL
             .into_iter()
             .find(|w| w.name() == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = World::ALL.iter().map(|w| w.name()).collect();
+                let names: Vec<&str> = SmallWorld::ALL.iter().map(|w| w.name()).collect();
                 format!(
                     "no world is named `{name}`; the worlds are {}",
                     names.join(", ")
@@ -124,7 +124,7 @@ impl FromStr for World {
     }
 }
 
-impl fmt::Display for World {
+impl fmt::Display for SmallWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -199,14 +199,14 @@ impl State {
 /// reference model.
 #[derive(Debug, Clone)]
 pub struct Exploration {
-    world: World,
+    world: SmallWorld,
     spec: WorldSpec,
     depth: usize,
 }
 
 impl Exploration {
     /// An exploration of a world, `depth` steps deep.
-    pub fn new(world: World, depth: usize) -> Exploration {
+    pub fn new(world: SmallWorld, depth: usize) -> Exploration {
         Exploration {
             world,
             spec: world.spec(),
@@ -215,7 +215,7 @@ impl Exploration {
     }
 
     /// The world explored.
-    pub fn world(&self) -> World {
+    pub fn world(&self) -> SmallWorld {
         self.world
     }
 
@@ -574,7 +574,7 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// The world explored.
-    pub world: World,
+    pub world: SmallWorld,
     /// The number of steps explored.
     pub depth: usize,
     /// The counts.
@@ -912,7 +912,7 @@ mod tests {
 
     #[test]
     fn a_discovery_loses_the_steps_that_play_no_part() {
-        let exploration = Exploration::new(World::Small, 10);
+        let exploration = Exploration::new(SmallWorld::Small, 10);
         let steps = roundabout_break();
         let example = exploration.shortest(steps.clone(), Kind::Sometimes, found::<0>);
         let counterexample = exploration.shortest(steps, Kind::Always, never_broken);
@@ -929,13 +929,13 @@ mod tests {
 
     #[test]
     fn a_sequence_with_a_step_the_exploration_does_not_take_is_not_replayed() {
-        let exploration = Exploration::new(World::Small, 10);
+        let exploration = Exploration::new(SmallWorld::Small, 10);
         let mut steps = roundabout_break();
         steps.insert(0, call(HOSTA, Call::Query));
         assert!(exploration.replay(&steps).is_none());
         // Nor beyond the depth explored.
         assert!(
-            Exploration::new(World::Small, 8)
+            Exploration::new(SmallWorld::Small, 8)
                 .replay(&roundabout_break())
                 .is_none()
         );
@@ -943,11 +943,11 @@ mod tests {
 
     #[test]
     fn worlds_are_read_by_name() {
-        for world in World::ALL {
-            assert_eq!(world.name().parse::<World>(), Ok(world));
+        for world in SmallWorld::ALL {
+            assert_eq!(world.name().parse::<SmallWorld>(), Ok(world));
         }
         assert_eq!(
-            "big".parse::<World>(),
+            "big".parse::<SmallWorld>(),
             Err("no world is named `big`; the worlds are small, two-luns".to_string())
         );
     }

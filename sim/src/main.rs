@@ -10,7 +10,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
-use vss_sim::explore::{Exploration, World};
+use vss_sim::explore::{Exploration, SmallWorld};
 use vss_sim::runner::Outcome;
 
 #[derive(Parser)]
@@ -47,7 +47,7 @@ enum Command {
     Explore {
         /// The world: `small` or `two-luns`.
         #[arg(long, default_value = "small")]
-        world: World,
+        world: SmallWorld,
         /// How many steps deep [default: the world's own, which reaches every `sometimes`
         /// property].
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]

@@ -9,7 +9,7 @@
 //!
 //! `VSS_SIM_DEEP=1` explores two steps deeper (about half a minute in a debug build).
 
-use vss_sim::explore::{Exploration, Kind, Report, World};
+use vss_sim::explore::{Exploration, Kind, Report, SmallWorld};
 
 fn deep() -> bool {
     std::env::var("VSS_SIM_DEEP").is_ok_and(|v| v == "1")
@@ -17,7 +17,7 @@ fn deep() -> bool {
 
 /// Explores a world to its default depth (two steps deeper in a deep run) and checks that
 /// every property passed.
-fn explore(world: World) -> Report {
+fn explore(world: SmallWorld) -> Report {
     let depth = world.default_depth() + if deep() { 2 } else { 0 };
     let report = Exploration::new(world, depth).check();
     assert!(report.passed(), "{report}");
@@ -35,7 +35,7 @@ fn sometimes(report: &Report) -> Vec<&'static str> {
 
 #[test]
 fn the_small_world_keeps_every_property_and_reaches_every_state_worth_reaching() {
-    let report = explore(World::Small);
+    let report = explore(SmallWorld::Small);
     // Reviewed counts: see the module comment before changing them.
     let unique = if deep() { 439_574 } else { 69_225 };
     assert_eq!(report.counts.unique_states, unique, "{report}");
@@ -63,7 +63,7 @@ fn the_small_world_keeps_every_property_and_reaches_every_state_worth_reaching()
 
 #[test]
 fn the_two_lun_world_keeps_every_property_and_reaches_every_state_worth_reaching() {
-    let report = explore(World::TwoLuns);
+    let report = explore(SmallWorld::TwoLuns);
     // Reviewed counts: see the module comment before changing them.
     let unique = if deep() { 66_597 } else { 10_722 };
     assert_eq!(report.counts.unique_states, unique, "{report}");
@@ -79,7 +79,7 @@ fn the_two_lun_world_keeps_every_property_and_reaches_every_state_worth_reaching
 
 #[test]
 fn an_exploration_too_shallow_to_reach_a_state_fails() {
-    let report = Exploration::new(World::TwoLuns, 6).check();
+    let report = Exploration::new(SmallWorld::TwoLuns, 6).check();
     assert!(!report.passed(), "{report}");
     let missing: Vec<&str> = report
         .properties
