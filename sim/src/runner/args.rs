@@ -71,7 +71,7 @@ fn number(value: &Value, what: &str) -> Result<u64, String> {
 }
 
 /// An HRESULT given by name, as `0x` text, as decimal text or as a number.
-fn hresult(value: Value, key: &str) -> Result<HResult, ArgError> {
+pub(crate) fn hresult(value: Value, key: &str) -> Result<HResult, ArgError> {
     match value {
         Value::String(s) => s
             .parse()

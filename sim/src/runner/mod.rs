@@ -122,7 +122,7 @@ pub struct Scenario {
     pub file: String,
     /// Its world.
     pub world: WorldSource,
-    /// The capabilities its `requires` names, besides those its steps and world show it needs.
+    /// The capabilities its `requires` names, besides those its steps show it needs.
     pub requires: Capabilities,
     /// Its steps.
     pub steps: Vec<Map<String, Value>>,

@@ -146,3 +146,43 @@ steps:
         "t.yaml: step 2: the scenario needs LUN_MANAGEMENT (`env: unmask`), which the simulator of its world lacks"
     );
 }
+
+/// The default world has a hardware provider; a backend without one still runs what only
+/// touches the local volume, and skips what touches the array.
+#[test]
+fn a_backend_without_a_hardware_provider_runs_local_scenarios_of_the_default_world() {
+    let text = r"
+steps:
+  - { call: InitializeForBackup }
+  - { call: SetContext, context: VSS_CTX_FILE_SHARE_BACKUP }
+  - { call: StartSnapshotSet }
+  - { call: AddToSnapshotSet, volume: 'C:\' }
+  - { call: DoSnapshotSet, expect: S_OK }
+  - { call: IsVolumeSupported, volume: 'E:\' }
+";
+    let local = text.replace(r"'E:\'", r"'C:\', expect_supported: true");
+    let report = run(&local, Some(Capabilities::empty()));
+    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    let reason =
+        r"needs HARDWARE_PROVIDER: step 6 `IsVolumeSupported E:\` (a volume on array LUNs)";
+    let report = run(text, Some(Capabilities::empty()));
+    assert_eq!(report.outcome, Outcome::Skipped(reason.to_string()));
+}
+
+#[test]
+fn the_reference_refuses_a_required_hardware_provider_its_world_lacks() {
+    let text = "
+world:
+  machines: [ { name: M1, volumes: [ { mount: 'C:\\', size: 1 GiB } ] } ]
+requires: [HARDWARE_PROVIDER]
+steps:
+  - { call: InitializeForBackup }
+";
+    let Outcome::BadInput(error) = run(text, None).outcome else {
+        panic!("the reference skipped or ran it");
+    };
+    assert_eq!(
+        error.to_string(),
+        "t.yaml: the scenario needs HARDWARE_PROVIDER (the scenario's `requires`), which the simulator of its world lacks"
+    );
+}
