@@ -69,6 +69,7 @@ impl SmallWorld {
         let volume = |mount: &str, luns: Vec<usize>| VolumeSpec {
             mount: mount.to_string(),
             luns,
+            diff_area_blocks: None,
         };
         let hosta = match self {
             SmallWorld::Small => vec![

@@ -32,7 +32,7 @@ use vss_model::{Block, Context, HResult, ObjectProp, ObjectType, ProviderType, V
 use vss_sim::{SimComponents, Simulator, parse_world};
 
 /// The world of the model-based tests: HOSTA with a local `C:\`, `E:\` on one LUN and `G:\`
-/// on two; HOSTB with a local `C:\` and no LUN. Both run the system provider and the array's
+/// on two; HOSTB with a local `C:\`, whose diff area holds two blocks, and no LUN. Both run the system provider and the array's
 /// hardware provider, and no writers.
 pub const WORLD: &str = r"
 seed: 17
@@ -53,8 +53,12 @@ machines:
     providers: [system, hardware]
     writers: []
     volumes:
-      - { mount: 'C:\', size: 1 GiB }
+      - { mount: 'C:\', size: 1 GiB, diff_area: { max: 32 KiB, min: 16 KiB } }
 ";
+
+/// The blocks HOSTB's `C:\` diff area holds at most (32 KiB of 16 KiB blocks): a few writes
+/// overflow it.
+const DIFF_AREA_BLOCKS: u64 = 2;
 
 /// The machines of [`WORLD`], in order.
 pub const MACHINES: [&str; 2] = ["HOSTA", "HOSTB"];
@@ -70,30 +74,33 @@ const UNKNOWN_ID: VssId = VssId::from_u128(0x0bad0bad_0000_4000_8000_00000000dea
 
 /// [`WORLD`] as the model sees it.
 pub fn world_spec() -> WorldSpec {
-    let local = |mount: &str| VolumeSpec {
+    let local = |mount: &str, diff_area_blocks| VolumeSpec {
         mount: mount.to_string(),
         luns: Vec::new(),
+        diff_area_blocks,
     };
     WorldSpec {
         machines: vec![
             MachineSpec {
                 name: MACHINES[0].to_string(),
                 volumes: vec![
-                    local(r"C:\"),
+                    local(r"C:\", None),
                     VolumeSpec {
                         mount: r"E:\".to_string(),
                         luns: vec![0],
+                        diff_area_blocks: None,
                     },
                     VolumeSpec {
                         mount: r"G:\".to_string(),
                         luns: vec![1, 2],
+                        diff_area_blocks: None,
                     },
                 ],
                 hardware_provider: true,
             },
             MachineSpec {
                 name: MACHINES[1].to_string(),
-                volumes: vec![local(r"C:\")],
+                volumes: vec![local(r"C:\", Some(DIFF_AREA_BLOCKS))],
                 hardware_provider: true,
             },
         ],
@@ -160,6 +167,7 @@ pub struct Harness {
     broken: Vec<Broken>,
     lines: Vec<String>,
     outcomes: Vec<(&'static str, HResult)>,
+    overflow_deletions: usize,
 }
 
 impl Default for Harness {
@@ -211,6 +219,7 @@ impl Harness {
             broken: Vec::new(),
             lines: Vec::new(),
             outcomes: Vec::new(),
+            overflow_deletions: 0,
         }
     }
 
@@ -218,6 +227,11 @@ impl Harness {
     /// what a test measures the reach of random sequences on.
     pub fn outcomes(&self) -> &[(&'static str, HResult)] {
         &self.outcomes
+    }
+
+    /// How many software copies full diff areas have deleted so far.
+    pub fn overflow_deletions(&self) -> usize {
+        self.overflow_deletions
     }
 
     /// The simulator under test.
@@ -278,7 +292,10 @@ impl Harness {
         self.lines.push(self.line(step, &predicted, counts));
         let got = self.run_on_sim(step, &refs).map_err(|e| self.disagree(e))?;
         self.sim.take_trace();
-        if !same(&got, &predicted) {
+        if let (Step::Write { .. }, Value::Deleted(n)) = (step, &predicted.value) {
+            self.overflow_deletions += *n as usize;
+        }
+        if !same(step, &got, &predicted) {
             return Err(self.disagree(format!(
                 "{step:?}: the simulator answered {got:?}, the model {predicted:?}"
             )));
@@ -687,23 +704,30 @@ impl Harness {
                 }
             }
         }
-        // Live shadow copies.
+        // Live shadow copies. A software copy lives with its original volume (its diff area
+        // is there): where the original's LUNs are masked, it cannot be read either.
         for (id, (m, device)) in &self.devices {
             let data = &self.copy_data[id];
             let (creator, volume) = self.model.original_of(*id).expect("live");
+            let software = self.model.copy_luns(*id).is_some_and(<[usize]>::is_empty);
             let blocks = self
                 .written
                 .get(&(creator, volume))
                 .cloned()
                 .unwrap_or_default();
             for block in blocks.keys() {
+                let read = env.read_block(MACHINES[*m], device, *block);
+                if software && !self.model_reaches(creator, volume) {
+                    if read.is_ok() {
+                        return Err(format!(
+                            "{device} reads on {} though its original's LUNs are masked from it",
+                            MACHINES[*m]
+                        ));
+                    }
+                    continue;
+                }
                 let want = data.get(block).copied();
-                expect_block(
-                    env.read_block(MACHINES[*m], device, *block),
-                    want,
-                    device,
-                    *block,
-                )?;
+                expect_block(read, want, device, *block)?;
             }
         }
         // Broken volumes.
@@ -863,10 +887,12 @@ impl Harness {
 /// so ids are compared by their order, through the harness's lists.
 const SIM_ID: Id = Id(u32::MAX);
 
-/// Whether the simulator's answer is the model's, new ids aside.
-fn same(got: &Outcome, predicted: &Outcome) -> bool {
+/// Whether the simulator's answer is the model's, new ids aside. A write tells only whether
+/// it was refused: the copies a full diff area deleted show in the checks that follow.
+fn same(step: &Step, got: &Outcome, predicted: &Outcome) -> bool {
     match (&got.value, &predicted.value) {
         (Value::Id(_), Value::Id(_)) => got.hr == predicted.hr,
+        (Value::None, Value::Deleted(_)) => matches!(step, Step::Write { .. }),
         _ => got == predicted,
     }
 }

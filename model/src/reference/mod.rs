@@ -30,6 +30,8 @@ use crate::attributes::{HardwareOptions, SnapshotAttributes as A};
 use crate::context::Context;
 use crate::hresult::HResult;
 use crate::methods;
+use crate::point_in_time::PointInTime;
+use crate::storage::Block;
 
 /// A symbolic identifier: the n-th set or shadow copy id VSS handed out (counting from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +50,9 @@ pub struct VolumeSpec {
     pub mount: String,
     /// The array LUNs it lies on (indices into [`WorldSpec::luns`]); empty for a local disk.
     pub luns: Vec<usize>,
+    /// The most blocks its diff area may hold (`vssadmin resize shadowstorage /maxsize`);
+    /// `None` for no limit.
+    pub diff_area_blocks: Option<u64>,
 }
 
 /// One machine.
@@ -310,7 +315,8 @@ pub enum Value {
     Copies(Vec<CopyView>),
     /// `GetSnapshotProperties`.
     Copy(CopyView),
-    /// `DeleteSnapshots`: how many were deleted.
+    /// `DeleteSnapshots`: how many were deleted; for a write, how many software copies a
+    /// full diff area deleted to make room.
     Deleted(i32),
     /// `ExposeSnapshot`: the exposed name.
     Exposed(String),
@@ -413,6 +419,8 @@ struct Copy {
     exposed: Option<String>,
     /// Its shadow LUNs (indices into the model's LUN list).
     luns: Vec<usize>,
+    /// A software copy's view in its volume's diff area.
+    view: Option<u64>,
     /// The requester objects whose release deletes it (auto-release copies): the one that
     /// made it and the one that imported it.
     owners: Vec<(usize, u8)>,
@@ -433,6 +441,16 @@ pub struct LunView {
     pub source_identity: bool,
     /// Deleted from the array.
     pub deleted: bool,
+}
+
+/// The diff area of one volume: which blocks its software copies hold an old content of,
+/// by block number only (the model keeps no data). When a write needs room the area does not
+/// have, the volume's oldest copy is deleted to make it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct DiffArea {
+    views: PointInTime,
+    /// The copy of each live view.
+    copies: BTreeMap<u64, Id>,
 }
 
 /// A saved backup components document.
@@ -472,6 +490,8 @@ pub struct Model {
     mounted: Vec<BTreeSet<String>>,
     /// Provider methods that will fail, per machine: each armed fault fails one call.
     faults: Vec<BTreeMap<FaultMethod, u32>>,
+    /// The diff area of each volume that has had software copies, by (machine, volume).
+    diff_areas: BTreeMap<(usize, usize), DiffArea>,
     /// The sets broken so far, and the LUNs they left as ordinary disks.
     broken_sets: BTreeSet<Id>,
     broken_luns: BTreeSet<usize>,
@@ -510,6 +530,7 @@ impl Model {
             exposures: vec![BTreeMap::new(); machines],
             mounted: vec![BTreeSet::new(); machines],
             faults: vec![BTreeMap::new(); machines],
+            diff_areas: BTreeMap::new(),
             broken_sets: BTreeSet::new(),
             broken_luns: BTreeSet::new(),
         }
@@ -647,13 +668,19 @@ impl Model {
     pub fn step(&mut self, step: &Step) -> Outcome {
         match step {
             Step::Write {
-                machine, volume, ..
+                machine,
+                volume,
+                block,
+                ..
             } => {
                 let volume = *volume as usize;
                 let exists = volume < self.world.machines[*machine].volumes.len();
-                match exists && self.reaches(*machine, volume) {
-                    true => Outcome::ok(Value::None),
-                    false => Outcome::ok(Value::Refused),
+                if !(exists && self.reaches(*machine, volume)) {
+                    return Outcome::ok(Value::Refused);
+                }
+                match self.before_write(*machine, volume, u64::from(*block)) {
+                    0 => Outcome::ok(Value::None),
+                    deleted => Outcome::ok(Value::Deleted(deleted)),
                 }
             }
             Step::Reboot { machine } => {
@@ -735,6 +762,27 @@ impl Model {
         let id = Id(self.next_id);
         self.next_id += 1;
         id
+    }
+
+    /// Makes room in a volume's diff area for the old content of a block about to be
+    /// overwritten, deleting the volume's oldest software copies while there is none, and
+    /// says how many it deleted.
+    fn before_write(&mut self, m: usize, volume: usize, block: u64) -> i32 {
+        let max = self.world.machines[m].volumes[volume].diff_area_blocks;
+        let mut deleted = 0;
+        loop {
+            let Some(area) = self.diff_areas.get_mut(&(m, volume)) else {
+                return deleted;
+            };
+            match area.views.before_write(block, Block::zeroed, max) {
+                Ok(()) => return deleted,
+                Err(oldest) => {
+                    let id = area.copies[&oldest];
+                    self.delete_copy(id);
+                    deleted += 1;
+                }
+            }
+        }
     }
 
     /// Resolves a reference to a set or snapshot id; `None` for one never handed out.

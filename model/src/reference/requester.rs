@@ -263,6 +263,12 @@ impl Model {
                     | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
                 (attributes, Place::Live, Vec::new())
             };
+            let view = (!item.hardware).then(|| {
+                let area = self.diff_areas.entry((m, item.volume)).or_default();
+                let view = area.views.take();
+                area.copies.insert(view, item.snapshot);
+                view
+            });
             let copy = Copy {
                 set,
                 creator: m,
@@ -273,6 +279,7 @@ impl Model {
                 attributes,
                 exposed: None,
                 luns,
+                view,
                 owners: Vec::new(),
             };
             self.copies.insert(item.snapshot, copy);

@@ -239,7 +239,7 @@ impl Model {
 
     /// Deletes a shadow copy: a hardware copy's shadow LUNs are handed back to the array
     /// (`FillInLunInfo` for each its machine sees, whose answer VSS ignores, then
-    /// `OnLunEmpty`).
+    /// `OnLunEmpty`); a software copy's view leaves its diff area.
     pub(super) fn delete_copy(&mut self, id: Id) {
         let Some(copy) = self.copies.remove(&id) else {
             return;
@@ -253,6 +253,18 @@ impl Model {
             lun.visible_to = BTreeSet::new();
         }
         self.exposures[copy.machine].retain(|_, s| *s != id);
+        if let Some(view) = copy.view {
+            let area = self
+                .diff_areas
+                .get_mut(&(copy.machine, copy.volume))
+                .expect("a software copy has a diff area");
+            area.views.release(view);
+            area.copies.remove(&view);
+            // An area no copy uses is as good as new: forgetting it keeps equal states equal.
+            if area.copies.is_empty() {
+                self.diff_areas.remove(&(copy.machine, copy.volume));
+            }
+        }
     }
 
     /// A machine restarts: its objects die without clean-up, and every non-persistent
