@@ -40,27 +40,41 @@ pub enum SmallWorld {
     /// HOSTA with a local `C:\` and `G:\` on LUN0 and LUN1; HOSTB with no volume of its own:
     /// a shadow copy with two shadow LUNs, and a volume that masking one LUN takes away.
     TwoLuns,
+    /// HOSTA with a local `C:\` whose diff area holds one block, and no array: the adversary
+    /// writes blocks of `C:\` instead, so that a write finds the diff area full.
+    DiffArea,
 }
 
 impl SmallWorld {
     /// Every world, in the order the command lists them.
-    pub const ALL: [SmallWorld; 2] = [SmallWorld::Small, SmallWorld::TwoLuns];
+    pub const ALL: [SmallWorld; 3] = [SmallWorld::Small, SmallWorld::TwoLuns, SmallWorld::DiffArea];
 
     /// Its name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             SmallWorld::Small => "small",
             SmallWorld::TwoLuns => "two-luns",
+            SmallWorld::DiffArea => "diff-area",
         }
     }
 
     /// How many steps an exploration of it takes by default: the fewest that reach every
     /// `sometimes` property (a partial import takes ten steps, an import that a provider
-    /// fault makes fail nine).
+    /// fault makes fail nine, a full diff area seven).
     pub fn default_depth(self) -> usize {
         match self {
             SmallWorld::Small => 10,
             SmallWorld::TwoLuns => 9,
+            SmallWorld::DiffArea => 7,
+        }
+    }
+
+    /// How many steps of the adversary a run may take: one where it masks, restarts or
+    /// fails, two where it writes (a one-block diff area is full after one write).
+    fn adversary_steps(self) -> u8 {
+        match self {
+            SmallWorld::DiffArea => 2,
+            _ => 1,
         }
     }
 
@@ -71,6 +85,24 @@ impl SmallWorld {
             luns,
             diff_area_blocks: None,
         };
+        if self == SmallWorld::DiffArea {
+            let c = VolumeSpec {
+                diff_area_blocks: Some(1),
+                ..volume(r"C:\", vec![])
+            };
+            return WorldSpec {
+                machines: vec![MachineSpec {
+                    name: "HOSTA".to_string(),
+                    volumes: vec![c],
+                    hardware_provider: false,
+                }],
+                luns: Vec::new(),
+                differential: true,
+                plex: false,
+                transportable: true,
+                max_client_accessible: 64,
+            };
+        }
         let hosta = match self {
             SmallWorld::Small => vec![
                 volume(r"C:\", vec![]),
@@ -78,6 +110,7 @@ impl SmallWorld {
                 volume(r"F:\", vec![1]),
             ],
             SmallWorld::TwoLuns => vec![volume(r"C:\", vec![]), volume(r"G:\", vec![0, 1])],
+            SmallWorld::DiffArea => unreachable!("built above"),
         };
         WorldSpec {
             machines: vec![
@@ -138,10 +171,6 @@ const HOSTA: usize = 0;
 /// states by the interleavings of their calls.
 const OBJECTS: u8 = 1;
 
-/// Adversary steps per run. Every property needs at most one, and each more multiplies the
-/// states by the adversary's ten choices at every step.
-const ADVERSARY_STEPS: u8 = 1;
-
 /// The last call made: what the `sometimes` properties look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LastCall {
@@ -170,6 +199,9 @@ pub struct State {
     pub steps: usize,
     /// The adversary's steps among them.
     pub adversary_steps: u8,
+    /// The last step was a write that found its diff area full, and shadow copies were
+    /// deleted to make room.
+    pub diff_area_full: bool,
 }
 
 impl PartialEq for State {
@@ -177,6 +209,7 @@ impl PartialEq for State {
         self.model == other.model
             && self.last == other.last
             && self.adversary_steps == other.adversary_steps
+            && self.diff_area_full == other.diff_area_full
     }
 }
 
@@ -187,6 +220,7 @@ impl Hash for State {
         self.model.hash(state);
         self.last.hash(state);
         self.adversary_steps.hash(state);
+        self.diff_area_full.hash(state);
     }
 }
 
@@ -226,8 +260,19 @@ impl Exploration {
     }
 
     /// What the adversary can do: mask HOSTA's LUN0 (or unmask it again), restart a machine,
-    /// make a provider method fail once on a machine that calls it.
+    /// make a provider method fail once on a machine that calls it; in the world without an
+    /// array, write one of two blocks of `C:\`.
     fn adversary(&self, model: &Model) -> Vec<Step> {
+        if self.world == SmallWorld::DiffArea {
+            return (0..2)
+                .map(|block| Step::Write {
+                    machine: HOSTA,
+                    volume: 0,
+                    block,
+                    value: 1,
+                })
+                .collect();
+        }
         let visible = model.luns()[0].visible_to.contains(&HOSTA);
         let mut steps = vec![Step::SetLunVisible {
             lun: 0,
@@ -252,11 +297,16 @@ impl Exploration {
         steps
     }
 
-    /// Whether HOSTA has two volumes on the array: a set can then hold two hardware shadow
-    /// copies, and an import can be partial.
-    fn sets_of_two(&self) -> bool {
+    /// Whether the world can reach what a `sometimes` property names.
+    fn reaches(&self, reach: Reach) -> bool {
         let volumes = &self.spec.machines[HOSTA].volumes;
-        volumes.iter().filter(|v| !v.luns.is_empty()).count() >= 2
+        match reach {
+            Reach::Any => true,
+            Reach::Array => !self.spec.luns.is_empty(),
+            // A set can hold two hardware shadow copies, and an import can be partial.
+            Reach::SetsOfTwo => volumes.iter().filter(|v| !v.luns.is_empty()).count() >= 2,
+            Reach::DiffArea => volumes.iter().any(|v| v.diff_area_blocks.is_some()),
+        }
     }
 
     /// The properties this world is checked against: every `always` one, and the
@@ -269,7 +319,7 @@ impl Exploration {
         let sometimes = SOMETIMES
             .iter()
             .zip(SOMETIMES_CONDITIONS)
-            .filter(|((_, _, needs_two), _)| !needs_two || self.sets_of_two())
+            .filter(|((_, _, reach), _)| self.reaches(*reach))
             .map(|((name, _, _), condition)| (*name, Kind::Sometimes, condition));
         always.chain(sometimes)
     }
@@ -285,6 +335,7 @@ impl stateright::Model for Exploration {
             last: None,
             steps: 0,
             adversary_steps: 0,
+            diff_area_full: false,
         }]
     }
 
@@ -299,7 +350,7 @@ impl stateright::Model for Exploration {
             }
             _ => true,
         };
-        let adversary = match state.adversary_steps < ADVERSARY_STEPS {
+        let adversary = match state.adversary_steps < self.world.adversary_steps() {
             true => self.adversary(&state.model),
             false => Vec::new(),
         };
@@ -334,6 +385,8 @@ impl stateright::Model for Exploration {
             last,
             steps: state.steps + 1,
             adversary_steps,
+            diff_area_full: matches!(step, Step::Write { .. })
+                && matches!(outcome.value, vss_model::reference::Value::Deleted(_)),
         })
     }
 
@@ -389,51 +442,63 @@ fn holds<const I: usize>(_: &Exploration, state: &State) -> bool {
     (ALWAYS[I].1)(state).is_ok()
 }
 
-/// A state worth reaching, and whether only a world with sets of two hardware shadow copies
-/// reaches it.
-type Sometimes = (&'static str, fn(&State) -> bool, bool);
+/// What a world needs to reach the state a `sometimes` property names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Nothing special.
+    Any,
+    /// An array and its hardware provider.
+    Array,
+    /// Two volumes on the array, so that a set holds two hardware shadow copies.
+    SetsOfTwo,
+    /// A diff area of bounded size.
+    DiffArea,
+}
+
+/// A state worth reaching, and what a world needs to reach it.
+type Sometimes = (&'static str, fn(&State) -> bool, Reach);
 
 /// The `sometimes` properties. A provider method made to fail reaches the requester as
 /// `VSS_E_UNEXPECTED_PROVIDER_ERROR` where the method documents it (`DoSnapshotSet`), and
 /// as `VSS_E_UNEXPECTED` where it does not (`ImportSnapshots`, `BreakSnapshotSetEx`).
-const SOMETIMES: [Sometimes; 8] = [
+const SOMETIMES: [Sometimes; 9] = [
     (
         "a set was broken",
         |s| {
             s.last_is("BreakSnapshotSet", HResult::S_OK)
                 || s.last_is("BreakSnapshotSetEx", HResult::VSS_S_ASYNC_FINISHED)
         },
-        false,
+        Reach::Array,
     ),
     (
         "a revert of the disk identities was refused (VSS_E_BREAK_REVERT_ID_FAILED)",
         |s| breaking(s, HResult::VSS_E_BREAK_REVERT_ID_FAILED),
-        false,
+        Reach::Array,
     ),
     (
         "a provider vetoed a break (VSS_E_PROVIDER_VETO)",
         |s| breaking(s, HResult::VSS_E_PROVIDER_VETO),
-        false,
+        Reach::Any,
     ),
     (
         "a set creation failed under a provider fault",
         creation_failed_under_fault,
-        false,
+        Reach::Array,
     ),
     (
         "a break failed under a provider fault",
         |s| s.last_is("BreakSnapshotSetEx", HResult::VSS_E_UNEXPECTED),
-        false,
+        Reach::Array,
     ),
     (
         "an import succeeded",
         |s| s.last_is("ImportSnapshots", HResult::VSS_S_ASYNC_FINISHED),
-        false,
+        Reach::Array,
     ),
     (
         "an import failed under a provider fault",
         |s| s.last_is("ImportSnapshots", HResult::VSS_E_UNEXPECTED),
-        false,
+        Reach::Array,
     ),
     (
         "an import was partial (VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED)",
@@ -443,13 +508,19 @@ const SOMETIMES: [Sometimes; 8] = [
                 HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED,
             )
         },
-        true,
+        Reach::SetsOfTwo,
+    ),
+    (
+        "a write found its diff area full, and the oldest shadow copy was deleted",
+        |s| s.diff_area_full,
+        Reach::DiffArea,
     ),
 ];
 
 /// Stateright takes plain functions as conditions: one per entry of [`SOMETIMES`].
-const SOMETIMES_CONDITIONS: [Condition; 8] = [
+const SOMETIMES_CONDITIONS: [Condition; 9] = [
     found::<0>, found::<1>, found::<2>, found::<3>, found::<4>, found::<5>, found::<6>, found::<7>,
+    found::<8>,
 ];
 
 fn found<const I: usize>(_: &Exploration, state: &State) -> bool {
@@ -861,7 +932,10 @@ fn outcome_text(step: &Step, outcome: &Outcome) -> String {
             _ => outcome.hr.to_string(),
         },
         _ if outcome.value == Value::Refused => "refused".to_string(),
-        _ => "done".to_string(),
+        _ => match outcome.value {
+            Value::Deleted(n) => format!("done; the diff area was full: {n} shadow copy deleted"),
+            _ => "done".to_string(),
+        },
     }
 }
 
@@ -949,7 +1023,7 @@ mod tests {
         }
         assert_eq!(
             "big".parse::<SmallWorld>(),
-            Err("no world is named `big`; the worlds are small, two-luns".to_string())
+            Err("no world is named `big`; the worlds are small, two-luns, diff-area".to_string())
         );
     }
 }

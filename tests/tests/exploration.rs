@@ -1,7 +1,7 @@
 //! Every state the reference model reaches in a small world within a number of steps keeps
 //! the `always` properties of [`vss_sim::explore`], and every `sometimes` property is
 //! reached: a break, a refused identity revert, a provider veto, failures under provider
-//! faults, a whole import and a partial one.
+//! faults, a whole import and a partial one, a write that finds its diff area full.
 //!
 //! The number of distinct states is pinned: a change to the model's state space (a new
 //! rule, a state the model now tells apart or no longer does, a step added to the
@@ -74,6 +74,28 @@ fn the_two_lun_world_keeps_every_property_and_reaches_every_state_worth_reaching
             .iter()
             .any(|p| p.starts_with("an import was partial")),
         "{report}"
+    );
+}
+
+#[test]
+fn the_diff_area_world_keeps_every_property_and_fills_its_diff_area() {
+    let report = explore(SmallWorld::DiffArea);
+    // Reviewed counts: see the module comment before changing them.
+    let unique = if deep() { 510 } else { 126 };
+    assert_eq!(report.counts.unique_states, unique, "{report}");
+    // No array: a veto of a software set's break, and a full diff area.
+    assert_eq!(sometimes(&report).len(), 2, "{report}");
+    let full = report
+        .properties
+        .iter()
+        .find(|p| p.name.starts_with("a write found its diff area full"))
+        .and_then(|p| p.path.as_ref())
+        .expect("a full diff area");
+    let text = full.join("\n");
+    assert!(
+        full.last()
+            .is_some_and(|l| l.contains("the diff area was full: 1 shadow copy deleted")),
+        "{text}"
     );
 }
 
