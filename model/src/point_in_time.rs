@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::storage::Block;
 
 /// The preserved blocks of one device and the views that need them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default)]
 pub struct PointInTime {
     /// The sequence of the latest view taken (0: none yet).
     generation: u64,

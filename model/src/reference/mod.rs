@@ -20,18 +20,19 @@
 //! break without a revert flag reverts the identities when no original is visible.
 
 mod administration;
+mod diff_area;
 mod requester;
 mod transport;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use diff_area::DiffArea;
+
 use crate::attributes::{HardwareOptions, SnapshotAttributes as A};
 use crate::context::Context;
 use crate::hresult::HResult;
 use crate::methods;
-use crate::point_in_time::PointInTime;
-use crate::storage::Block;
 
 /// A symbolic identifier: the n-th set or shadow copy id VSS handed out (counting from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -419,8 +420,6 @@ struct Copy {
     exposed: Option<String>,
     /// Its shadow LUNs (indices into the model's LUN list).
     luns: Vec<usize>,
-    /// A software copy's view in its volume's diff area.
-    view: Option<u64>,
     /// The requester objects whose release deletes it (auto-release copies): the one that
     /// made it and the one that imported it.
     owners: Vec<(usize, u8)>,
@@ -441,16 +440,6 @@ pub struct LunView {
     pub source_identity: bool,
     /// Deleted from the array.
     pub deleted: bool,
-}
-
-/// The diff area of one volume: which blocks its software copies hold an old content of,
-/// by block number only (the model keeps no data). When a write needs room the area does not
-/// have, the volume's oldest copy is deleted to make it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-struct DiffArea {
-    views: PointInTime,
-    /// The copy of each live view.
-    copies: BTreeMap<u64, Id>,
 }
 
 /// A saved backup components document.
@@ -774,11 +763,10 @@ impl Model {
             let Some(area) = self.diff_areas.get_mut(&(m, volume)) else {
                 return deleted;
             };
-            match area.views.before_write(block, Block::zeroed, max) {
+            match area.before_write(block, max) {
                 Ok(()) => return deleted,
                 Err(oldest) => {
-                    let id = area.copies[&oldest];
-                    self.delete_copy(id);
+                    self.delete_copy(oldest);
                     deleted += 1;
                 }
             }

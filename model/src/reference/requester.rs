@@ -263,12 +263,10 @@ impl Model {
                     | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
                 (attributes, Place::Live, Vec::new())
             };
-            let view = (!item.hardware).then(|| {
+            if !item.hardware {
                 let area = self.diff_areas.entry((m, item.volume)).or_default();
-                let view = area.views.take();
-                area.copies.insert(view, item.snapshot);
-                view
-            });
+                area.take(item.snapshot);
+            }
             let copy = Copy {
                 set,
                 creator: m,
@@ -279,7 +277,6 @@ impl Model {
                 attributes,
                 exposed: None,
                 luns,
-                view,
                 owners: Vec::new(),
             };
             self.copies.insert(item.snapshot, copy);

@@ -253,16 +253,16 @@ impl Model {
             lun.visible_to = BTreeSet::new();
         }
         self.exposures[copy.machine].retain(|_, s| *s != id);
-        if let Some(view) = copy.view {
+        if !copy.hardware {
+            let key = (copy.machine, copy.volume);
             let area = self
                 .diff_areas
-                .get_mut(&(copy.machine, copy.volume))
+                .get_mut(&key)
                 .expect("a software copy has a diff area");
-            area.views.release(view);
-            area.copies.remove(&view);
+            area.release(id);
             // An area no copy uses is as good as new: forgetting it keeps equal states equal.
-            if area.copies.is_empty() {
-                self.diff_areas.remove(&(copy.machine, copy.volume));
+            if area.is_empty() {
+                self.diff_areas.remove(&key);
             }
         }
     }
