@@ -914,8 +914,11 @@ fn volume_name(world: &WorldSpec, machine: usize, volume: u8) -> String {
 /// An id argument: the id it resolves to when the state is known, else which one it is.
 fn reference(what: &str, ids: Option<&[Id]>, r: Ref) -> String {
     match (r, ids) {
-        (Ref::Issued(n), Some(ids)) if !ids.is_empty() => ids[n as usize % ids.len()].to_string(),
-        (Ref::Issued(n), _) => format!("{what} number {n}"),
+        (Ref::Issued(_), Some(ids)) if !ids.is_empty() => {
+            ids[r.index(ids.len()).expect("some")].to_string()
+        }
+        (Ref::Issued(0), _) => format!("the latest {what}"),
+        (Ref::Issued(n), _) => format!("the {what} {n} before the latest"),
         (Ref::Unknown, _) => format!("an unknown {what} id"),
     }
 }

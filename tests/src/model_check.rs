@@ -202,6 +202,12 @@ impl Harness {
                 }
             }
         }
+        // Without both ids, a step naming the system or hardware provider would silently
+        // name none.
+        assert!(
+            !system.is_null() && !hardware.is_null(),
+            "the world's providers are not both listed: system {system}, hardware {hardware}"
+        );
         drop(probe);
         sim.take_trace();
         Harness {
@@ -312,10 +318,7 @@ impl Harness {
     }
 
     fn id_of(ids: &[VssId], r: Ref) -> VssId {
-        match r {
-            Ref::Issued(n) if !ids.is_empty() => ids[n as usize % ids.len()],
-            _ => UNKNOWN_ID,
-        }
+        r.index(ids.len()).map_or(UNKNOWN_ID, |i| ids[i])
     }
 
     fn object(&mut self, m: usize, o: u8) -> Result<&mut SimComponents, String> {
@@ -770,7 +773,7 @@ impl Harness {
             hr => hr.name().map_or_else(|| hr.to_string(), str::to_string),
         };
         let reference = |prefix: &str, count: usize, r: Ref| match r {
-            Ref::Issued(n) if count > 0 => format!("${prefix}{}", n as usize % count),
+            Ref::Issued(_) if count > 0 => format!("${prefix}{}", r.index(count).expect("some")),
             _ => UNKNOWN_ID.to_string(),
         };
         match step {
@@ -1049,7 +1052,7 @@ fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Res
             0 => Step::Reboot { machine },
             1 => Step::SetLunVisible {
                 lun: u.choose_index(LUNS.len())?,
-                machine: 0,
+                machine,
                 visible: u.arbitrary()?,
             },
             _ => Step::Fault {
@@ -1076,7 +1079,7 @@ fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Res
                     set: reference(u)?,
                     flags: match u.arbitrary::<bool>()? {
                         true => Some(vss_model::HardwareOptions::from_bits_retain(
-                            u.int_in_range(0..=15)?,
+                            u.int_in_range(0..=0x1F)?,
                         )),
                         false => None,
                     },

@@ -110,11 +110,28 @@ pub enum ProviderChoice {
 /// What a snapshot or set argument names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ref {
-    /// The n-th id handed out (modulo how many there are); an id never handed out when
-    /// there is none yet.
+    /// The n-th most recent id handed out (0: the latest; modulo how many there are); an id
+    /// never handed out when there is none yet. Counting from the latest keeps a step's
+    /// meaning when a shrinker drops earlier steps that handed out ids.
     Issued(u8),
     /// An id VSS never handed out.
     Unknown,
+}
+
+impl Ref {
+    /// The place in a list of `count` ids handed out (oldest first) that the reference
+    /// names, if any.
+    pub fn index(self, count: usize) -> Option<usize> {
+        match self {
+            Ref::Issued(n) if count > 0 => Some(count - 1 - n as usize % count),
+            _ => None,
+        }
+    }
+
+    /// The reference to the id at `index` of a list of `count` ids handed out.
+    pub fn to_index(index: usize, count: usize) -> Ref {
+        Ref::Issued((count - 1 - index) as u8)
+    }
 }
 
 /// A provider method made to fail once with `E_FAIL`.
@@ -775,10 +792,7 @@ impl Model {
 
     /// Resolves a reference to a set or snapshot id; `None` for one never handed out.
     fn resolve(ids: &[Id], r: Ref) -> Option<Id> {
-        match r {
-            Ref::Issued(n) if !ids.is_empty() => Some(ids[n as usize % ids.len()]),
-            _ => None,
-        }
+        r.index(ids.len()).map(|i| ids[i])
     }
 
     /// Takes a pending fault of a provider method on a machine: `true` if the call fails.
@@ -904,7 +918,7 @@ impl Model {
                 object: 0,
                 call,
             };
-            let set = Ref::Issued(set as u8);
+            let set = Ref::to_index(set, self.set_ids.len());
             for flags in [
                 None,
                 Some(HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE),
@@ -913,7 +927,10 @@ impl Model {
             ] {
                 steps.push(call(Call::BreakSnapshotSet { set, flags }));
             }
-            steps.push(call(Call::ExposeSnapshot(Ref::Issued(snapshot as u8))));
+            steps.push(call(Call::ExposeSnapshot(Ref::to_index(
+                snapshot,
+                self.snapshot_ids.len(),
+            ))));
             steps.push(call(Call::DeleteSnapshots {
                 target: set,
                 set: true,
