@@ -82,6 +82,7 @@ impl World {
             asyncs: BTreeMap::new(),
             next_object: 0,
             trace: Vec::new(),
+            #[cfg(feature = "mutations")]
             broken_rules: BTreeSet::new(),
         };
         if let Some(san) = &file.san {

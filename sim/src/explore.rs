@@ -936,7 +936,8 @@ fn outcome_text(step: &Step, outcome: &Outcome) -> String {
         },
         _ if outcome.value == Value::Refused => "refused".to_string(),
         _ => match outcome.value {
-            Value::Deleted(n) => format!("done; the diff area was full: {n} shadow copy deleted"),
+            Value::Deleted(1) => "done; the diff area was full: 1 shadow copy deleted".to_string(),
+            Value::Deleted(n) => format!("done; the diff area was full: {n} shadow copies deleted"),
             _ => "done".to_string(),
         },
     }

@@ -18,7 +18,9 @@ mod world;
 pub mod world_file;
 
 pub use backend::{SimAsync, SimComponents, Simulator};
-pub use world::{BrokenRule, HardwareProvider, SoftwareProvider, World, WorldError};
+#[cfg(feature = "mutations")]
+pub use world::BrokenRule;
+pub use world::{HardwareProvider, SoftwareProvider, World, WorldError};
 
 use world_file::WorldFile;
 

@@ -301,6 +301,7 @@ pub struct World {
     pub(crate) asyncs: BTreeMap<u64, AsyncOp>,
     pub(crate) next_object: u64,
     pub(crate) trace: Vec<TraceEvent>,
+    #[cfg(feature = "mutations")]
     /// Rules of VSS this world was told to break (see [`BrokenRule`]); empty but in tests
     /// that show a broken rule is caught.
     pub(crate) broken_rules: BTreeSet<BrokenRule>,
@@ -309,6 +310,7 @@ pub struct World {
 /// A rule of VSS the simulator can be told to break, so that a test can show the property
 /// tests catch the break. Only a build with the `mutations` feature can set one
 /// (`World::break_rule`); nothing else ever does.
+#[cfg(feature = "mutations")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BrokenRule {
     /// `BreakSnapshotSet` of a set made by a software provider succeeds (and forgets

@@ -8,7 +8,7 @@ use vss_model::{HResult, HardwareOptions as H, VssId};
 use crate::service::hardware::serials;
 use crate::trace::TraceEvent;
 use crate::volumes::Role;
-use crate::world::{BrokenRule, HwState, Work, World};
+use crate::world::{HwState, Work, World};
 use crate::world_file::BreakIdentity;
 
 /// Which break, and with what flags.
@@ -47,7 +47,12 @@ impl World {
                 .iter()
                 .any(|s| s.snapshot_set_id == set);
         }
-        if software && self.broken_rules.contains(&BrokenRule::BreakSoftwareSets) {
+        #[cfg(feature = "mutations")]
+        if software
+            && self
+                .broken_rules
+                .contains(&crate::world::BrokenRule::BreakSoftwareSets)
+        {
             self.note(
                 m,
                 format!("set {set}: a software set is broken (a rule broken on purpose)"),
