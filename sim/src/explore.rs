@@ -14,8 +14,8 @@
 //!
 //! Each `always` property must hold in every state. Each `sometimes` property names a state
 //! worth reaching, and an exploration that never reaches it proves nothing about the
-//! behaviour it names, so a `sometimes` property without an example is a failure too. The
-//! model keeps no diff areas, so no property here speaks of a diff area overflowing.
+//! behaviour it names, so a `sometimes` property without an example is a failure too. In
+//! the world without an array the adversary writes instead, until a diff area is full.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -143,7 +143,7 @@ impl SmallWorld {
 impl FromStr for SmallWorld {
     type Err = String;
 
-    /// Reads a world's name: `small` or `two-luns`.
+    /// Reads a world's name: `small`, `two-luns` or `diff-area`.
     fn from_str(name: &str) -> Result<SmallWorld, String> {
         SmallWorld::ALL
             .into_iter()

@@ -45,7 +45,7 @@ enum Command {
     /// steps, checking its properties; exit 0 when every `always` property holds and every
     /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments.
     Explore {
-        /// The world: `small` or `two-luns`.
+        /// The world: `small`, `two-luns` or `diff-area`.
         #[arg(long, default_value = "small")]
         world: SmallWorld,
         /// How many steps deep [default: the world's own, which reaches every `sometimes`

@@ -8,7 +8,8 @@
 //! written to `target/model-failures/NAME.yaml` as a scenario `vss-sim run` replays, and
 //! printed.
 //!
-//! `VSS_SIM_DEEP=1` runs 1024 cases of up to 60 steps; `VSS_SIM_SEED` changes the seed.
+//! Each run draws sequences of up to 80 steps (160 and 1024 cases with `VSS_SIM_DEEP=1`);
+//! `VSS_SIM_SEED` changes the seed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,8 +2,9 @@
 //!
 //! It knows the rules of the requester API (which call is allowed when, and with which
 //! HRESULT it is refused), what shadow copies exist on which machine with which attributes,
-//! what is exposed, imported and broken, and which machines see which array LUN. It knows
-//! nothing of blocks, diff areas or the inside of a provider: those are the simulator's
+//! what is exposed, imported and broken, which machines see which array LUN, and which
+//! blocks each volume's diff area holds an old content of (by number: no data). It knows
+//! nothing of block contents or of the inside of a provider: those are the simulator's
 //! business. The simulator must agree with it on every step; the property tests and the
 //! exhaustive exploration check that, and a reader can check the model against the
 //! reference documentation rule by rule.
@@ -265,8 +266,9 @@ const POLICY: [(&str, HResult); 6] = [
 /// a failing sequence into a short one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
-    /// An application writes a block of an original volume. The model only says whether the
-    /// machine reaches the volume; what the block holds is the simulator's to keep.
+    /// An application writes a block of an original volume. The model says whether the
+    /// machine reaches the volume, and which software copies a full diff area deletes to
+    /// make room; what the block holds is the simulator's to keep.
     Write {
         /// The machine.
         machine: usize,
