@@ -71,7 +71,12 @@ fn every_accepted_alternative_is_a_code_its_method_may_return() {
                     continue;
                 };
                 let method = method.as_str().expect("a method name");
-                for code in accept.as_array().expect("a list") {
+                // `accept` is one code or a list of them.
+                let codes = match accept.as_array() {
+                    Some(list) => list.clone(),
+                    None => vec![accept.clone()],
+                };
+                for code in &codes {
                     let hr: HResult = code
                         .as_str()
                         .and_then(|c| c.parse().ok())
