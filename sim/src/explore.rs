@@ -913,13 +913,12 @@ fn volume_name(world: &WorldSpec, machine: usize, volume: u8) -> String {
 
 /// An id argument: the id it resolves to when the state is known, else which one it is.
 fn reference(what: &str, ids: Option<&[Id]>, r: Ref) -> String {
-    match (r, ids) {
-        (Ref::Issued(_), Some(ids)) if !ids.is_empty() => {
-            ids[r.index(ids.len()).expect("some")].to_string()
-        }
-        (Ref::Issued(0), _) => format!("the latest {what}"),
-        (Ref::Issued(n), _) => format!("the {what} {n} before the latest"),
-        (Ref::Unknown, _) => format!("an unknown {what} id"),
+    let known = ids.and_then(|ids| r.index(ids.len()).map(|i| ids[i]));
+    match (known, r) {
+        (Some(id), _) => id.to_string(),
+        (None, Ref::Issued(0)) => format!("the latest {what}"),
+        (None, Ref::Issued(n)) => format!("the {what} {n} before the latest"),
+        (None, Ref::Unknown) => format!("an unknown {what} id"),
     }
 }
 

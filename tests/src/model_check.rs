@@ -287,13 +287,23 @@ impl Harness {
     pub fn apply(&mut self, step: &Step) -> Result<(), Disagreement> {
         let refs = (self.set_ids.clone(), self.snapshot_ids.clone());
         let counts = (refs.0.len(), refs.1.len(), self.documents.len());
-        // The live hardware copies before the step, with their LUNs: a break turns them
-        // into broken volumes.
-        let before: Vec<(Id, Vec<usize>)> = self
-            .devices
-            .keys()
-            .filter_map(|id| Some((*id, self.model.copy_luns(*id)?.to_vec())))
-            .collect();
+        // Before a break, the live copies with their LUNs: the break turns them into broken
+        // volumes.
+        let breaking = matches!(
+            step,
+            Step::Call {
+                call: Call::BreakSnapshotSet { .. },
+                ..
+            }
+        );
+        let before: Vec<(Id, Vec<usize>)> = match breaking {
+            true => self
+                .devices
+                .keys()
+                .filter_map(|id| Some((*id, self.model.copy_luns(*id)?.to_vec())))
+                .collect(),
+            false => Vec::new(),
+        };
         let predicted = self.model.step(step);
         self.lines.push(self.line(step, &predicted, counts));
         let got = self.run_on_sim(step, &refs).map_err(|e| self.disagree(e))?;
@@ -310,7 +320,7 @@ impl Harness {
             self.outcomes.push((call.method_name(), predicted.hr));
         }
         self.note_copies();
-        self.note_broken(step, &before);
+        self.note_broken(&before);
         self.model
             .check_invariants()
             .map_err(|e| self.disagree(format!("the model breaks an invariant: {e}")))?;
@@ -355,10 +365,6 @@ impl Harness {
         step: &Step,
         refs: &(Vec<VssId>, Vec<VssId>),
     ) -> Result<Outcome, String> {
-        let ok = |value| Outcome {
-            hr: HResult::S_OK,
-            value,
-        };
         let env = self
             .sim
             .environment()
@@ -383,16 +389,16 @@ impl Harness {
                             .entry((*machine, *volume as usize))
                             .or_default()
                             .insert(*block as u64, *value);
-                        Ok(ok(Value::None))
+                        Ok(Outcome::ok(Value::None))
                     }
-                    Err(EnvError::UnknownTarget { .. }) => Ok(ok(Value::Refused)),
+                    Err(EnvError::UnknownTarget { .. }) => Ok(Outcome::ok(Value::Refused)),
                     Err(e) => Err(format!("the write failed: {e}")),
                 };
             }
             Step::Reboot { machine } => {
                 env.reboot(MACHINES[*machine]).map_err(|e| e.to_string())?;
                 self.objects.retain(|(m, _), _| m != machine);
-                return Ok(ok(Value::None));
+                return Ok(Outcome::ok(Value::None));
             }
             Step::SetLunVisible {
                 lun,
@@ -401,7 +407,7 @@ impl Harness {
             } => {
                 env.set_lun_visible(MACHINES[*machine], LUNS[*lun], *visible)
                     .map_err(|e| e.to_string())?;
-                return Ok(ok(Value::None));
+                return Ok(Outcome::ok(Value::None));
             }
             Step::Fault { machine, method } => {
                 let fault = vss_model::backend::ProviderFault {
@@ -413,7 +419,7 @@ impl Harness {
                 };
                 env.fail_provider_method(MACHINES[*machine], fault)
                     .map_err(|e| e.to_string())?;
-                return Ok(ok(Value::None));
+                return Ok(Outcome::ok(Value::None));
             }
             Step::Call { .. } => {}
         }
@@ -428,7 +434,7 @@ impl Harness {
         let (m, o) = (*m, *o);
         if *call == Call::Release {
             self.objects.remove(&(m, o));
-            return Ok(ok(Value::None));
+            return Ok(Outcome::ok(Value::None));
         }
         let volume = match call {
             Call::AddToSnapshotSet { volume, .. } => self.volume_name(m, *volume),
@@ -456,16 +462,9 @@ impl Harness {
         volume: &str,
         document: Option<&str>,
     ) -> Result<Outcome, String> {
-        let ok = |value| Outcome {
-            hr: HResult::S_OK,
-            value,
-        };
         let outcome = |result: Result<Value, HResult>| match result {
-            Ok(value) => ok(value),
-            Err(hr) => Outcome {
-                hr,
-                value: Value::None,
-            },
+            Ok(value) => Outcome::ok(value),
+            Err(hr) => Outcome::code(hr),
         };
         Ok(match call {
             Call::Release => unreachable!("handled above"),
@@ -507,7 +506,7 @@ impl Harness {
                             }
                         }
                         views.sort();
-                        ok(Value::Copies(views))
+                        Outcome::ok(Value::Copies(views))
                     }
                     Err(hr) => outcome(Err(hr)),
                 }
@@ -515,7 +514,7 @@ impl Harness {
             Call::GetSnapshotProperties(target) => {
                 let id = Harness::id_of(&refs.1, *target);
                 match r.get_snapshot_properties(id) {
-                    Ok(prop) => ok(Value::Copy(self.view_of(&prop)?)),
+                    Ok(prop) => Outcome::ok(Value::Copy(self.view_of(&prop)?)),
                     Err(hr) => outcome(Err(hr)),
                 }
             }
@@ -531,14 +530,14 @@ impl Harness {
                     ),
                 };
                 match r.delete_snapshots(id, kind, true) {
-                    Ok(deleted) => ok(Value::Deleted(deleted.deleted)),
+                    Ok(deleted) => Outcome::ok(Value::Deleted(deleted.deleted)),
                     Err(failure) => outcome(Err(failure.hr)),
                 }
             }
             Call::SaveAsXml => match r.save_as_xml() {
                 Ok(xml) => {
                     self.documents.push(xml);
-                    ok(Value::Document(self.documents.len() - 1))
+                    Outcome::ok(Value::Document(self.documents.len() - 1))
                 }
                 Err(hr) => outcome(Err(hr)),
             },
@@ -614,14 +613,7 @@ impl Harness {
     }
 
     /// After a break, the copies that were live and are gone are broken volumes now.
-    fn note_broken(&mut self, step: &Step, before: &[(Id, Vec<usize>)]) {
-        let Step::Call {
-            call: Call::BreakSnapshotSet { .. },
-            ..
-        } = step
-        else {
-            return;
-        };
+    fn note_broken(&mut self, before: &[(Id, Vec<usize>)]) {
         for (id, luns) in before {
             if self.model.original_of(*id).is_some() {
                 continue;
@@ -772,9 +764,9 @@ impl Harness {
             HResult::VSS_S_ASYNC_FINISHED => "S_OK".to_string(),
             hr => hr.name().map_or_else(|| hr.to_string(), str::to_string),
         };
-        let reference = |prefix: &str, count: usize, r: Ref| match r {
-            Ref::Issued(_) if count > 0 => format!("${prefix}{}", r.index(count).expect("some")),
-            _ => UNKNOWN_ID.to_string(),
+        let reference = |prefix: &str, count: usize, r: Ref| match r.index(count) {
+            Some(i) => format!("${prefix}{i}"),
+            None => UNKNOWN_ID.to_string(),
         };
         match step {
             Step::Write {
@@ -909,10 +901,7 @@ fn waited(started: Result<vss_sim::SimAsync, HResult>) -> Outcome {
             operation.query_status().unwrap_or_else(|hr| hr)
         }
     };
-    Outcome {
-        hr,
-        value: Value::None,
-    }
+    Outcome::code(hr)
 }
 
 /// Checks a block read: `Some(v)` is the text `v{v}`, `None` zeros.

@@ -30,7 +30,7 @@ impl Model {
     pub(super) fn query(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         if !r.initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let found = self.visible_copies(m, r.context);
         if r.set == SetPhase::None {
@@ -41,21 +41,21 @@ impl Model {
 
     pub(super) fn get_snapshot_properties(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
         if !self.object(m, o).initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let id = Model::resolve(&self.snapshot_ids, r);
         if id.is_some_and(|id| self.in_creation(m, id)) {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         match self.live_here(m, id) {
             Some(id) => Outcome::ok(Value::Copy(view(id, &self.copies[&id]))),
-            None => Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND),
+            None => Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND),
         }
     }
 
     pub(super) fn delete_snapshots(&mut self, m: usize, o: u8, target: Ref, set: bool) -> Outcome {
         if !self.object(m, o).initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let targets: Vec<Id> = if set {
             match Model::resolve(&self.set_ids, target) {
@@ -75,12 +75,12 @@ impl Model {
         } else {
             let id = Model::resolve(&self.snapshot_ids, target);
             if id.is_some_and(|id| self.in_creation(m, id)) {
-                return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+                return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
             }
             self.live_here(m, id).into_iter().collect()
         };
         if targets.is_empty() {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         for id in &targets {
             self.delete_copy(*id);
@@ -90,10 +90,10 @@ impl Model {
 
     pub(super) fn expose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
         if !self.object(m, o).initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let Some(id) = self.live_here(m, Model::resolve(&self.snapshot_ids, r)) else {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         let current = self.copies[&id].attributes;
         // Only persistent copies are exposed locally, each once, never a client-accessible
@@ -105,7 +105,7 @@ impl Model {
             || self.exposures[m].contains_key(EXPOSE_AS)
             || self.mounted[m].contains(EXPOSE_AS);
         if refused {
-            return Outcome::err(HResult::E_INVALIDARG);
+            return Outcome::code(HResult::E_INVALIDARG);
         }
         let copy = self.copies.get_mut(&id).expect("found above");
         copy.attributes =
@@ -117,15 +117,15 @@ impl Model {
 
     pub(super) fn unexpose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
         if !self.object(m, o).initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let Some(id) = self.live_here(m, Model::resolve(&self.snapshot_ids, r)) else {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         let exposed = A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY;
         let copy = self.copies.get_mut(&id).expect("found above");
         if !copy.attributes.intersects(exposed) {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         copy.attributes = (copy.attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
         copy.exposed = None;

@@ -358,14 +358,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn ok(value: Value) -> Outcome {
+    /// `S_OK` with a value.
+    pub fn ok(value: Value) -> Outcome {
         Outcome {
             hr: HResult::S_OK,
             value,
         }
     }
 
-    fn err(hr: HResult) -> Outcome {
+    /// An HRESULT alone: a failure, or a success code such as `VSS_S_ASYNC_FINISHED`.
+    pub fn code(hr: HResult) -> Outcome {
         Outcome {
             hr,
             value: Value::None,
@@ -373,7 +375,7 @@ impl Outcome {
     }
 
     fn finished() -> Outcome {
-        Outcome::err(HResult::VSS_S_ASYNC_FINISHED)
+        Outcome::code(HResult::VSS_S_ASYNC_FINISHED)
     }
 }
 
@@ -753,7 +755,7 @@ impl Model {
         // VSS_E_UNEXPECTED.
         if outcome.hr.is_failure() && !methods::may_return(call.method_name(), outcome.hr, &POLICY)
         {
-            return Outcome::err(HResult::VSS_E_UNEXPECTED);
+            return Outcome::code(HResult::VSS_E_UNEXPECTED);
         }
         outcome
     }

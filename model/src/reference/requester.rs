@@ -14,7 +14,7 @@ const MAX_SOFTWARE_COPIES: usize = 512;
 impl Model {
     pub(super) fn initialize(&mut self, m: usize, o: u8, document: Option<u8>) -> Outcome {
         if self.object(m, o).initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let loaded = document
             .filter(|_| !self.documents.is_empty())
@@ -36,10 +36,10 @@ impl Model {
         // Once, and before the calls it governs: a set, the writers' metadata, a query.
         let late = r.set != SetPhase::None || r.gathered || r.queried;
         if !r.initialized || r.context_set || late {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         if let Err(hr) = context.check_for_set_context() {
-            return Outcome::err(hr);
+            return Outcome::code(hr);
         }
         let r = self.object_mut(m, o);
         r.context = context;
@@ -50,7 +50,7 @@ impl Model {
     pub(super) fn gather_writer_metadata(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         if !r.initialized || r.gathered {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).gathered = true;
         Outcome::finished()
@@ -59,7 +59,7 @@ impl Model {
     pub(super) fn set_backup_state(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         if !r.initialized || r.prepared {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).backup_state = true;
         Outcome::ok(Value::None)
@@ -71,13 +71,13 @@ impl Model {
         // document that describes a set.
         let loaded_set = r.loaded.is_some_and(|d| self.documents[d].set.is_some());
         if !r.initialized || r.set != SetPhase::None || r.queried || r.aborted || loaded_set {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         if r.context.is_all() {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         if self.creating[m].is_some() {
-            return Outcome::err(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
+            return Outcome::code(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
         }
         let id = self.new_id();
         self.set_ids.push(id);
@@ -95,39 +95,39 @@ impl Model {
     ) -> Outcome {
         let r = self.object(m, o);
         let SetPhase::Open(_, items) = &r.set else {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         };
         if items.len() >= MAX_VOLUMES_PER_SET {
-            return Outcome::err(HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED);
+            return Outcome::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED);
         }
         if volume >= self.world.machines[m].volumes.len() || !self.reaches(m, volume) {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         if items.iter().any(|i| i.volume == volume) {
-            return Outcome::err(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
+            return Outcome::code(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         let context = r.context;
         let hardware = match provider {
             ProviderChoice::Unregistered => {
-                return Outcome::err(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
+                return Outcome::code(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
             }
             ProviderChoice::Hardware if !self.world.machines[m].hardware_provider => {
-                return Outcome::err(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
+                return Outcome::code(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
             }
             ProviderChoice::Hardware if !self.hardware_supports(m, volume, context) => {
-                return Outcome::err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
+                return Outcome::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
             }
             ProviderChoice::Hardware => true,
             ProviderChoice::System if !system_supports(context) => {
-                return Outcome::err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
+                return Outcome::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
             }
             ProviderChoice::System => false,
             ProviderChoice::Any if self.hardware_supports(m, volume, context) => true,
             ProviderChoice::Any if system_supports(context) => false,
-            ProviderChoice::Any => return Outcome::err(HResult::VSS_E_VOLUME_NOT_SUPPORTED),
+            ProviderChoice::Any => return Outcome::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED),
         };
         if !hardware && self.software_limit_reached(m, volume, context) {
-            return Outcome::err(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
+            return Outcome::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
         }
         let snapshot = self.new_id();
         self.snapshot_ids.push(snapshot);
@@ -184,7 +184,7 @@ impl Model {
             && !r.prepared
             && matches!(r.set, SetPhase::Open(..));
         if !ready {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).prepared = true;
         Outcome::finished()
@@ -193,10 +193,10 @@ impl Model {
     pub(super) fn do_snapshot_set(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         let SetPhase::Open(set, items) = r.set.clone() else {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         };
         if r.context.has_writers() && !r.gathered {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let context = r.context;
         let result = self.create(m, set, &items, context);
@@ -214,7 +214,7 @@ impl Model {
             }
             Err(hr) => {
                 self.object_mut(m, o).set = SetPhase::Failed(set, items);
-                Outcome::err(hr)
+                Outcome::code(hr)
             }
         }
     }
@@ -312,7 +312,7 @@ impl Model {
             && !r.completed
             && !r.aborted;
         if !ready {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).completed = true;
         Outcome::finished()
@@ -321,7 +321,7 @@ impl Model {
     pub(super) fn abort_backup(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         if !r.initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let underway = !r.aborted
             && match r.set {

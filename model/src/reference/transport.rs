@@ -12,7 +12,7 @@ impl Model {
     pub(super) fn save_as_xml(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         if !r.initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         let (set, items, created) = match &r.set {
             SetPhase::None => {
@@ -59,20 +59,20 @@ impl Model {
     pub(super) fn import_snapshots(&mut self, m: usize, o: u8) -> Outcome {
         let r = self.object(m, o);
         let Some(document) = r.loaded.map(|d| self.documents[d].clone()) else {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         };
         let Some(set) = document.set else {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         };
         if !document
             .context
             .attributes()
             .contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
         {
-            return Outcome::err(HResult::VSS_E_NONTRANSPORTABLE_BCD);
+            return Outcome::code(HResult::VSS_E_NONTRANSPORTABLE_BCD);
         }
         if self.imported_sets.contains(&set.id) {
-            return Outcome::err(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
+            return Outcome::code(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         // The copies whose shadow LUNs the document names are still on the array, unmasked
         // to nobody.
@@ -110,8 +110,8 @@ impl Model {
             self.imported_sets.insert(set.id);
         }
         match imported.len() {
-            0 => Outcome::err(failure.unwrap_or(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)),
-            n if n < wanted => Outcome::err(HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED),
+            0 => Outcome::code(failure.unwrap_or(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)),
+            n if n < wanted => Outcome::code(HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED),
             _ => Outcome::finished(),
         }
     }
@@ -160,20 +160,20 @@ impl Model {
         flags: Option<H>,
     ) -> Outcome {
         if !self.object(m, o).initialized {
-            return Outcome::err(HResult::VSS_E_BAD_STATE);
+            return Outcome::code(HResult::VSS_E_BAD_STATE);
         }
         if flags.is_some_and(|f| !f.is_valid_break()) {
-            return Outcome::err(HResult::E_INVALIDARG);
+            return Outcome::code(HResult::E_INVALIDARG);
         }
         let Some(set) = Model::resolve(&self.set_ids, set) else {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         if self.in_creation(m, set) {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         let here = |c: &super::Copy| c.set == set && c.machine == m && c.place == Place::Live;
         if self.copies.values().any(|c| here(c) && !c.hardware) {
-            return Outcome::err(HResult::VSS_E_PROVIDER_VETO);
+            return Outcome::code(HResult::VSS_E_PROVIDER_VETO);
         }
         let ids: Vec<Id> = self
             .copies
@@ -182,7 +182,7 @@ impl Model {
             .map(|(id, _)| *id)
             .collect();
         if ids.is_empty() {
-            return Outcome::err(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         let done = match flags {
             None => HResult::S_OK,
@@ -199,7 +199,7 @@ impl Model {
         });
         let revert = if flags.contains(H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL) {
             if visible_original {
-                return Outcome::err(HResult::VSS_E_BREAK_REVERT_ID_FAILED);
+                return Outcome::code(HResult::VSS_E_BREAK_REVERT_ID_FAILED);
             }
             true
         } else {
@@ -209,7 +209,7 @@ impl Model {
         let mask = flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS);
         // The provider hears of a change it must make before VSS forgets the set.
         if (read_write || mask) && self.fault(m, FaultMethod::OnLunStateChange) {
-            return Outcome::err(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
+            return Outcome::code(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
         }
         self.broken_sets.insert(set);
         for lun in shadows {
@@ -234,7 +234,7 @@ impl Model {
                 self.mounted[m].insert(name);
             }
         }
-        Outcome::err(done)
+        Outcome::code(done)
     }
 
     /// Deletes a shadow copy: a hardware copy's shadow LUNs are handed back to the array
