@@ -1,0 +1,93 @@
+//! The backend over the real VSS of the machine the process runs on.
+//!
+//! The machine plays the first machine of a scenario's world, under that name: real VSS
+//! has one machine, the local one, and no control of the world around it, so a scenario
+//! needing a second machine, a hardware provider, faults or LUN control is skipped by the
+//! runner with a reason. Creating the requester object and the system's string functions
+//! exist only on Windows; everything else here compiles, and is checked, everywhere.
+
+use std::sync::Arc;
+
+use vss_model::HResult;
+use vss_model::backend::{Backend, Capabilities, EnvError, Environment, VssResult};
+
+use crate::client::ComBackupComponents;
+use crate::interfaces::IVssBackupComponents;
+use crate::memory::ComMemory;
+
+#[cfg(any(windows, vss_windows_check))]
+mod system;
+
+/// Real VSS on this machine, as a [`Backend`] named `windows`.
+pub struct LocalVss {
+    machine: String,
+    memory: Arc<dyn ComMemory>,
+    create: fn() -> VssResult<IVssBackupComponents>,
+    volume_name: fn(&str) -> Result<String, EnvError>,
+}
+
+impl LocalVss {
+    /// Initialises COM on this thread (multithreaded apartment, with the security that
+    /// VSS needs to call the requester back) and names the local machine `machine`.
+    ///
+    /// Fails on other systems, and where COM cannot be initialised.
+    pub fn connect(machine: &str) -> Result<LocalVss, String> {
+        #[cfg(any(windows, vss_windows_check))]
+        {
+            system::initialize_com()?;
+            Ok(LocalVss {
+                machine: machine.to_string(),
+                memory: Arc::new(system::SystemMemory),
+                create: system::create_vss_backup_components,
+                volume_name: system::volume_name_for_mount_point,
+            })
+        }
+        #[cfg(not(any(windows, vss_windows_check)))]
+        {
+            Err(format!(
+                "real VSS exists only on Windows; `{machine}` cannot be reached from this system"
+            ))
+        }
+    }
+}
+
+impl Backend for LocalVss {
+    type Components = ComBackupComponents;
+
+    fn name(&self) -> &str {
+        "windows"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::empty()
+    }
+
+    fn machines(&self) -> Vec<String> {
+        vec![self.machine.clone()]
+    }
+
+    /// `CreateVssBackupComponents` on the local machine; any other name is `E_INVALIDARG`,
+    /// as the simulator answers for a machine it does not have.
+    fn create_backup_components(&self, machine: &str) -> VssResult<ComBackupComponents> {
+        if !machine.eq_ignore_ascii_case(&self.machine) {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let iface = (self.create)()?;
+        Ok(ComBackupComponents::new(iface, Arc::clone(&self.memory)))
+    }
+
+    fn volume_name_for_mount_point(
+        &self,
+        machine: &str,
+        mount_point: &str,
+    ) -> Result<String, EnvError> {
+        if !machine.eq_ignore_ascii_case(&self.machine) {
+            return Err(EnvError::UnknownMachine(machine.to_string()));
+        }
+        (self.volume_name)(mount_point)
+    }
+
+    fn environment(&self) -> Option<&dyn Environment<Components = ComBackupComponents>> {
+        None
+    }
+}

@@ -1,0 +1,154 @@
+//! The Windows functions the real backend needs: COM initialisation, the requester object's
+//! factory in vssapi.dll, the system string allocators and volume names.
+//!
+//! This module is built on Windows, and on other systems under `--cfg vss_windows_check` so
+//! that `.ci/run` type-checks it everywhere (it is never linked there).
+#![allow(non_snake_case)]
+
+use std::ffi::c_void;
+use std::ptr;
+
+use vss_model::backend::{EnvError, VssResult};
+use windows_core::{HRESULT, Interface};
+
+use crate::abi::{BOOL, BSTR, VSS_SNAPSHOT_PROP, hresult, read_pwsz, wide};
+use crate::interfaces::IVssBackupComponents;
+use crate::memory::ComMemory;
+
+windows_core::link!("ole32.dll" "system" fn CoInitializeEx(pvReserved: *const c_void, dwCoInit: u32) -> HRESULT);
+windows_core::link!("ole32.dll" "system" fn CoInitializeSecurity(pSecDesc: *const c_void, cAuthSvc: i32, asAuthSvc: *const c_void, pReserved1: *const c_void, dwAuthnLevel: u32, dwImpLevel: u32, pAuthList: *const c_void, dwCapabilities: u32, pReserved3: *const c_void) -> HRESULT);
+windows_core::link!("ole32.dll" "system" fn CoTaskMemAlloc(cb: usize) -> *mut c_void);
+windows_core::link!("ole32.dll" "system" fn CoTaskMemFree(pv: *const c_void));
+windows_core::link!("oleaut32.dll" "system" fn SysAllocStringLen(strIn: *const u16, ui: u32) -> BSTR);
+windows_core::link!("oleaut32.dll" "system" fn SysFreeString(bstrString: BSTR));
+windows_core::link!("oleaut32.dll" "system" fn SysStringLen(pbstr: BSTR) -> u32);
+windows_core::link!("vssapi.dll" "system" fn CreateVssBackupComponentsInternal(ppBackup: *mut *mut c_void) -> HRESULT);
+windows_core::link!("vssapi.dll" "system" fn VssFreeSnapshotPropertiesInternal(pProp: *mut VSS_SNAPSHOT_PROP));
+windows_core::link!("kernel32.dll" "system" fn GetVolumeNameForVolumeMountPointW(lpszVolumeMountPoint: *const u16, lpszVolumeName: *mut u16, cchBufferLength: u32) -> BOOL);
+windows_core::link!("kernel32.dll" "system" fn GetLastError() -> u32);
+
+/// `COINIT_MULTITHREADED`.
+const COINIT_MULTITHREADED: u32 = 0;
+/// `RPC_C_AUTHN_LEVEL_PKT_PRIVACY`.
+const RPC_C_AUTHN_LEVEL_PKT_PRIVACY: u32 = 6;
+/// `RPC_C_IMP_LEVEL_IDENTIFY`.
+const RPC_C_IMP_LEVEL_IDENTIFY: u32 = 2;
+/// `EOAC_DYNAMIC_CLOAKING`.
+const EOAC_DYNAMIC_CLOAKING: u32 = 0x40;
+/// `RPC_E_CHANGED_MODE`: the thread is already in a single-threaded apartment.
+const RPC_E_CHANGED_MODE: HRESULT = HRESULT(0x8001_0106_u32 as i32);
+/// `RPC_E_TOO_LATE`: the process's COM security was set before.
+const RPC_E_TOO_LATE: HRESULT = HRESULT(0x8001_0119_u32 as i32);
+
+/// Enters the multithreaded apartment and sets the process's COM security as the SDK's
+/// requester sample does, so that VSS may call back with identify-level impersonation.
+/// A thread already in COM, and security set before, are fine.
+pub(super) fn initialize_com() -> Result<(), String> {
+    // SAFETY: plain calls with NULL reserved pointers, as documented.
+    let hr = unsafe { CoInitializeEx(ptr::null(), COINIT_MULTITHREADED) };
+    if hr.is_err() && hr != RPC_E_CHANGED_MODE {
+        return Err(format!("CoInitializeEx failed: {}", hresult(hr)));
+    }
+    // SAFETY: NULL descriptor and lists with -1 services: the default security, as
+    // documented for a process that takes the defaults.
+    let hr = unsafe {
+        CoInitializeSecurity(
+            ptr::null(),
+            -1,
+            ptr::null(),
+            ptr::null(),
+            RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+            RPC_C_IMP_LEVEL_IDENTIFY,
+            ptr::null(),
+            EOAC_DYNAMIC_CLOAKING,
+            ptr::null(),
+        )
+    };
+    if hr.is_err() && hr != RPC_E_TOO_LATE {
+        return Err(format!("CoInitializeSecurity failed: {}", hresult(hr)));
+    }
+    Ok(())
+}
+
+/// `CreateVssBackupComponents`, which vsbackup.h defines inline as a call of
+/// `CreateVssBackupComponentsInternal`.
+pub(super) fn create_vss_backup_components() -> VssResult<IVssBackupComponents> {
+    let mut raw: *mut c_void = ptr::null_mut();
+    // SAFETY: `raw` is a valid out-parameter.
+    let hr = unsafe { CreateVssBackupComponentsInternal(&mut raw) };
+    if hr.is_err() {
+        return Err(hresult(hr));
+    }
+    if raw.is_null() {
+        return Err(vss_model::HResult::E_POINTER);
+    }
+    // SAFETY: on success the factory wrote a new, AddRef'd interface pointer.
+    Ok(unsafe { IVssBackupComponents::from_raw(raw) })
+}
+
+/// `GetVolumeNameForVolumeMountPoint`: the `\\?\Volume{GUID}\` name of a mount point.
+pub(super) fn volume_name_for_mount_point(mount_point: &str) -> Result<String, EnvError> {
+    // The function wants the trailing backslash.
+    let mut point = mount_point.to_string();
+    if !point.ends_with('\\') {
+        point.push('\\');
+    }
+    let point = wide(&point);
+    // 50 characters hold `\\?\Volume{GUID}\` and its NUL, as the documentation says.
+    let mut name = [0u16; 50];
+    // SAFETY: `point` is NUL-terminated; `name` has the room passed.
+    let done = unsafe {
+        GetVolumeNameForVolumeMountPointW(point.as_ptr(), name.as_mut_ptr(), name.len() as u32)
+    };
+    if done == 0 {
+        // SAFETY: a plain call.
+        let error = unsafe { GetLastError() };
+        return Err(EnvError::Invalid(format!(
+            "GetVolumeNameForVolumeMountPoint(`{mount_point}`) failed with error {error}"
+        )));
+    }
+    // SAFETY: on success the buffer holds a NUL-terminated name.
+    match unsafe { read_pwsz(name.as_ptr(), "the volume name") } {
+        Ok(Some(text)) => Ok(text),
+        _ => Err(EnvError::Invalid(format!(
+            "`{mount_point}` has no readable volume name"
+        ))),
+    }
+}
+
+/// The system's allocators: oleaut32's `BSTR` functions, ole32's task memory, and vssapi's
+/// `VssFreeSnapshotProperties`.
+pub(super) struct SystemMemory;
+
+impl ComMemory for SystemMemory {
+    fn alloc_bstr(&self, units: &[u16]) -> BSTR {
+        let len = u32::try_from(units.len()).unwrap_or(u32::MAX);
+        // SAFETY: `units` holds `len` units to copy.
+        unsafe { SysAllocStringLen(units.as_ptr(), len) }
+    }
+
+    unsafe fn free_bstr(&self, bstr: BSTR) {
+        // SAFETY: the caller vouches that `bstr` is NULL or a live BSTR.
+        unsafe { SysFreeString(bstr) }
+    }
+
+    unsafe fn bstr_len(&self, bstr: BSTR) -> usize {
+        // SAFETY: the caller vouches that `bstr` is NULL or a live BSTR.
+        unsafe { SysStringLen(bstr) as usize }
+    }
+
+    fn task_alloc(&self, bytes: usize) -> *mut c_void {
+        // SAFETY: a plain allocation.
+        unsafe { CoTaskMemAlloc(bytes) }
+    }
+
+    unsafe fn task_free(&self, p: *mut c_void) {
+        // SAFETY: the caller vouches that `p` is NULL or live task memory.
+        unsafe { CoTaskMemFree(p) }
+    }
+
+    unsafe fn free_snapshot_properties(&self, prop: &mut VSS_SNAPSHOT_PROP) {
+        // SAFETY: the caller vouches for the structure's strings; the function frees them.
+        unsafe { VssFreeSnapshotPropertiesInternal(prop) }
+    }
+}
