@@ -6,6 +6,10 @@
 //! over the maker, as an [`OnBackend`], so that one body serves every backend, and
 //! [`on_backend`] is the one place that turns a name into a maker: adding a backend is one
 //! name in [`KNOWN_BACKENDS`] and one arm there.
+//!
+//! The backends: `sim`, the simulator called directly; `com`, the simulator served as COM
+//! objects and called through `vss-windows` (the COM-ABI harness, on any system); `windows`,
+//! real VSS on the local machine through the same `vss-windows` (Windows only, elevated).
 
 use std::fmt;
 use std::path::Path;
@@ -14,12 +18,14 @@ use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::runner::{InputError, Outcome, Report, Scenario, run_scenario};
 use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
+use vss_sim_com::ComSim;
+use vss_windows::LocalVss;
 
 /// The environment variable that selects the backend.
 pub const VSS_BACKEND: &str = "VSS_BACKEND";
 
 /// The backends the suite knows, by the names `VSS_BACKEND` takes; the first is the default.
-pub const KNOWN_BACKENDS: &[&str] = &["sim"];
+pub const KNOWN_BACKENDS: &[&str] = &["sim", "com", "windows"];
 
 /// Makes the backend a scenario runs on.
 pub trait MakeBackend {
@@ -32,6 +38,13 @@ pub trait MakeBackend {
 
     /// A backend for a scenario whose world is `world`, or why there can be none.
     fn make(&self, world: &WorldFile) -> Result<Self::Backend, String>;
+
+    /// What the backend found wrong underneath a finished run, after every requester object
+    /// was released: for the COM-ABI harness, strings leaked or freed wrongly. Nothing, for
+    /// a backend that cannot tell.
+    fn audit(&self, _backend: &Self::Backend) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The simulator, built afresh from each scenario's world.
@@ -47,6 +60,49 @@ impl MakeBackend for SimBackend {
 
     fn make(&self, world: &WorldFile) -> Result<Simulator, String> {
         Simulator::new(world).map_err(|e| e.to_string())
+    }
+}
+
+/// The simulator served as COM objects and driven through `vss-windows`: the COM-ABI
+/// harness.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ComBackend;
+
+impl MakeBackend for ComBackend {
+    type Backend = ComSim;
+
+    fn name(&self) -> &'static str {
+        "com"
+    }
+
+    fn make(&self, world: &WorldFile) -> Result<ComSim, String> {
+        SimBackend.make(world).map(ComSim::new)
+    }
+
+    fn audit(&self, backend: &ComSim) -> Result<(), String> {
+        backend
+            .memory()
+            .audit()
+            .map(drop)
+            .map_err(|e| format!("the COM memory ledger: {e}"))
+    }
+}
+
+/// Real VSS on this machine, which plays the first machine of the scenario's world. Only on
+/// Windows; elsewhere every scenario ends as bad input saying so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowsBackend;
+
+impl MakeBackend for WindowsBackend {
+    type Backend = LocalVss;
+
+    fn name(&self) -> &'static str {
+        "windows"
+    }
+
+    fn make(&self, world: &WorldFile) -> Result<LocalVss, String> {
+        let first = world.machines.first().ok_or("the world has no machine")?;
+        LocalVss::connect(&first.name)
     }
 }
 
@@ -88,6 +144,8 @@ pub fn selected_name() -> String {
 pub fn on_backend<W: OnBackend>(name: &str, work: W) -> Result<W::Output, UnknownBackend> {
     match name {
         "sim" => Ok(work.run(&SimBackend)),
+        "com" => Ok(work.run(&ComBackend)),
+        "windows" => Ok(work.run(&WindowsBackend)),
         other => Err(UnknownBackend(other.to_string())),
     }
 }
@@ -114,7 +172,15 @@ pub fn run_file<M: MakeBackend>(maker: &M, path: &Path) -> Report {
             let backend = maker
                 .make(&world)
                 .map_err(|e| input_error(&shown, format!("the world: {e}")))?;
-            Ok(run_scenario(&scenario, &backend, None))
+            let mut report = run_scenario(&scenario, &backend, None);
+            if let Err(problem) = maker.audit(&backend) {
+                report.output.push_str(&format!("audit  {problem}\n"));
+                report.outcome = match report.outcome {
+                    Outcome::Failed(n) => Outcome::Failed(n + 1),
+                    _ => Outcome::Failed(1),
+                };
+            }
+            Ok(report)
         });
     ran.unwrap_or_else(|e| Report {
         output: String::new(),
@@ -159,7 +225,7 @@ mod tests {
         let error = on_backend("windows-2025", Name).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "VSS_BACKEND=`windows-2025` names no backend; the known backends are: sim"
+            "VSS_BACKEND=`windows-2025` names no backend; the known backends are: sim, com, windows"
         );
     }
 

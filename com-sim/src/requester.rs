@@ -1,0 +1,753 @@
+//! The simulator's requester object served as `IVssBackupComponentsEx2` (and so as
+//! `IVssBackupComponentsEx` and `IVssBackupComponents`).
+//!
+//! Each COM method checks its pointers as a COM server must, reads the SDK's argument forms,
+//! makes the one matching call on the simulator's object and writes the results back in
+//! the SDK's forms, allocating what the caller will free with the shared [`ComMemory`].
+//! Methods the simulator does not model (restore, components, writer metadata documents)
+//! return `E_NOTIMPL`.
+#![allow(non_snake_case)]
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use vss_model::backend::{BackupComponents, BackupStateArgs, VssResult};
+use vss_model::{
+    BackupType, Context, HResult, HardwareOptions, ObjectType, SnapshotAttributes, WriterStatus,
+};
+use vss_sim::SimComponents;
+use vss_windows::abi::{
+    self, BOOL, BSTR, LPCWSTR, VSS_BACKUP_TYPE, VSS_COMPONENT_TYPE, VSS_FILE_RESTORE_STATUS,
+    VSS_ID, VSS_OBJECT_TYPE, VSS_PWSZ, VSS_RESTORE_TYPE, VSS_ROLLFORWARD_TYPE, VSS_SNAPSHOT_PROP,
+    VSS_WRITER_STATE, boolean, com_hresult, guid, vss_id,
+};
+use vss_windows::interfaces::{
+    IVssAsync, IVssBackupComponents_Impl, IVssBackupComponentsEx_Impl, IVssBackupComponentsEx2,
+    IVssBackupComponentsEx2_Impl, IVssEnumObject,
+};
+use vss_windows::memory::ComMemory;
+use windows_core::{HRESULT, Interface, implement};
+
+use crate::async_op::SimAsyncOp;
+use crate::enumeration::SimEnum;
+
+/// One simulated requester object behind COM.
+#[implement(IVssBackupComponentsEx2, Agile = false)]
+pub struct SimRequester {
+    inner: RefCell<SimComponents>,
+    memory: Arc<dyn ComMemory>,
+    /// What `GetWriterStatusCount` read, which `GetWriterStatus` hands out one by one.
+    statuses: RefCell<Vec<WriterStatus>>,
+}
+
+impl SimRequester {
+    /// Serves `inner`, handing strings out with `memory`.
+    pub fn new(inner: SimComponents, memory: Arc<dyn ComMemory>) -> SimRequester {
+        SimRequester {
+            inner: RefCell::new(inner),
+            memory,
+            statuses: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The simulator's object behind the interface.
+    pub fn components(&self) -> std::cell::Ref<'_, SimComponents> {
+        self.inner.borrow()
+    }
+
+    fn call<T>(&self, f: impl FnOnce(&mut SimComponents) -> VssResult<T>) -> Result<T, HRESULT> {
+        f(&mut self.inner.borrow_mut()).map_err(com_hresult)
+    }
+}
+
+/// The HRESULT of a call that returns nothing.
+fn done(result: Result<(), HRESULT>) -> HRESULT {
+    result.err().unwrap_or(HRESULT(0))
+}
+
+/// Writes `value` through an out-parameter, or fails with `E_POINTER` for `NULL`.
+///
+/// # Safety
+/// `out` is `NULL` or valid for a write of `T`.
+unsafe fn put<T>(out: *mut T, value: T) -> Result<(), HRESULT> {
+    if out.is_null() {
+        return Err(com_hresult(HResult::E_POINTER));
+    }
+    // SAFETY: not NULL, and the caller vouches that it is writable.
+    unsafe { out.write(value) };
+    Ok(())
+}
+
+/// Checks an out-parameter before any work is done, as a call with nowhere to put its
+/// result must change nothing.
+fn writable<T>(out: *mut T) -> Result<(), HRESULT> {
+    if out.is_null() {
+        Err(com_hresult(HResult::E_POINTER))
+    } else {
+        Ok(())
+    }
+}
+
+fn invalid() -> HRESULT {
+    com_hresult(HResult::E_INVALIDARG)
+}
+
+fn not_implemented() -> HRESULT {
+    com_hresult(HResult::E_NOTIMPL)
+}
+
+/// Reads a string argument; `NULL` is `None`, text that is not UTF-16 `E_INVALIDARG`.
+///
+/// # Safety
+/// `p` is `NULL` or NUL-terminated.
+unsafe fn text(p: *const u16) -> Result<Option<String>, HRESULT> {
+    // SAFETY: the caller vouches for `p`.
+    unsafe { abi::read_pwsz(p, "an argument") }.map_err(|_| invalid())
+}
+
+/// Reads a string argument that must be given.
+///
+/// # Safety
+/// As [`text`].
+unsafe fn required(p: *const u16) -> Result<String, HRESULT> {
+    // SAFETY: the caller vouches for `p`.
+    unsafe { text(p) }?.ok_or_else(invalid)
+}
+
+fn object_type(value: VSS_OBJECT_TYPE) -> Result<ObjectType, HRESULT> {
+    ObjectType::from_value(value).ok_or_else(invalid)
+}
+
+impl SimRequester_Impl {
+    /// Starts an asynchronous operation and hands its `IVssAsync` out.
+    ///
+    /// # Safety
+    /// `out` is `NULL` or valid for a write of a pointer.
+    unsafe fn started(
+        &self,
+        out: *mut *mut c_void,
+        start: impl FnOnce(&mut SimComponents) -> VssResult<vss_sim::SimAsync>,
+    ) -> HRESULT {
+        let run = || {
+            writable(out)?;
+            let op = self.call(start)?;
+            let handle: IVssAsync = SimAsyncOp::new(op).into();
+            // SAFETY: checked writable above; the reference `into_raw` gives is the caller's.
+            unsafe { put(out, handle.into_raw()) }
+        };
+        done(run())
+    }
+}
+
+impl IVssBackupComponents_Impl for SimRequester_Impl {
+    unsafe fn GetWriterComponentsCount(&self, _pcComponents: *mut u32) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn GetWriterComponents(&self, _iWriter: u32, _ppWriter: *mut *mut c_void) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn InitializeForBackup(&self, bstrXML: BSTR) -> HRESULT {
+        let run = || {
+            let xml = if bstrXML.is_null() {
+                None
+            } else {
+                // SAFETY: a non-NULL argument is a BSTR the caller allocated with the shared
+                // allocator and keeps alive during the call.
+                Some(unsafe { self.memory.read_bstr(bstrXML, "bstrXML") }.map_err(|_| invalid())?)
+            };
+            self.call(|c| c.initialize_for_backup(xml.as_deref()))
+        };
+        done(run())
+    }
+
+    unsafe fn SetBackupState(
+        &self,
+        bSelectComponents: boolean,
+        bBackupBootableSystemState: boolean,
+        backupType: VSS_BACKUP_TYPE,
+        bPartialFileSupport: boolean,
+    ) -> HRESULT {
+        let run = || {
+            let state = BackupStateArgs {
+                select_components: bSelectComponents != 0,
+                bootable_system_state: bBackupBootableSystemState != 0,
+                backup_type: BackupType::from_value(backupType).ok_or_else(invalid)?,
+                partial_file_support: bPartialFileSupport != 0,
+            };
+            self.call(|c| c.set_backup_state(state))
+        };
+        done(run())
+    }
+
+    unsafe fn InitializeForRestore(&self, _bstrXML: BSTR) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetRestoreState(&self, _restoreType: VSS_RESTORE_TYPE) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn GatherWriterMetadata(&self, pAsync: *mut *mut c_void) -> HRESULT {
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe { self.started(pAsync, |c| c.gather_writer_metadata()) }
+    }
+
+    unsafe fn GetWriterMetadataCount(&self, _pcWriters: *mut u32) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn GetWriterMetadata(
+        &self,
+        _iWriter: u32,
+        _pidInstance: *mut VSS_ID,
+        _ppMetadata: *mut *mut c_void,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn FreeWriterMetadata(&self) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn AddComponent(
+        &self,
+        _instanceId: VSS_ID,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn PrepareForBackup(&self, ppAsync: *mut *mut c_void) -> HRESULT {
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe { self.started(ppAsync, |c| c.prepare_for_backup()) }
+    }
+
+    unsafe fn AbortBackup(&self) -> HRESULT {
+        done(self.call(|c| c.abort_backup()))
+    }
+
+    unsafe fn GatherWriterStatus(&self, pAsync: *mut *mut c_void) -> HRESULT {
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe { self.started(pAsync, |c| c.gather_writer_status()) }
+    }
+
+    unsafe fn GetWriterStatusCount(&self, pcWriters: *mut u32) -> HRESULT {
+        let run = || {
+            writable(pcWriters)?;
+            let statuses = self.call(|c| c.writer_status())?;
+            let count = u32::try_from(statuses.len()).map_err(|_| invalid())?;
+            *self.statuses.borrow_mut() = statuses;
+            // SAFETY: checked writable above.
+            unsafe { put(pcWriters, count) }
+        };
+        done(run())
+    }
+
+    unsafe fn FreeWriterStatus(&self) -> HRESULT {
+        self.statuses.borrow_mut().clear();
+        HRESULT(0)
+    }
+
+    unsafe fn GetWriterStatus(
+        &self,
+        iWriter: u32,
+        pidInstance: *mut VSS_ID,
+        pidWriter: *mut VSS_ID,
+        pbstrWriter: *mut BSTR,
+        pnStatus: *mut VSS_WRITER_STATE,
+        phResultFailure: *mut HRESULT,
+    ) -> HRESULT {
+        let run = || {
+            writable(pidInstance)?;
+            writable(pidWriter)?;
+            writable(pbstrWriter)?;
+            writable(pnStatus)?;
+            writable(phResultFailure)?;
+            let statuses = self.statuses.borrow();
+            let status = statuses.get(iWriter as usize).ok_or_else(invalid)?;
+            // SAFETY: every out-parameter was checked writable above; the BSTR is the
+            // caller's to free.
+            unsafe {
+                put(pidInstance, guid(status.instance_id))?;
+                put(pidWriter, guid(status.writer_id))?;
+                put(pbstrWriter, self.memory.bstr(&status.writer_name))?;
+                put(pnStatus, status.state.value())?;
+                put(phResultFailure, com_hresult(status.failure))
+            }
+        };
+        done(run())
+    }
+
+    unsafe fn SetBackupSucceeded(
+        &self,
+        _instanceId: VSS_ID,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _bSucceded: boolean,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetBackupOptions(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszBackupOptions: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetSelectedForRestore(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _bSelectedForRestore: boolean,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetRestoreOptions(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszRestoreOptions: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetAdditionalRestores(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _bAdditionalRestores: boolean,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetPreviousBackupStamp(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszPreviousBackupStamp: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SaveAsXML(&self, pbstrXML: *mut BSTR) -> HRESULT {
+        let run = || {
+            writable(pbstrXML)?;
+            let xml = self.call(|c| c.save_as_xml())?;
+            // SAFETY: checked writable above; the BSTR is the caller's to free.
+            unsafe { put(pbstrXML, self.memory.bstr(&xml)) }
+        };
+        done(run())
+    }
+
+    unsafe fn BackupComplete(&self, ppAsync: *mut *mut c_void) -> HRESULT {
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe { self.started(ppAsync, |c| c.backup_complete()) }
+    }
+
+    unsafe fn AddAlternativeLocationMapping(
+        &self,
+        _writerId: VSS_ID,
+        _componentType: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszPath: LPCWSTR,
+        _wszFilespec: LPCWSTR,
+        _bRecursive: boolean,
+        _wszDestination: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn AddRestoreSubcomponent(
+        &self,
+        _writerId: VSS_ID,
+        _componentType: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszSubComponentLogicalPath: LPCWSTR,
+        _wszSubComponentName: LPCWSTR,
+        _bRepair: boolean,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetFileRestoreStatus(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _status: VSS_FILE_RESTORE_STATUS,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn AddNewTarget(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszPath: LPCWSTR,
+        _wszFileName: LPCWSTR,
+        _bRecursive: boolean,
+        _wszAlternatePath: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetRangesFilePath(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _iPartialFile: u32,
+        _wszRangesFile: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn PreRestore(&self, _ppAsync: *mut *mut c_void) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn PostRestore(&self, _ppAsync: *mut *mut c_void) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetContext(&self, lContext: i32) -> HRESULT {
+        done(self.call(|c| c.set_context(Context(lContext))))
+    }
+
+    unsafe fn StartSnapshotSet(&self, pSnapshotSetId: *mut VSS_ID) -> HRESULT {
+        let run = || {
+            writable(pSnapshotSetId)?;
+            let id = self.call(|c| c.start_snapshot_set())?;
+            // SAFETY: checked writable above.
+            unsafe { put(pSnapshotSetId, guid(id)) }
+        };
+        done(run())
+    }
+
+    unsafe fn AddToSnapshotSet(
+        &self,
+        pwszVolumeName: VSS_PWSZ,
+        ProviderId: VSS_ID,
+        pidSnapshot: *mut VSS_ID,
+    ) -> HRESULT {
+        let run = || {
+            writable(pidSnapshot)?;
+            // SAFETY: the caller passes a NUL-terminated volume name.
+            let volume = unsafe { required(pwszVolumeName) }?;
+            let id = self.call(|c| c.add_to_snapshot_set(&volume, vss_id(ProviderId)))?;
+            // SAFETY: checked writable above.
+            unsafe { put(pidSnapshot, guid(id)) }
+        };
+        done(run())
+    }
+
+    unsafe fn DoSnapshotSet(&self, ppAsync: *mut *mut c_void) -> HRESULT {
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe { self.started(ppAsync, |c| c.do_snapshot_set()) }
+    }
+
+    unsafe fn DeleteSnapshots(
+        &self,
+        SourceObjectId: VSS_ID,
+        eSourceObjectType: VSS_OBJECT_TYPE,
+        bForceDelete: BOOL,
+        plDeletedSnapshots: *mut i32,
+        pNondeletedSnapshotID: *mut VSS_ID,
+    ) -> HRESULT {
+        let run = || {
+            writable(plDeletedSnapshots)?;
+            writable(pNondeletedSnapshotID)?;
+            let kind = object_type(eSourceObjectType)?;
+            let id = vss_id(SourceObjectId);
+            let result = self
+                .inner
+                .borrow_mut()
+                .delete_snapshots(id, kind, bForceDelete != 0);
+            // The counts are written whether the deletion finished or stopped part way.
+            let (hr, deleted, nondeleted) = match result {
+                Ok(d) => (HResult::S_OK, d.deleted, d.nondeleted),
+                Err(f) => (f.hr, f.deleted, f.nondeleted),
+            };
+            // SAFETY: both out-parameters were checked writable above.
+            unsafe {
+                put(plDeletedSnapshots, deleted)?;
+                put(pNondeletedSnapshotID, guid(nondeleted))?;
+            }
+            if hr.is_failure() {
+                Err(com_hresult(hr))
+            } else {
+                Ok(())
+            }
+        };
+        done(run())
+    }
+
+    unsafe fn ImportSnapshots(&self, ppAsync: *mut *mut c_void) -> HRESULT {
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe { self.started(ppAsync, |c| c.import_snapshots()) }
+    }
+
+    unsafe fn BreakSnapshotSet(&self, SnapshotSetId: VSS_ID) -> HRESULT {
+        done(self.call(|c| c.break_snapshot_set(vss_id(SnapshotSetId))))
+    }
+
+    unsafe fn GetSnapshotProperties(
+        &self,
+        SnapshotId: VSS_ID,
+        pProp: *mut VSS_SNAPSHOT_PROP,
+    ) -> HRESULT {
+        let run = || {
+            writable(pProp)?;
+            let prop = self.call(|c| c.get_snapshot_properties(vss_id(SnapshotId)))?;
+            // SAFETY: checked writable above; the strings are the caller's to free.
+            unsafe { put(pProp, abi::write_snapshot_prop(&*self.memory, &prop)) }
+        };
+        done(run())
+    }
+
+    unsafe fn Query(
+        &self,
+        QueriedObjectId: VSS_ID,
+        eQueriedObjectType: VSS_OBJECT_TYPE,
+        eReturnedObjectsType: VSS_OBJECT_TYPE,
+        ppEnum: *mut *mut c_void,
+    ) -> HRESULT {
+        let run = || {
+            writable(ppEnum)?;
+            let queried = object_type(eQueriedObjectType)?;
+            let returned = object_type(eReturnedObjectsType)?;
+            let objects = self.call(|c| c.query(vss_id(QueriedObjectId), queried, returned))?;
+            let enumeration: IVssEnumObject =
+                SimEnum::new(objects.into(), Arc::clone(&self.memory)).into();
+            // SAFETY: checked writable above; the reference is the caller's.
+            unsafe { put(ppEnum, enumeration.into_raw()) }
+        };
+        done(run())
+    }
+
+    unsafe fn IsVolumeSupported(
+        &self,
+        ProviderId: VSS_ID,
+        pwszVolumeName: VSS_PWSZ,
+        pbSupportedByThisProvider: *mut BOOL,
+    ) -> HRESULT {
+        let run = || {
+            writable(pbSupportedByThisProvider)?;
+            // SAFETY: the caller passes a NUL-terminated volume name.
+            let volume = unsafe { required(pwszVolumeName) }?;
+            let supported = self.call(|c| c.is_volume_supported(vss_id(ProviderId), &volume))?;
+            // SAFETY: checked writable above.
+            unsafe { put(pbSupportedByThisProvider, BOOL::from(supported)) }
+        };
+        done(run())
+    }
+
+    unsafe fn DisableWriterClasses(
+        &self,
+        _rgWriterClassId: *const VSS_ID,
+        _cClassId: u32,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn EnableWriterClasses(
+        &self,
+        _rgWriterClassId: *const VSS_ID,
+        _cClassId: u32,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn DisableWriterInstances(
+        &self,
+        _rgWriterInstanceId: *const VSS_ID,
+        _cInstanceId: u32,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn ExposeSnapshot(
+        &self,
+        SnapshotId: VSS_ID,
+        wszPathFromRoot: VSS_PWSZ,
+        lAttributes: i32,
+        wszExpose: VSS_PWSZ,
+        pwszExposed: *mut VSS_PWSZ,
+    ) -> HRESULT {
+        let run = || {
+            writable(pwszExposed)?;
+            // SAFETY: the caller passes NULL or NUL-terminated strings.
+            let (path, expose) = unsafe { (text(wszPathFromRoot)?, text(wszExpose)?) };
+            // The attribute word is a bit set; bits without a name are passed on for the
+            // simulator to judge.
+            let attributes = SnapshotAttributes::from_bits_retain(lAttributes as u32);
+            let exposed = self.call(|c| {
+                c.expose_snapshot(
+                    vss_id(SnapshotId),
+                    path.as_deref(),
+                    attributes,
+                    expose.as_deref(),
+                )
+            })?;
+            // SAFETY: checked writable above; the string is the caller's to free.
+            unsafe { put(pwszExposed, self.memory.task_string(&exposed)) }
+        };
+        done(run())
+    }
+
+    unsafe fn RevertToSnapshot(&self, _SnapshotId: VSS_ID, _bForceDismount: BOOL) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn QueryRevertStatus(
+        &self,
+        _pwszVolume: VSS_PWSZ,
+        _ppAsync: *mut *mut c_void,
+    ) -> HRESULT {
+        not_implemented()
+    }
+}
+
+impl IVssBackupComponentsEx_Impl for SimRequester_Impl {
+    unsafe fn GetWriterMetadataEx(
+        &self,
+        _iWriter: u32,
+        _pidInstance: *mut VSS_ID,
+        _ppMetadata: *mut *mut c_void,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetSelectedForRestoreEx(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _bSelectedForRestore: boolean,
+        _instanceId: VSS_ID,
+    ) -> HRESULT {
+        not_implemented()
+    }
+}
+
+impl IVssBackupComponentsEx2_Impl for SimRequester_Impl {
+    unsafe fn UnexposeSnapshot(&self, snapshotId: VSS_ID) -> HRESULT {
+        done(self.call(|c| c.unexpose_snapshot(vss_id(snapshotId))))
+    }
+
+    unsafe fn SetAuthoritativeRestore(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _bAuth: boolean,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetRollForward(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _rollType: VSS_ROLLFORWARD_TYPE,
+        _wszRollForwardPoint: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn SetRestoreName(
+        &self,
+        _writerId: VSS_ID,
+        _ct: VSS_COMPONENT_TYPE,
+        _wszLogicalPath: LPCWSTR,
+        _wszComponentName: LPCWSTR,
+        _wszRestoreName: LPCWSTR,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn BreakSnapshotSetEx(
+        &self,
+        SnapshotSetID: VSS_ID,
+        dwBreakFlags: u32,
+        ppAsync: *mut *mut c_void,
+    ) -> HRESULT {
+        // The flag word is passed on whole, unnamed bits included, for the simulator to judge.
+        let flags = HardwareOptions::from_bits_retain(dwBreakFlags);
+        // SAFETY: the caller vouches for the out-parameter.
+        unsafe {
+            self.started(ppAsync, |c| {
+                c.break_snapshot_set_ex(vss_id(SnapshotSetID), flags)
+            })
+        }
+    }
+
+    unsafe fn PreFastRecovery(
+        &self,
+        _SnapshotSetID: VSS_ID,
+        _dwPreFastRecoveryFlags: u32,
+        _ppAsync: *mut *mut c_void,
+    ) -> HRESULT {
+        not_implemented()
+    }
+
+    unsafe fn FastRecovery(
+        &self,
+        _SnapshotSetID: VSS_ID,
+        _dwFastRecoveryFlags: u32,
+        _ppAsync: *mut *mut c_void,
+    ) -> HRESULT {
+        not_implemented()
+    }
+}
+
+/// Serves a simulator requester object and gives back its `IVssBackupComponents`, reached
+/// through `QueryInterface` from the most derived interface as a caller of
+/// `CreateVssBackupComponents` would get it.
+pub fn serve(
+    inner: SimComponents,
+    memory: Arc<dyn ComMemory>,
+) -> VssResult<vss_windows::interfaces::IVssBackupComponents> {
+    let ex2: IVssBackupComponentsEx2 = SimRequester::new(inner, memory).into();
+    ex2.cast().map_err(|e| abi::hresult(e.code()))
+}
+
+/// The simulator object behind a requester interface, if [`serve`] made it: COM's own
+/// dynamic cast finds it, and anything else is `E_NOINTERFACE`.
+pub fn served(
+    iface: &vss_windows::interfaces::IVssBackupComponents,
+) -> VssResult<windows_core::ComObject<SimRequester>> {
+    windows_core::ComObject::cast_from(iface).map_err(|e| abi::hresult(e.code()))
+}
