@@ -9,6 +9,7 @@ pub mod backends;
 pub mod divergences;
 pub mod fuzz_bodies;
 pub mod model_check;
+pub mod recorder;
 pub mod scenarios;
 
 /// The repository root.
