@@ -11,14 +11,17 @@
 //! objects and called through `vss-windows` (the COM-ABI harness, on any system); `windows`,
 //! real VSS on the local machine through the same `vss-windows` (Windows only, elevated).
 
+use std::ffi::OsString;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::runner::{InputError, Outcome, Report, Scenario, run_scenario};
 use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
 use vss_sim_com::ComSim;
+
+use crate::recorder::{Recorder, VSS_RECORD, recording_path, write_recording};
 use vss_windows::LocalVss;
 
 /// The environment variable that selects the backend.
@@ -161,10 +164,28 @@ pub fn default_world() -> WorldFile {
 }
 
 /// Reads a scenario file and runs it on a backend `maker` makes for the scenario's world.
-/// A file that cannot be read or parsed, and a world the maker refuses, end as bad input.
+/// A file that cannot be read or parsed, and a world the maker refuses, end as bad input; a
+/// backend whose [`MakeBackend::audit`] finds something wrong afterwards fails the run.
+///
+/// When the environment variable `VSS_RECORD` names a folder, the run goes through a
+/// [`Recorder`] and its recording is written there ([`recorder`](crate::recorder)).
 pub fn run_file<M: MakeBackend>(maker: &M, path: &Path) -> Report {
+    let out = recording_for(std::env::var_os(VSS_RECORD), path, maker.name());
+    run_file_recording(maker, path, out.as_deref())
+}
+
+/// Where a run of `path` on `backend` is recorded when `VSS_RECORD` is `folder`: nowhere
+/// when it is unset or empty.
+fn recording_for(folder: Option<OsString>, path: &Path, backend: &str) -> Option<PathBuf> {
+    let folder = folder.filter(|dir| !dir.is_empty())?;
+    Some(recording_path(Path::new(&folder), path, backend))
+}
+
+/// Runs a scenario file as [`run_file`] does; with `record`, through a [`Recorder`], writing
+/// the recording to that file. A recording that cannot be written fails the run.
+pub fn run_file_recording<M: MakeBackend>(maker: &M, path: &Path, record: Option<&Path>) -> Report {
     let shown = path.display().to_string();
-    let ran = std::fs::read_to_string(path)
+    let prepared = std::fs::read_to_string(path)
         .map_err(|e| input_error(&shown, format!("cannot read it: {e}")))
         .and_then(|text| Scenario::parse(&text, &shown))
         .and_then(|scenario| {
@@ -172,21 +193,53 @@ pub fn run_file<M: MakeBackend>(maker: &M, path: &Path) -> Report {
             let backend = maker
                 .make(&world)
                 .map_err(|e| input_error(&shown, format!("the world: {e}")))?;
-            let mut report = run_scenario(&scenario, &backend, None);
-            if let Err(problem) = maker.audit(&backend) {
-                report.output.push_str(&format!("audit  {problem}\n"));
-                report.outcome = match report.outcome {
-                    Outcome::Failed(n) => Outcome::Failed(n + 1),
-                    _ => Outcome::Failed(1),
-                };
-            }
-            Ok(report)
+            Ok((scenario, backend))
         });
-    ran.unwrap_or_else(|e| Report {
-        output: String::new(),
-        outcome: Outcome::BadInput(e),
-        calls: Vec::new(),
-    })
+    let (scenario, backend) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            return Report {
+                output: String::new(),
+                outcome: Outcome::BadInput(e),
+                calls: Vec::new(),
+            };
+        }
+    };
+    match record {
+        None => {
+            let report = run_scenario(&scenario, &backend, None);
+            audited(maker, &backend, report)
+        }
+        Some(out) => {
+            let recorder = Recorder::new(backend);
+            let mut report = run_scenario(&scenario, &recorder, None);
+            if let Err(e) = write_recording(&recorder, &report, &scenario, path, out) {
+                failed(
+                    &mut report,
+                    format!("record  cannot write {}: {e}", out.display()),
+                );
+            }
+            audited(maker, recorder.backend(), report)
+        }
+    }
+}
+
+/// The report with the maker's audit of the backend after the run.
+fn audited<M: MakeBackend>(maker: &M, backend: &M::Backend, mut report: Report) -> Report {
+    if let Err(problem) = maker.audit(backend) {
+        failed(&mut report, format!("audit  {problem}"));
+    }
+    report
+}
+
+/// Makes a run fail with one more line saying why.
+fn failed(report: &mut Report, line: String) {
+    report.output.push_str(&line);
+    report.output.push('\n');
+    report.outcome = match report.outcome {
+        Outcome::Failed(n) => Outcome::Failed(n + 1),
+        _ => Outcome::Failed(1),
+    };
 }
 
 fn input_error(file: &str, message: String) -> InputError {
@@ -226,6 +279,17 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "VSS_BACKEND=`windows-2025` names no backend; the known backends are: sim, com, windows"
+        );
+    }
+
+    #[test]
+    fn vss_record_names_the_folder_recordings_go_to() {
+        let path = Path::new("tests/scenarios/s01-x.yaml");
+        assert_eq!(recording_for(None, path, "windows"), None);
+        assert_eq!(recording_for(Some("".into()), path, "windows"), None);
+        assert_eq!(
+            recording_for(Some("rec".into()), path, "windows"),
+            Some(Path::new("rec").join("scenarios-s01-x.windows.json"))
         );
     }
 

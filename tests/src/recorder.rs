@@ -24,9 +24,9 @@
 //! VSS_BACKEND=windows VSS_RECORD=recordings cargo test -p vss-conformance
 //! ```
 //!
-//! Each scenario file then runs through [`run_file_recorded`] instead of
-//! [`run_file`](crate::backends::run_file), and its recording is written to the folder under
-//! the name [`recording_path`] gives (a relative folder is taken from the directory the test
+//! Each scenario file that [`run_file`](crate::backends::run_file) runs then goes through a
+//! [`Recorder`], and its recording is written to the folder under the name [`recording_path`]
+//! gives (a relative folder is taken from the directory the test
 //! runs in, `tests/` under `cargo test`). Checked in, the recordings are replayed on the
 //! simulator with `vss-sim run recordings/*.json`: each step expects what the real machine
 //! answered, so a step that fails there is a place where the simulator and Windows differ.
@@ -37,6 +37,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use serde_json::{Map, Value};
 use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
     LunState, Privileges, ProviderFault, VssAsync, VssResult,
@@ -47,11 +48,10 @@ use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
     SnapshotProp, VssId, WriterEvent, WriterStatus,
 };
-use vss_sim::runner::serde_json::{self, Map, Value};
-use vss_sim::runner::{InputError, Outcome, Report, Scenario, run_scenario};
+use vss_sim::runner::{Outcome, Report, Scenario};
 use vss_sim::world_file::WorldFile;
 
-use crate::backends::{MakeBackend, default_world};
+use crate::backends::default_world;
 use crate::scenario_name;
 
 /// The environment variable that names the folder the suite writes recordings to.
@@ -1208,53 +1208,27 @@ impl<A: VssAsync> VssAsync for RecordedAsync<A> {
     }
 }
 
-/// Runs a scenario file like [`run_file`](crate::backends::run_file), on a backend `maker`
-/// makes for its world, through a [`Recorder`], and writes the recording to `out` (creating
-/// its folder). The recording is written when the scenario ran to its end, passed or failed;
-/// a file that is bad input or skipped leaves none. The error is a recording that could not
-/// be written.
-pub fn run_file_recorded<M: MakeBackend>(
-    maker: &M,
+/// Writes what `recorder` recorded of a run of the scenario file `path` to `out`
+/// (creating its folder), with the scenario's world. Only a scenario that ran to its end,
+/// passed or failed, is written; a bad input or skipped one leaves no file.
+pub fn write_recording<B: Backend>(
+    recorder: &Recorder<B>,
+    report: &Report,
+    scenario: &Scenario,
     path: &Path,
     out: &Path,
-) -> std::io::Result<Report> {
-    let shown = path.display().to_string();
-    let input = |message: String| InputError {
-        file: shown.clone(),
-        step: None,
-        position: None,
-        message,
-    };
-    let prepared = std::fs::read_to_string(path)
-        .map_err(|e| input(format!("cannot read it: {e}")))
-        .and_then(|text| Scenario::parse(&text, &shown))
-        .and_then(|scenario| {
-            let world = scenario.world_file()?;
-            let backend = maker
-                .make(&world)
-                .map_err(|e| input(format!("the world: {e}")))?;
-            Ok((scenario, world, backend))
-        });
-    let (scenario, world, backend) = match prepared {
-        Ok(prepared) => prepared,
-        Err(e) => {
-            return Ok(Report {
-                output: String::new(),
-                outcome: Outcome::BadInput(e),
-                calls: Vec::new(),
-            });
-        }
-    };
-    let recorder = Recorder::new(backend);
-    let report = run_scenario(&scenario, &recorder, None);
-    if matches!(report.outcome, Outcome::Passed | Outcome::Failed(_)) {
-        let text = recorder.scenario_text(&world, scenario.requires, &scenario_name(path));
-        if let Some(folder) = out.parent() {
-            std::fs::create_dir_all(folder)?;
-        }
-        std::fs::write(out, text)?;
+) -> std::io::Result<()> {
+    if !matches!(report.outcome, Outcome::Passed | Outcome::Failed(_)) {
+        return Ok(());
     }
-    Ok(report)
+    let world = scenario
+        .world_file()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let text = recorder.scenario_text(&world, scenario.requires, &scenario_name(path));
+    if let Some(folder) = out.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    std::fs::write(out, text)
 }
 
 /// Where the recording of a scenario file made on a backend goes in the folder `dir`: the

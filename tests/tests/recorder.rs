@@ -5,15 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use vss_conformance::backends::{MakeBackend, SimBackend, default_world};
-use vss_conformance::recorder::{Recorder, recording_path, run_file_recorded};
+use serde_json::Value;
+use vss_conformance::backends::{MakeBackend, SimBackend, default_world, run_file_recording};
+use vss_conformance::recorder::{Recorder, recording_path};
 use vss_conformance::{scenario_files, scenario_name};
 use vss_model::backend::{
     Backend, BackupComponents, Capabilities, EnvError, Environment, INFINITE, VssAsync, VssResult,
 };
 use vss_model::{Context, HResult, ObjectType, VssId};
 use vss_sim::Simulator;
-use vss_sim::runner::serde_json::Value;
 use vss_sim::runner::{Outcome, Report, Scenario, WorldSource, run_scenario};
 
 /// A fresh folder for this test's recordings.
@@ -43,7 +43,7 @@ fn every_corpus_file_and_example_replays_from_its_recording() {
     for path in &files {
         let name = scenario_name(path);
         let out = recording_path(&dir, path, SimBackend.name());
-        let original = run_file_recorded(&SimBackend, path, &out).expect("written");
+        let original = run_file_recording(&SimBackend, path, Some(&out));
         assert_eq!(
             original.outcome,
             Outcome::Passed,
@@ -53,7 +53,7 @@ fn every_corpus_file_and_example_replays_from_its_recording() {
         let recording = std::fs::read_to_string(&out).expect("a recording was written");
         // The same run gives the same bytes.
         let again = dir.join("again.json");
-        run_file_recorded(&SimBackend, path, &again).expect("written");
+        run_file_recording(&SimBackend, path, Some(&again));
         assert_eq!(
             std::fs::read_to_string(&again).expect("written"),
             recording,
@@ -153,8 +153,7 @@ fn a_recorded_id_is_replayed_as_a_reference() {
 
 /// The recording with one value of one step replaced.
 fn altered(text: &str, method: &str, key: &str, value: Value) -> String {
-    let mut scenario: Value =
-        vss_sim::runner::serde_json::from_str(text).expect("a recording is JSON");
+    let mut scenario: Value = serde_json::from_str(text).expect("a recording is JSON");
     let steps = scenario["steps"].as_array_mut().expect("steps");
     let step = steps
         .iter_mut()
@@ -202,7 +201,7 @@ fn held_operations_and_their_own_calls_are_recorded_on_the_handle() {
     let dir = folder("held");
     let path = vss_conformance::repo_root().join("tests/scenarios/held-operations.yaml");
     let out = recording_path(&dir, &path, "sim");
-    run_file_recorded(&SimBackend, &path, &out).expect("written");
+    run_file_recording(&SimBackend, &path, Some(&out));
     let text = std::fs::read_to_string(&out).expect("written");
     for needle in [r#""hold": true, "bind": "op1""#, r#""async": "$op1""#] {
         assert!(text.contains(needle), "no `{needle}` in\n{text}");

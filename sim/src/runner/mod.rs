@@ -24,9 +24,6 @@ use crate::world_file::{DEFAULT_WORLD, WorldFile};
 
 pub use exec::{Outcome, REFERENCE_BACKEND, Report, Runner, run_scenario};
 pub use needs::{Need, capability_names, unmet};
-/// The JSON crate whose `Map` and `Value` hold a parsed scenario's steps
-/// ([`Scenario::steps`]), for tools that build or write scenarios with the same version.
-pub use serde_json;
 
 /// Bad input: a file that cannot be read, parsed or understood. The runner exits with 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
