@@ -29,7 +29,8 @@ use vss_model::reference::{
     VolumeSpec, WorldSpec,
 };
 use vss_model::{Block, Context, HResult, ObjectProp, ObjectType, ProviderType, VssId};
-use vss_sim::{SimComponents, Simulator, parse_world};
+use vss_sim::{Simulator, parse_world};
+use vss_sim_com::ComSim;
 
 /// The world of the model-based tests: HOSTA with a local `C:\`, `E:\` on one LUN and `G:\`
 /// on two; HOSTB with a local `C:\`, whose diff area holds two blocks, and no LUN. Both run the system provider and the array's
@@ -148,11 +149,40 @@ struct Broken {
     luns: Vec<usize>,
 }
 
-/// The simulator and the model side by side.
-pub struct Harness {
-    sim: Simulator,
+/// A backend that is the simulator underneath: the simulator itself, or the simulator
+/// reached through COM ([`ComSim`]), so that the model checks the COM layer too.
+pub trait OnSimulator: Backend {
+    /// Serves a simulator.
+    fn serve(sim: Simulator) -> Self;
+    /// The simulator underneath.
+    fn simulator(&self) -> &Simulator;
+}
+
+impl OnSimulator for Simulator {
+    fn serve(sim: Simulator) -> Simulator {
+        sim
+    }
+
+    fn simulator(&self) -> &Simulator {
+        self
+    }
+}
+
+impl OnSimulator for ComSim {
+    fn serve(sim: Simulator) -> ComSim {
+        ComSim::new(sim)
+    }
+
+    fn simulator(&self) -> &Simulator {
+        ComSim::simulator(self)
+    }
+}
+
+/// The simulator (directly, or through COM) and the model side by side.
+pub struct Harness<B: OnSimulator = Simulator> {
+    sim: B,
     model: Model,
-    objects: BTreeMap<(usize, u8), SimComponents>,
+    objects: BTreeMap<(usize, u8), B::Components>,
     set_ids: Vec<VssId>,
     snapshot_ids: Vec<VssId>,
     documents: Vec<String>,
@@ -179,8 +209,15 @@ impl Default for Harness {
 impl Harness {
     /// A fresh simulator of [`WORLD`] and the model of it.
     pub fn new() -> Harness {
+        Harness::on()
+    }
+}
+
+impl<B: OnSimulator> Harness<B> {
+    /// A fresh simulator of [`WORLD`], served as `B`, and the model of it.
+    pub fn on() -> Harness<B> {
         let file = parse_world(WORLD, "model-world.yaml").expect("the world parses");
-        let sim = Simulator::new(&file).expect("the world builds");
+        let sim = B::serve(Simulator::new(&file).expect("the world builds"));
         let (mut system, mut hardware) = (VssId::NULL, VssId::NULL);
         let mut probe = sim
             .create_backup_components(MACHINES[0])
@@ -209,7 +246,7 @@ impl Harness {
             "the world's providers are not both listed: system {system}, hardware {hardware}"
         );
         drop(probe);
-        sim.take_trace();
+        sim.simulator().take_trace();
         Harness {
             sim,
             model: Model::new(world_spec()),
@@ -242,7 +279,19 @@ impl Harness {
 
     /// The simulator under test.
     pub fn simulator(&self) -> &Simulator {
+        self.sim.simulator()
+    }
+
+    /// The backend the calls go through.
+    pub fn backend(&self) -> &B {
         &self.sim
+    }
+
+    /// Releases every requester object, as when the requester's process ends; the model is
+    /// not told, so only a check of what is left underneath (the COM memory ledger) may
+    /// follow.
+    pub fn release_all(&mut self) {
+        self.objects.clear();
     }
 
     /// The reference model as it stands.
@@ -307,7 +356,7 @@ impl Harness {
         let predicted = self.model.step(step);
         self.lines.push(self.line(step, &predicted, counts));
         let got = self.run_on_sim(step, &refs).map_err(|e| self.disagree(e))?;
-        self.sim.take_trace();
+        self.sim.simulator().take_trace();
         if let (Step::Write { .. }, Value::Deleted(n)) = (step, &predicted.value) {
             self.overflow_deletions += *n as usize;
         }
@@ -331,7 +380,7 @@ impl Harness {
         r.index(ids.len()).map_or(UNKNOWN_ID, |i| ids[i])
     }
 
-    fn object(&mut self, m: usize, o: u8) -> Result<&mut SimComponents, String> {
+    fn object(&mut self, m: usize, o: u8) -> Result<&mut B::Components, String> {
         if !self.objects.contains_key(&(m, o)) {
             let object = self
                 .sim
@@ -456,7 +505,7 @@ impl Harness {
     /// Makes a requester call on a simulator object.
     fn call_sim(
         &mut self,
-        r: &mut SimComponents,
+        r: &mut B::Components,
         call: &Call,
         refs: &(Vec<VssId>, Vec<VssId>),
         volume: &str,
@@ -512,7 +561,7 @@ impl Harness {
                 }
             }
             Call::GetSnapshotProperties(target) => {
-                let id = Harness::id_of(&refs.1, *target);
+                let id = Self::id_of(&refs.1, *target);
                 match r.get_snapshot_properties(id) {
                     Ok(prop) => Outcome::ok(Value::Copy(self.view_of(&prop)?)),
                     Err(hr) => outcome(Err(hr)),
@@ -521,11 +570,11 @@ impl Harness {
             Call::DeleteSnapshots { target, set } => {
                 let (id, kind) = match set {
                     true => (
-                        Harness::id_of(&refs.0, *target),
+                        Self::id_of(&refs.0, *target),
                         ObjectType::VSS_OBJECT_SNAPSHOT_SET,
                     ),
                     false => (
-                        Harness::id_of(&refs.1, *target),
+                        Self::id_of(&refs.1, *target),
                         ObjectType::VSS_OBJECT_SNAPSHOT,
                     ),
                 };
@@ -543,14 +592,14 @@ impl Harness {
             },
             Call::ImportSnapshots => waited(r.import_snapshots()),
             Call::BreakSnapshotSet { set, flags } => {
-                let id = Harness::id_of(&refs.0, *set);
+                let id = Self::id_of(&refs.0, *set);
                 match flags {
                     None => outcome(r.break_snapshot_set(id).map(|_| Value::None)),
                     Some(flags) => waited(r.break_snapshot_set_ex(id, *flags)),
                 }
             }
             Call::ExposeSnapshot(target) => {
-                let id = Harness::id_of(&refs.1, *target);
+                let id = Self::id_of(&refs.1, *target);
                 outcome(
                     r.expose_snapshot(
                         id,
@@ -562,7 +611,7 @@ impl Harness {
                 )
             }
             Call::UnexposeSnapshot(target) => {
-                let id = Harness::id_of(&refs.1, *target);
+                let id = Self::id_of(&refs.1, *target);
                 outcome(r.unexpose_snapshot(id).map(|_| Value::None))
             }
         })
@@ -673,7 +722,7 @@ impl Harness {
                 ));
             }
         }
-        self.sim.take_trace();
+        self.sim.simulator().take_trace();
         // The array.
         let luns = env.luns();
         let sim_view = lun_views(&luns);
@@ -893,7 +942,7 @@ fn same(step: &Step, got: &Outcome, predicted: &Outcome) -> bool {
 }
 
 /// Waits for an asynchronous operation and reports what `QueryStatus` says of it.
-fn waited(started: Result<vss_sim::SimAsync, HResult>) -> Outcome {
+fn waited(started: Result<impl VssAsync, HResult>) -> Outcome {
     let hr = match started {
         Err(hr) => hr,
         Ok(mut operation) => {

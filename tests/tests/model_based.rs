@@ -19,10 +19,13 @@ use std::sync::atomic::Ordering;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
-use vss_conformance::model_check::{Harness, world_spec};
+use vss_conformance::backends::{ComBackend, MakeBackend};
+use vss_conformance::model_check::{Harness, OnSimulator, world_spec};
 use vss_model::reference::{Call, FaultMethod, Model, ProviderChoice, Ref, Step};
 use vss_model::{Context, HResult, HardwareOptions as H};
 use vss_sim::BrokenRule;
+use vss_sim::Simulator;
+use vss_sim_com::ComSim;
 
 mod common;
 
@@ -221,12 +224,25 @@ fn explore<const FAULTS: bool>(
     prepare: impl Fn(&Harness),
     reached: &Reached,
 ) -> Result<(), (String, Vec<Step>)> {
+    explore_on::<FAULTS, Simulator>(name, seed, cases, prepare, |_| Ok(()), reached)
+}
+
+/// [`explore`] on the simulator served as `B`; `audit` looks underneath after each case,
+/// once every requester object is released.
+fn explore_on<const FAULTS: bool, B: OnSimulator>(
+    name: &str,
+    seed: u64,
+    cases: u32,
+    prepare: impl Fn(&Harness<B>),
+    audit: impl Fn(&B) -> Result<(), String>,
+    reached: &Reached,
+) -> Result<(), (String, Vec<Step>)> {
     let max_steps = if common::deep() { 160 } else { 80 };
     let mut runner = TestRunner::new(common::config(seed, cases));
     let result = runner.run(
         &Vss::<FAULTS>::sequential_strategy(1..max_steps),
         |(_, steps, seen)| {
-            let mut harness = Harness::new();
+            let mut harness = Harness::<B>::on();
             prepare(&harness);
             // The shrinker drops the steps after the one that failed: it learns which from
             // how many were seen.
@@ -243,13 +259,15 @@ fn explore<const FAULTS: bool>(
             if harness.overflow_deletions() > 0 {
                 *seen.entry(DIFF_AREA_FULL).or_insert(0) += 1;
             }
-            result.map_err(|d| TestCaseError::fail(d.to_string()))
+            result.map_err(|d| TestCaseError::fail(d.to_string()))?;
+            harness.release_all();
+            audit(harness.backend()).map_err(TestCaseError::fail)
         },
     );
     match result {
         Ok(()) => Ok(()),
         Err(TestError::Fail(reason, (_, steps, _))) => {
-            let mut harness = Harness::new();
+            let mut harness = Harness::<B>::on();
             prepare(&harness);
             let scenario = match harness.run(&steps) {
                 Err(d) => d.scenario,
@@ -288,6 +306,29 @@ fn the_simulator_agrees_with_the_model() {
             ("ExposeSnapshot", HResult::S_OK),
             ("DeleteSnapshots", HResult::S_OK),
             DIFF_AREA_FULL,
+        ],
+    );
+}
+
+/// The same sequences through `vss-windows` and COM: every outcome and invariant holds
+/// there too, and after each case the memory ledger is clean.
+#[test]
+fn the_simulator_through_com_agrees_with_the_model() {
+    let reached = Reached::default();
+    let audit = |com: &ComSim| ComBackend.audit(com);
+    if let Err((why, _)) =
+        explore_on::<false, ComSim>("through-com", 47, 256, |_| {}, audit, &reached)
+    {
+        panic!("{why}");
+    }
+    assert_reached(
+        &reached,
+        &[
+            ("DoSnapshotSet", HResult::VSS_S_ASYNC_FINISHED),
+            ("ImportSnapshots", HResult::VSS_S_ASYNC_FINISHED),
+            ("BreakSnapshotSetEx", HResult::VSS_S_ASYNC_FINISHED),
+            ("ExposeSnapshot", HResult::S_OK),
+            ("DeleteSnapshots", HResult::S_OK),
         ],
     );
 }
