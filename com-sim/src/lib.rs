@@ -192,3 +192,201 @@ impl Environment for ComSim {
         self.with_served(components, |inner| self.sim.hold_next_async(inner, hold))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::c_void;
+    use std::ptr;
+
+    use vss_model::backend::BackupComponents;
+    use vss_model::{ObjectProp, ObjectType, VssId};
+    use vss_windows::ComMemory;
+    use vss_windows::abi::{VSS_OBJECT_PROP, free_object_prop, read_object_prop, vss_id};
+    use vss_windows::interfaces::{IVssAsync, IVssEnumObject};
+    use windows_core::{HRESULT, Interface};
+
+    use super::*;
+
+    const E_POINTER: HRESULT = HRESULT(0x8000_4003_u32 as i32);
+    const E_INVALIDARG: HRESULT = HRESULT(0x8007_0057_u32 as i32);
+    const S_FALSE: HRESULT = HRESULT(1);
+
+    fn backend() -> ComSim {
+        ComSim::new(Simulator::default_world())
+    }
+
+    fn initialized(com: &ComSim) -> ComBackupComponents {
+        let mut requester = com.create_backup_components("HOSTA").expect("created");
+        requester.initialize_for_backup(None).expect("initialized");
+        requester
+    }
+
+    #[test]
+    fn a_text_with_a_nul_is_refused_before_the_call() {
+        let com = backend();
+        let mut requester = initialized(&com);
+        com.simulator().take_trace();
+        requester.start_snapshot_set().expect("started");
+        com.simulator().take_trace();
+        assert_eq!(
+            requester.add_to_snapshot_set("C:\\\0E:\\", VssId::NULL),
+            Err(HResult::E_INVALIDARG)
+        );
+        assert!(
+            com.simulator().take_trace().is_empty(),
+            "the call reached the service"
+        );
+        assert_eq!(
+            requester.is_volume_supported(VssId::NULL, "E:\0"),
+            Err(HResult::E_INVALIDARG)
+        );
+    }
+
+    #[test]
+    fn the_server_refuses_null_out_parameters_and_a_reserved_pointer() {
+        let com = backend();
+        let requester = initialized(&com);
+        let iface = requester.interface();
+        // SAFETY: a live interface; NULL out-parameters are what is being tested, and the
+        // server must refuse them without writing.
+        unsafe {
+            assert_eq!(iface.StartSnapshotSet(ptr::null_mut()), E_POINTER);
+            assert_eq!(iface.SaveAsXML(ptr::null_mut()), E_POINTER);
+            assert_eq!(iface.GatherWriterMetadata(ptr::null_mut()), E_POINTER);
+            assert_eq!(
+                iface.Query(windows_core::GUID::zeroed(), 0, 3, ptr::null_mut()),
+                E_POINTER
+            );
+        }
+        // The refused GatherWriterMetadata did not start: it can still be called.
+        let mut raw: *mut c_void = ptr::null_mut();
+        // SAFETY: a live interface and a valid out-parameter.
+        assert_eq!(unsafe { iface.GatherWriterMetadata(&mut raw) }, HRESULT(0));
+        // SAFETY: the server handed out a reference to an IVssAsync.
+        let op = unsafe { IVssAsync::from_raw(raw) };
+        let mut status = HRESULT(0);
+        let mut reserved = 0i32;
+        // SAFETY: a live interface; the reserved pointer that is not NULL is what is tested.
+        unsafe {
+            assert_eq!(op.Wait(u32::MAX), HRESULT(0));
+            assert_eq!(op.QueryStatus(&mut status, &mut reserved), E_INVALIDARG);
+            assert_eq!(op.QueryStatus(ptr::null_mut(), ptr::null_mut()), E_POINTER);
+            assert_eq!(op.QueryStatus(&mut status, ptr::null_mut()), HRESULT(0));
+        }
+        assert_eq!(
+            vss_windows::abi::hresult(status),
+            HResult::VSS_S_ASYNC_FINISHED
+        );
+        drop(op);
+        drop(requester);
+        assert_eq!(com.memory().audit().map(drop), Ok(()));
+    }
+
+    /// Reads up to `count` elements with one `Next`, freeing them; gives what came back.
+    fn next(
+        e: &IVssEnumObject,
+        memory: &dyn ComMemory,
+        count: usize,
+    ) -> (HRESULT, Vec<ObjectType>) {
+        let mut elements = vec![VSS_OBJECT_PROP::zeroed(); count];
+        let mut fetched = 0u32;
+        // SAFETY: room for `count` elements and a count.
+        let hr = unsafe { e.Next(count as u32, elements.as_mut_ptr(), &mut fetched) };
+        let mut kinds = Vec::new();
+        for element in elements.iter_mut().take(fetched as usize) {
+            // SAFETY: `Next` filled the first `fetched` elements, whose strings are ours.
+            unsafe {
+                let read = read_object_prop(element).expect("readable");
+                kinds.push(match read {
+                    ObjectProp::Snapshot(_) => ObjectType::VSS_OBJECT_SNAPSHOT,
+                    ObjectProp::Provider(_) => ObjectType::VSS_OBJECT_PROVIDER,
+                });
+                free_object_prop(memory, element);
+            }
+        }
+        (hr, kinds)
+    }
+
+    #[test]
+    fn the_enumeration_follows_the_com_enumeration_rules() {
+        let com = backend();
+        let requester = initialized(&com);
+        let mut raw: *mut c_void = ptr::null_mut();
+        // SAFETY: a live interface and a valid out-parameter; NULL and NONE list the
+        // providers.
+        let hr = unsafe {
+            requester.interface().Query(
+                windows_core::GUID::zeroed(),
+                ObjectType::VSS_OBJECT_NONE.value(),
+                ObjectType::VSS_OBJECT_PROVIDER.value(),
+                &mut raw,
+            )
+        };
+        assert_eq!(hr, HRESULT(0));
+        // SAFETY: the server handed out a reference to an IVssEnumObject.
+        let e = unsafe { IVssEnumObject::from_raw(raw) };
+        let memory: &dyn ComMemory = com.memory();
+        let (hr, all) = next(&e, memory, 10);
+        assert_eq!(hr, S_FALSE, "fewer than asked");
+        let providers = all.len();
+        assert!(providers >= 2, "{all:?}");
+        assert_eq!(next(&e, memory, 1), (S_FALSE, vec![]));
+        // SAFETY: plain calls on a live interface.
+        unsafe {
+            assert_eq!(e.Reset(), HRESULT(0));
+            assert_eq!(e.Skip(1), HRESULT(0));
+            assert_eq!(e.Skip(100), S_FALSE);
+            assert_eq!(e.Reset(), HRESULT(0));
+        }
+        assert_eq!(next(&e, memory, 1).0, HRESULT(0));
+        let mut copy: *mut c_void = ptr::null_mut();
+        // SAFETY: a valid out-parameter.
+        assert_eq!(unsafe { e.Clone(&mut copy) }, HRESULT(0));
+        // SAFETY: the server handed out a reference to an IVssEnumObject.
+        let copy = unsafe { IVssEnumObject::from_raw(copy) };
+        assert_eq!(
+            next(&copy, memory, providers).1.len(),
+            providers - 1,
+            "the clone starts where the original was"
+        );
+        let mut one = VSS_OBJECT_PROP::zeroed();
+        // SAFETY: a NULL count with more than one element asked is what is tested.
+        assert_eq!(unsafe { e.Next(2, &mut one, ptr::null_mut()) }, E_POINTER);
+        drop((e, copy, requester));
+        assert_eq!(com.memory().audit().map(drop), Ok(()));
+    }
+
+    #[test]
+    fn an_object_that_is_no_served_requester_has_no_simulator_behind_it() {
+        let foreign: windows_core::IUnknown =
+            SimEnum::new(Vec::new().into(), Arc::new(CheckedMemory::new())).into();
+        // SAFETY: only `IUnknown`'s slots (QueryInterface, Release) are used through the
+        // wrongly typed pointer, and every COM object has those.
+        let foreign =
+            unsafe { vss_windows::interfaces::IVssBackupComponents::from_raw(foreign.into_raw()) };
+        assert_eq!(served(&foreign).err(), Some(HResult::E_NOINTERFACE));
+        let com = backend();
+        let requester = com.create_backup_components("HOSTA").expect("created");
+        assert!(served(requester.interface()).is_ok());
+    }
+
+    #[test]
+    fn a_refused_call_leaves_its_out_parameter_alone() {
+        let com = backend();
+        let mut requester = initialized(&com);
+        let set = requester.start_snapshot_set().expect("started");
+        let mut raw = windows_core::GUID::zeroed();
+        // A second StartSnapshotSet is refused by the simulator and leaves the id alone.
+        // SAFETY: a valid out-parameter.
+        let hr = unsafe { requester.interface().StartSnapshotSet(&mut raw) };
+        assert!(hr.is_err(), "{hr:?}");
+        assert_eq!(vss_id(raw), VssId::NULL);
+        let props = requester.query(
+            VssId::NULL,
+            ObjectType::VSS_OBJECT_NONE,
+            ObjectType::VSS_OBJECT_SNAPSHOT,
+        );
+        assert_eq!(props, Ok(Vec::new()));
+        assert!(!set.is_null());
+    }
+}

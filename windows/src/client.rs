@@ -51,6 +51,15 @@ fn ok(hr: HRESULT) -> VssResult {
     }
 }
 
+/// A string argument in the SDK's form. C strings end at the first NUL, so a text holding one
+/// would reach VSS cut short and name something else: it is refused before any call.
+fn argument(text: &str) -> VssResult<Vec<u16>> {
+    if text.contains('\0') {
+        return Err(HResult::E_INVALIDARG);
+    }
+    Ok(wide(text))
+}
+
 fn readable<T>(value: Result<T, Unreadable>) -> VssResult<T> {
     value.map_err(|_| UNREADABLE)
 }
@@ -194,7 +203,7 @@ impl BackupComponents for ComBackupComponents {
     }
 
     fn add_to_snapshot_set(&mut self, volume_name: &str, provider_id: VssId) -> VssResult<VssId> {
-        let mut volume = wide(volume_name);
+        let mut volume = argument(volume_name)?;
         let mut id = GUID::zeroed();
         // SAFETY: the interface is live; `volume` is NUL-terminated and outlives the call,
         // which only reads it; `id` outlives the call.
@@ -360,8 +369,8 @@ impl BackupComponents for ComBackupComponents {
         attributes: SnapshotAttributes,
         expose: Option<&str>,
     ) -> VssResult<String> {
-        let mut path = path_from_root.map(wide);
-        let mut name = expose.map(wide);
+        let mut path = path_from_root.map(argument).transpose()?;
+        let mut name = expose.map(argument).transpose()?;
         let arg = |s: &mut Option<Vec<u16>>| s.as_mut().map_or(ptr::null_mut(), |v| v.as_mut_ptr());
         let mut exposed: VSS_PWSZ = ptr::null_mut();
         // SAFETY: the interface is live; the two strings are NULL or NUL-terminated and
@@ -390,7 +399,7 @@ impl BackupComponents for ComBackupComponents {
     }
 
     fn is_volume_supported(&mut self, provider_id: VssId, volume_name: &str) -> VssResult<bool> {
-        let mut volume = wide(volume_name);
+        let mut volume = argument(volume_name)?;
         let mut supported = 0i32;
         // SAFETY: the interface is live; `volume` is NUL-terminated and outlives the call,
         // which only reads it; `supported` outlives the call.
