@@ -21,7 +21,7 @@
 //! The suite records a run when the environment variable [`VSS_RECORD`] names a folder:
 //!
 //! ```sh
-//! VSS_BACKEND=windows VSS_RECORD=recordings cargo test -p vss-conformance
+//! VSS_BACKEND=windows VSS_RECORD=recordings cargo test -p vss-conformance -- --test-threads=1
 //! ```
 //!
 //! Each scenario file that [`run_file`](crate::backends::run_file) runs then goes through a
