@@ -10,28 +10,44 @@ use vss_windows::abi::com_hresult;
 use vss_windows::interfaces::{IVssAsync, IVssAsync_Impl};
 use windows_core::{HRESULT, implement};
 
+use crate::census::Live;
+
 /// One simulated `IVssAsync`.
 #[implement(IVssAsync, Agile = false)]
 pub struct SimAsyncOp {
     inner: RefCell<SimAsync>,
+    _live: Live,
 }
 
 impl SimAsyncOp {
-    /// Serves `inner`.
-    pub fn new(inner: SimAsync) -> SimAsyncOp {
+    /// Serves `inner`, counted while it lives by `live`'s census.
+    pub fn new(inner: SimAsync, live: Live) -> SimAsyncOp {
         SimAsyncOp {
             inner: RefCell::new(inner),
+            _live: live,
         }
     }
 }
 
+/// What a call made while another call on the same object is still running gets: a
+/// single-threaded object cannot serve it, and the caller broke the apartment's rules.
+pub(crate) fn reentered() -> HRESULT {
+    com_hresult(HResult::E_UNEXPECTED)
+}
+
 impl IVssAsync_Impl for SimAsyncOp_Impl {
     unsafe fn Cancel(&self) -> HRESULT {
-        com_hresult(self.inner.borrow_mut().cancel())
+        match self.inner.try_borrow_mut() {
+            Ok(mut op) => com_hresult(op.cancel()),
+            Err(_) => reentered(),
+        }
     }
 
     unsafe fn Wait(&self, dwMilliseconds: u32) -> HRESULT {
-        com_hresult(self.inner.borrow_mut().wait(dwMilliseconds))
+        match self.inner.try_borrow_mut() {
+            Ok(mut op) => com_hresult(op.wait(dwMilliseconds)),
+            Err(_) => reentered(),
+        }
     }
 
     unsafe fn QueryStatus(&self, pHrResult: *mut HRESULT, pReserved: *mut i32) -> HRESULT {
@@ -42,7 +58,10 @@ impl IVssAsync_Impl for SimAsyncOp_Impl {
         if !pReserved.is_null() {
             return com_hresult(HResult::E_INVALIDARG);
         }
-        match self.inner.borrow_mut().query_status() {
+        let Ok(mut op) = self.inner.try_borrow_mut() else {
+            return reentered();
+        };
+        match op.query_status() {
             Ok(status) => {
                 // SAFETY: not NULL, and the caller passes a writable HRESULT.
                 unsafe { pHrResult.write(com_hresult(status)) };

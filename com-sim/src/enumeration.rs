@@ -12,21 +12,26 @@ use vss_windows::interfaces::{IVssEnumObject, IVssEnumObject_Impl};
 use vss_windows::memory::ComMemory;
 use windows_core::{HRESULT, Interface, implement};
 
+use crate::census::Live;
+
 /// One enumeration: the objects, and where the next `Next` starts.
 #[implement(IVssEnumObject, Agile = false)]
 pub struct SimEnum {
     objects: Rc<[ObjectProp]>,
     next: Cell<usize>,
     memory: Arc<dyn ComMemory>,
+    live: Live,
 }
 
 impl SimEnum {
-    /// An enumeration of `objects` from the first, handing strings out with `memory`.
-    pub fn new(objects: Rc<[ObjectProp]>, memory: Arc<dyn ComMemory>) -> SimEnum {
+    /// An enumeration of `objects` from the first, handing strings out with `memory`,
+    /// counted while it lives by `live`'s census.
+    pub fn new(objects: Rc<[ObjectProp]>, memory: Arc<dyn ComMemory>, live: Live) -> SimEnum {
         SimEnum {
             objects,
             next: Cell::new(0),
             memory,
+            live,
         }
     }
 }
@@ -83,6 +88,7 @@ impl IVssEnumObject_Impl for SimEnum_Impl {
             objects: Rc::clone(&self.objects),
             next: Cell::new(self.next.get()),
             memory: Arc::clone(&self.memory),
+            live: self.live.sibling(),
         };
         let copy: IVssEnumObject = copy.into();
         // SAFETY: not NULL, and the caller passes a writable pointer; the reference is theirs.

@@ -6,12 +6,14 @@
 //! declarations give, and converts back, freeing what the server allocated. The two sides
 //! share one [`CheckedMemory`], whose ledger shows any string leaked, freed twice or freed the
 //! wrong way. So the conformance suite, run on `ComSim`, tests the real backend's COM layer
-//! on any system: a method called through the wrong slot, a wrong argument, a lost string.
+//! on any system: a method called through the wrong slot, arguments passed in the wrong
+//! order or read back the wrong way, a string lost or freed twice, a reference never released.
 //!
 //! The world around the calls (block I/O, faults, LUNs) is the simulator's own, reached
 //! directly, as a storage administrator reaches a real SAN without VSS.
 
 mod async_op;
+mod census;
 mod enumeration;
 mod requester;
 
@@ -25,6 +27,7 @@ use vss_sim::Simulator;
 use vss_windows::{CheckedMemory, ComBackupComponents};
 
 pub use async_op::SimAsyncOp;
+pub use census::{Census, Live};
 pub use enumeration::SimEnum;
 pub use requester::{SimRequester, serve, served};
 
@@ -33,6 +36,7 @@ pub use requester::{SimRequester, serve, served};
 pub struct ComSim {
     sim: Simulator,
     memory: Arc<CheckedMemory>,
+    census: Census,
 }
 
 impl ComSim {
@@ -41,6 +45,7 @@ impl ComSim {
         ComSim {
             sim,
             memory: Arc::new(CheckedMemory::new()),
+            census: Census::new(),
         }
     }
 
@@ -52,6 +57,13 @@ impl ComSim {
     /// The ledger both sides allocate and free through.
     pub fn memory(&self) -> &CheckedMemory {
         &self.memory
+    }
+
+    /// How many objects this backend served (requesters, asynchronous operations,
+    /// enumerations) are still alive: once every requester object is dropped, anything
+    /// counted here is a reference that was never released.
+    pub fn live_objects(&self) -> usize {
+        self.census.live()
     }
 
     /// Runs `f` on the simulator object behind a requester object of this backend.
@@ -88,7 +100,7 @@ impl Backend for ComSim {
         let inner = self.sim.create_backup_components(machine)?;
         // The server and the caller share the ledger, as real VSS and its caller share the
         // system's allocators.
-        let iface = serve(inner, self.memory.clone())?;
+        let iface = serve(inner, self.memory.clone(), &self.census)?;
         Ok(ComBackupComponents::new(iface, self.memory.clone()))
     }
 
@@ -277,9 +289,11 @@ mod tests {
             vss_windows::abi::hresult(status),
             HResult::VSS_S_ASYNC_FINISHED
         );
+        assert_eq!(com.live_objects(), 2, "the requester and the operation");
         drop(op);
         drop(requester);
         assert_eq!(com.memory().audit().map(drop), Ok(()));
+        assert_eq!(com.live_objects(), 0);
     }
 
     /// Reads up to `count` elements with one `Next`, freeing them; gives what came back.
@@ -352,14 +366,20 @@ mod tests {
         let mut one = VSS_OBJECT_PROP::zeroed();
         // SAFETY: a NULL count with more than one element asked is what is tested.
         assert_eq!(unsafe { e.Next(2, &mut one, ptr::null_mut()) }, E_POINTER);
+        assert_eq!(com.live_objects(), 3, "the requester and two enumerations");
         drop((e, copy, requester));
         assert_eq!(com.memory().audit().map(drop), Ok(()));
+        assert_eq!(com.live_objects(), 0);
     }
 
     #[test]
     fn an_object_that_is_no_served_requester_has_no_simulator_behind_it() {
-        let foreign: windows_core::IUnknown =
-            SimEnum::new(Vec::new().into(), Arc::new(CheckedMemory::new())).into();
+        let foreign: windows_core::IUnknown = SimEnum::new(
+            Vec::new().into(),
+            Arc::new(CheckedMemory::new()),
+            Census::new().enrol(),
+        )
+        .into();
         // SAFETY: only `IUnknown`'s slots (QueryInterface, Release) are used through the
         // wrongly typed pointer, and every COM object has those.
         let foreign =

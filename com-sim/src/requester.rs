@@ -8,7 +8,7 @@
 //! return `E_NOTIMPL`.
 #![allow(non_snake_case)]
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::ffi::c_void;
 use std::sync::Arc;
 
@@ -29,7 +29,8 @@ use vss_windows::interfaces::{
 use vss_windows::memory::ComMemory;
 use windows_core::{HRESULT, Interface, implement};
 
-use crate::async_op::SimAsyncOp;
+use crate::async_op::{SimAsyncOp, reentered};
+use crate::census::{Census, Live};
 use crate::enumeration::SimEnum;
 
 /// One simulated requester object behind COM.
@@ -39,15 +40,18 @@ pub struct SimRequester {
     memory: Arc<dyn ComMemory>,
     /// What `GetWriterStatusCount` read, which `GetWriterStatus` hands out one by one.
     statuses: RefCell<Vec<WriterStatus>>,
+    live: Live,
 }
 
 impl SimRequester {
-    /// Serves `inner`, handing strings out with `memory`.
-    pub fn new(inner: SimComponents, memory: Arc<dyn ComMemory>) -> SimRequester {
+    /// Serves `inner`, handing strings out with `memory`; it and every object it hands out
+    /// are counted by `live`'s census while they live.
+    pub fn new(inner: SimComponents, memory: Arc<dyn ComMemory>, live: Live) -> SimRequester {
         SimRequester {
             inner: RefCell::new(inner),
             memory,
             statuses: RefCell::new(Vec::new()),
+            live,
         }
     }
 
@@ -56,8 +60,14 @@ impl SimRequester {
         self.inner.borrow()
     }
 
+    /// The simulator's object for one call, or `E_UNEXPECTED` when a call is already running
+    /// on it (see [`reentered`]).
+    fn state(&self) -> Result<RefMut<'_, SimComponents>, HRESULT> {
+        self.inner.try_borrow_mut().map_err(|_| reentered())
+    }
+
     fn call<T>(&self, f: impl FnOnce(&mut SimComponents) -> VssResult<T>) -> Result<T, HRESULT> {
-        f(&mut self.inner.borrow_mut()).map_err(com_hresult)
+        f(&mut *self.state()?).map_err(com_hresult)
     }
 }
 
@@ -132,7 +142,7 @@ impl SimRequester_Impl {
         let run = || {
             writable(out)?;
             let op = self.call(start)?;
-            let handle: IVssAsync = SimAsyncOp::new(op).into();
+            let handle: IVssAsync = SimAsyncOp::new(op, self.live.sibling()).into();
             // SAFETY: checked writable above; the reference `into_raw` gives is the caller's.
             unsafe { put(out, handle.into_raw()) }
         };
@@ -487,10 +497,7 @@ impl IVssBackupComponents_Impl for SimRequester_Impl {
             writable(pNondeletedSnapshotID)?;
             let kind = object_type(eSourceObjectType)?;
             let id = vss_id(SourceObjectId);
-            let result = self
-                .inner
-                .borrow_mut()
-                .delete_snapshots(id, kind, bForceDelete != 0);
+            let result = self.state()?.delete_snapshots(id, kind, bForceDelete != 0);
             // The counts are written whether the deletion finished or stopped part way.
             let (hr, deleted, nondeleted) = match result {
                 Ok(d) => (HResult::S_OK, d.deleted, d.nondeleted),
@@ -545,8 +552,12 @@ impl IVssBackupComponents_Impl for SimRequester_Impl {
             let queried = object_type(eQueriedObjectType)?;
             let returned = object_type(eReturnedObjectsType)?;
             let objects = self.call(|c| c.query(vss_id(QueriedObjectId), queried, returned))?;
-            let enumeration: IVssEnumObject =
-                SimEnum::new(objects.into(), Arc::clone(&self.memory)).into();
+            let enumeration: IVssEnumObject = SimEnum::new(
+                objects.into(),
+                Arc::clone(&self.memory),
+                self.live.sibling(),
+            )
+            .into();
             // SAFETY: checked writable above; the reference is the caller's.
             unsafe { put(ppEnum, enumeration.into_raw()) }
         };
@@ -739,8 +750,9 @@ impl IVssBackupComponentsEx2_Impl for SimRequester_Impl {
 pub fn serve(
     inner: SimComponents,
     memory: Arc<dyn ComMemory>,
+    census: &Census,
 ) -> VssResult<vss_windows::interfaces::IVssBackupComponents> {
-    let ex2: IVssBackupComponentsEx2 = SimRequester::new(inner, memory).into();
+    let ex2: IVssBackupComponentsEx2 = SimRequester::new(inner, memory, census.enrol()).into();
     ex2.cast().map_err(|e| abi::hresult(e.code()))
 }
 

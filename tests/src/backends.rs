@@ -42,6 +42,12 @@ pub trait MakeBackend {
     /// A backend for a scenario whose world is `world`, or why there can be none.
     fn make(&self, world: &WorldFile) -> Result<Self::Backend, String>;
 
+    /// Why the backend cannot play `world` even though it was made, so the scenario is
+    /// skipped: nothing, for a backend that builds any world.
+    fn unsupported(&self, _world: &WorldFile, _backend: &Self::Backend) -> Option<String> {
+        None
+    }
+
     /// What the backend found wrong underneath a finished run, after every requester object
     /// was released: for the COM-ABI harness, strings leaked or freed wrongly. Nothing, for
     /// a backend that cannot tell.
@@ -86,8 +92,13 @@ impl MakeBackend for ComBackend {
         backend
             .memory()
             .audit()
-            .map(drop)
-            .map_err(|e| format!("the COM memory ledger: {e}"))
+            .map_err(|e| format!("the COM memory ledger: {e}"))?;
+        match backend.live_objects() {
+            0 => Ok(()),
+            n => Err(format!(
+                "{n} COM object(s) still referenced after the run: a reference was never released"
+            )),
+        }
     }
 }
 
@@ -107,6 +118,32 @@ impl MakeBackend for WindowsBackend {
         let first = world.machines.first().ok_or("the world has no machine")?;
         LocalVss::connect(&first.name)
     }
+
+    fn unsupported(&self, world: &WorldFile, vss: &LocalVss) -> Option<String> {
+        unplayable(world, vss)
+    }
+}
+
+/// Why `machine`, a machine taken as it is, cannot play `world`: it can play the default
+/// world's first machine when it has each of that machine's volumes, and no world of a
+/// scenario's own.
+fn unplayable(world: &WorldFile, machine: &impl Backend) -> Option<String> {
+    if *world != default_world() {
+        return Some(
+            "the scenario has a world of its own, and real VSS has only this machine as it is"
+                .to_string(),
+        );
+    }
+    let first = world.machines.first()?;
+    first.volumes.iter().find_map(|volume| {
+        let missing = machine
+            .volume_name_for_mount_point(&first.name, &volume.mount)
+            .err()?;
+        Some(format!(
+            "this machine has no volume `{}` as the default world's {} has ({missing})",
+            volume.mount, first.name
+        ))
+    })
 }
 
 /// Work to do on a backend, written once for every backend.
@@ -193,10 +230,19 @@ pub fn run_file_recording<M: MakeBackend>(maker: &M, path: &Path, record: Option
             let backend = maker
                 .make(&world)
                 .map_err(|e| input_error(&shown, format!("the world: {e}")))?;
-            Ok((scenario, backend))
+            Ok((scenario, world, backend))
         });
     let (scenario, backend) = match prepared {
-        Ok(prepared) => prepared,
+        Ok((scenario, world, backend)) => match maker.unsupported(&world, &backend) {
+            None => (scenario, backend),
+            Some(reason) => {
+                return Report {
+                    output: String::new(),
+                    outcome: Outcome::Skipped(reason),
+                    calls: Vec::new(),
+                };
+            }
+        },
         Err(e) => {
             return Report {
                 output: String::new(),
@@ -254,6 +300,28 @@ fn input_error(file: &str, message: String) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_machine_taken_as_it_is_plays_only_the_default_world_with_its_volumes() {
+        let default = default_world();
+        assert_eq!(unplayable(&default, &Simulator::default_world()), None);
+
+        let mut own = default.clone();
+        own.machines[0].max_shadow_copies = 2;
+        let reason = unplayable(&own, &Simulator::default_world()).expect("refused");
+        assert!(reason.contains("a world of its own"), "{reason}");
+
+        // A machine lacking the default world's F: cannot play it.
+        let mut smaller = default.clone();
+        smaller.machines[0].volumes.retain(|v| v.mount != "F:\\");
+        let machine = Simulator::new(&smaller).expect("the world builds");
+        let reason = unplayable(&default, &machine).expect("refused");
+        assert!(
+            reason
+                .starts_with("this machine has no volume `F:\\` as the default world's HOSTA has"),
+            "{reason}"
+        );
+    }
 
     /// Gives back the name of the maker it ran with.
     struct Name;

@@ -397,6 +397,29 @@ mod tests {
         assert_eq!(size_of::<VSS_OBJECT_PROP>(), 136);
     }
 
+    /// The offsets a 32-bit Windows compiler gives them (pointers 4-aligned, `LONGLONG` still
+    /// 8-aligned). Other 32-bit systems align `LONGLONG` differently, and never meet VSS.
+    #[test]
+    #[cfg(all(windows, target_pointer_width = "32"))]
+    fn the_structures_have_the_sdk_layout_on_32_bit_windows() {
+        assert_eq!(offset_of!(VSS_SNAPSHOT_PROP, m_lSnapshotsCount), 32);
+        assert_eq!(
+            offset_of!(VSS_SNAPSHOT_PROP, m_pwszSnapshotDeviceObject),
+            36
+        );
+        assert_eq!(offset_of!(VSS_SNAPSHOT_PROP, m_pwszExposedPath), 56);
+        assert_eq!(offset_of!(VSS_SNAPSHOT_PROP, m_ProviderId), 60);
+        assert_eq!(offset_of!(VSS_SNAPSHOT_PROP, m_lSnapshotAttributes), 76);
+        assert_eq!(offset_of!(VSS_SNAPSHOT_PROP, m_tsCreationTimestamp), 80);
+        assert_eq!(offset_of!(VSS_SNAPSHOT_PROP, m_eStatus), 88);
+        assert_eq!(size_of::<VSS_SNAPSHOT_PROP>(), 96);
+        assert_eq!(offset_of!(VSS_PROVIDER_PROP, m_eProviderType), 20);
+        assert_eq!(offset_of!(VSS_PROVIDER_PROP, m_ProviderVersionId), 28);
+        assert_eq!(size_of::<VSS_PROVIDER_PROP>(), 60);
+        assert_eq!(offset_of!(VSS_OBJECT_PROP, Obj), 8);
+        assert_eq!(size_of::<VSS_OBJECT_PROP>(), 104);
+    }
+
     #[test]
     fn guids_and_hresults_keep_their_bits() {
         let id: VssId = "{b5946137-7b9f-4925-af80-51abd60b20d5}"

@@ -125,6 +125,10 @@ impl BackupComponents for ComBackupComponents {
     fn initialize_for_backup(&mut self, xml: Option<&str>) -> VssResult {
         // The caller owns the BSTR it passes: allocated here, freed after the call.
         let bstr = xml.map_or(ptr::null_mut(), |x| self.memory.bstr(x));
+        if xml.is_some() && bstr.is_null() {
+            // NULL would ask for a fresh document instead of the one given.
+            return Err(HResult::E_OUTOFMEMORY);
+        }
         // SAFETY: the interface is live; `bstr` is NULL or a live BSTR the callee only reads.
         let hr = unsafe { self.iface.InitializeForBackup(bstr) };
         // SAFETY: `bstr` is NULL or the BSTR allocated above, no longer used by the callee.

@@ -50,8 +50,11 @@ macro_rules! com_interface {
                 ///
                 /// # Safety
                 /// The SDK's contract for the method: the object is live, every pointer
-                /// argument is valid for what the method does with it, and every string is
-                /// NUL-terminated.
+                /// argument is valid for what the method does with it, every string is
+                /// NUL-terminated, and a `BSTR` argument is a real `BSTR` from
+                /// `SysAllocString*` (or `NULL` where allowed). The call is made from a
+                /// thread in the object's apartment, and never while another call on the
+                /// same object is running.
                 pub unsafe fn $method(&self, $($arg: $ty),*) -> HRESULT;
             )*
         }

@@ -30,6 +30,11 @@ impl LocalVss {
     /// Initialises COM on this thread (multithreaded apartment, with the security that
     /// VSS needs to call the requester back) and names the local machine `machine`.
     ///
+    /// COM security is the process's, set once: a tool that needs other settings calls
+    /// `CoInitializeSecurity` itself before this, and keeps them. Each thread that later
+    /// creates a requester object is entered into COM as it does. A requester object belongs
+    /// to the thread's apartment, and is not to be called from two threads at once.
+    ///
     /// Fails on other systems, and where COM cannot be initialised.
     pub fn connect(machine: &str) -> Result<LocalVss, String> {
         #[cfg(any(windows, vss_windows_check))]
@@ -84,10 +89,58 @@ impl Backend for LocalVss {
         if !machine.eq_ignore_ascii_case(&self.machine) {
             return Err(EnvError::UnknownMachine(machine.to_string()));
         }
+        if mount_point.contains('\0') {
+            // C would read the text only up to the NUL.
+            return Err(EnvError::Invalid(format!(
+                "the mount point `{}` holds a NUL",
+                mount_point.escape_debug()
+            )));
+        }
         (self.volume_name)(mount_point)
     }
 
     fn environment(&self) -> Option<&dyn Environment<Components = ComBackupComponents>> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::CheckedMemory;
+
+    fn unreachable_vss() -> LocalVss {
+        LocalVss {
+            machine: "HOSTA".to_string(),
+            memory: Arc::new(CheckedMemory::new()),
+            create: || Err(HResult::E_UNEXPECTED),
+            volume_name: |point| {
+                Err(EnvError::Invalid(format!(
+                    "the system was asked for {point}"
+                )))
+            },
+        }
+    }
+
+    #[test]
+    fn a_mount_point_with_a_nul_never_reaches_the_system() {
+        let vss = unreachable_vss();
+        let refused = vss.volume_name_for_mount_point("hosta", "C:\\\0D:\\");
+        assert_eq!(
+            refused,
+            Err(EnvError::Invalid(
+                "the mount point `C:\\\\\\0D:\\\\` holds a NUL".to_string()
+            ))
+        );
+        assert_eq!(
+            vss.volume_name_for_mount_point("HOSTA", "C:\\"),
+            Err(EnvError::Invalid(
+                "the system was asked for C:\\".to_string()
+            ))
+        );
+        assert_eq!(
+            vss.volume_name_for_mount_point("HOSTB", "C:\\"),
+            Err(EnvError::UnknownMachine("HOSTB".to_string()))
+        );
     }
 }

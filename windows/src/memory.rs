@@ -21,7 +21,15 @@ use crate::abi::{BSTR, Unreadable, VSS_PWSZ, VSS_SNAPSHOT_PROP};
 
 /// The allocation functions of the COM boundary, named after the Windows functions they stand
 /// for.
-pub trait ComMemory: Send + Sync {
+///
+/// # Safety
+/// The COM code writes through and reads from what these functions hand out, so an
+/// implementation promises what the Windows functions promise: [`alloc_bstr`](Self::alloc_bstr)
+/// returns `NULL` or a `BSTR` (a four-byte length in bytes before the pointer, the units, a
+/// NUL) that stays live until [`free_bstr`](Self::free_bstr); [`task_alloc`](Self::task_alloc)
+/// returns `NULL` or `bytes` writable bytes aligned for any C type that stay live until
+/// [`task_free`](Self::task_free); and every function may be called from any thread.
+pub unsafe trait ComMemory: Send + Sync {
     /// `SysAllocStringLen`: a new `BSTR` holding `units` (and a terminating NUL).
     fn alloc_bstr(&self, units: &[u16]) -> BSTR;
     /// `SysFreeString`. `NULL` is allowed and does nothing.
@@ -121,15 +129,33 @@ struct Allocation {
     units: usize,
 }
 
+impl Allocation {
+    /// The address handed out: past the length prefix of a `BSTR`, the block itself for task
+    /// memory.
+    fn handed(&self) -> *mut u8 {
+        let base = self.block.cast::<u8>().as_ptr();
+        match self.kind {
+            // SAFETY: a BSTR block has at least four bytes of length before its units.
+            Kind::Bstr => unsafe { base.add(4) },
+            Kind::Task => base,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Ledger {
     live: BTreeMap<usize, Allocation>,
+    /// Freed blocks, kept until the ledger is dropped so that their addresses are not handed
+    /// out again: a second free of one is then always seen as such.
+    freed: BTreeMap<usize, Allocation>,
     misuses: Vec<String>,
     allocations: u64,
     frees: u64,
 }
 
-// SAFETY: the ledger's raw blocks are owned by it alone and only touched under its mutex.
+// SAFETY: the blocks are plain heap memory that the ledger alone owns (the raw pointers are
+// what makes the type `!Send`), so the ledger may move to another thread; the mutex around
+// it keeps two threads from touching it at once.
 unsafe impl Send for Ledger {}
 
 /// A [`ComMemory`] that records every allocation and free: the harness's, on every system.
@@ -166,17 +192,11 @@ impl CheckedMemory {
     fn allocate(&self, kind: Kind, bytes: usize, units: usize) -> *mut u8 {
         let words = bytes.div_ceil(8).max(1);
         let block = NonNull::from(Box::leak(vec![0u64; words].into_boxed_slice()));
-        let base = block.cast::<u8>().as_ptr();
-        let handed = match kind {
-            // SAFETY: a BSTR block has at least four bytes of length before its units.
-            Kind::Bstr => unsafe { base.add(4) },
-            Kind::Task => base,
-        };
+        let allocation = Allocation { kind, block, units };
+        let handed = allocation.handed();
         let mut ledger = self.ledger();
         ledger.allocations += 1;
-        ledger
-            .live
-            .insert(handed as usize, Allocation { kind, block, units });
+        ledger.live.insert(handed as usize, allocation);
         handed
     }
 
@@ -185,20 +205,27 @@ impl CheckedMemory {
             return;
         }
         let mut ledger = self.ledger();
-        match ledger.live.get(&(p as usize)).map(|a| a.kind) {
+        let address = p as usize;
+        match ledger.live.get(&address).map(|a| a.kind) {
             Some(found) if found == kind => {
-                let allocation = ledger.live.remove(&(p as usize)).expect("just found");
+                let allocation = ledger.live.remove(&address).expect("just found");
+                // Scribble over the block, so that a use after the free reads garbage rather
+                // than the old text.
+                // SAFETY: the block was leaked from a Box in `allocate` and is owned by the
+                // ledger; nothing else may use it after this free.
+                unsafe { (*allocation.block.as_ptr()).fill(0xDDDD_DDDD_DDDD_DDDD) };
+                ledger.freed.insert(address, allocation);
                 ledger.frees += 1;
-                // SAFETY: the block was leaked from a Box in `allocate` and, being live, has
-                // not been given back since.
-                drop(unsafe { Box::from_raw(allocation.block.as_ptr()) });
             }
             Some(found) => ledger.misuses.push(format!(
                 "{function} of a block allocated by {}",
                 found.allocator()
             )),
+            None if ledger.freed.contains_key(&address) => ledger
+                .misuses
+                .push(format!("{function} of {p:p}, which was already freed")),
             None => ledger.misuses.push(format!(
-                "{function} of {p:p}, which is not live: freed twice, or never allocated"
+                "{function} of {p:p}, which was never allocated here"
             )),
         }
     }
@@ -208,12 +235,10 @@ impl CheckedMemory {
         let ledger = self.ledger();
         ledger
             .live
-            .iter()
-            .map(|(&address, a)| {
-                // SAFETY: a live block holds a NUL-terminated UTF-16 string when it was made
-                // by `task_string` or `alloc_bstr`; any other block is read only up to its
-                // end.
-                let text = unsafe { preview(address as *const u16, a) };
+            .values()
+            .map(|a| {
+                // SAFETY: `a` is live.
+                let text = unsafe { preview(a) };
                 format!("{} block `{text}`", a.kind.allocator())
             })
             .collect()
@@ -250,11 +275,13 @@ impl CheckedMemory {
     }
 }
 
-/// Up to 60 units of a live block's text.
+/// Up to 60 units of a live block's text: a block made by `task_string` or `alloc_bstr` holds
+/// a NUL-terminated UTF-16 string, and any other block is read only up to its end.
 ///
 /// # Safety
-/// `p` is the handed-out address of the live allocation `a`.
-unsafe fn preview(p: *const u16, a: &Allocation) -> String {
+/// `a` is live.
+unsafe fn preview(a: &Allocation) -> String {
+    let p = a.handed().cast::<u16>().cast_const();
     let room = match a.kind {
         Kind::Bstr => a.units,
         Kind::Task => a.block.len() * 4,
@@ -273,16 +300,21 @@ unsafe fn preview(p: *const u16, a: &Allocation) -> String {
 
 impl Drop for CheckedMemory {
     fn drop(&mut self) {
-        // What is still live is given back to the heap; the ledger has already reported it.
+        // Every block goes back to the heap: the freed ones, and what is still live, which the
+        // ledger has already reported.
         let ledger = self.ledger.get_mut().unwrap_or_else(|e| e.into_inner());
-        for (_, allocation) in std::mem::take(&mut ledger.live) {
-            // SAFETY: live blocks were leaked from Boxes and not given back.
+        let live = std::mem::take(&mut ledger.live);
+        let freed = std::mem::take(&mut ledger.freed);
+        for allocation in live.into_values().chain(freed.into_values()) {
+            // SAFETY: every block was leaked from a Box in `allocate` and not given back.
             drop(unsafe { Box::from_raw(allocation.block.as_ptr()) });
         }
     }
 }
 
-impl ComMemory for CheckedMemory {
+// SAFETY: blocks come from the Rust heap, 8-aligned, laid out as the trait asks, and stay
+// allocated until the ledger is dropped; the ledger is behind a mutex.
+unsafe impl ComMemory for CheckedMemory {
     fn alloc_bstr(&self, units: &[u16]) -> BSTR {
         let bytes = 4 + units.len() * 2 + 2;
         let base = self.allocate(Kind::Bstr, bytes, units.len());
@@ -384,7 +416,11 @@ mod tests {
         }
         let misuses = memory.misuses();
         assert_eq!(misuses.len(), 2, "{misuses:?}");
-        assert!(misuses[0].contains("freed twice"), "{}", misuses[0]);
+        assert!(
+            misuses[0].ends_with("which was already freed"),
+            "{}",
+            misuses[0]
+        );
         assert_eq!(
             misuses[1],
             "CoTaskMemFree of a block allocated by SysAllocStringLen"

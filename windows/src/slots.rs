@@ -110,9 +110,6 @@ pub const HEADER_ORDER: &[HeaderOrder] = &[
     },
 ];
 
-/// The slots `IUnknown` takes first in every vtable: `QueryInterface`, `AddRef`, `Release`.
-pub const IUNKNOWN_SLOTS: usize = 3;
-
 /// What a declaration in [`interfaces`](crate::interfaces) produced: its methods in the order
 /// it declares them, each with the byte offset of its slot in the generated vtable.
 #[derive(Debug, Clone, Copy)]

@@ -40,15 +40,24 @@ const RPC_E_CHANGED_MODE: HRESULT = HRESULT(0x8001_0106_u32 as i32);
 /// `RPC_E_TOO_LATE`: the process's COM security was set before.
 const RPC_E_TOO_LATE: HRESULT = HRESULT(0x8001_0119_u32 as i32);
 
-/// Enters the multithreaded apartment and sets the process's COM security as the SDK's
-/// requester sample does, so that VSS may call back with identify-level impersonation.
-/// A thread already in COM, and security set before, are fine.
-pub(super) fn initialize_com() -> Result<(), String> {
-    // SAFETY: plain calls with NULL reserved pointers, as documented.
+/// Enters this thread into the multithreaded apartment. A thread already in COM is fine: in
+/// the multithreaded apartment already, or in a single-threaded one its owner chose
+/// (`RPC_E_CHANGED_MODE`), where the object then lives. The thread never leaves (no
+/// `CoUninitialize`): objects made on it may outlive any scope here.
+fn enter_apartment() -> Result<(), HRESULT> {
+    // SAFETY: a plain call with the NULL reserved pointer, as documented.
     let hr = unsafe { CoInitializeEx(ptr::null(), COINIT_MULTITHREADED) };
     if hr.is_err() && hr != RPC_E_CHANGED_MODE {
-        return Err(format!("CoInitializeEx failed: {}", hresult(hr)));
+        return Err(hr);
     }
+    Ok(())
+}
+
+/// Enters this thread into COM and sets the process's COM security as the SDK's requester
+/// sample does, so that VSS may call back with identify-level impersonation. Security set
+/// before by the process (`RPC_E_TOO_LATE`) stays as it was set.
+pub(super) fn initialize_com() -> Result<(), String> {
+    enter_apartment().map_err(|hr| format!("CoInitializeEx failed: {}", hresult(hr)))?;
     // SAFETY: NULL descriptor and lists with -1 services: the default security, as
     // documented for a process that takes the defaults.
     let hr = unsafe {
@@ -72,7 +81,11 @@ pub(super) fn initialize_com() -> Result<(), String> {
 
 /// `CreateVssBackupComponents`, which vsbackup.h defines inline as a call of
 /// `CreateVssBackupComponentsInternal`.
+///
+/// The calling thread is entered into COM first: the backend may be used from a thread other
+/// than the one that connected it.
 pub(super) fn create_vss_backup_components() -> VssResult<IVssBackupComponents> {
+    enter_apartment().map_err(hresult)?;
     let mut raw: *mut c_void = ptr::null_mut();
     // SAFETY: `raw` is a valid out-parameter.
     let hr = unsafe { CreateVssBackupComponentsInternal(&mut raw) };
@@ -120,9 +133,13 @@ pub(super) fn volume_name_for_mount_point(mount_point: &str) -> Result<String, E
 /// `VssFreeSnapshotProperties`.
 pub(super) struct SystemMemory;
 
-impl ComMemory for SystemMemory {
+// SAFETY: these are the Windows functions whose promises the trait states.
+unsafe impl ComMemory for SystemMemory {
     fn alloc_bstr(&self, units: &[u16]) -> BSTR {
-        let len = u32::try_from(units.len()).unwrap_or(u32::MAX);
+        // A text too long for a BSTR gets none, as an allocation that fails.
+        let Ok(len) = u32::try_from(units.len()) else {
+            return std::ptr::null_mut();
+        };
         // SAFETY: `units` holds `len` units to copy.
         unsafe { SysAllocStringLen(units.as_ptr(), len) }
     }
