@@ -3,12 +3,14 @@
 //! A [`World`] holds machines with volumes, registered providers and writers, and a VSS
 //! service per machine. [`Simulator`] exposes it through the requester API of
 //! [`vss_model::backend`], so a backup application's code and the project's conformance
-//! tests run against it as they would against real VSS. The [`runner`] runs scenario files.
+//! tests run against it as they would against real VSS. The [`runner`] runs scenario files;
+//! the [`recorder`] writes what is done through any backend as a scenario the runner replays.
 
 mod backend;
 mod build;
 pub mod explore;
 mod io;
+pub mod recorder;
 pub mod runner;
 mod service;
 pub mod size;

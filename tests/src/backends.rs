@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
+use vss_sim::recorder::Recorder;
 use vss_sim::runner::{InputError, Outcome, Report, Scenario, run_scenario};
 use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
 use vss_sim_com::ComSim;
 
-use crate::recorder::{Recorder, VSS_RECORD, recording_path, write_recording};
+use crate::recorder::{VSS_RECORD, recording_path, write_recording};
 use vss_windows::LocalVss;
 
 /// The environment variable that selects the backend.
