@@ -8,6 +8,7 @@
 
 mod backend;
 mod build;
+pub mod diskshadow;
 pub mod explore;
 mod io;
 pub mod recorder;

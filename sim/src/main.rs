@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod diskshadow_cli;
+
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
@@ -41,6 +43,9 @@ enum Command {
         /// `VSS_E_OBJECT_NOT_FOUND`, `0x80042308`, or `DoSnapshotSet`.
         name: String,
     },
+    /// DiskShadow on the simulator: the `DISKSHADOW>` prompt, or a script with `-s` (`/s`);
+    /// a script exits 0 when it ran to its end, 1 when a command failed, 2 on bad input.
+    Diskshadow(diskshadow_cli::Args),
     /// Explore every state of a small world the reference model reaches within a number of
     /// steps, checking its properties; exit 0 when every `always` property holds and every
     /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments.
@@ -63,10 +68,11 @@ enum Command {
 const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(diskshadow_cli::windows_switches(std::env::args_os().collect()));
     match cli.command {
         Command::Run { files, trace } => run(&files, trace),
         Command::Explain { name } => explain(&name),
+        Command::Diskshadow(args) => diskshadow_cli::run(args),
         Command::Explore {
             world,
             depth,

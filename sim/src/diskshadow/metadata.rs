@@ -1,0 +1,191 @@
+//! DiskShadow's metadata file: a Windows cabinet (.cab) holding `Manifest.xml` (the session's
+//! aliases and which file holds the document) and the backup components document that
+//! `import` hands to `InitializeForBackup` on the importing machine.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use vss_model::VssTimestamp;
+
+/// What a metadata file carries from the creating session to the importing one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// The machine that made the shadow copies.
+    pub machine: String,
+    /// The backup components document (`SaveAsXML`).
+    pub document: String,
+    /// The aliases of the creating session, in the order they were set.
+    pub aliases: Vec<(String, String)>,
+}
+
+const MANIFEST: &str = "Manifest.xml";
+
+/// The name DiskShadow gives a metadata file when `set metadata` named none: the date and
+/// time of the shadow copies and the machine, `2026-01-01_00-00-05_HOSTA.cab`.
+pub fn default_name(created: Option<VssTimestamp>, machine: &str) -> String {
+    let when = created
+        .map(|t| t.to_string().replace(' ', "_").replace(':', "-"))
+        .unwrap_or_else(|| "metadata".to_string());
+    format!("{when}_{machine}.cab")
+}
+
+fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+fn manifest(m: &Metadata, document_file: &str) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        s,
+        "<DiskShadowMetadata version=\"1\" machine=\"{}\" document=\"{}\">",
+        escape(&m.machine),
+        escape(document_file)
+    );
+    for (name, value) in &m.aliases {
+        let _ = writeln!(
+            s,
+            "  <Alias name=\"{}\" value=\"{}\"/>",
+            escape(name),
+            escape(value)
+        );
+    }
+    s.push_str("</DiskShadowMetadata>\n");
+    s
+}
+
+/// Writes `m` to `path` as a cabinet, the document under the name `document_file`. Every
+/// file in it is dated 1980-01-01 (the earliest date a cabinet holds), so that the same
+/// session writes the same bytes.
+pub fn write(path: &Path, m: &Metadata, document_file: &str) -> io::Result<()> {
+    let files = [
+        (MANIFEST.to_string(), manifest(m, document_file)),
+        (document_file.to_string(), m.document.clone()),
+    ];
+    let mut builder = cab::CabinetBuilder::new();
+    let folder = builder.add_folder(cab::CompressionType::MsZip);
+    let epoch = time::PrimitiveDateTime::new(
+        time::Date::from_calendar_date(1980, time::Month::January, 1)
+            .map_err(|e| io::Error::other(e.to_string()))?,
+        time::Time::MIDNIGHT,
+    );
+    for (name, _) in &files {
+        folder.add_file(name.clone()).set_datetime(epoch);
+    }
+    let mut bytes = io::Cursor::new(Vec::new());
+    let mut writer = builder.build(&mut bytes)?;
+    let mut contents = files.iter();
+    while let Some(mut file) = writer.next_file()? {
+        let (_, text) = contents.next().ok_or_else(|| {
+            io::Error::other("the cabinet asked for more files than it was given")
+        })?;
+        file.write_all(text.as_bytes())?;
+    }
+    writer.finish()?;
+    std::fs::write(path, bytes.into_inner())
+}
+
+/// Reads a metadata file written by [`write`].
+pub fn read(path: &Path) -> io::Result<Metadata> {
+    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+    let mut cabinet = cab::Cabinet::new(File::open(path)?)
+        .map_err(|e| invalid(format!("not a cabinet file ({e})")))?;
+    let text = |cabinet: &mut cab::Cabinet<File>, name: &str| -> io::Result<String> {
+        let mut s = String::new();
+        cabinet
+            .read_file(name)
+            .map_err(|_| invalid(format!("it holds no {name}")))?
+            .read_to_string(&mut s)?;
+        Ok(s)
+    };
+    let manifest = text(&mut cabinet, MANIFEST)?;
+    let mut reader = Reader::from_str(&manifest);
+    let (mut machine, mut document_file, mut aliases) = (None, None, Vec::new());
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let mut attributes = Vec::new();
+                for attribute in e.attributes() {
+                    let attribute = attribute.map_err(|e| invalid(format!("{MANIFEST}: {e}")))?;
+                    let value = attribute
+                        .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .map_err(|e| invalid(format!("{MANIFEST}: {e}")))?;
+                    attributes.push((attribute.key.as_ref().to_string(), value.into_owned()));
+                }
+                let get = |key: &str| {
+                    attributes
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.clone())
+                };
+                match e.name().as_ref() {
+                    "DiskShadowMetadata" => {
+                        machine = get("machine");
+                        document_file = get("document");
+                    }
+                    "Alias" => match (get("name"), get("value")) {
+                        (Some(n), Some(v)) => aliases.push((n, v)),
+                        _ => {
+                            return Err(invalid(format!(
+                                "{MANIFEST}: an Alias lacks its name or value"
+                            )));
+                        }
+                    },
+                    _ => {}
+                }
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(invalid(format!("{MANIFEST}: {e}"))),
+        }
+    }
+    let (Some(machine), Some(document_file)) = (machine, document_file) else {
+        return Err(invalid(format!("{MANIFEST} is not DiskShadow metadata")));
+    };
+    let document = text(&mut cabinet, &document_file)?;
+    Ok(Metadata {
+        machine,
+        document,
+        aliases,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cabinet_round_trips_and_is_the_same_bytes_each_time() {
+        let dir = std::env::temp_dir().join(format!("vss-sim-cab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let m = Metadata {
+            machine: "HOSTA".into(),
+            document: "<Backup a=\"&amp;\"/>".into(),
+            aliases: vec![
+                ("VSS_SHADOW_SET".into(), "{1}".into()),
+                ("x&y".into(), "<v>".into()),
+            ],
+        };
+        let (a, b) = (dir.join("a.cab"), dir.join("b.cab"));
+        write(&a, &m, "Dis0001.tmp").unwrap();
+        write(&b, &m, "Dis0001.tmp").unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        assert_eq!(&std::fs::read(&a).unwrap()[..4], b"MSCF");
+        assert_eq!(read(&a).unwrap(), m);
+        std::fs::write(&b, b"not a cab").unwrap();
+        assert!(read(&b).unwrap_err().to_string().contains("not a cabinet"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_default_name_is_the_time_and_the_machine() {
+        let t = VssTimestamp::from_utc(2026, 1, 1, 0, 0, 5);
+        assert_eq!(
+            default_name(Some(t), "HOSTA"),
+            "2026-01-01_00-00-05_HOSTA.cab"
+        );
+    }
+}

@@ -1,0 +1,1149 @@
+//! A DiskShadow session: the state DiskShadow keeps between commands, and each command
+//! carried out as requester calls on a [`Backend`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use vss_model::backend::{
+    Backend, BackupComponents, BackupStateArgs, LunState, VssAsync, VssResult,
+};
+use vss_model::{
+    BackupType, Context, HResult, HardwareOptions, ObjectProp, ObjectType, ProviderProp,
+    SnapshotAttributes as A, SnapshotProp, VssId,
+};
+
+use super::metadata::{self, Metadata};
+use super::script::{
+    self, Command, ContextKind, DeleteWhat, ListShadows, SetOption, SyntaxError, WriterView,
+};
+use super::show;
+
+/// Why a command did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The command line is not one DiskShadow accepts; nothing was done.
+    Syntax(SyntaxError),
+    /// A VSS call failed with this code.
+    Vss(HResult),
+    /// DiskShadow itself refused the command (a missing `load metadata`, an unknown alias
+    /// target, a file it cannot read or write).
+    Refused(String),
+}
+
+impl From<HResult> for Failure {
+    fn from(hr: HResult) -> Failure {
+        Failure::Vss(hr)
+    }
+}
+
+/// What a command line led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Carried out (or a blank or comment line).
+    Ok,
+    /// `exit`.
+    Exit,
+    /// It failed; the failure is already in the output.
+    Failed(Failure),
+}
+
+/// The settings `set` changes.
+#[derive(Debug, Clone)]
+struct Settings {
+    kind: ContextKind,
+    no_writers: bool,
+    options: Vec<SetOption>,
+    verbose: bool,
+    metadata: Option<String>,
+}
+
+impl Default for Settings {
+    /// DiskShadow's defaults: a volatile context with writers (shadow copies die with the
+    /// session), no options.
+    fn default() -> Settings {
+        Settings {
+            kind: ContextKind::Volatile,
+            no_writers: false,
+            options: Vec::new(),
+            verbose: false,
+            metadata: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The `SetContext` value of these settings.
+    fn context(&self) -> Context {
+        let base = match (self.kind, self.no_writers) {
+            (ContextKind::Volatile, false) => Context::VSS_CTX_BACKUP,
+            (ContextKind::Volatile, true) => Context::VSS_CTX_FILE_SHARE_BACKUP,
+            (ContextKind::Persistent, false) => Context::VSS_CTX_APP_ROLLBACK,
+            (ContextKind::Persistent, true) => Context::VSS_CTX_NAS_ROLLBACK,
+            (ContextKind::ClientAccessible, _) => Context::VSS_CTX_CLIENT_ACCESSIBLE,
+        };
+        let bits = self.options.iter().fold(A::empty(), |bits, o| {
+            bits | match o {
+                SetOption::Differential => A::VSS_VOLSNAP_ATTR_DIFFERENTIAL,
+                SetOption::Plex => A::VSS_VOLSNAP_ATTR_PLEX,
+                SetOption::Transportable => A::VSS_VOLSNAP_ATTR_TRANSPORTABLE,
+                SetOption::RollbackRecover => A::VSS_VOLSNAP_ATTR_ROLLBACK_RECOVERY,
+                SetOption::TxfRecover => A::VSS_VOLSNAP_ATTR_TXF_RECOVERY,
+                SetOption::NoAutoRecover => A::VSS_VOLSNAP_ATTR_NO_AUTORECOVERY,
+            }
+        });
+        Context(base.0 | bits.bits() as i32)
+    }
+
+    fn has_writers(&self) -> bool {
+        self.context().has_writers()
+    }
+
+    fn transportable(&self) -> bool {
+        self.options.contains(&SetOption::Transportable)
+    }
+}
+
+/// A volume added with `add volume`.
+#[derive(Debug, Clone)]
+struct Added {
+    /// As the user wrote it.
+    written: String,
+    /// The name handed to `AddToSnapshotSet` (`E:\`).
+    name: String,
+    /// Its `\\?\Volume{…}\` name.
+    volume_name: String,
+    alias: Option<String>,
+    provider: Option<VssId>,
+}
+
+/// What `--trace` collects: the requester calls DiskShadow makes, and a source of what VSS,
+/// its providers and writers did underneath.
+struct Tracing<'b> {
+    calls: Vec<String>,
+    underneath: Box<dyn FnMut() -> Vec<String> + 'b>,
+}
+
+/// One DiskShadow session on one machine of a backend: `DISKSHADOW>` prompt or script.
+///
+/// Requester objects it makes are kept until `reset` or the end of the session, as
+/// DiskShadow keeps its `IVssBackupComponents`; volatile shadow copies die with them.
+pub struct Session<'b, B: Backend> {
+    backend: &'b B,
+    machine: String,
+    settings: Settings,
+    volumes: Vec<Added>,
+    /// User aliases and DiskShadow's own (`VSS_SHADOW_n`, `VSS_SHADOW_SET`), by name as
+    /// first written; looked up without regard to case.
+    aliases: Vec<(String, String)>,
+    params: Vec<String>,
+    verify: Vec<String>,
+    exclude: Vec<String>,
+    loaded: Option<Metadata>,
+    in_backup: bool,
+    /// The requester object of the last `create` since `begin backup`, and whether its
+    /// context has writers.
+    backup_object: Option<(usize, bool)>,
+    objects: Vec<B::Components>,
+    /// The object used for queries, deletion, exposure and breaks, in `VSS_CTX_ALL`.
+    admin: Option<usize>,
+    /// The object that imported the loaded set.
+    importer: Option<usize>,
+    /// Where relative metadata paths are taken from.
+    dir: PathBuf,
+    echo: bool,
+    out: String,
+    tracing: Option<Tracing<'b>>,
+    /// How many .cab files this session wrote, for the names of the documents inside.
+    cabs: u32,
+}
+
+impl<'b, B: Backend> Session<'b, B> {
+    /// A session on `machine`; `params` are the script's `%DISKSH_PARAM_n%` values, and
+    /// relative file names are taken from `dir`.
+    pub fn new(backend: &'b B, machine: &str, params: Vec<String>, dir: &Path) -> Self {
+        Session {
+            backend,
+            machine: machine.to_string(),
+            settings: Settings::default(),
+            volumes: Vec::new(),
+            aliases: Vec::new(),
+            params,
+            verify: Vec::new(),
+            exclude: Vec::new(),
+            loaded: None,
+            in_backup: false,
+            backup_object: None,
+            objects: Vec::new(),
+            admin: None,
+            importer: None,
+            dir: dir.to_path_buf(),
+            echo: false,
+            out: String::new(),
+            tracing: None,
+            cabs: 0,
+        }
+    }
+
+    /// Echoes each command (`-> command`) and each alias it used, as script mode does.
+    pub fn echo_commands(&mut self, echo: bool) {
+        self.echo = echo;
+    }
+
+    /// Shows, after each command, the requester calls made, what `underneath` reports (the
+    /// provider calls and writer events VSS made), and the LUNs whose state changed.
+    pub fn trace(&mut self, underneath: Box<dyn FnMut() -> Vec<String> + 'b>) {
+        self.tracing = Some(Tracing {
+            calls: Vec::new(),
+            underneath,
+        });
+    }
+
+    /// What the session printed since the last call.
+    pub fn take_output(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Ends the session as DiskShadow's exit does: every requester object is released, so
+    /// volatile shadow copies are deleted.
+    pub fn end(mut self) -> String {
+        self.release_all();
+        self.out
+    }
+
+    /// Runs one line of input (`number` names it in messages).
+    pub fn execute(&mut self, line: &str, number: usize) -> Done {
+        let line = line.trim_end_matches(['\r', '\n']);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return Done::Ok;
+        }
+        if self.echo {
+            let _ = writeln!(self.out, "-> {trimmed}");
+        }
+        let command = self
+            .read(trimmed)
+            .map_err(|e| SyntaxError(format!("line {number}: {e}")));
+        let command = match command {
+            Ok(command) => command,
+            Err(e) => {
+                let _ = writeln!(self.out, "Syntax error: {e}");
+                return Done::Failed(Failure::Syntax(e));
+            }
+        };
+        let luns_before = self.luns();
+        let result = self.run(command);
+        self.flush_trace(luns_before);
+        match result {
+            Ok(true) => Done::Ok,
+            Ok(false) => Done::Exit,
+            Err(failure) => {
+                match &failure {
+                    Failure::Vss(hr) => {
+                        let _ = writeln!(self.out, "The last operation failed.");
+                        let _ = writeln!(self.out, "\t- Returned HRESULT: {:08x}", hr.code());
+                        let _ = writeln!(
+                            self.out,
+                            "\t- Error text: {}",
+                            hr.name().unwrap_or("(a code VSS does not document)")
+                        );
+                    }
+                    Failure::Refused(message) => {
+                        let _ = writeln!(self.out, "{message}");
+                    }
+                    Failure::Syntax(e) => {
+                        let _ = writeln!(self.out, "Syntax error: line {number}: {e}");
+                    }
+                }
+                Done::Failed(failure)
+            }
+        }
+    }
+
+    /// Expands aliases and parameters, echoing each, and reads the command.
+    fn read(&mut self, line: &str) -> Result<Command, SyntaxError> {
+        let used = std::cell::RefCell::new(Vec::new());
+        let expanded = script::expand(line, |name| {
+            let value = self.lookup(name)?;
+            used.borrow_mut().push((name.to_string(), value.clone()));
+            Some(value)
+        })?;
+        let used = used.into_inner();
+        if self.echo {
+            for (name, value) in used {
+                let _ = writeln!(self.out, "-> %{name}% = {value}");
+            }
+        }
+        script::parse(&script::words(&expanded)?)
+    }
+
+    fn lookup(&self, name: &str) -> Option<String> {
+        if let Some(n) = name
+            .to_ascii_uppercase()
+            .strip_prefix("DISKSH_PARAM_")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            return n.checked_sub(1).and_then(|i| self.params.get(i)).cloned();
+        }
+        self.aliases
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn set_alias(&mut self, name: &str, value: String) {
+        self.aliases.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.aliases.push((name.to_string(), value));
+    }
+
+    /// Carries out a command; `Ok(false)` ends the session.
+    fn run(&mut self, command: Command) -> Result<bool, Failure> {
+        match command {
+            Command::ShowSettings => self.show_settings(),
+            Command::SetContext { kind, no_writers } => {
+                self.settings.kind = kind;
+                self.settings.no_writers = no_writers;
+            }
+            Command::SetOption(options) => self.settings.options = options,
+            Command::SetVerbose(on) => self.settings.verbose = on,
+            Command::SetMetadata(file) => self.settings.metadata = Some(file),
+            Command::ShowAdded => self.show_added(),
+            Command::AddVolume {
+                volume,
+                alias,
+                provider,
+            } => self.add_volume(volume, alias, provider)?,
+            Command::AddAlias { name, value } => self.set_alias(&name, value),
+            Command::Create => self.create()?,
+            Command::LoadMetadata(file) => self.load_metadata(&file)?,
+            Command::Import => self.import()?,
+            Command::Break { writable, set } => self.break_set(set, writable)?,
+            Command::Mask(set) => self.mask(set)?,
+            Command::Expose { id, target } => self.expose(id, &target)?,
+            Command::Unexpose(what) => self.unexpose(&what)?,
+            Command::DeleteShadows(what) => self.delete(what)?,
+            Command::ListShadows(which) => self.list_shadows(which)?,
+            Command::ListProviders => self.list_providers()?,
+            Command::ListWriters(view) => self.list_writers(view)?,
+            Command::WriterVerify(w) => self.verify.push(w),
+            Command::WriterExclude(w) => self.exclude.push(w),
+            Command::BeginBackup => {
+                if self.in_backup {
+                    return Err(Failure::Refused(
+                        "A backup is already in progress (BEGIN BACKUP was given before).".into(),
+                    ));
+                }
+                self.in_backup = true;
+                self.backup_object = None;
+            }
+            Command::EndBackup => self.end_backup()?,
+            Command::Reset => {
+                self.release_all();
+                let echo = self.echo;
+                let params = std::mem::take(&mut self.params);
+                let tracing = self.tracing.take();
+                let out = std::mem::take(&mut self.out);
+                let cabs = self.cabs;
+                let dir = self.dir.clone();
+                *self = Session::new(self.backend, &self.machine.clone(), params, &dir);
+                self.echo = echo;
+                self.tracing = tracing;
+                self.out = out;
+                self.cabs = cabs;
+            }
+            Command::Exec(file) => {
+                let _ = writeln!(
+                    self.out,
+                    "EXEC would run `{file}` here; the simulator runs nothing."
+                );
+            }
+            Command::Exit => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    // ----- requester objects and calls -----
+
+    /// `CreateVssBackupComponents`, `InitializeForBackup` and `SetContext`: a new object,
+    /// kept until `reset` or exit.
+    fn object(&mut self, context: Context, document: Option<&str>) -> Result<usize, Failure> {
+        let made = self.backend.create_backup_components(&self.machine);
+        self.note(
+            "CreateVssBackupComponents()".into(),
+            made.as_ref().err().copied(),
+        );
+        self.objects.push(made?);
+        let index = self.objects.len() - 1;
+        let what = match document {
+            Some(_) => "InitializeForBackup(<the loaded backup components document>)",
+            None => "InitializeForBackup(NULL)",
+        };
+        self.call(index, what.into(), |c| c.initialize_for_backup(document))?;
+        self.call(
+            index,
+            format!("SetContext({})", context_text(context)),
+            |c| c.set_context(context),
+        )?;
+        Ok(index)
+    }
+
+    /// The object for queries, deletion, exposure and breaks.
+    fn admin(&mut self) -> Result<usize, Failure> {
+        match self.admin {
+            Some(index) => Ok(index),
+            None => {
+                let index = self.object(Context::VSS_CTX_ALL, None)?;
+                self.admin = Some(index);
+                Ok(index)
+            }
+        }
+    }
+
+    fn note(&mut self, call: String, failed: Option<HResult>) {
+        if let Some(t) = &mut self.tracing {
+            t.calls
+                .push(format!("{call} -> {}", failed.unwrap_or(HResult::S_OK)));
+        }
+    }
+
+    fn call<T>(
+        &mut self,
+        object: usize,
+        what: String,
+        f: impl FnOnce(&mut B::Components) -> VssResult<T>,
+    ) -> Result<T, Failure> {
+        let result = f(&mut self.objects[object]);
+        self.note(what, result.as_ref().err().copied());
+        result.map_err(Failure::Vss)
+    }
+
+    /// An asynchronous call, waited for: its outcome is what `QueryStatus` gives.
+    fn call_async(
+        &mut self,
+        object: usize,
+        what: String,
+        f: impl FnOnce(&mut B::Components) -> VssResult<<B::Components as BackupComponents>::Async>,
+    ) -> Result<(), Failure> {
+        let outcome = f(&mut self.objects[object]).and_then(|mut op| {
+            op.wait(u32::MAX);
+            op.query_status()
+        });
+        let failed = match outcome {
+            Ok(status) if status.is_success() => None,
+            Ok(status) => Some(status),
+            Err(hr) => Some(hr),
+        };
+        if let Some(t) = &mut self.tracing {
+            t.calls.push(format!(
+                "{what}, Wait, QueryStatus -> {}",
+                failed.unwrap_or(HResult::VSS_S_ASYNC_FINISHED)
+            ));
+        }
+        failed.map_or(Ok(()), |hr| Err(Failure::Vss(hr)))
+    }
+
+    fn release_all(&mut self) {
+        for _ in self.objects.drain(..) {
+            if let Some(t) = &mut self.tracing {
+                t.calls.push("Release()".into());
+            }
+        }
+        self.admin = None;
+        self.importer = None;
+        self.backup_object = None;
+    }
+
+    fn luns(&self) -> Option<Vec<LunState>> {
+        self.tracing.as_ref()?;
+        self.backend.environment().map(|e| e.luns())
+    }
+
+    fn flush_trace(&mut self, before: Option<Vec<LunState>>) {
+        let after = self.luns();
+        let Some(t) = &mut self.tracing else { return };
+        for call in t.calls.drain(..) {
+            let _ = writeln!(self.out, "  [requester] {call}");
+        }
+        for event in (t.underneath)() {
+            let _ = writeln!(self.out, "  [vss] {event}");
+        }
+        if let (Some(before), Some(after)) = (before, after) {
+            for change in show::lun_changes(&before, &after) {
+                let _ = writeln!(self.out, "  [lun] {change}");
+            }
+        }
+    }
+
+    // ----- the commands -----
+
+    fn show_settings(&mut self) {
+        let s = &self.settings;
+        let kind = match s.kind {
+            ContextKind::Volatile => "volatile",
+            ContextKind::Persistent => "persistent",
+            ContextKind::ClientAccessible => "clientaccessible",
+        };
+        let writers = if s.no_writers { " nowriters" } else { "" };
+        let options: Vec<&str> = s.options.iter().map(|o| o.keyword()).collect();
+        let _ = writeln!(
+            self.out,
+            "Context: {kind}{writers} ({})",
+            context_text(s.context())
+        );
+        let _ = writeln!(
+            self.out,
+            "Options: {}",
+            if options.is_empty() {
+                "none".to_string()
+            } else {
+                options.join(" ")
+            }
+        );
+        let _ = writeln!(
+            self.out,
+            "Verbose: {}",
+            if s.verbose { "on" } else { "off" }
+        );
+        let _ = writeln!(
+            self.out,
+            "Metadata file: {}",
+            s.metadata
+                .as_deref()
+                .unwrap_or("(named after the date, time and machine)")
+        );
+    }
+
+    fn show_added(&mut self) {
+        for v in &self.volumes {
+            let alias = v
+                .alias
+                .as_deref()
+                .map(|a| format!(" alias {a}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                self.out,
+                "\tVolume {}{alias}\n\t\tGUID {}",
+                v.written, v.volume_name
+            );
+        }
+        let count = self.volumes.len();
+        let _ = writeln!(
+            self.out,
+            "{count} volume{} in Shadow Copy Set.",
+            if count == 1 { "" } else { "s" }
+        );
+        if self.aliases.is_empty() {
+            let _ = writeln!(self.out, "No Diskshadow aliases in the environment.");
+        } else {
+            for (name, value) in &self.aliases {
+                let _ = writeln!(self.out, "\tAlias {name} = {value}");
+            }
+        }
+    }
+
+    fn add_volume(
+        &mut self,
+        written: String,
+        alias: Option<String>,
+        provider: Option<VssId>,
+    ) -> Result<(), Failure> {
+        let name = volume_path(&written);
+        let volume_name = self
+            .backend
+            .volume_name_for_mount_point(&self.machine, &name)
+            .map_err(|_| {
+                Failure::Refused(format!(
+                    "The volume {written} does not exist on {}.",
+                    self.machine
+                ))
+            })?;
+        if self.volumes.iter().any(|v| v.volume_name == volume_name) {
+            return Err(Failure::Refused(format!(
+                "The volume {written} is already in the shadow copy set."
+            )));
+        }
+        self.volumes.push(Added {
+            written,
+            name,
+            volume_name,
+            alias,
+            provider,
+        });
+        Ok(())
+    }
+
+    fn create(&mut self) -> Result<(), Failure> {
+        if self.volumes.is_empty() {
+            return Err(Failure::Refused(
+                "No volumes are in the shadow copy set: add one with ADD VOLUME first.".into(),
+            ));
+        }
+        let context = self.settings.context();
+        let object = self.object(context, None)?;
+        let state = BackupStateArgs {
+            select_components: false,
+            bootable_system_state: false,
+            backup_type: if self.in_backup {
+                BackupType::VSS_BT_FULL
+            } else {
+                BackupType::VSS_BT_COPY
+            },
+            partial_file_support: false,
+        };
+        self.call(
+            object,
+            format!("SetBackupState(FALSE, FALSE, {}, FALSE)", state.backup_type),
+            |c| c.set_backup_state(state),
+        )?;
+        if self.settings.has_writers() {
+            self.call_async(object, "GatherWriterMetadata()".into(), |c| {
+                c.gather_writer_metadata()
+            })?;
+            self.writer_choices(object)?;
+        } else if !self.verify.is_empty() {
+            return Err(Failure::Refused(format!(
+                "Writer \"{}\" is to be verified, but the context excludes all writers.",
+                self.verify[0]
+            )));
+        }
+        let set = self.call(object, "StartSnapshotSet()".into(), |c| {
+            c.start_snapshot_set()
+        })?;
+        let mut ids = Vec::new();
+        for v in self.volumes.clone() {
+            let provider = v.provider.unwrap_or(VssId::NULL);
+            let added = self.call(
+                object,
+                format!("AddToSnapshotSet({}, {})", v.name, guid_text(provider)),
+                |c| c.add_to_snapshot_set(&v.name, provider),
+            );
+            match added {
+                Ok(id) => ids.push((id, v.alias.clone())),
+                Err(failure) => return Err(self.abort(object, failure)),
+            }
+        }
+        // Writers are told to prepare only in a context that has them.
+        let mut steps: Vec<(&str, Starter<B>)> = Vec::new();
+        if self.settings.has_writers() {
+            steps.push(("PrepareForBackup()", prepare::<B>));
+        }
+        steps.push(("DoSnapshotSet()", do_set::<B>));
+        for (what, start) in steps {
+            if let Err(failure) = self.call_async(object, what.into(), start) {
+                return Err(self.abort(object, failure));
+            }
+        }
+        for (n, (id, alias)) in ids.iter().enumerate() {
+            let name = format!("VSS_SHADOW_{}", n + 1);
+            let _ = writeln!(
+                self.out,
+                "Alias {name} for shadow ID {id} set as environment variable."
+            );
+            self.set_alias(&name, id.to_string());
+            if let Some(alias) = alias {
+                let _ = writeln!(
+                    self.out,
+                    "Alias {alias} for shadow ID {id} set as environment variable."
+                );
+                self.set_alias(alias, id.to_string());
+            }
+        }
+        let _ = writeln!(
+            self.out,
+            "Alias VSS_SHADOW_SET for shadow set ID {set} set as environment variable."
+        );
+        self.set_alias("VSS_SHADOW_SET", set.to_string());
+        if self.in_backup {
+            self.backup_object = Some((object, self.settings.has_writers()));
+        }
+        if self.settings.transportable() || self.settings.metadata.is_some() {
+            self.save_metadata(object)?;
+        }
+        let _ = writeln!(
+            self.out,
+            "\nQuerying all shadow copies with the shadow copy set ID {set}\n"
+        );
+        let copies = self.copies(|p| p.snapshot_set_id == set)?;
+        self.print_copies(&copies);
+        Ok(())
+    }
+
+    /// `AbortBackup` after a failed creation, as a requester must; the failure stands.
+    fn abort(&mut self, object: usize, failure: Failure) -> Failure {
+        let _ = self.call(object, "AbortBackup()".into(), |c| c.abort_backup());
+        failure
+    }
+
+    /// Resolves `writer verify` and `writer exclude` against the writers that answered.
+    fn writer_choices(&mut self, object: usize) -> Result<(), Failure> {
+        if self.verify.is_empty() && self.exclude.is_empty() {
+            return Ok(());
+        }
+        self.call_async(object, "GatherWriterStatus()".into(), |c| {
+            c.gather_writer_status()
+        })?;
+        let writers = self.call(
+            object,
+            "GetWriterStatusCount(), GetWriterStatus(…)".into(),
+            |c| c.writer_status(),
+        )?;
+        let find = |w: &str| {
+            writers.iter().find(|s| {
+                s.writer_name.eq_ignore_ascii_case(w)
+                    || w.parse::<VssId>().is_ok_and(|id| id == s.writer_id)
+            })
+        };
+        for w in &self.verify {
+            let writer = find(w)
+                .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
+            if self
+                .exclude
+                .iter()
+                .any(|x| find(x).is_some_and(|e| e.writer_id == writer.writer_id))
+            {
+                return Err(Failure::Refused(format!(
+                    "Writer \"{}\" is to be verified, but it is excluded.",
+                    writer.writer_name
+                )));
+            }
+        }
+        for w in self.exclude.clone() {
+            let writer = find(&w)
+                .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
+            if self.settings.verbose {
+                let _ = writeln!(
+                    self.out,
+                    "Excluding writer \"{}\", because all of its components have been excluded.",
+                    writer.writer_name
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn save_metadata(&mut self, object: usize) -> Result<(), Failure> {
+        let document = self.call(object, "SaveAsXML()".into(), |c| c.save_as_xml())?;
+        self.cabs += 1;
+        let file = match &self.settings.metadata {
+            Some(file) => file.clone(),
+            None => {
+                let set = self.lookup("VSS_SHADOW_SET").unwrap_or_default();
+                let created = self
+                    .copies(|p| p.snapshot_set_id.to_string() == set)?
+                    .first()
+                    .map(|p| p.creation_timestamp);
+                metadata::default_name(created, &self.machine)
+            }
+        };
+        let inner = format!("Dis{:04}.tmp", self.cabs);
+        let saved = Metadata {
+            machine: self.machine.clone(),
+            document,
+            aliases: self.aliases.clone(),
+        };
+        let path = self.dir.join(&file);
+        metadata::write(&path, &saved, &inner).map_err(|e| {
+            Failure::Refused(format!("The metadata file {file} cannot be written: {e}"))
+        })?;
+        let _ = writeln!(self.out, "Inserted file Manifest.xml into .cab file {file}");
+        let _ = writeln!(self.out, "Inserted file {inner} into .cab file {file}");
+        Ok(())
+    }
+
+    fn load_metadata(&mut self, file: &str) -> Result<(), Failure> {
+        let path = self.dir.join(file);
+        let loaded = metadata::read(&path).map_err(|e| {
+            Failure::Refused(format!("The metadata file {file} cannot be loaded: {e}"))
+        })?;
+        for (name, value) in &loaded.aliases {
+            let _ = writeln!(
+                self.out,
+                "Alias {name} for value {value} set as an environment variable."
+            );
+            self.set_alias(name, value.clone());
+        }
+        self.loaded = Some(loaded);
+        Ok(())
+    }
+
+    fn import(&mut self) -> Result<(), Failure> {
+        let Some(loaded) = self.loaded.clone() else {
+            return Err(Failure::Refused(
+                "No metadata is loaded: LOAD METADATA must come before IMPORT.".into(),
+            ));
+        };
+        let object = self.object(Context::VSS_CTX_ALL, Some(&loaded.document))?;
+        self.call(
+            object,
+            "SetBackupState(FALSE, FALSE, VSS_BT_FULL, FALSE)".into(),
+            |c| c.set_backup_state(BackupStateArgs::default()),
+        )?;
+        self.call_async(object, "ImportSnapshots()".into(), |c| c.import_snapshots())?;
+        self.importer = Some(object);
+        let set = self.lookup("VSS_SHADOW_SET");
+        let _ = writeln!(
+            self.out,
+            "The shadow copy set {} was imported.",
+            set.as_deref().unwrap_or("(unknown)")
+        );
+        Ok(())
+    }
+
+    /// The object that breaks or masks: the importer, when this session imported.
+    fn breaker(&mut self) -> Result<usize, Failure> {
+        match self.importer {
+            Some(index) => Ok(index),
+            None => self.admin(),
+        }
+    }
+
+    fn break_set(&mut self, set: VssId, writable: bool) -> Result<(), Failure> {
+        let object = self.breaker()?;
+        if writable {
+            let flags = HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE;
+            self.call_async(
+                object,
+                format!("BreakSnapshotSetEx({set}, VSS_BREAKEX_FLAG_MAKE_READ_WRITE)"),
+                |c| c.break_snapshot_set_ex(set, flags),
+            )?;
+        } else {
+            self.call(object, format!("BreakSnapshotSet({set})"), |c| {
+                c.break_snapshot_set(set)
+            })?;
+        }
+        let how = if writable { "read-write" } else { "read-only" };
+        let _ = writeln!(
+            self.out,
+            "The shadow copy set {set} was broken: its volumes are now {how} volumes."
+        );
+        Ok(())
+    }
+
+    fn mask(&mut self, set: VssId) -> Result<(), Failure> {
+        let object = self.breaker()?;
+        let flags = HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS;
+        self.call_async(
+            object,
+            format!("BreakSnapshotSetEx({set}, VSS_BREAKEX_FLAG_MASK_LUNS)"),
+            |c| c.break_snapshot_set_ex(set, flags),
+        )?;
+        let _ = writeln!(self.out, "The shadow copy set {set} was masked.");
+        Ok(())
+    }
+
+    fn expose(&mut self, id: VssId, target: &str) -> Result<(), Failure> {
+        let object = self.admin()?;
+        // A share name has neither a drive nor a path; anything else is exposed locally.
+        let local = target.contains(':') || target.contains('\\');
+        let attributes = if local {
+            A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY
+        } else {
+            A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY
+        };
+        let kind = if local { "LOCALLY" } else { "REMOTELY" };
+        let exposed = self.call(
+            object,
+            format!("ExposeSnapshot({id}, NULL, VSS_VOLSNAP_ATTR_EXPOSED_{kind}, {target})"),
+            |c| c.expose_snapshot(id, None, attributes, Some(target)),
+        )?;
+        let shown = if local && !exposed.ends_with('\\') {
+            format!("{exposed}\\")
+        } else {
+            exposed
+        };
+        let _ = writeln!(
+            self.out,
+            "The shadow copy was successfully exposed as {shown}."
+        );
+        Ok(())
+    }
+
+    fn unexpose(&mut self, what: &str) -> Result<(), Failure> {
+        let id = match what.parse::<VssId>() {
+            Ok(id) => id,
+            Err(_) => self
+                .copies(|p| exposed_at(p, what))?
+                .first()
+                .map(|p| p.snapshot_id)
+                .ok_or_else(|| Failure::Refused(format!("No shadow copy is exposed at {what}.")))?,
+        };
+        let object = self.admin()?;
+        self.call(object, format!("UnexposeSnapshot({id})"), |c| {
+            c.unexpose_snapshot(id)
+        })?;
+        let _ = writeln!(self.out, "The shadow copy {id} was unexposed.");
+        Ok(())
+    }
+
+    fn delete(&mut self, what: DeleteWhat) -> Result<(), Failure> {
+        let targets: Vec<(VssId, ObjectType)> = match &what {
+            DeleteWhat::Set(set) => vec![(*set, ObjectType::VSS_OBJECT_SNAPSHOT_SET)],
+            DeleteWhat::Id(id) => vec![(*id, ObjectType::VSS_OBJECT_SNAPSHOT)],
+            DeleteWhat::All => self.ids(|_| true)?,
+            DeleteWhat::Volume(v) | DeleteWhat::Oldest(v) => {
+                let name = self.volume_name(v)?;
+                let mut found = self.copies(|p| p.original_volume_name == name)?;
+                if matches!(what, DeleteWhat::Oldest(_)) {
+                    found.sort_by_key(|p| p.creation_timestamp);
+                    found.truncate(1);
+                }
+                found
+                    .iter()
+                    .map(|p| (p.snapshot_id, ObjectType::VSS_OBJECT_SNAPSHOT))
+                    .collect()
+            }
+            DeleteWhat::Exposed(at) => {
+                let found = self.ids(|p| exposed_at(p, at))?;
+                if found.is_empty() {
+                    return Err(Failure::Refused(format!(
+                        "No shadow copy is exposed at {at}."
+                    )));
+                }
+                found
+            }
+        };
+        let object = self.admin()?;
+        let mut deleted = 0;
+        for (id, kind) in targets {
+            let result = self.objects[object].delete_snapshots(id, kind, false);
+            let call = format!("DeleteSnapshots({id}, {kind}, FALSE)");
+            match result {
+                Ok(d) => {
+                    self.note(call, None);
+                    deleted += d.deleted;
+                }
+                Err(f) => {
+                    self.note(call, Some(f.hr));
+                    deleted += f.deleted;
+                    let _ = writeln!(self.out, "Number of shadow copies deleted: {deleted}");
+                    return Err(Failure::Vss(f.hr));
+                }
+            }
+        }
+        let _ = writeln!(self.out, "Number of shadow copies deleted: {deleted}");
+        Ok(())
+    }
+
+    fn list_shadows(&mut self, which: ListShadows) -> Result<(), Failure> {
+        let (heading, copies) = match which {
+            ListShadows::All => (
+                "Querying all shadow copies on the computer ...".to_string(),
+                self.copies(|_| true)?,
+            ),
+            ListShadows::Set(set) => (
+                format!("Querying all shadow copies with the shadow copy set ID {set}"),
+                self.copies(|p| p.snapshot_set_id == set)?,
+            ),
+            ListShadows::Id(id) => (
+                format!("Querying shadow copy with the shadow copy ID {id}"),
+                self.copies(|p| p.snapshot_id == id)?,
+            ),
+        };
+        let _ = writeln!(self.out, "{heading}\n");
+        self.print_copies(&copies);
+        Ok(())
+    }
+
+    fn list_providers(&mut self) -> Result<(), Failure> {
+        let object = self.admin()?;
+        let found = self.call(
+            object,
+            "Query(GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_PROVIDER)".into(),
+            |c| {
+                c.query(
+                    VssId::NULL,
+                    ObjectType::VSS_OBJECT_NONE,
+                    ObjectType::VSS_OBJECT_PROVIDER,
+                )
+            },
+        )?;
+        let providers: Vec<ProviderProp> = found
+            .into_iter()
+            .filter_map(|o| match o {
+                ObjectProp::Provider(p) => Some(p),
+                ObjectProp::Snapshot(_) => None,
+            })
+            .collect();
+        self.out.push_str(&show::providers(&providers));
+        Ok(())
+    }
+
+    fn list_writers(&mut self, view: WriterView) -> Result<(), Failure> {
+        let object = self.object(Context::VSS_CTX_BACKUP, None)?;
+        let listed = (|| {
+            self.call_async(object, "GatherWriterMetadata()".into(), |c| {
+                c.gather_writer_metadata()
+            })?;
+            self.call_async(object, "GatherWriterStatus()".into(), |c| {
+                c.gather_writer_status()
+            })?;
+            self.call(
+                object,
+                "GetWriterStatusCount(), GetWriterStatus(…)".into(),
+                |c| c.writer_status(),
+            )
+        })();
+        // The object served this listing only.
+        self.objects.remove(object);
+        self.note("Release()".into(), None);
+        let writers = listed?;
+        self.out.push_str(&show::writers(&writers, view));
+        Ok(())
+    }
+
+    fn end_backup(&mut self) -> Result<(), Failure> {
+        if !self.in_backup {
+            return Err(Failure::Refused(
+                "No backup is in progress: END BACKUP needs BEGIN BACKUP first.".into(),
+            ));
+        }
+        self.in_backup = false;
+        match self.backup_object.take() {
+            None => Err(Failure::Refused(
+                "No shadow copy was created since BEGIN BACKUP.".into(),
+            )),
+            // BackupComplete is an event for writers; without them there is no one to tell.
+            Some((_, false)) => Ok(()),
+            Some((object, true)) => {
+                self.call_async(object, "BackupComplete()".into(), |c| c.backup_complete())
+            }
+        }
+    }
+
+    // ----- queries -----
+
+    /// The shadow copies on this machine (`Query` in `VSS_CTX_ALL`) that `keep` keeps.
+    fn copies(
+        &mut self,
+        keep: impl Fn(&SnapshotProp) -> bool,
+    ) -> Result<Vec<SnapshotProp>, Failure> {
+        let object = self.admin()?;
+        let found = self.call(
+            object,
+            "Query(GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT)".into(),
+            |c| {
+                c.query(
+                    VssId::NULL,
+                    ObjectType::VSS_OBJECT_NONE,
+                    ObjectType::VSS_OBJECT_SNAPSHOT,
+                )
+            },
+        )?;
+        Ok(found
+            .into_iter()
+            .filter_map(|o| match o {
+                ObjectProp::Snapshot(p) if keep(&p) => Some(p),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn ids(
+        &mut self,
+        keep: impl Fn(&SnapshotProp) -> bool,
+    ) -> Result<Vec<(VssId, ObjectType)>, Failure> {
+        Ok(self
+            .copies(keep)?
+            .iter()
+            .map(|p| (p.snapshot_id, ObjectType::VSS_OBJECT_SNAPSHOT))
+            .collect())
+    }
+
+    fn volume_name(&self, written: &str) -> Result<String, Failure> {
+        self.backend
+            .volume_name_for_mount_point(&self.machine, &volume_path(written))
+            .map_err(|_| {
+                Failure::Refused(format!(
+                    "The volume {written} does not exist on {}.",
+                    self.machine
+                ))
+            })
+    }
+
+    fn print_copies(&mut self, copies: &[SnapshotProp]) {
+        // The first alias set for a value names it: `VSS_SHADOW_n` before a user alias.
+        let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in &self.aliases {
+            aliases
+                .entry(value.to_ascii_lowercase())
+                .or_insert_with(|| name.clone());
+        }
+        let mounts: Vec<(String, String)> = self
+            .volumes
+            .iter()
+            .map(|v| (v.volume_name.clone(), v.name.clone()))
+            .collect();
+        for p in copies {
+            let mount = mounts
+                .iter()
+                .find(|(name, _)| *name == p.original_volume_name)
+                .map(|(_, m)| m.clone())
+                .or_else(|| self.mount_of(&p.original_volume_name));
+            self.out
+                .push_str(&show::copy(p, mount.as_deref(), &aliases));
+        }
+        let _ = writeln!(self.out, "Number of shadow copies listed: {}", copies.len());
+    }
+
+    /// The drive letter of a volume of this machine, looked for among `C:` to `Z:`.
+    fn mount_of(&self, volume_name: &str) -> Option<String> {
+        (b'C'..=b'Z')
+            .map(|l| format!("{}:\\", l as char))
+            .find(|m| {
+                self.backend
+                    .volume_name_for_mount_point(&self.machine, m)
+                    .is_ok_and(|n| n == volume_name)
+            })
+    }
+}
+
+type Starter<B> = fn(
+    &mut <B as Backend>::Components,
+) -> VssResult<<<B as Backend>::Components as BackupComponents>::Async>;
+
+fn prepare<B: Backend>(
+    c: &mut B::Components,
+) -> VssResult<<B::Components as BackupComponents>::Async> {
+    c.prepare_for_backup()
+}
+
+fn do_set<B: Backend>(
+    c: &mut B::Components,
+) -> VssResult<<B::Components as BackupComponents>::Async> {
+    c.do_snapshot_set()
+}
+
+/// `e:` → `E:\`; a mount folder gets its trailing backslash; a `\\?\Volume{…}\` name stays.
+fn volume_path(written: &str) -> String {
+    let bytes = written.as_bytes();
+    if bytes.len() == 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
+        return format!("{}:\\", written[..1].to_ascii_uppercase());
+    }
+    if written.ends_with('\\') {
+        written.to_string()
+    } else {
+        format!("{written}\\")
+    }
+}
+
+/// Whether the copy is exposed at `at` (`X:`, `X:\`, a folder or a share).
+fn exposed_at(p: &SnapshotProp, at: &str) -> bool {
+    let trim = |s: &str| s.trim_end_matches('\\').to_ascii_lowercase();
+    p.exposed_name
+        .as_deref()
+        .is_some_and(|e| trim(e) == trim(at))
+}
+
+fn guid_text(id: VssId) -> String {
+    if id.is_null() {
+        "GUID_NULL".into()
+    } else {
+        id.to_string()
+    }
+}
+
+/// A context as the SDK names it: `VSS_CTX_APP_ROLLBACK | VSS_VOLSNAP_ATTR_TRANSPORTABLE`.
+fn context_text(context: Context) -> String {
+    format!("{context}")
+}

@@ -1,0 +1,171 @@
+//! `vss-sim diskshadow`: DiskShadow's prompt and script mode on the simulator.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use vss_model::backend::Backend;
+use vss_sim::Simulator;
+use vss_sim::diskshadow::{self, Done, ScriptEnd, Session};
+
+/// The arguments of `vss-sim diskshadow`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run this script (`/s` works too) instead of the `DISKSHADOW>` prompt.
+    #[arg(short = 's', long = "script", value_name = "SCRIPT")]
+    script: Option<PathBuf>,
+    /// The script's parameters, `%DISKSH_PARAM_1%` onwards.
+    #[arg(requires = "script", value_name = "PARAM")]
+    params: Vec<String>,
+    /// Also write everything printed to this file (`/l` works too).
+    #[arg(short = 'l', long = "log", value_name = "LOG")]
+    log: Option<PathBuf>,
+    /// The world to run in [default: the embedded default world].
+    #[arg(long, value_name = "FILE")]
+    world: Option<PathBuf>,
+    /// The machine DiskShadow runs on [default: the world's first].
+    #[arg(long = "on", value_name = "MACHINE")]
+    on: Option<String>,
+    /// After each command, show the requester calls made, the provider calls and writer
+    /// events VSS made, and the LUNs whose state changed.
+    #[arg(long)]
+    trace: bool,
+}
+
+/// Exit code for bad input.
+const BAD_INPUT: u8 = 2;
+
+/// DiskShadow's own switches, `/s SCRIPT` and `/l LOG`, as the `-s` and `-l` clap reads.
+pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
+    let mut seen_subcommand = false;
+    args.into_iter()
+        .map(|arg| {
+            if !seen_subcommand {
+                seen_subcommand = arg.to_str().is_some_and(|a| a == "diskshadow");
+                return arg;
+            }
+            match arg.to_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("/s") => "-s".into(),
+                Some("/l") => "-l".into(),
+                _ => arg,
+            }
+        })
+        .collect()
+}
+
+/// Where the output goes: standard output, and the log file when one was asked for.
+struct Output {
+    log: Option<std::fs::File>,
+}
+
+impl Output {
+    fn print(&mut self, text: &str) {
+        print!("{text}");
+        let _ = std::io::stdout().flush();
+        if let Some(log) = &mut self.log {
+            let _ = log.write_all(text.as_bytes());
+        }
+    }
+}
+
+fn bad(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(BAD_INPUT)
+}
+
+/// Runs `vss-sim diskshadow`.
+pub fn run(args: Args) -> ExitCode {
+    let sim = match &args.world {
+        None => Simulator::default_world(),
+        Some(path) => {
+            let shown = path.display();
+            let text = match std::fs::read_to_string(path) {
+                Ok(text) => text,
+                Err(e) => return bad(format!("cannot read the world file {shown}: {e}")),
+            };
+            let built = vss_sim::parse_world(&text, &shown.to_string())
+                .and_then(|file| Simulator::new(&file));
+            match built {
+                Ok(sim) => sim,
+                Err(e) => return bad(format!("the world file {shown}: {e}")),
+            }
+        }
+    };
+    let machines = sim.machines();
+    let machine = match &args.on {
+        None => machines.first().cloned().unwrap_or_default(),
+        Some(on) => match machines.iter().find(|m| m.eq_ignore_ascii_case(on)) {
+            Some(m) => m.clone(),
+            None => {
+                return bad(format!(
+                    "--on {on}: the world has no such machine; it has {}",
+                    machines.join(", ")
+                ));
+            }
+        },
+    };
+    let script = match &args.script {
+        None => None,
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => Some((path.clone(), String::from_utf8_lossy(&bytes).into_owned())),
+            Err(e) => return bad(format!("cannot read the script {}: {e}", path.display())),
+        },
+    };
+    let log = match &args.log {
+        None => None,
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => return bad(format!("cannot write the log {}: {e}", path.display())),
+        },
+    };
+    let mut out = Output { log };
+    // Relative metadata paths are taken from the script's folder, as a script that names
+    // its .cab beside itself expects; at the prompt, from the current directory.
+    let dir = script
+        .as_ref()
+        .and_then(|(path, _)| path.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let mut session = Session::new(&sim, &machine, args.params.clone(), &dir);
+    if args.trace {
+        sim.take_trace();
+        session.trace(Box::new(|| {
+            sim.take_trace().iter().map(|e| e.to_string()).collect()
+        }));
+    }
+    out.print(&diskshadow::banner(&machine));
+    let code = match script {
+        Some((_, text)) => {
+            let end = diskshadow::run_script(&mut session, &text);
+            out.print(&session.take_output());
+            if let ScriptEnd::Failed { line, .. } = &end {
+                eprintln!("the script stopped at line {line}");
+            }
+            end.exit_code()
+        }
+        None => {
+            let stdin = std::io::stdin();
+            let mut number = 0;
+            loop {
+                out.print("DISKSHADOW> ");
+                let mut line = String::new();
+                match stdin.lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => {
+                        out.print("\n");
+                        break;
+                    }
+                    Ok(_) => {}
+                }
+                number += 1;
+                let done = session.execute(&line, number);
+                out.print(&session.take_output());
+                if done == Done::Exit {
+                    break;
+                }
+            }
+            0
+        }
+    };
+    out.print(&session.end());
+    ExitCode::from(code)
+}

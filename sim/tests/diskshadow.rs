@@ -1,0 +1,227 @@
+//! The DiskShadow script corpus (`examples/diskshadow/`): each script's output on the
+//! simulator, as golden files.
+
+use std::path::{Path, PathBuf};
+
+use vss_sim::Simulator;
+use vss_sim::diskshadow::{self, ScriptEnd, Session};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/diskshadow")
+}
+
+/// A fresh copy of the corpus, so that the .cab files scripts write land outside the tree.
+fn workdir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("vss-sim-diskshadow-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a work folder");
+    for entry in std::fs::read_dir(corpus()).expect("the corpus") {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, dir.join(path.file_name().expect("a name"))).expect("copied");
+    }
+    dir
+}
+
+/// Runs `script` on `machine` of `sim` as `vss-sim diskshadow -s` does: banner, script,
+/// and the end of the session; gives the output and how the script ended.
+fn run(
+    sim: &Simulator,
+    dir: &Path,
+    machine: &str,
+    script: &str,
+    params: &[&str],
+    trace: bool,
+) -> (String, ScriptEnd) {
+    let text = std::fs::read_to_string(dir.join(script)).expect("the script");
+    let params = params.iter().map(|p| p.to_string()).collect();
+    let mut session = Session::new(sim, machine, params, dir);
+    if trace {
+        sim.take_trace();
+        session.trace(Box::new(|| {
+            sim.take_trace().iter().map(|e| e.to_string()).collect()
+        }));
+    }
+    let mut out = diskshadow::banner(machine);
+    let end = diskshadow::run_script(&mut session, &text);
+    out.push_str(&session.end());
+    (out, end)
+}
+
+fn single(script: &str, expected: ScriptEnd) -> String {
+    let dir = workdir(script);
+    let sim = Simulator::default_world();
+    let (out, end) = run(&sim, &dir, "HOSTA", script, &[], false);
+    assert_eq!(end, expected, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[test]
+fn a_copy_backup_with_expose() {
+    insta::assert_snapshot!(single("copy-backup-expose.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn writer_exclusions() {
+    insta::assert_snapshot!(single("writer-exclusions.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn delete_by_alias() {
+    insta::assert_snapshot!(single("delete-by-alias.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn break_writable_on_the_creating_machine() {
+    insta::assert_snapshot!(single("break-writable.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn crlf_line_endings_read_as_lf() {
+    insta::assert_snapshot!(single("crlf-line-endings.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn the_documentations_transportable_context_stops_the_script() {
+    let out = single(
+        "transportable-context.dsh",
+        ScriptEnd::Failed {
+            line: 4,
+            failure: diskshadow::Failure::Syntax(diskshadow::script::SyntaxError(
+                "line 4: `transportable` is not a context: it is an option (set option transportable)"
+                    .into(),
+            )),
+        },
+    );
+    insta::assert_snapshot!(out);
+}
+
+/// HOSTA creates the transportable set; HOSTB, sharing the SAN, loads the metadata, imports
+/// and breaks it. The two sessions are two runs of DiskShadow.
+#[test]
+fn a_transportable_set_made_on_hosta_is_imported_and_broken_on_hostb() {
+    let dir = workdir("transport-break");
+    let sim = Simulator::default_world();
+    let (made, end) = run(
+        &sim,
+        &dir,
+        "HOSTA",
+        "transport-create.dsh",
+        &["transport.cab"],
+        false,
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{made}");
+    assert!(dir.join("transport.cab").exists());
+    let (broken, end) = run(
+        &sim,
+        &dir,
+        "HOSTB",
+        "transport-import-break.dsh",
+        &["transport.cab"],
+        true,
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{broken}");
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!("transport_create_on_hosta", made);
+    insta::assert_snapshot!("transport_import_break_on_hostb_traced", broken);
+}
+
+#[test]
+fn a_transportable_set_made_on_hosta_is_imported_and_exposed_on_hostb() {
+    let dir = workdir("transport-expose");
+    let sim = Simulator::default_world();
+    let (_, end) = run(
+        &sim,
+        &dir,
+        "HOSTA",
+        "transport-create.dsh",
+        &["t.cab"],
+        false,
+    );
+    assert_eq!(end, ScriptEnd::Completed);
+    let (exposed, end) = run(
+        &sim,
+        &dir,
+        "HOSTB",
+        "transport-import-expose.dsh",
+        &["t.cab"],
+        false,
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{exposed}");
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!(exposed);
+}
+
+#[test]
+fn a_volatile_copy_dies_with_the_session_and_a_persistent_one_survives() {
+    let dir = workdir("lifetimes");
+    let sim = Simulator::default_world();
+    std::fs::write(dir.join("volatile.dsh"), "add volume C:\ncreate\n").unwrap();
+    std::fs::write(
+        dir.join("persistent.dsh"),
+        "set context persistent\nadd volume C:\ncreate\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("list.dsh"), "list shadows all\n").unwrap();
+    run(&sim, &dir, "HOSTA", "volatile.dsh", &[], false);
+    let (listed, _) = run(&sim, &dir, "HOSTA", "list.dsh", &[], false);
+    assert!(
+        listed.contains("Number of shadow copies listed: 0"),
+        "{listed}"
+    );
+    run(&sim, &dir, "HOSTA", "persistent.dsh", &[], false);
+    let (listed, _) = run(&sim, &dir, "HOSTA", "list.dsh", &[], false);
+    assert!(
+        listed.contains("Number of shadow copies listed: 1"),
+        "{listed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failing_command_stops_the_script_with_the_hresult() {
+    let dir = workdir("failing");
+    let sim = Simulator::default_world();
+    std::fs::write(
+        dir.join("fail.dsh"),
+        "add volume C:\nbreak {11111111-2222-3333-4444-555555555555}\nlist shadows all\n",
+    )
+    .unwrap();
+    let (out, end) = run(&sim, &dir, "HOSTA", "fail.dsh", &[], false);
+    assert_eq!(
+        end,
+        ScriptEnd::Failed {
+            line: 2,
+            failure: diskshadow::Failure::Vss(vss_model::HResult::VSS_E_OBJECT_NOT_FOUND)
+        }
+    );
+    assert!(out.contains("The last operation failed.\n\t- Returned HRESULT: 80042308\n\t- Error text: VSS_E_OBJECT_NOT_FOUND\n"), "{out}");
+    assert!(!out.contains("list shadows"), "the script went on: {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_interactive_prompt_keeps_going_after_an_error() {
+    let sim = Simulator::default_world();
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), Path::new("."));
+    assert!(matches!(
+        session.execute("frobnicate", 1),
+        diskshadow::Done::Failed(_)
+    ));
+    assert!(matches!(
+        session.execute("add volume Q:", 2),
+        diskshadow::Done::Failed(_)
+    ));
+    assert_eq!(session.execute("add volume C:", 3), diskshadow::Done::Ok);
+    assert_eq!(session.execute("EXIT", 4), diskshadow::Done::Exit);
+    let out = session.end();
+    assert!(
+        out.contains("Syntax error: line 1: `frobnicate` is not a DiskShadow command"),
+        "{out}"
+    );
+    assert!(
+        out.contains("The volume Q: does not exist on HOSTA."),
+        "{out}"
+    );
+}
