@@ -1,0 +1,121 @@
+//! `vss-sim diskshadow` through the binary: switches, parameters, the log, the prompt and
+//! the exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vss-sim-dscli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a work folder");
+    dir
+}
+
+fn diskshadow(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .arg("diskshadow")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("written");
+    let out = child.wait_with_output().expect("it ends");
+    (
+        out.status.code().expect("an exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn windows_switches_parameters_and_the_log() {
+    let dir = workdir("switches");
+    std::fs::write(
+        dir.join("make.dsh"),
+        "set context persistent\r\nadd volume %DISKSH_PARAM_1% alias %DISKSH_PARAM_2%\r\ncreate\r\n",
+    )
+    .unwrap();
+    let (code, out, err) = diskshadow(&dir, &["/S", "make.dsh", "E:", "Data", "/l", "run.log"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("-> add volume %DISKSH_PARAM_1% alias %DISKSH_PARAM_2%"),
+        "{out}"
+    );
+    assert!(out.contains("-> %DISKSH_PARAM_1% = E:"), "{out}");
+    assert!(out.contains("Alias Data for shadow ID {"), "{out}");
+    assert_eq!(std::fs::read_to_string(dir.join("run.log")).unwrap(), out);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failing_command_exits_1_and_a_syntax_error_2_naming_the_line() {
+    let dir = workdir("codes");
+    std::fs::write(
+        dir.join("fail.dsh"),
+        "mask {11111111-2222-3333-4444-555555555555}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("typo.dsh"), "# a comment\n\nadd volme C:\n").unwrap();
+    let (code, out, _) = diskshadow(&dir, &["-s", "fail.dsh"], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("The last operation failed."), "{out}");
+    let (code, out, err) = diskshadow(&dir, &["-s", "typo.dsh"], "");
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Syntax error: line 3: "), "{out}");
+    assert!(err.contains("the script stopped at line 3"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_message() {
+    let dir = workdir("bad");
+    std::fs::write(
+        dir.join("world.yaml"),
+        "machines: [ {name: X, volumes: [ {mount: 'C:\\'} ] }\n",
+    )
+    .unwrap();
+    for (args, message) in [
+        (
+            vec!["-s", "missing.dsh"],
+            "cannot read the script missing.dsh",
+        ),
+        (
+            vec!["--on", "HOSTZ"],
+            "--on HOSTZ: the world has no such machine; it has HOSTA, HOSTB",
+        ),
+        (vec!["--world", "world.yaml"], "the world file world.yaml"),
+    ] {
+        let (code, out, err) = diskshadow(&dir, &args, "");
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_prompt_reports_an_error_and_keeps_going() {
+    let dir = workdir("prompt");
+    let (code, out, err) = diskshadow(
+        &dir,
+        &["--on", "hostb"],
+        "add volume Q:\nADD VOLUME C:\nadd\nexit\nlist shadows all\n",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("On computer:  HOSTB"), "{out}");
+    assert!(
+        out.contains("DISKSHADOW> The volume Q: does not exist on HOSTB."),
+        "{out}"
+    );
+    assert!(out.contains("1 volume in Shadow Copy Set."), "{out}");
+    assert!(!out.contains("Querying"), "it went on after exit: {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
