@@ -108,7 +108,7 @@ pub fn run(args: Args) -> ExitCode {
     let script = match &args.script {
         None => None,
         Some(path) => match std::fs::read(path) {
-            Ok(bytes) => Some((path.clone(), String::from_utf8_lossy(&bytes).into_owned())),
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
             Err(e) => return bad(format!("cannot read the script {}: {e}", path.display())),
         },
     };
@@ -120,13 +120,8 @@ pub fn run(args: Args) -> ExitCode {
         },
     };
     let mut out = Output { log };
-    // Relative metadata paths are taken from the script's folder, as a script that names
-    // its .cab beside itself expects; at the prompt, from the current directory.
-    let dir = script
-        .as_ref()
-        .and_then(|(path, _)| path.parent().map(Path::to_path_buf))
-        .unwrap_or_default();
-    let mut session = Session::new(&sim, &machine, args.params.clone(), &dir);
+    // Relative metadata paths are taken from the working directory, as DiskShadow's are.
+    let mut session = Session::new(&sim, &machine, args.params.clone(), Path::new(""));
     if args.trace {
         sim.take_trace();
         session.trace(Box::new(|| {
@@ -135,7 +130,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     out.print(&diskshadow::banner(&machine));
     let code = match script {
-        Some((_, text)) => {
+        Some(text) => {
             let end = diskshadow::run_script(&mut session, &text);
             out.print(&session.take_output());
             if let ScriptEnd::Failed { line, .. } = &end {

@@ -877,10 +877,14 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn delete(&mut self, what: DeleteWhat) -> Result<(), Failure> {
-        let targets: Vec<(VssId, ObjectType)> = match &what {
-            DeleteWhat::Set(set) => vec![(*set, ObjectType::VSS_OBJECT_SNAPSHOT_SET)],
-            DeleteWhat::Id(id) => vec![(*id, ObjectType::VSS_OBJECT_SNAPSHOT)],
-            DeleteWhat::All => self.ids(|_| true)?,
+        // Each target with the copy it names, when a query found one, to say what goes.
+        let targets: Vec<(VssId, ObjectType, Option<SnapshotProp>)> = match &what {
+            DeleteWhat::Set(set) => vec![(*set, ObjectType::VSS_OBJECT_SNAPSHOT_SET, None)],
+            DeleteWhat::Id(id) => {
+                let found = self.copies(|p| p.snapshot_id == *id)?.into_iter().next();
+                vec![(*id, ObjectType::VSS_OBJECT_SNAPSHOT, found)]
+            }
+            DeleteWhat::All => each_copy(self.copies(|_| true)?),
             DeleteWhat::Volume(v) | DeleteWhat::Oldest(v) => {
                 let name = self.volume_name(v)?;
                 let mut found = self.copies(|p| p.original_volume_name == name)?;
@@ -888,24 +892,30 @@ impl<'b, B: Backend> Session<'b, B> {
                     found.sort_by_key(|p| p.creation_timestamp);
                     found.truncate(1);
                 }
-                found
-                    .iter()
-                    .map(|p| (p.snapshot_id, ObjectType::VSS_OBJECT_SNAPSHOT))
-                    .collect()
+                each_copy(found)
             }
             DeleteWhat::Exposed(at) => {
-                let found = self.ids(|p| exposed_at(p, at))?;
+                let found = self.copies(|p| exposed_at(p, at))?;
                 if found.is_empty() {
                     return Err(Failure::Refused(format!(
                         "No shadow copy is exposed at {at}."
                     )));
                 }
-                found
+                each_copy(found)
             }
         };
         let object = self.admin()?;
         let mut deleted = 0;
-        for (id, kind) in targets {
+        for (id, kind, copy) in targets {
+            if let Some(p) = copy {
+                let _ = writeln!(
+                    self.out,
+                    "Deleting shadow copy {id} on volume {} from provider {} [Attributes: 0x{:08x}]...",
+                    p.original_volume_name,
+                    p.provider_id,
+                    p.snapshot_attributes.bits()
+                );
+            }
             let result = self.objects[object].delete_snapshots(id, kind, false);
             let call = format!("DeleteSnapshots({id}, {kind}, FALSE)");
             match result {
@@ -921,7 +931,7 @@ impl<'b, B: Backend> Session<'b, B> {
                 }
             }
         }
-        let _ = writeln!(self.out, "Number of shadow copies deleted: {deleted}");
+        let _ = writeln!(self.out, "\nNumber of shadow copies deleted: {deleted}");
         Ok(())
     }
 
@@ -1039,17 +1049,6 @@ impl<'b, B: Backend> Session<'b, B> {
             .collect())
     }
 
-    fn ids(
-        &mut self,
-        keep: impl Fn(&SnapshotProp) -> bool,
-    ) -> Result<Vec<(VssId, ObjectType)>, Failure> {
-        Ok(self
-            .copies(keep)?
-            .iter()
-            .map(|p| (p.snapshot_id, ObjectType::VSS_OBJECT_SNAPSHOT))
-            .collect())
-    }
-
     fn volume_name(&self, written: &str) -> Result<String, Failure> {
         self.backend
             .volume_name_for_mount_point(&self.machine, &volume_path(written))
@@ -1096,6 +1095,14 @@ impl<'b, B: Backend> Session<'b, B> {
                     .is_ok_and(|n| n == volume_name)
             })
     }
+}
+
+/// Deletion targets, one per copy found.
+fn each_copy(found: Vec<SnapshotProp>) -> Vec<(VssId, ObjectType, Option<SnapshotProp>)> {
+    found
+        .into_iter()
+        .map(|p| (p.snapshot_id, ObjectType::VSS_OBJECT_SNAPSHOT, Some(p)))
+        .collect()
 }
 
 type Starter<B> = fn(
