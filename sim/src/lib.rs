@@ -4,7 +4,8 @@
 //! service per machine. [`Simulator`] exposes it through the requester API of
 //! [`vss_model::backend`], so a backup application's code and the project's conformance
 //! tests run against it as they would against real VSS. The [`runner`] runs scenario files;
-//! the [`recorder`] writes what is done through any backend as a scenario the runner replays.
+//! the [`recorder`] writes what is done through any backend as a scenario the runner replays;
+//! a [`state`] file keeps a world, and the runs made in it, from one process to the next.
 
 mod backend;
 mod build;
@@ -15,6 +16,7 @@ pub mod recorder;
 pub mod runner;
 mod service;
 pub mod size;
+pub mod state;
 pub mod trace;
 mod volumes;
 mod world;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod diskshadow_cli;
+mod state_cli;
 
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
@@ -37,6 +38,14 @@ enum Command {
         /// Also print every provider call, writer event and shadow copy created or deleted.
         #[arg(long)]
         trace: bool,
+        /// Keep the world in this state file: start from it (when it does not exist yet, from
+        /// `--world` or the default world), run every scenario in it, and save it after each
+        /// scenario that ran.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// The world file a new state file starts from (only with `--state`).
+        #[arg(long, value_name = "WORLD", requires = "state")]
+        world: Option<PathBuf>,
     },
     /// Explain an HRESULT (by name or 0x value) or a VSS method (by name).
     Explain {
@@ -70,7 +79,18 @@ const BAD_INPUT: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse_from(diskshadow_cli::windows_switches(std::env::args_os().collect()));
     match cli.command {
-        Command::Run { files, trace } => run(&files, trace),
+        Command::Run {
+            files,
+            trace,
+            state: None,
+            ..
+        } => run(&files, trace),
+        Command::Run {
+            files,
+            trace,
+            state: Some(state),
+            world,
+        } => state_cli::run(&state, world.as_deref(), &files, trace),
         Command::Explain { name } => explain(&name),
         Command::Diskshadow(args) => diskshadow_cli::run(args),
         Command::Explore {

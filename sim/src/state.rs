@@ -1,0 +1,668 @@
+//! A persistent world: the state file of `vss-sim run --state FILE`.
+//!
+//! Real machines keep their shadow copies, LUNs and masking from one program to the next, and
+//! a program on one machine sees what another left on the SAN. A state file gives separate
+//! processes of the simulator that memory. It holds the world file the simulator was built
+//! from and every run made on it since, each as the scenario steps a [`Recorder`] wrote while
+//! it ran. The simulator is deterministic (the same world and the same calls give the same
+//! GUIDs, LUN names, clock and data), so building the world again and replaying the runs in
+//! order gives back exactly the simulator the last process left. Each replayed step's
+//! `expect` is checked on the way: a history that no longer replays as it was recorded (a
+//! file edited by hand, or a simulator whose behaviour has changed since) is refused rather
+//! than turned silently into another world.
+//!
+//! A run ends as a process ends: its requester objects still alive are released, and the
+//! recording holds those releases (`env: release`), so the auto-release shadow copies they
+//! owned are gone from the next run on, while persistent ones stay.
+//!
+//! The file is JSON: `format` ([`FORMAT`]), `version` ([`VERSION`]), `world`, `runs` (each
+//! a `label` and its `steps`) and `digest`, an FNV-1a 64 of the rest that catches a file
+//! damaged or changed after it was written. `docs/scenario-format.md` §12 describes it.
+//! [`State::save`] replaces the file atomically, so a crash while saving leaves the previous
+//! state whole.
+
+#[cfg(test)]
+mod tests;
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::error::Category;
+use serde_json::{Map, Value};
+use vss_model::backend::{Backend, Capabilities};
+
+use crate::Simulator;
+use crate::recorder::Recorder;
+use crate::runner::{InputError, Outcome, Report, Scenario, WorldSource, run_scenario};
+use crate::world::WorldError;
+use crate::world_file::{DEFAULT_WORLD, WorldFile};
+
+/// The `format` of a state file.
+pub const FORMAT: &str = "vss-sim-state";
+
+/// The version of the state file format this build writes, and the newest it reads.
+pub const VERSION: u64 = 1;
+
+/// What the `digest` of a state file starts with: the function that made it.
+const DIGEST_PREFIX: &str = "fnv1a64:";
+
+/// A world and the runs made on it; see the [module documentation](self).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The state file it was loaded from or is meant for, named in messages.
+    file: PathBuf,
+    world: WorldFile,
+    runs: Vec<Run>,
+}
+
+/// One run kept in a state: what it was (a scenario file's path, a script's name) and the
+/// steps a [`Recorder`] wrote of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    /// What was run, for people reading the file and for messages.
+    pub label: String,
+    /// The steps, each an object of a scenario's `steps` list.
+    pub steps: Vec<Map<String, Value>>,
+}
+
+/// A state file as read. `format`, `version` and `digest` are checked on the untyped value
+/// first (a newer version may not read as this one), so this pass only lets them through.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    #[serde(rename = "format")]
+    _format: IgnoredAny,
+    #[serde(rename = "version")]
+    _version: IgnoredAny,
+    world: WorldFile,
+    runs: Vec<Run>,
+    #[serde(rename = "digest")]
+    _digest: IgnoredAny,
+}
+
+/// Why a state file cannot be read, replayed or written. Every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The file exists but cannot be read.
+    #[error("cannot read the state file {file}: {source}")]
+    Read {
+        /// The state file.
+        file: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The file is not JSON.
+    #[error("{file}:{line}:{column}: the state file is not valid JSON: {message}")]
+    Corrupt {
+        /// The state file.
+        file: String,
+        /// The line of the error (1-based).
+        line: usize,
+        /// The column of the error (1-based).
+        column: usize,
+        /// The JSON parser's message.
+        message: String,
+    },
+    /// The file ends before its JSON does: it was cut short.
+    #[error("{file}:{line}:{column}: the state file ends too early (is it truncated?): {message}")]
+    Truncated {
+        /// The state file.
+        file: String,
+        /// The line where it ends.
+        line: usize,
+        /// The column where it ends.
+        column: usize,
+        /// The JSON parser's message.
+        message: String,
+    },
+    /// The file is JSON, but not a state file of this simulator.
+    #[error("{file} is not a vss-sim state file: {found}")]
+    UnknownFormat {
+        /// The state file.
+        file: String,
+        /// What it has instead of `"format": "vss-sim-state"`.
+        found: String,
+    },
+    /// The file was written by a newer version of the format than this build reads.
+    #[error(
+        "{file} was written by a newer vss-sim (version {version}); this one reads version {VERSION}"
+    )]
+    Newer {
+        /// The state file.
+        file: String,
+        /// The version it was written in.
+        version: u64,
+    },
+    /// The content does not match its digest: it was changed or damaged after it was written.
+    #[error(
+        "{file}: the content does not match its digest (recorded {recorded}, computed {computed}): the file was changed or damaged after it was written"
+    )]
+    DigestMismatch {
+        /// The state file.
+        file: String,
+        /// The digest the file holds.
+        recorded: String,
+        /// The digest of its content.
+        computed: String,
+    },
+    /// The file has the right format and digest but not the right fields.
+    #[error("{file}{}: {message}", at(.position))]
+    Malformed {
+        /// The state file.
+        file: String,
+        /// Line and column, where the parser gives them.
+        position: Option<(usize, usize)>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The state's world file describes a world the simulator cannot build.
+    #[error("{file}: the world does not build: {source}")]
+    World {
+        /// The state file.
+        file: String,
+        /// Why the world cannot be built.
+        source: WorldError,
+    },
+    /// A world was given for a state file that exists and has its own.
+    #[error(
+        "{file} exists and its own world is used: a world cannot be given for it (leave out the world, or name a new state file)"
+    )]
+    WorldGiven {
+        /// The state file.
+        file: String,
+    },
+    /// A run of the state does not give, replayed, what it gave when it was recorded.
+    #[error("run {run} of {file} does not replay: {reason}")]
+    Replay {
+        /// The state file.
+        file: String,
+        /// The run, counted from 1.
+        run: usize,
+        /// Where the replay differs.
+        reason: String,
+    },
+    /// A recording holds less than its run did (`Recorder::gaps`), so it cannot be replayed
+    /// into the same world.
+    #[error("{file}: the run `{label}` cannot be kept: {gaps}")]
+    Incomplete {
+        /// The state file.
+        file: String,
+        /// The run's label.
+        label: String,
+        /// What the recording misses.
+        gaps: String,
+    },
+    /// The file cannot be written; the previous one is still there, whole.
+    #[error("cannot save the state file {file}: {source}")]
+    Save {
+        /// The state file.
+        file: String,
+        /// What the system said.
+        source: io::Error,
+    },
+}
+
+impl State {
+    /// A state with no runs yet, of `world`, to be saved at `file`. Refused when the
+    /// simulator cannot build the world.
+    pub fn new(file: &Path, world: WorldFile) -> Result<State, StateError> {
+        let state = State {
+            file: file.to_path_buf(),
+            world,
+            runs: Vec::new(),
+        };
+        state.build()?;
+        Ok(state)
+    }
+
+    /// Reads the state file at `path`. It is refused, and left as it is, when it cannot be
+    /// read, is not JSON or is cut short, is not a state file, was written by a newer
+    /// version, does not match its digest, or has a world the simulator cannot build. The
+    /// runs are replayed only by [`simulator`](Self::simulator).
+    pub fn load(path: &Path) -> Result<State, StateError> {
+        let bytes = fs::read(path).map_err(|source| StateError::Read {
+            file: path.display().to_string(),
+            source,
+        })?;
+        State::from_bytes(path, &bytes)
+    }
+
+    /// The state at `path` when that file exists (then `world` must be `None`: the state
+    /// has its own), else a new state of `world`, or of the embedded default world when
+    /// `world` is `None`. Nothing is written until [`save`](Self::save).
+    pub fn load_or_new(path: &Path, world: Option<WorldFile>) -> Result<State, StateError> {
+        let file = path.display().to_string();
+        match fs::read(path) {
+            Ok(_) if world.is_some() => Err(StateError::WorldGiven { file }),
+            Ok(bytes) => State::from_bytes(path, &bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let world = match world {
+                    Some(world) => world,
+                    None => crate::parse_world(DEFAULT_WORLD, "default_world.yaml")
+                        .map_err(|source| StateError::World { file, source })?,
+                };
+                State::new(path, world)
+            }
+            Err(source) => Err(StateError::Read { file, source }),
+        }
+    }
+
+    /// The state file this state was loaded from or is meant for.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The world file the state's simulator is built from.
+    pub fn world(&self) -> &WorldFile {
+        &self.world
+    }
+
+    /// The runs kept, oldest first.
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    /// A simulator of the state: the world built anew, with every run replayed on it in
+    /// order. Refused when a run does not replay as recorded (`run 3 of FILE does not
+    /// replay: …`).
+    pub fn simulator(&self) -> Result<Simulator, StateError> {
+        let sim = self.build()?;
+        for (i, run) in self.runs.iter().enumerate() {
+            let scenario = Scenario {
+                file: format!("{} (run {})", self.file.display(), i + 1),
+                world: WorldSource::Inline(Box::new(self.world.clone())),
+                requires: Capabilities::empty(),
+                steps: run.steps.clone(),
+            };
+            let report = run_scenario(&scenario, &sim, None);
+            // What the replay did underneath is history, not part of the next run's trace.
+            sim.take_trace();
+            let reason = match report.outcome {
+                Outcome::Passed => continue,
+                Outcome::Failed(_) => first_failure(&report.output),
+                Outcome::BadInput(e) => match e.step {
+                    Some(step) => format!("step {step}: {}", e.message),
+                    None => e.message,
+                },
+                Outcome::Skipped(reason) => reason,
+            };
+            return Err(StateError::Replay {
+                file: self.file.display().to_string(),
+                run: i + 1,
+                reason,
+            });
+        }
+        Ok(sim)
+    }
+
+    /// Keeps a run: its label and the steps a [`Recorder`] wrote of it
+    /// ([`Recorder::steps`]), taken once the run's requester objects were dropped.
+    pub fn push_run(&mut self, label: impl Into<String>, steps: Vec<Map<String, Value>>) {
+        self.runs.push(Run {
+            label: label.into(),
+            steps,
+        });
+    }
+
+    /// Keeps the run `recorder` recorded, as [`push_run`](Self::push_run) does, unless the
+    /// recording misses part of the run ([`Recorder::gaps`]): a replay of it would not
+    /// rebuild the same world. Call it once the run's requester objects were dropped.
+    pub fn push_recording<B: Backend>(
+        &mut self,
+        label: impl Into<String>,
+        recorder: &Recorder<B>,
+    ) -> Result<(), StateError> {
+        let label = label.into();
+        let gaps = recorder.gaps();
+        if !gaps.is_empty() {
+            return Err(StateError::Incomplete {
+                file: self.file.display().to_string(),
+                label,
+                gaps: gaps.join(" "),
+            });
+        }
+        self.push_run(label, recorder.steps());
+        Ok(())
+    }
+
+    /// Runs a scenario on `sim`, the state's simulator ([`simulator`](Self::simulator)),
+    /// through a [`Recorder`], and keeps it as a run labelled `label` when it ran to its end
+    /// (the report's outcome is then `Passed` or `Failed`: failed expectations change the
+    /// world as much as passed ones). A scenario runs in the state's world: one that names
+    /// another world is bad input, as is a run the recording cannot hold whole. With
+    /// `trace`, the report shows what happened underneath each step.
+    ///
+    /// After bad input, steps before the bad one may have changed `sim` without being kept:
+    /// build the simulator again before the next run.
+    pub fn run_scenario(
+        &mut self,
+        sim: &Simulator,
+        scenario: &Scenario,
+        label: &str,
+        trace: bool,
+    ) -> Report {
+        let bad_input = |message: String| Report {
+            output: String::new(),
+            outcome: Outcome::BadInput(InputError {
+                file: scenario.file.clone(),
+                step: None,
+                position: None,
+                message,
+            }),
+            calls: Vec::new(),
+        };
+        if scenario.world != WorldSource::Default {
+            match scenario.world_file() {
+                Ok(world) if world == self.world => {}
+                Ok(_) => {
+                    return bad_input(format!(
+                        "the scenario names a world of its own, but it runs in the world of the state {}: leave out `world`",
+                        self.file.display()
+                    ));
+                }
+                Err(e) => return bad_input(e.to_string()),
+            }
+        }
+        // A scenario without a world runs in the state's, which decides what it needs too.
+        let scenario = Scenario {
+            world: WorldSource::Inline(Box::new(self.world.clone())),
+            ..scenario.clone()
+        };
+        // Nothing before this run belongs to its trace.
+        sim.take_trace();
+        let recorder = Recorder::new(sim.clone());
+        let tracer: Option<Box<dyn Fn() -> Vec<String>>> = if trace {
+            let source = sim.clone();
+            Some(Box::new(move || {
+                source
+                    .take_trace()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            }))
+        } else {
+            None
+        };
+        // `run_scenario` releases the run's objects before it returns, so their releases
+        // are in the recording.
+        let mut report = run_scenario(&scenario, &recorder, tracer);
+        if matches!(report.outcome, Outcome::Passed | Outcome::Failed(_)) {
+            if let Err(e) = self.push_recording(label, &recorder) {
+                report.outcome = Outcome::BadInput(InputError {
+                    file: scenario.file.clone(),
+                    step: None,
+                    position: None,
+                    message: e.to_string(),
+                });
+            }
+        }
+        report
+    }
+
+    /// Writes the state to `path`, replacing the file there atomically: the text goes to a
+    /// temporary file in the same folder, is flushed to the disk, and is renamed over the
+    /// old file, so that a crash at any point leaves either the old state or the new one,
+    /// whole.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        self.save_with(path, |file, text| file.write_all(text))
+    }
+
+    /// [`save`](Self::save) with the writing of the text into the temporary file done by
+    /// `write`, so that a test can make it fail half way as a full disk or a crash would.
+    fn save_with(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+    ) -> Result<(), StateError> {
+        let error = |source| StateError::Save {
+            file: path.display().to_string(),
+            source,
+        };
+        let text = self.text().map_err(error)?;
+        write_atomically(path, text.as_bytes(), write).map_err(error)
+    }
+
+    /// The state file's text: the content, laid out to be read and compared (one step a
+    /// line), with its digest.
+    fn text(&self) -> io::Result<String> {
+        let world = serde_json::to_value(&self.world).map_err(io::Error::other)?;
+        let runs = serde_json::to_value(&self.runs).map_err(io::Error::other)?;
+        let content = content(world, runs);
+        Ok(format!(
+            "{{\n  \"format\": {},\n  \"version\": {},\n  \"world\": {},\n  \"runs\": {},\n  \"digest\": {}\n}}\n",
+            content["format"],
+            content["version"],
+            format!("{:#}", content["world"]).replace('\n', "\n  "),
+            runs_text(&content["runs"]),
+            Value::String(digest(&content)),
+        ))
+    }
+
+    /// Reads a state file's bytes; see [`load`](Self::load).
+    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<State, StateError> {
+        let file = path.display().to_string();
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            let (line, column, message) = (e.line(), e.column(), position_free(&e));
+            match e.classify() {
+                Category::Eof => StateError::Truncated {
+                    file: file.clone(),
+                    line,
+                    column,
+                    message,
+                },
+                _ => StateError::Corrupt {
+                    file: file.clone(),
+                    line,
+                    column,
+                    message,
+                },
+            }
+        })?;
+        let malformed = |message: &str| StateError::Malformed {
+            file: file.clone(),
+            position: None,
+            message: message.to_string(),
+        };
+        let Value::Object(mut top) = value else {
+            return Err(StateError::UnknownFormat {
+                file,
+                found: "it is not a JSON object".into(),
+            });
+        };
+        match top.get("format") {
+            Some(Value::String(format)) if format == FORMAT => {}
+            Some(other) => {
+                return Err(StateError::UnknownFormat {
+                    file,
+                    found: format!("its `format` is {other}, not \"{FORMAT}\""),
+                });
+            }
+            None => {
+                return Err(StateError::UnknownFormat {
+                    file,
+                    found: format!("it has no `format` (\"{FORMAT}\")"),
+                });
+            }
+        }
+        let version = match top.get("version") {
+            Some(v) => v
+                .as_u64()
+                .filter(|v| *v >= 1)
+                .ok_or_else(|| malformed("`version` must be a whole number from 1 up"))?,
+            None => return Err(malformed("it has no `version`")),
+        };
+        if version > VERSION {
+            return Err(StateError::Newer { file, version });
+        }
+        let recorded = match top.remove("digest") {
+            Some(Value::String(digest)) => digest,
+            Some(_) => return Err(malformed("`digest` must be text")),
+            None => return Err(malformed("it has no `digest`")),
+        };
+        let computed = digest(&Value::Object(top));
+        if recorded != computed {
+            return Err(StateError::DigestMismatch {
+                file,
+                recorded,
+                computed,
+            });
+        }
+        let stored: Stored = serde_json::from_slice(bytes).map_err(|e| StateError::Malformed {
+            file: file.clone(),
+            position: Some((e.line(), e.column())),
+            message: position_free(&e),
+        })?;
+        State::new(path, stored.world).map(|state| State {
+            runs: stored.runs,
+            ..state
+        })
+    }
+
+    /// A simulator of the state's world, before any run.
+    fn build(&self) -> Result<Simulator, StateError> {
+        Simulator::new(&self.world).map_err(|source| StateError::World {
+            file: self.file.display().to_string(),
+            source,
+        })
+    }
+}
+
+/// `:line:column`, or nothing when there is no position.
+fn at(position: &Option<(usize, usize)>) -> String {
+    position.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"))
+}
+
+/// What the digest covers: everything in the file but the digest.
+fn content(world: Value, runs: Value) -> Value {
+    let mut content = Map::new();
+    content.insert("format".into(), Value::String(FORMAT.into()));
+    content.insert("version".into(), Value::from(VERSION));
+    content.insert("world".into(), world);
+    content.insert("runs".into(), runs);
+    Value::Object(content)
+}
+
+/// The digest of a state file's content: FNV-1a 64 of its compact JSON text. Object keys are
+/// kept sorted (`serde_json` without `preserve_order`), so the text, and the digest, depend
+/// only on the content and not on how the file was laid out.
+fn digest(content: &Value) -> String {
+    format!(
+        "{DIGEST_PREFIX}{:016x}",
+        fnv1a64(content.to_string().as_bytes())
+    )
+}
+
+/// The 64-bit FNV-1a hash: small, well known and enough to catch damage (it is no defence
+/// against someone who means to forge a state, which the format does not try to be).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET_BASIS, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(PRIME)
+    })
+}
+
+/// The runs as the state file lays them out: each step on a line of its own.
+fn runs_text(runs: &Value) -> String {
+    let runs = runs.as_array().map(Vec::as_slice).unwrap_or_default();
+    if runs.is_empty() {
+        return "[]".into();
+    }
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|run| {
+            let steps = run["steps"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let steps = if steps.is_empty() {
+                "[]".to_string()
+            } else {
+                let lines: Vec<String> = steps.iter().map(|s| format!("        {s}")).collect();
+                format!("[\n{}\n      ]", lines.join(",\n"))
+            };
+            format!(
+                "    {{\n      \"label\": {},\n      \"steps\": {steps}\n    }}",
+                run["label"]
+            )
+        })
+        .collect();
+    format!("[\n{}\n  ]", runs.join(",\n"))
+}
+
+/// A JSON error's message without the position serde_json appends to it; the caller names
+/// the position its own way.
+fn position_free(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_string(),
+        None => text,
+    }
+}
+
+/// The first line of a replay's output that shows an expectation not holding or a step
+/// skipped, with its spacing evened out.
+fn first_failure(output: &str) -> String {
+    output
+        .lines()
+        .find(|line| line.contains("EXPECTED") || line.contains("skipped:"))
+        .map_or_else(
+            || "an expectation did not hold".to_string(),
+            |line| {
+                let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+                match line.split_once(' ') {
+                    Some((n, rest)) if n.parse::<usize>().is_ok() => format!("step {n}: {rest}"),
+                    _ => line,
+                }
+            },
+        )
+}
+
+/// Replaces the file at `path` with `bytes`, atomically: written by `write` to a temporary
+/// file beside it, flushed to the disk, then renamed over it; on Unix the folder is flushed
+/// too, so that the rename itself survives a power cut. On any failure the temporary file is
+/// removed and the file at `path` is as it was.
+fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    // The process id keeps two processes saving at once from writing into one file.
+    let temporary = folder.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = File::create(&temporary).and_then(|mut file| {
+        write(&mut file, bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| fs::rename(&temporary, path)) {
+        let _ = fs::remove_file(&temporary);
+        return Err(e);
+    }
+    sync_folder(folder)
+}
+
+/// Flushes a folder's entries to the disk, so that a rename in it is durable.
+#[cfg(unix)]
+fn sync_folder(folder: &Path) -> io::Result<()> {
+    File::open(folder)?.sync_all()
+}
+
+/// Windows makes a rename durable with the file itself and cannot open a folder as a file.
+#[cfg(not(unix))]
+fn sync_folder(_folder: &Path) -> io::Result<()> {
+    Ok(())
+}
