@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::diskshadow::{self, Done, ScriptEnd, Session};
+use vss_sim::recorder::Recorder;
+use vss_sim::state::State;
+use vss_sim::world_file::WorldFile;
 
 /// The arguments of `vss-sim diskshadow`.
 #[derive(clap::Args)]
@@ -31,6 +34,11 @@ pub struct Args {
     /// events VSS made, and the LUNs whose state changed.
     #[arg(long)]
     trace: bool,
+    /// Keep the simulated machines, array and shadow copies in this file between runs: the
+    /// run starts from what the file holds (or from the world, when it does not exist yet)
+    /// and is added to it.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
 }
 
 /// Exit code for bad input.
@@ -74,54 +82,94 @@ fn bad(message: String) -> ExitCode {
     ExitCode::from(BAD_INPUT)
 }
 
+/// Reads the world file named by `--world`.
+fn world_file(path: &Path) -> Result<WorldFile, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the world file {shown}: {e}"))?;
+    vss_sim::parse_world(&text, &shown.to_string())
+        .map_err(|e| format!("the world file {shown}: {e}"))
+}
+
 /// Runs `vss-sim diskshadow`.
 pub fn run(args: Args) -> ExitCode {
-    let sim = match &args.world {
-        None => Simulator::default_world(),
-        Some(path) => {
-            let shown = path.display();
-            let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(e) => return bad(format!("cannot read the world file {shown}: {e}")),
-            };
-            let built = vss_sim::parse_world(&text, &shown.to_string())
-                .and_then(|file| Simulator::new(&file));
-            match built {
-                Ok(sim) => sim,
-                Err(e) => return bad(format!("the world file {shown}: {e}")),
-            }
-        }
+    let world = match args.world.as_deref().map(world_file).transpose() {
+        Ok(world) => world,
+        Err(message) => return bad(message),
     };
-    let machines = sim.machines();
+    let Some(path) = args.state.clone() else {
+        let built = match &world {
+            None => Ok(Simulator::default_world()),
+            Some(file) => Simulator::new(file),
+        };
+        return match built {
+            Ok(sim) => session(&args, &sim, &sim).map_or_else(bad, ExitCode::from),
+            Err(e) => bad(format!("the world: {e}")),
+        };
+    };
+    // With a state file, the run starts from the world the earlier runs left, and is kept
+    // in the file as the calls it made, whatever its outcome: what ran changed the world.
+    let mut state = match State::load_or_new(&path, world) {
+        Ok(state) => state,
+        Err(e) => return bad(e.to_string()),
+    };
+    let sim = match state.simulator() {
+        Ok(sim) => sim,
+        Err(e) => return bad(e.to_string()),
+    };
+    let recorder = Recorder::new(sim.clone());
+    let code = match session(&args, &recorder, &sim) {
+        Ok(code) => code,
+        Err(message) => return bad(message),
+    };
+    let label = match &args.script {
+        Some(script) => format!("diskshadow -s {}", script.display()),
+        None => "diskshadow".to_string(),
+    };
+    let saved = state
+        .push_recording(label, &recorder)
+        .and_then(|()| state.save(&path));
+    match saved {
+        Ok(()) => ExitCode::from(code),
+        Err(e) => bad(e.to_string()),
+    }
+}
+
+/// One DiskShadow session on `backend`, whose simulator underneath is `sim`: the prompt, or
+/// the script. Gives the exit code, or bad input before anything ran.
+fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, String> {
+    let machines = backend.machines();
     let machine = match &args.on {
         None => machines.first().cloned().unwrap_or_default(),
-        Some(on) => match machines.iter().find(|m| m.eq_ignore_ascii_case(on)) {
-            Some(m) => m.clone(),
-            None => {
-                return bad(format!(
+        Some(on) => machines
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(on))
+            .cloned()
+            .ok_or_else(|| {
+                format!(
                     "--on {on}: the world has no such machine; it has {}",
                     machines.join(", ")
-                ));
-            }
-        },
+                )
+            })?,
     };
     let script = match &args.script {
         None => None,
-        Some(path) => match std::fs::read(path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) => return bad(format!("cannot read the script {}: {e}", path.display())),
-        },
+        Some(path) => Some(
+            std::fs::read(path)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .map_err(|e| format!("cannot read the script {}: {e}", path.display()))?,
+        ),
     };
     let log = match &args.log {
         None => None,
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Some(file),
-            Err(e) => return bad(format!("cannot write the log {}: {e}", path.display())),
-        },
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .map_err(|e| format!("cannot write the log {}: {e}", path.display()))?,
+        ),
     };
     let mut out = Output { log };
     // Relative metadata paths are taken from the working directory, as DiskShadow's are.
-    let mut session = Session::new(&sim, &machine, args.params.clone(), Path::new(""));
+    let mut session = Session::new(backend, &machine, args.params.clone(), Path::new(""));
     if args.trace {
         sim.take_trace();
         session.trace(Box::new(|| {
@@ -162,5 +210,5 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     out.print(&session.end());
-    ExitCode::from(code)
+    Ok(code)
 }

@@ -119,3 +119,83 @@ fn the_prompt_reports_an_error_and_keeps_going() {
     assert!(!out.contains("Querying"), "it went on after exit: {out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The corpus's transport scripts, run as two processes sharing a state file: HOSTA makes
+/// the transportable set, HOSTB later imports and breaks it.
+#[test]
+fn a_transportable_set_crosses_machines_in_two_runs_sharing_a_state_file() {
+    let dir = workdir("state");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/diskshadow");
+    for script in ["transport-create.dsh", "transport-import-break.dsh"] {
+        std::fs::copy(corpus.join(script), dir.join(script)).unwrap();
+    }
+    let (code, made, err) = diskshadow(
+        &dir,
+        &[
+            "--state",
+            "lab.json",
+            "-s",
+            "transport-create.dsh",
+            "lab.cab",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{made}{err}");
+    assert!(dir.join("lab.json").exists() && dir.join("lab.cab").exists());
+    let (code, broken, err) = diskshadow(
+        &dir,
+        &[
+            "--state",
+            "lab.json",
+            "--on",
+            "HOSTB",
+            "-s",
+            "transport-import-break.dsh",
+            "lab.cab",
+            "--trace",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{broken}{err}");
+    insta::assert_snapshot!("two_runs_transport_create_on_hosta", made);
+    insta::assert_snapshot!("two_runs_import_and_break_on_hostb", broken);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn persistent_copies_survive_into_the_next_run_and_volatile_ones_do_not() {
+    let dir = workdir("lifetimes");
+    std::fs::write(dir.join("volatile.dsh"), "add volume C:\ncreate\n").unwrap();
+    std::fs::write(
+        dir.join("persistent.dsh"),
+        "set context persistent\nadd volume E:\ncreate\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("list.dsh"), "list shadows all\n").unwrap();
+    let state = ["--state", "s.json", "-s"];
+    let run = |script: &str| {
+        let args: Vec<&str> = state.iter().copied().chain([script]).collect();
+        let (code, out, err) = diskshadow(&dir, &args, "");
+        assert_eq!(code, 0, "{out}{err}");
+        out
+    };
+    run("volatile.dsh");
+    assert!(run("list.dsh").contains("Number of shadow copies listed: 0"));
+    run("persistent.dsh");
+    let listed = run("list.dsh");
+    assert!(
+        listed.contains("Number of shadow copies listed: 1"),
+        "{listed}"
+    );
+    assert!(listed.contains("[E:\\]"), "{listed}");
+    // A state file that is not one is refused and left as it was.
+    std::fs::write(dir.join("bad.json"), "{ \"format\": \"something else\"").unwrap();
+    let (code, _, err) = diskshadow(&dir, &["--state", "bad.json", "-s", "list.dsh"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.json"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bad.json")).unwrap(),
+        "{ \"format\": \"something else\""
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
