@@ -225,3 +225,42 @@ fn the_interactive_prompt_keeps_going_after_an_error() {
         "{out}"
     );
 }
+
+#[test]
+fn reset_drops_the_settings_aliases_and_volatile_copies_and_keeps_persistent_ones() {
+    let sim = Simulator::default_world();
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), Path::new("."));
+    for (number, line) in [
+        "add volume C: alias volatile",
+        "create",
+        "reset",
+        "set context persistent",
+        "add volume E: alias kept",
+        "create",
+        "reset",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(
+            session.execute(line, number + 1),
+            diskshadow::Done::Ok,
+            "{line}"
+        );
+    }
+    session.take_output();
+    assert!(matches!(
+        session.execute("expose %kept% X:", 7),
+        diskshadow::Done::Failed(_)
+    ));
+    assert_eq!(session.execute("set", 8), diskshadow::Done::Ok);
+    assert_eq!(session.execute("list shadows all", 9), diskshadow::Done::Ok);
+    let out = session.end();
+    assert!(
+        out.contains("%kept% is not an alias or variable of this session"),
+        "{out}"
+    );
+    assert!(out.contains("Context: volatile (VSS_CTX_BACKUP)"), "{out}");
+    assert!(out.contains("Number of shadow copies listed: 1"), "{out}");
+    assert!(out.contains("[E:\\]"), "{out}");
+}

@@ -131,24 +131,10 @@ struct Tracing<'b> {
 pub struct Session<'b, B: Backend> {
     backend: &'b B,
     machine: String,
-    settings: Settings,
-    volumes: Vec<Added>,
-    /// User aliases and DiskShadow's own (`VSS_SHADOW_n`, `VSS_SHADOW_SET`), by name as
-    /// first written; looked up without regard to case.
-    aliases: Vec<(String, String)>,
+    held: Held,
     params: Vec<String>,
-    verify: Vec<String>,
-    exclude: Vec<String>,
-    loaded: Option<Metadata>,
-    in_backup: bool,
-    /// The requester object of the last `create` since `begin backup`, and whether its
-    /// context has writers.
-    backup_object: Option<(usize, bool)>,
+    /// Every requester object the session made, released at `reset` or at the end.
     objects: Vec<B::Components>,
-    /// The object used for queries, deletion, exposure and breaks, in `VSS_CTX_ALL`.
-    admin: Option<usize>,
-    /// The object that imported the loaded set.
-    importer: Option<usize>,
     /// Where relative metadata paths are taken from.
     dir: PathBuf,
     echo: bool,
@@ -158,6 +144,27 @@ pub struct Session<'b, B: Backend> {
     cabs: u32,
 }
 
+/// What a session holds between commands and `reset` drops.
+#[derive(Default)]
+struct Held {
+    settings: Settings,
+    volumes: Vec<Added>,
+    /// User aliases and DiskShadow's own (`VSS_SHADOW_n`, `VSS_SHADOW_SET`), by name as
+    /// first written; looked up without regard to case.
+    aliases: Vec<(String, String)>,
+    verify: Vec<String>,
+    exclude: Vec<String>,
+    loaded: Option<Metadata>,
+    in_backup: bool,
+    /// The index in `objects` of the object of the last `create` since `begin backup`, and
+    /// whether its context has writers.
+    backup_object: Option<(usize, bool)>,
+    /// The object used for queries, deletion, exposure and breaks, in `VSS_CTX_ALL`.
+    admin: Option<usize>,
+    /// The object that imported the loaded set.
+    importer: Option<usize>,
+}
+
 impl<'b, B: Backend> Session<'b, B> {
     /// A session on `machine`; `params` are the script's `%DISKSH_PARAM_n%` values, and
     /// relative file names are taken from `dir`.
@@ -165,18 +172,9 @@ impl<'b, B: Backend> Session<'b, B> {
         Session {
             backend,
             machine: machine.to_string(),
-            settings: Settings::default(),
-            volumes: Vec::new(),
-            aliases: Vec::new(),
+            held: Held::default(),
             params,
-            verify: Vec::new(),
-            exclude: Vec::new(),
-            loaded: None,
-            in_backup: false,
-            backup_object: None,
             objects: Vec::new(),
-            admin: None,
-            importer: None,
             dir: dir.to_path_buf(),
             echo: false,
             out: String::new(),
@@ -285,7 +283,8 @@ impl<'b, B: Backend> Session<'b, B> {
         {
             return n.checked_sub(1).and_then(|i| self.params.get(i)).cloned();
         }
-        self.aliases
+        self.held
+            .aliases
             .iter()
             .rev()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -293,8 +292,10 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn set_alias(&mut self, name: &str, value: String) {
-        self.aliases.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.aliases.push((name.to_string(), value));
+        self.held
+            .aliases
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.held.aliases.push((name.to_string(), value));
     }
 
     /// Carries out a command; `Ok(false)` ends the session.
@@ -302,12 +303,12 @@ impl<'b, B: Backend> Session<'b, B> {
         match command {
             Command::ShowSettings => self.show_settings(),
             Command::SetContext { kind, no_writers } => {
-                self.settings.kind = kind;
-                self.settings.no_writers = no_writers;
+                self.held.settings.kind = kind;
+                self.held.settings.no_writers = no_writers;
             }
-            Command::SetOption(options) => self.settings.options = options,
-            Command::SetVerbose(on) => self.settings.verbose = on,
-            Command::SetMetadata(file) => self.settings.metadata = Some(file),
+            Command::SetOption(options) => self.held.settings.options = options,
+            Command::SetVerbose(on) => self.held.settings.verbose = on,
+            Command::SetMetadata(file) => self.held.settings.metadata = Some(file),
             Command::ShowAdded => self.show_added(),
             Command::AddVolume {
                 volume,
@@ -326,31 +327,21 @@ impl<'b, B: Backend> Session<'b, B> {
             Command::ListShadows(which) => self.list_shadows(which)?,
             Command::ListProviders => self.list_providers()?,
             Command::ListWriters(view) => self.list_writers(view)?,
-            Command::WriterVerify(w) => self.verify.push(w),
-            Command::WriterExclude(w) => self.exclude.push(w),
+            Command::WriterVerify(w) => self.held.verify.push(w),
+            Command::WriterExclude(w) => self.held.exclude.push(w),
             Command::BeginBackup => {
-                if self.in_backup {
+                if self.held.in_backup {
                     return Err(Failure::Refused(
                         "A backup is already in progress (BEGIN BACKUP was given before).".into(),
                     ));
                 }
-                self.in_backup = true;
-                self.backup_object = None;
+                self.held.in_backup = true;
+                self.held.backup_object = None;
             }
             Command::EndBackup => self.end_backup()?,
             Command::Reset => {
                 self.release_all();
-                let echo = self.echo;
-                let params = std::mem::take(&mut self.params);
-                let tracing = self.tracing.take();
-                let out = std::mem::take(&mut self.out);
-                let cabs = self.cabs;
-                let dir = self.dir.clone();
-                *self = Session::new(self.backend, &self.machine.clone(), params, &dir);
-                self.echo = echo;
-                self.tracing = tracing;
-                self.out = out;
-                self.cabs = cabs;
+                self.held = Held::default();
             }
             Command::Exec(file) => {
                 let _ = writeln!(
@@ -390,11 +381,11 @@ impl<'b, B: Backend> Session<'b, B> {
 
     /// The object for queries, deletion, exposure and breaks.
     fn admin(&mut self) -> Result<usize, Failure> {
-        match self.admin {
+        match self.held.admin {
             Some(index) => Ok(index),
             None => {
                 let index = self.object(Context::VSS_CTX_ALL, None)?;
-                self.admin = Some(index);
+                self.held.admin = Some(index);
                 Ok(index)
             }
         }
@@ -449,9 +440,9 @@ impl<'b, B: Backend> Session<'b, B> {
                 t.calls.push("Release()".into());
             }
         }
-        self.admin = None;
-        self.importer = None;
-        self.backup_object = None;
+        self.held.admin = None;
+        self.held.importer = None;
+        self.held.backup_object = None;
     }
 
     fn luns(&self) -> Option<Vec<LunState>> {
@@ -478,7 +469,7 @@ impl<'b, B: Backend> Session<'b, B> {
     // ----- the commands -----
 
     fn show_settings(&mut self) {
-        let s = &self.settings;
+        let s = &self.held.settings;
         let kind = match s.kind {
             ContextKind::Volatile => "volatile",
             ContextKind::Persistent => "persistent",
@@ -515,7 +506,7 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn show_added(&mut self) {
-        for v in &self.volumes {
+        for v in &self.held.volumes {
             let alias = v
                 .alias
                 .as_deref()
@@ -527,16 +518,16 @@ impl<'b, B: Backend> Session<'b, B> {
                 v.written, v.volume_name
             );
         }
-        let count = self.volumes.len();
+        let count = self.held.volumes.len();
         let _ = writeln!(
             self.out,
             "{count} volume{} in Shadow Copy Set.",
             if count == 1 { "" } else { "s" }
         );
-        if self.aliases.is_empty() {
+        if self.held.aliases.is_empty() {
             let _ = writeln!(self.out, "No Diskshadow aliases in the environment.");
         } else {
-            for (name, value) in &self.aliases {
+            for (name, value) in &self.held.aliases {
                 let _ = writeln!(self.out, "\tAlias {name} = {value}");
             }
         }
@@ -558,12 +549,17 @@ impl<'b, B: Backend> Session<'b, B> {
                     self.machine
                 ))
             })?;
-        if self.volumes.iter().any(|v| v.volume_name == volume_name) {
+        if self
+            .held
+            .volumes
+            .iter()
+            .any(|v| v.volume_name == volume_name)
+        {
             return Err(Failure::Refused(format!(
                 "The volume {written} is already in the shadow copy set."
             )));
         }
-        self.volumes.push(Added {
+        self.held.volumes.push(Added {
             written,
             name,
             volume_name,
@@ -574,17 +570,17 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn create(&mut self) -> Result<(), Failure> {
-        if self.volumes.is_empty() {
+        if self.held.volumes.is_empty() {
             return Err(Failure::Refused(
                 "No volumes are in the shadow copy set: add one with ADD VOLUME first.".into(),
             ));
         }
-        let context = self.settings.context();
+        let context = self.held.settings.context();
         let object = self.object(context, None)?;
         let state = BackupStateArgs {
             select_components: false,
             bootable_system_state: false,
-            backup_type: if self.in_backup {
+            backup_type: if self.held.in_backup {
                 BackupType::VSS_BT_FULL
             } else {
                 BackupType::VSS_BT_COPY
@@ -596,22 +592,22 @@ impl<'b, B: Backend> Session<'b, B> {
             format!("SetBackupState(FALSE, FALSE, {}, FALSE)", state.backup_type),
             |c| c.set_backup_state(state),
         )?;
-        if self.settings.has_writers() {
+        if self.held.settings.has_writers() {
             self.call_async(object, "GatherWriterMetadata()".into(), |c| {
                 c.gather_writer_metadata()
             })?;
             self.writer_choices(object)?;
-        } else if !self.verify.is_empty() {
+        } else if !self.held.verify.is_empty() {
             return Err(Failure::Refused(format!(
                 "Writer \"{}\" is to be verified, but the context excludes all writers.",
-                self.verify[0]
+                self.held.verify[0]
             )));
         }
         let set = self.call(object, "StartSnapshotSet()".into(), |c| {
             c.start_snapshot_set()
         })?;
         let mut ids = Vec::new();
-        for v in self.volumes.clone() {
+        for v in self.held.volumes.clone() {
             let provider = v.provider.unwrap_or(VssId::NULL);
             let added = self.call(
                 object,
@@ -625,7 +621,7 @@ impl<'b, B: Backend> Session<'b, B> {
         }
         // Writers are told to prepare only in a context that has them.
         let mut steps: Vec<(&str, Starter<B>)> = Vec::new();
-        if self.settings.has_writers() {
+        if self.held.settings.has_writers() {
             steps.push(("PrepareForBackup()", prepare::<B>));
         }
         steps.push(("DoSnapshotSet()", do_set::<B>));
@@ -654,10 +650,10 @@ impl<'b, B: Backend> Session<'b, B> {
             "Alias VSS_SHADOW_SET for shadow set ID {set} set as environment variable."
         );
         self.set_alias("VSS_SHADOW_SET", set.to_string());
-        if self.in_backup {
-            self.backup_object = Some((object, self.settings.has_writers()));
+        if self.held.in_backup {
+            self.held.backup_object = Some((object, self.held.settings.has_writers()));
         }
-        if self.settings.transportable() || self.settings.metadata.is_some() {
+        if self.held.settings.transportable() || self.held.settings.metadata.is_some() {
             self.save_metadata(object)?;
         }
         let _ = writeln!(
@@ -677,7 +673,7 @@ impl<'b, B: Backend> Session<'b, B> {
 
     /// Resolves `writer verify` and `writer exclude` against the writers that answered.
     fn writer_choices(&mut self, object: usize) -> Result<(), Failure> {
-        if self.verify.is_empty() && self.exclude.is_empty() {
+        if self.held.verify.is_empty() && self.held.exclude.is_empty() {
             return Ok(());
         }
         self.call_async(object, "GatherWriterStatus()".into(), |c| {
@@ -694,10 +690,11 @@ impl<'b, B: Backend> Session<'b, B> {
                     || w.parse::<VssId>().is_ok_and(|id| id == s.writer_id)
             })
         };
-        for w in &self.verify {
+        for w in &self.held.verify {
             let writer = find(w)
                 .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
             if self
+                .held
                 .exclude
                 .iter()
                 .any(|x| find(x).is_some_and(|e| e.writer_id == writer.writer_id))
@@ -708,10 +705,10 @@ impl<'b, B: Backend> Session<'b, B> {
                 )));
             }
         }
-        for w in self.exclude.clone() {
+        for w in self.held.exclude.clone() {
             let writer = find(&w)
                 .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
-            if self.settings.verbose {
+            if self.held.settings.verbose {
                 let _ = writeln!(
                     self.out,
                     "Excluding writer \"{}\", because all of its components have been excluded.",
@@ -725,7 +722,7 @@ impl<'b, B: Backend> Session<'b, B> {
     fn save_metadata(&mut self, object: usize) -> Result<(), Failure> {
         let document = self.call(object, "SaveAsXML()".into(), |c| c.save_as_xml())?;
         self.cabs += 1;
-        let file = match &self.settings.metadata {
+        let file = match &self.held.settings.metadata {
             Some(file) => file.clone(),
             None => {
                 let set = self.lookup("VSS_SHADOW_SET").unwrap_or_default();
@@ -740,7 +737,7 @@ impl<'b, B: Backend> Session<'b, B> {
         let saved = Metadata {
             machine: self.machine.clone(),
             document,
-            aliases: self.aliases.clone(),
+            aliases: self.held.aliases.clone(),
         };
         let path = self.dir.join(&file);
         metadata::write(&path, &saved, &inner).map_err(|e| {
@@ -763,12 +760,12 @@ impl<'b, B: Backend> Session<'b, B> {
             );
             self.set_alias(name, value.clone());
         }
-        self.loaded = Some(loaded);
+        self.held.loaded = Some(loaded);
         Ok(())
     }
 
     fn import(&mut self) -> Result<(), Failure> {
-        let Some(loaded) = self.loaded.clone() else {
+        let Some(loaded) = self.held.loaded.clone() else {
             return Err(Failure::Refused(
                 "No metadata is loaded: LOAD METADATA must come before IMPORT.".into(),
             ));
@@ -780,7 +777,7 @@ impl<'b, B: Backend> Session<'b, B> {
             |c| c.set_backup_state(BackupStateArgs::default()),
         )?;
         self.call_async(object, "ImportSnapshots()".into(), |c| c.import_snapshots())?;
-        self.importer = Some(object);
+        self.held.importer = Some(object);
         let set = self.lookup("VSS_SHADOW_SET");
         let _ = writeln!(
             self.out,
@@ -792,7 +789,7 @@ impl<'b, B: Backend> Session<'b, B> {
 
     /// The object that breaks or masks: the importer, when this session imported.
     fn breaker(&mut self) -> Result<usize, Failure> {
-        match self.importer {
+        match self.held.importer {
             Some(index) => Ok(index),
             None => self.admin(),
         }
@@ -1003,13 +1000,13 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn end_backup(&mut self) -> Result<(), Failure> {
-        if !self.in_backup {
+        if !self.held.in_backup {
             return Err(Failure::Refused(
                 "No backup is in progress: END BACKUP needs BEGIN BACKUP first.".into(),
             ));
         }
-        self.in_backup = false;
-        match self.backup_object.take() {
+        self.held.in_backup = false;
+        match self.held.backup_object.take() {
             None => Err(Failure::Refused(
                 "No shadow copy was created since BEGIN BACKUP.".into(),
             )),
@@ -1063,12 +1060,13 @@ impl<'b, B: Backend> Session<'b, B> {
     fn print_copies(&mut self, copies: &[SnapshotProp]) {
         // The first alias set for a value names it: `VSS_SHADOW_n` before a user alias.
         let mut aliases: BTreeMap<String, String> = BTreeMap::new();
-        for (name, value) in &self.aliases {
+        for (name, value) in &self.held.aliases {
             aliases
                 .entry(value.to_ascii_lowercase())
                 .or_insert_with(|| name.clone());
         }
         let mounts: Vec<(String, String)> = self
+            .held
             .volumes
             .iter()
             .map(|v| (v.volume_name.clone(), v.name.clone()))
