@@ -9,6 +9,7 @@
 
 mod backend;
 mod build;
+pub mod diagram;
 pub mod diskshadow;
 pub mod explore;
 mod io;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod diagram_cli;
 mod diskshadow_cli;
 mod state_cli;
 
@@ -55,6 +56,9 @@ enum Command {
     /// DiskShadow on the simulator: the `DISKSHADOW>` prompt, or a script with `-s` (`/s`);
     /// a script exits 0 when it ran to its end, 1 when a command failed, 2 on bad input.
     Diskshadow(diskshadow_cli::Args),
+    /// Draw a diagram for learners: the lifecycle of a requester object, or a scenario's run
+    /// step by step with the array's LUNs and the shadow copies after each step.
+    Diagram(diagram_cli::Args),
     /// Explore every state of a small world the reference model reaches within a number of
     /// steps, checking its properties; exit 0 when every `always` property holds and every
     /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments.
@@ -77,7 +81,9 @@ enum Command {
 const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(diskshadow_cli::windows_switches(std::env::args_os().collect()));
+    let cli = Cli::parse_from(diskshadow_cli::windows_switches(
+        std::env::args_os().collect(),
+    ));
     match cli.command {
         Command::Run {
             files,
@@ -93,6 +99,7 @@ fn main() -> ExitCode {
         } => state_cli::run(&state, world.as_deref(), &files, trace),
         Command::Explain { name } => explain(&name),
         Command::Diskshadow(args) => diskshadow_cli::run(args),
+        Command::Diagram(args) => diagram_cli::run(args),
         Command::Explore {
             world,
             depth,

@@ -59,6 +59,28 @@ pub struct Report {
     pub calls: Vec<(String, HResult)>,
 }
 
+/// A step the runner has just run, as an observer of the run sees it
+/// ([`run_scenario_observed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepDone<'a> {
+    /// The step's number in the scenario (1-based).
+    pub number: usize,
+    /// The machine it ran on.
+    pub machine: &'a str,
+    /// The requester object of a call step (`IVssAsync` steps and `env: privileges`
+    /// included); `None` for an environment step.
+    pub object: Option<&'a str>,
+    /// The step as its line shows it: the method and its arguments, or `env` and the action.
+    pub label: &'a str,
+    /// What came of it, in a few words: the HRESULT's name for a call, the environment's
+    /// answer for an environment step (`done`, `released`, a block's content), or why a step
+    /// was skipped.
+    pub result: &'a str,
+}
+
+/// What a run's observer is handed after each step.
+pub type Observer<'b> = Box<dyn FnMut(&StepDone<'_>) + 'b>;
+
 /// Runs scenarios against one backend, keeping the requester objects and bound names.
 pub struct Runner<'b, B: Backend> {
     backend: &'b B,
@@ -69,6 +91,10 @@ pub struct Runner<'b, B: Backend> {
     asyncs: Vec<<B::Components as BackupComponents>::Async>,
     bindings: Bindings,
     trace: Option<Box<dyn Fn() -> Vec<String> + 'b>>,
+    observer: Option<Observer<'b>>,
+    /// What the step being run came to, for the observer: whether it used a requester
+    /// object, and its result in a few words.
+    result: Option<(bool, String)>,
     out: String,
     failures: usize,
     calls: Vec<(String, HResult)>,
@@ -84,6 +110,19 @@ pub fn run_scenario<B: Backend>(
     scenario: &Scenario,
     backend: &B,
     trace: Option<Box<dyn Fn() -> Vec<String> + '_>>,
+) -> Report {
+    run_scenario_observed(scenario, backend, trace, None)
+}
+
+/// Runs a parsed scenario as [`run_scenario`] does, and hands `observer`, when given, each
+/// step as soon as it has run (a step skipped for an unbound name too; not a step that turns
+/// out to be bad input, nor the release of the objects left at the end). The observer only
+/// watches: the run, its output and its outcome are the same with or without one.
+pub fn run_scenario_observed<'b, B: Backend>(
+    scenario: &Scenario,
+    backend: &'b B,
+    trace: Option<Box<dyn Fn() -> Vec<String> + 'b>>,
+    observer: Option<Observer<'b>>,
 ) -> Report {
     let reference = backend.name() == REFERENCE_BACKEND;
     let ended = |output: String, outcome| Report {
@@ -123,6 +162,8 @@ pub fn run_scenario<B: Backend>(
         asyncs: Vec::new(),
         bindings: Bindings::new(),
         trace,
+        observer,
+        result: None,
         out: String::new(),
         failures: 0,
         calls: Vec::new(),
@@ -216,6 +257,13 @@ impl<'b, B: Backend> Runner<'b, B> {
                 Err(unbound @ ArgError::Unbound { .. }) => {
                     let _ = writeln!(self.out, "{n:>3}  skipped: {unbound}");
                     self.failures += 1;
+                    let label = map
+                        .get("call")
+                        .or_else(|| map.get("env"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("step");
+                    let result = format!("skipped: {unbound}");
+                    self.observe(n, &default_machine, None, label, &result);
                     continue;
                 }
             };
@@ -230,15 +278,44 @@ impl<'b, B: Backend> Runner<'b, B> {
                     format!("no machine named `{}` in the world", step.machine),
                 );
             }
+            let (machine, object, label) = (
+                step.machine.clone(),
+                step.object.clone(),
+                step.label.clone(),
+            );
             if let Err(message) = self.execute(n, step) {
                 return self.bad_input(n, message);
             }
             self.flush_trace();
+            if let Some((on_object, result)) = self.result.take() {
+                let object = on_object.then_some(object.as_str());
+                self.observe(n, &machine, object, &label, &result);
+            }
         }
         if self.failures == 0 {
             Outcome::Passed
         } else {
             Outcome::Failed(self.failures)
+        }
+    }
+
+    /// Hands a step that has run to the observer, if there is one.
+    fn observe(
+        &mut self,
+        number: usize,
+        machine: &str,
+        object: Option<&str>,
+        label: &str,
+        result: &str,
+    ) {
+        if let Some(observer) = &mut self.observer {
+            observer(&StepDone {
+                number,
+                machine,
+                object,
+                label,
+                result,
+            });
         }
     }
 
@@ -290,6 +367,7 @@ impl<'b, B: Backend> Runner<'b, B> {
     /// Prints a call step's line, records the call and checks its expectation.
     fn report(&mut self, n: usize, step: &Step, method: &str, result: HResult, detail: &str) {
         self.calls.push((method.to_string(), result));
+        self.result = Some((true, short_code(result)));
         let who = format!("{} {}", step.machine, step.object);
         let mut line = format!("{n:>3}  {who:<12} {:<44} {result}", step.label);
         if !detail.is_empty() {
@@ -325,6 +403,9 @@ impl<'b, B: Backend> Runner<'b, B> {
 
     /// Prints an environment step's line.
     fn report_env(&mut self, n: usize, step: &Step, text: &str) {
+        // `env: privileges` acts on a requester object; the other environment steps do not.
+        let on_object = matches!(step.action, Action::Privileges(_));
+        self.result = Some((on_object, text.to_string()));
         let _ = writeln!(
             self.out,
             "{n:>3}  {:<12} {:<44} {text}",

@@ -22,7 +22,10 @@ use vss_model::backend::Capabilities;
 
 use crate::world_file::{DEFAULT_WORLD, WorldFile};
 
-pub use exec::{Outcome, REFERENCE_BACKEND, Report, Runner, run_scenario};
+pub use exec::{
+    Observer, Outcome, REFERENCE_BACKEND, Report, Runner, StepDone, run_scenario,
+    run_scenario_observed,
+};
 pub use needs::{Need, capability_names, unmet};
 
 /// Bad input: a file that cannot be read, parsed or understood. The runner exits with 2.

@@ -1,0 +1,163 @@
+//! `vss-sim diagram`: what it prints, its exit codes, and its messages on bad input.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use vss_sim::diagram::{self, Format};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn vss_sim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().expect("an exit code"), stdout, stderr)
+}
+
+/// A scratch folder of this test process.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vss-sim-diagram-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn lifecycle_prints_each_format_and_mermaid_by_default() {
+    for (args, format) in [
+        (&["diagram", "lifecycle"][..], Format::Mermaid),
+        (
+            &["diagram", "lifecycle", "--format", "mermaid"],
+            Format::Mermaid,
+        ),
+        (&["diagram", "lifecycle", "--format", "dot"], Format::Dot),
+        (&["diagram", "lifecycle", "--format", "svg"], Format::Svg),
+    ] {
+        let (code, out, err) = vss_sim(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(out, diagram::lifecycle(format), "{args:?}");
+    }
+}
+
+#[test]
+fn a_run_prints_the_timeline_of_the_scenario() {
+    let example = "examples/transport-and-break.yaml";
+    for format in Format::ALL {
+        let (code, out, err) = vss_sim(&["diagram", "run", example, "--format", format.name()]);
+        assert_eq!(code, 0, "{err}");
+        let (timeline, _) = diagram::timeline_of_file(&root().join(example)).unwrap();
+        // The library names the file as it was given; the binary was given it relative.
+        let mut expected = timeline.clone();
+        expected.title = example.to_string();
+        assert_eq!(out, expected.render(format));
+    }
+    let (_, out, _) = vss_sim(&["diagram", "run", example]);
+    assert!(out.starts_with("sequenceDiagram\n"));
+    assert!(out.contains("Note over SAN: new LUN-E.5: LUN of transported shadow copy"));
+}
+
+#[test]
+fn an_unknown_format_is_bad_input() {
+    for args in [
+        &["diagram", "lifecycle", "--format", "png"][..],
+        &[
+            "diagram",
+            "run",
+            "examples/transport-and-break.yaml",
+            "--format",
+            "PNG",
+        ],
+    ] {
+        let (code, out, err) = vss_sim(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty());
+        assert!(
+            err.contains("no diagram format is named")
+                && err.contains("the formats are mermaid, dot, svg"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_file_is_bad_input_named() {
+    let (code, out, err) = vss_sim(&["diagram", "run", "examples/no-such-scenario.yaml"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("error: examples/no-such-scenario.yaml: cannot read it: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_malformed_scenario_is_bad_input_named_with_its_place() {
+    let file = scratch("malformed.yaml");
+    std::fs::write(&file, "steps:\n  - { call: InitializeForBackup\n").unwrap();
+    let shown = file.display().to_string();
+    let (code, out, err) = vss_sim(&["diagram", "run", &shown]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err, format!("error: {shown}:2:5: unclosed bracket '{{'\n"));
+
+    let (code, out, err) = vss_sim(&["diagram", "run", "tests/bad-input/unknown-method.yaml"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("unknown-method.yaml: step 2: `DoSnapshot` is not a requester method"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_expectation_still_draws_and_exits_with_1() {
+    let file = scratch("wrong.json");
+    std::fs::write(
+        &file,
+        r#"{"steps": [{"call": "StartSnapshotSet", "expect": "S_OK"}]}"#,
+    )
+    .unwrap();
+    let shown = file.display().to_string();
+    let (code, out, err) = vss_sim(&["diagram", "run", &shown, "--format", "dot"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(r#"step1 [label="HOSTA: 1 r1 StartSnapshotSet -> VSS_E_BAD_STATE\l"];"#),
+        "{out}"
+    );
+    assert_eq!(
+        err,
+        format!("{shown}: 1 expectation did not hold; the diagram shows the run as it went\n")
+    );
+}
+
+#[test]
+fn a_world_file_is_found_beside_its_scenario() {
+    // The corpus names world files relative to the scenario's folder; so does the diagram.
+    let corpus = root().join("tests/scenarios");
+    let named = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .any(|l| l.starts_with("world: worlds/"))
+        })
+        .expect("a corpus scenario with a world file");
+    let relative = named.strip_prefix(root()).unwrap();
+    let (code, out, err) = vss_sim(&["diagram", "run", relative.to_str().unwrap()]);
+    assert_eq!(code, 0, "{}: {err}", relative.display());
+    assert!(out.starts_with("sequenceDiagram\n"));
+}
