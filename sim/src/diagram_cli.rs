@@ -1,11 +1,17 @@
-//! `vss-sim diagram`: the lifecycle of a requester object, or a scenario's run step by step,
-//! as Mermaid, DOT or SVG on standard output.
+//! `vss-sim diagram`: the lifecycle of a requester object, or a scenario's or DiskShadow
+//! script's run step by step, as Mermaid, DOT or SVG on standard output.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use vss_sim::diagram::{self, Format};
+use vss_model::backend::Backend;
+use vss_sim::Simulator;
+use vss_sim::diagram::{self, Format, Timeline, WorldState};
+use vss_sim::diskshadow::{self, ScriptEnd, Session};
 use vss_sim::runner::Outcome;
+use vss_sim::state::State;
+
+use crate::diskshadow_cli::{machine_named, world_file};
 
 /// The arguments of `vss-sim diagram`.
 #[derive(clap::Args)]
@@ -30,6 +36,28 @@ enum What {
     Run {
         /// The scenario file (JSON or YAML).
         scenario: PathBuf,
+        /// `mermaid`, `dot` or `svg`.
+        #[arg(long, default_value = "mermaid")]
+        format: Format,
+    },
+    /// A DiskShadow script run on the simulator, as `vss-sim diskshadow -s` runs it: its
+    /// commands in order, and after each the array's LUNs and each machine's shadow copies.
+    /// A state file is read, not changed. Exit 0 when the script ran to its end, 1 when a
+    /// command failed (the diagram shows the run up to it), 2 on bad input.
+    Diskshadow {
+        /// The script.
+        script: PathBuf,
+        /// The script's parameters, `%DISKSH_PARAM_1%` onwards.
+        params: Vec<String>,
+        /// The machine DiskShadow runs on [default: the world's first].
+        #[arg(long = "on", value_name = "MACHINE")]
+        on: Option<String>,
+        /// The world to run in [default: the embedded default world].
+        #[arg(long, value_name = "FILE", conflicts_with = "state")]
+        world: Option<PathBuf>,
+        /// Start from the world this state file holds (the file is not changed).
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
         /// `mermaid`, `dot` or `svg`.
         #[arg(long, default_value = "mermaid")]
         format: Format,
@@ -66,5 +94,65 @@ pub fn run(args: Args) -> ExitCode {
                 ExitCode::from(BAD_INPUT)
             }
         },
+        What::Diskshadow {
+            script,
+            params,
+            on,
+            world,
+            state,
+            format,
+        } => match diskshadow_timeline(&script, params, on.as_deref(), world, state) {
+            Ok((timeline, end)) => {
+                print!("{}", timeline.render(format));
+                if let ScriptEnd::Failed { line, .. } = &end {
+                    eprintln!(
+                        "{}: the script stopped at line {line}; the diagram shows the run up to it",
+                        script.display()
+                    );
+                }
+                ExitCode::from(end.exit_code())
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(BAD_INPUT)
+            }
+        },
     }
+}
+
+/// Runs a DiskShadow script on the simulator, capturing the world after each command and
+/// after the session's end (which releases its objects, so volatile copies go).
+fn diskshadow_timeline(
+    script: &Path,
+    params: Vec<String>,
+    on: Option<&str>,
+    world: Option<PathBuf>,
+    state: Option<PathBuf>,
+) -> Result<(Timeline, ScriptEnd), String> {
+    let sim = match (state, world) {
+        (Some(path), _) => State::load(&path)
+            .and_then(|state| state.simulator())
+            .map_err(|e| e.to_string())?,
+        (None, Some(path)) => {
+            Simulator::new(&world_file(&path)?).map_err(|e| format!("the world: {e}"))?
+        }
+        (None, None) => Simulator::default_world(),
+    };
+    let machine = machine_named(&sim, on)?;
+    let text = std::fs::read(script)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .map_err(|e| format!("cannot read the script {}: {e}", script.display()))?;
+    let title = format!("diskshadow -s {} on {machine}", script.display());
+    let mut timeline = Timeline::new(title, sim.machines(), WorldState::capture(&sim));
+    let mut session = Session::new(&sim, &machine, params, Path::new(""));
+    let end = diskshadow::run_script_observed(&mut session, &text, |_, command| {
+        timeline.push(machine.as_str(), command, WorldState::capture(&sim));
+    });
+    session.end();
+    timeline.push(
+        machine.as_str(),
+        "(DiskShadow exits: its requester objects are released)",
+        WorldState::capture(&sim),
+    );
+    Ok((timeline, end))
 }

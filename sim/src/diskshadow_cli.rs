@@ -83,7 +83,7 @@ fn bad(message: String) -> ExitCode {
 }
 
 /// Reads the world file named by `--world`.
-fn world_file(path: &Path) -> Result<WorldFile, String> {
+pub fn world_file(path: &Path) -> Result<WorldFile, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the world file {shown}: {e}"))?;
@@ -135,12 +135,11 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// One DiskShadow session on `backend`, whose simulator underneath is `sim`: the prompt, or
-/// the script. Gives the exit code, or bad input before anything ran.
-fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, String> {
+/// The machine `--on` names (any case), or the world's first.
+pub fn machine_named<B: Backend>(backend: &B, on: Option<&str>) -> Result<String, String> {
     let machines = backend.machines();
-    let machine = match &args.on {
-        None => machines.first().cloned().unwrap_or_default(),
+    match on {
+        None => Ok(machines.first().cloned().unwrap_or_default()),
         Some(on) => machines
             .iter()
             .find(|m| m.eq_ignore_ascii_case(on))
@@ -150,8 +149,14 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
                     "--on {on}: the world has no such machine; it has {}",
                     machines.join(", ")
                 )
-            })?,
-    };
+            }),
+    }
+}
+
+/// One DiskShadow session on `backend`, whose simulator underneath is `sim`: the prompt, or
+/// the script. Gives the exit code, or bad input before anything ran.
+fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, String> {
+    let machine = machine_named(backend, args.on.as_deref())?;
     let script = match &args.script {
         None => None,
         Some(path) => Some(

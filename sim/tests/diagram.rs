@@ -161,3 +161,42 @@ fn a_world_file_is_found_beside_its_scenario() {
     assert_eq!(code, 0, "{}: {err}", relative.display());
     assert!(out.starts_with("sequenceDiagram\n"));
 }
+
+#[test]
+fn a_diskshadow_script_is_drawn_command_by_command() {
+    let (code, out, err) = vss_sim(&[
+        "diagram",
+        "diskshadow",
+        "examples/diskshadow/break-writable.dsh",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("sequenceDiagram"), "{out}");
+    for line in [
+        "M0->>M0: create",
+        "new LUN-F.5: LUN of shadow copy",
+        "M0->>M0: break writable %VSS_SHADOW_SET%",
+        "LUN-F.5: broken off: an ordinary disk, read-write, no longer hidden",
+        "(DiskShadow exits: its requester objects are released)",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    let failing = scratch("failing.dsh");
+    std::fs::write(
+        &failing,
+        "set context persistent\nadd volume C:\ncreate\nbreak %VSS_SHADOW_SET%\n",
+    )
+    .unwrap();
+    let (code, out, err) = vss_sim(&[
+        "diagram",
+        "diskshadow",
+        failing.to_str().unwrap(),
+        "--format",
+        "dot",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with("digraph"), "{out}");
+    assert!(err.contains("the script stopped at line 4"), "{err}");
+    let (code, _, err) = vss_sim(&["diagram", "diskshadow", "no-such.dsh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read the script no-such.dsh"), "{err}");
+}

@@ -55,9 +55,24 @@ pub fn banner(machine: &str) -> String {
 /// first command that fails. The session is not ended: the caller ends it, which releases
 /// its requester objects as DiskShadow's exit does.
 pub fn run_script<B: Backend>(session: &mut Session<'_, B>, script: &str) -> ScriptEnd {
+    run_script_observed(session, script, |_, _| {})
+}
+
+/// [`run_script`], calling `after` with the number and text of each command line once it
+/// has run (a failing one included: it may have changed the world before it failed).
+pub fn run_script_observed<B: Backend>(
+    session: &mut Session<'_, B>,
+    script: &str,
+    mut after: impl FnMut(usize, &str),
+) -> ScriptEnd {
     session.echo_commands(true);
     for (index, line) in script.lines().enumerate() {
-        match session.execute(line, index + 1) {
+        let command = line.trim();
+        let done = session.execute(line, index + 1);
+        if !command.is_empty() && !command.starts_with('#') {
+            after(index + 1, command);
+        }
+        match done {
             Done::Ok => {}
             Done::Exit => break,
             Done::Failed(failure) => {
