@@ -54,6 +54,11 @@ impl Simulator {
     pub fn take_trace(&self) -> Vec<TraceEvent> {
         lock(&self.world).take_trace()
     }
+
+    /// [`take_trace`](Self::take_trace) as the lines `--trace` prints.
+    pub fn take_trace_lines(&self) -> Vec<String> {
+        self.take_trace().iter().map(ToString::to_string).collect()
+    }
 }
 
 /// One simulated `IVssBackupComponents`. Dropping it releases the object.

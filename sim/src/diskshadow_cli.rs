@@ -177,9 +177,7 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
     let mut session = Session::new(backend, &machine, args.params.clone(), Path::new(""));
     if args.trace {
         sim.take_trace();
-        session.trace(Box::new(|| {
-            sim.take_trace().iter().map(|e| e.to_string()).collect()
-        }));
+        session.trace(Box::new(|| sim.take_trace_lines()));
     }
     out.print(&diskshadow::banner(&machine));
     let code = match script {

@@ -377,13 +377,7 @@ impl State {
         let recorder = Recorder::new(sim.clone());
         let tracer: Option<Box<dyn Fn() -> Vec<String>>> = if trace {
             let source = sim.clone();
-            Some(Box::new(move || {
-                source
-                    .take_trace()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect()
-            }))
+            Some(Box::new(move || source.take_trace_lines()))
         } else {
             None
         };

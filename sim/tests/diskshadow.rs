@@ -38,9 +38,7 @@ fn run(
     let mut session = Session::new(sim, machine, params, dir);
     if trace {
         sim.take_trace();
-        session.trace(Box::new(|| {
-            sim.take_trace().iter().map(|e| e.to_string()).collect()
-        }));
+        session.trace(Box::new(|| sim.take_trace_lines()));
     }
     let mut out = diskshadow::banner(machine);
     let end = diskshadow::run_script(&mut session, &text);

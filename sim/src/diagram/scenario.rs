@@ -14,13 +14,7 @@ use crate::runner::{InputError, Observer, Outcome, Scenario, StepDone, run_scena
 /// timeline then shows the run as it went); a file that cannot be read or run is an
 /// [`InputError`] naming it.
 pub fn timeline_of_file(path: &Path) -> Result<(Timeline, Outcome), InputError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
-        file: shown.clone(),
-        step: None,
-        position: None,
-        message: format!("cannot read it: {e}"),
-    })?;
+    let (text, shown) = crate::runner::read_file(path)?;
     timeline_of_text(&text, &shown)
 }
 
@@ -91,13 +85,7 @@ mod tests {
         let scenario = Scenario::parse(&text, &path.display().to_string()).expect("parses");
         let sim = Simulator::new(&scenario.world_file().expect("its world")).expect("valid");
         let source = sim.clone();
-        let trace: Box<dyn Fn() -> Vec<String>> = Box::new(move || {
-            source
-                .take_trace()
-                .iter()
-                .map(ToString::to_string)
-                .collect()
-        });
+        let trace: Box<dyn Fn() -> Vec<String>> = Box::new(move || source.take_trace_lines());
         if !watched {
             return run_scenario(&scenario, &sim, Some(trace));
         }

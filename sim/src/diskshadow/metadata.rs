@@ -88,7 +88,7 @@ pub fn write(path: &Path, m: &Metadata, document_file: &str) -> io::Result<()> {
     std::fs::write(path, bytes.into_inner())
 }
 
-/// Reads a metadata file written by [`write`].
+/// Reads a metadata file written by [`write()`].
 pub fn read(path: &Path) -> io::Result<Metadata> {
     let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
     let mut cabinet = cab::Cabinet::new(File::open(path)?)

@@ -254,9 +254,9 @@ impl Scenario {
     }
 }
 
-/// Reads a scenario file and runs it on a fresh simulator of its world; with `trace`, the
-/// report also shows what happened underneath each step.
-pub fn run_file(path: &Path, trace: bool) -> Result<Report, InputError> {
+/// The text of the file at `path` and the name messages give it, or an [`InputError`]
+/// saying it cannot be read.
+pub fn read_file(path: &Path) -> Result<(String, String), InputError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| InputError {
         file: shown.clone(),
@@ -264,6 +264,13 @@ pub fn run_file(path: &Path, trace: bool) -> Result<Report, InputError> {
         position: None,
         message: format!("cannot read it: {e}"),
     })?;
+    Ok((text, shown))
+}
+
+/// Reads a scenario file and runs it on a fresh simulator of its world; with `trace`, the
+/// report also shows what happened underneath each step.
+pub fn run_file(path: &Path, trace: bool) -> Result<Report, InputError> {
+    let (text, shown) = read_file(path)?;
     run_text(&text, &shown, trace)
 }
 
@@ -279,13 +286,7 @@ pub fn run_text(text: &str, file: &str, trace: bool) -> Result<Report, InputErro
     })?;
     let source = sim.clone();
     let tracer: Option<Box<dyn Fn() -> Vec<String>>> = if trace {
-        Some(Box::new(move || {
-            source
-                .take_trace()
-                .iter()
-                .map(ToString::to_string)
-                .collect()
-        }))
+        Some(Box::new(move || source.take_trace_lines()))
     } else {
         None
     };
