@@ -262,3 +262,75 @@ fn reset_drops_the_settings_aliases_and_volatile_copies_and_keeps_persistent_one
     assert!(out.contains("Number of shadow copies listed: 1"), "{out}");
     assert!(out.contains("[E:\\]"), "{out}");
 }
+
+#[test]
+fn looking_around() {
+    insta::assert_snapshot!(single("look-around.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn break_read_only_on_the_creating_machine() {
+    insta::assert_snapshot!(single("break-read-only.dsh", ScriptEnd::Completed));
+}
+
+#[test]
+fn a_software_copy_cannot_be_broken() {
+    let out = single(
+        "break-software.dsh",
+        ScriptEnd::Failed {
+            line: 6,
+            failure: diskshadow::Failure::Vss(vss_model::HResult::VSS_E_PROVIDER_VETO),
+        },
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_transportable_set_made_on_hosta_is_imported_and_masked_on_hostb() {
+    let dir = workdir("transport-mask");
+    let sim = Simulator::default_world();
+    let (_, end) = run(
+        &sim,
+        &dir,
+        "HOSTA",
+        "transport-create.dsh",
+        &["m.cab"],
+        false,
+    );
+    assert_eq!(end, ScriptEnd::Completed);
+    let (masked, end) = run(
+        &sim,
+        &dir,
+        "HOSTB",
+        "transport-import-mask.dsh",
+        &["m.cab"],
+        false,
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{masked}");
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!(masked);
+}
+
+/// A script added to the corpus gets a golden test here: each one is named in this file.
+#[test]
+fn every_script_of_the_corpus_has_a_golden_test() {
+    let tests = include_str!("diskshadow.rs");
+    let mut scripts: Vec<String> = std::fs::read_dir(corpus())
+        .expect("the corpus")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".dsh"))
+        .collect();
+    scripts.sort();
+    assert!(scripts.len() >= 12, "{scripts:?}");
+    for script in scripts {
+        assert!(
+            tests.contains(&format!("\"{script}\"")),
+            "{script} has no golden test in sim/tests/diskshadow.rs"
+        );
+    }
+}
