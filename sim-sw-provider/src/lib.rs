@@ -203,13 +203,21 @@ impl ProviderCreateSnapshotSet for SystemProvider {
         Ok(())
     }
 
-    fn post_commit_snapshots(&mut self, set: VssId, _snapshots_count: i32) -> ProviderResult {
+    fn post_commit_snapshots(&mut self, set: VssId, snapshots_count: i32) -> ProviderResult {
         Creation::advance(
             &mut self.creation,
             set,
             SnapshotState::VSS_SS_COMMITTED,
             SnapshotState::VSS_SS_POSTCOMMITTED,
-        )
+        )?;
+        // VSS gives the size of the whole set here; a set spanning providers has more copies
+        // than this provider made, and `m_lSnapshotsCount` counts them all.
+        for copy in self.copies.values_mut() {
+            if copy.prop.snapshot_set_id == set {
+                copy.prop.snapshots_count = snapshots_count;
+            }
+        }
+        Ok(())
     }
 
     fn pre_final_commit_snapshots(&mut self, set: VssId) -> ProviderResult {

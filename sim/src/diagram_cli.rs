@@ -11,7 +11,7 @@ use vss_sim::diskshadow::{self, ScriptEnd, Session};
 use vss_sim::runner::Outcome;
 use vss_sim::state::State;
 
-use crate::diskshadow_cli::{machine_named, world_file};
+use crate::diskshadow_cli::{machine_named, read_script, world_file};
 
 /// The arguments of `vss-sim diagram`.
 #[derive(clap::Args)]
@@ -139,13 +139,11 @@ fn diskshadow_timeline(
         (None, None) => Simulator::default_world(),
     };
     let machine = machine_named(&sim, on)?;
-    let text = std::fs::read(script)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .map_err(|e| format!("cannot read the script {}: {e}", script.display()))?;
+    let text = read_script(script)?;
     let title = format!("diskshadow -s {} on {machine}", script.display());
     let mut timeline = Timeline::new(title, sim.machines(), WorldState::capture(&sim));
     let mut session = Session::new(&sim, &machine, params, Path::new(""));
-    let end = diskshadow::run_script_observed(&mut session, &text, |_, command| {
+    let end = diskshadow::run_script_observed(&mut session, &text, |_, _, command| {
         timeline.push(machine.as_str(), command, WorldState::capture(&sim));
     });
     session.end();

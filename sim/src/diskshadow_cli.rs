@@ -9,7 +9,7 @@ use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::diskshadow::{self, Done, ScriptEnd, Session};
 use vss_sim::recorder::Recorder;
-use vss_sim::state::State;
+use vss_sim::state::{State, StateLock};
 use vss_sim::world_file::WorldFile;
 
 /// The arguments of `vss-sim diskshadow`.
@@ -63,14 +63,23 @@ pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
 }
 
 /// Where the output goes: standard output, and the log file when one was asked for.
+///
+/// A reader that goes away (`| head`) must not stop the run half way, which would also lose
+/// the state file's record of it: output to a closed standard output is dropped.
 struct Output {
     log: Option<std::fs::File>,
+    stdout_open: bool,
 }
 
 impl Output {
     fn print(&mut self, text: &str) {
-        print!("{text}");
-        let _ = std::io::stdout().flush();
+        if self.stdout_open {
+            let mut stdout = std::io::stdout().lock();
+            self.stdout_open = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_ok();
+        }
         if let Some(log) = &mut self.log {
             let _ = log.write_all(text.as_bytes());
         }
@@ -109,6 +118,11 @@ pub fn run(args: Args) -> ExitCode {
     };
     // With a state file, the run starts from the world the earlier runs left, and is kept
     // in the file as the calls it made, whatever its outcome: what ran changed the world.
+    // The lock is held from before the load to after the save.
+    let _lock = match StateLock::take(&path) {
+        Ok(lock) => lock,
+        Err(e) => return bad(e.to_string()),
+    };
     let mut state = match State::load_or_new(&path, world) {
         Ok(state) => state,
         Err(e) => return bad(e.to_string()),
@@ -122,6 +136,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(code) => code,
         Err(message) => return bad(message),
     };
+    if recorder.steps().is_empty() {
+        // Nothing was called: the world is as it was, and there is nothing to keep.
+        return ExitCode::from(code);
+    }
     let label = match &args.script {
         Some(script) => format!("diskshadow -s {}", script.display()),
         None => "diskshadow".to_string(),
@@ -133,6 +151,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(()) => ExitCode::from(code),
         Err(e) => bad(e.to_string()),
     }
+}
+
+/// A script file's text, read as [`diskshadow::script_text`] reads it.
+pub fn read_script(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the script {shown}: {e}"))?;
+    diskshadow::script_text(&bytes).map_err(|e| format!("the script {shown}: {e}"))
 }
 
 /// The machine `--on` names (any case), or the world's first.
@@ -157,14 +182,7 @@ pub fn machine_named<B: Backend>(backend: &B, on: Option<&str>) -> Result<String
 /// the script. Gives the exit code, or bad input before anything ran.
 fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, String> {
     let machine = machine_named(backend, args.on.as_deref())?;
-    let script = match &args.script {
-        None => None,
-        Some(path) => Some(
-            std::fs::read(path)
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-                .map_err(|e| format!("cannot read the script {}: {e}", path.display()))?,
-        ),
-    };
+    let script = args.script.as_deref().map(read_script).transpose()?;
     let log = match &args.log {
         None => None,
         Some(path) => Some(
@@ -172,7 +190,10 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
                 .map_err(|e| format!("cannot write the log {}: {e}", path.display()))?,
         ),
     };
-    let mut out = Output { log };
+    let mut out = Output {
+        log,
+        stdout_open: true,
+    };
     // Relative metadata paths are taken from the working directory, as DiskShadow's are.
     let mut session = Session::new(backend, &machine, args.params.clone(), Path::new(""));
     if args.trace {
@@ -182,7 +203,9 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
     out.print(&diskshadow::banner(&machine));
     let code = match script {
         Some(text) => {
-            let end = diskshadow::run_script(&mut session, &text);
+            let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _| {
+                out.print(&session.take_output());
+            });
             out.print(&session.take_output());
             if let ScriptEnd::Failed { line, .. } = &end {
                 eprintln!("the script stopped at line {line}");
@@ -194,8 +217,8 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
             let mut number = 0;
             loop {
                 out.print("DISKSHADOW> ");
-                let mut line = String::new();
-                match stdin.lock().read_line(&mut line) {
+                let mut bytes = Vec::new();
+                match stdin.lock().read_until(b'\n', &mut bytes) {
                     Ok(0) | Err(_) => {
                         out.print("\n");
                         break;
@@ -203,6 +226,12 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
                     Ok(_) => {}
                 }
                 number += 1;
+                let Ok(line) = String::from_utf8(bytes) else {
+                    out.print(&format!(
+                        "Syntax error: line {number}: the line is not UTF-8 text\n"
+                    ));
+                    continue;
+                };
                 let done = session.execute(&line, number);
                 out.print(&session.take_output());
                 if done == Done::Exit {

@@ -19,7 +19,8 @@
 //! a `label` and its `steps`) and `digest`, an FNV-1a 64 of the rest that catches a file
 //! damaged or changed after it was written. `docs/scenario-format.md` §12 describes it.
 //! [`State::save`] replaces the file atomically, so a crash while saving leaves the previous
-//! state whole.
+//! state whole, and a [`StateLock`] held from the load to the save keeps a second run from
+//! saving over the first.
 
 #[cfg(test)]
 mod tests;
@@ -196,6 +197,25 @@ pub enum StateError {
         /// What the recording misses.
         gaps: String,
     },
+    /// Another run holds the state file: its lock file exists.
+    #[error(
+        "the state file {file} is in use by another run ({lock} exists; delete it if no run is going on)"
+    )]
+    InUse {
+        /// The state file.
+        file: String,
+        /// Its lock file.
+        lock: String,
+    },
+    /// The state file, or the folder it is to be saved in, cannot be written, so a run could
+    /// not be kept: nothing is run.
+    #[error("the state file {file} cannot be written: {reason}")]
+    NotWritable {
+        /// The state file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
     /// The file cannot be written; the previous one is still there, whole.
     #[error("cannot save the state file {file}: {source}")]
     Save {
@@ -204,6 +224,52 @@ pub enum StateError {
         /// What the system said.
         source: io::Error,
     },
+}
+
+/// Holds a state file for one run, from before it is loaded to after it is saved, so that two
+/// runs cannot both load it and each save over what the other kept: the second is refused.
+/// The lock is a file beside the state file (`STATE.lock`), removed when this is dropped; one
+/// left behind by a killed process has to be deleted by hand, as the message says.
+#[derive(Debug)]
+pub struct StateLock {
+    lock: PathBuf,
+}
+
+impl StateLock {
+    /// Takes the lock of the state file at `path`. Refused when another run holds it, when
+    /// the state file is read-only, or when its folder cannot be written (so that a run is
+    /// never made that could not be kept).
+    pub fn take(path: &Path) -> Result<StateLock, StateError> {
+        let file = path.display().to_string();
+        let not_writable = |reason: String| StateError::NotWritable {
+            file: file.clone(),
+            reason,
+        };
+        if fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(not_writable("it is read-only".into()));
+        }
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock = PathBuf::from(name);
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+        {
+            Ok(_) => Ok(StateLock { lock }),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(StateError::InUse {
+                file,
+                lock: lock.display().to_string(),
+            }),
+            Err(e) => Err(not_writable(format!("its folder cannot be written ({e})"))),
+        }
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.lock);
+    }
 }
 
 impl State {

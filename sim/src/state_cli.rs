@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use vss_sim::runner::{Outcome, Scenario};
-use vss_sim::state::State;
+use vss_sim::state::{State, StateLock};
 use vss_sim::world_file::WorldFile;
 
 /// Exit code for bad input, as `run` without a state gives it.
@@ -20,6 +20,11 @@ pub fn run(state: &Path, world: Option<&Path>, files: &[PathBuf], trace: bool) -
     let world = match world.map(read_world).transpose() {
         Ok(world) => world,
         Err(message) => return bad_input(&message),
+    };
+    // Held from before the load to after the last save, so that no other run saves over it.
+    let _lock = match StateLock::take(state) {
+        Ok(lock) => lock,
+        Err(e) => return bad_input(&e.to_string()),
     };
     let mut kept = match State::load_or_new(state, world) {
         Ok(kept) => kept,

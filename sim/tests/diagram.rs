@@ -164,12 +164,23 @@ fn a_world_file_is_found_beside_its_scenario() {
 
 #[test]
 fn a_diskshadow_script_is_drawn_command_by_command() {
-    let (code, out, err) = vss_sim(&[
-        "diagram",
-        "diskshadow",
-        "examples/diskshadow/break-writable.dsh",
-    ]);
+    // The script runs as DiskShadow runs it, writing its metadata .cab in the working folder.
+    let work = scratch("drawn");
+    std::fs::create_dir_all(&work).unwrap();
+    let script = root().join("examples/diskshadow/break-writable.dsh");
+    let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args(["diagram", "diskshadow"])
+        .arg(&script)
+        .current_dir(&work)
+        .output()
+        .expect("the binary runs");
+    let (code, out, err) = (
+        out.status.code().expect("an exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
     assert_eq!(code, 0, "{err}");
+    assert!(work.join("2026-01-01_00-00-01_HOSTA.cab").exists());
     assert!(out.starts_with("sequenceDiagram"), "{out}");
     for line in [
         "M0->>M0: create",

@@ -162,13 +162,15 @@ fn a_volatile_copy_dies_with_the_session_and_a_persistent_one_survives() {
     )
     .unwrap();
     std::fs::write(dir.join("list.dsh"), "list shadows all\n").unwrap();
-    run(&sim, &dir, "HOSTA", "volatile.dsh", &[], false);
+    let (_, end) = run(&sim, &dir, "HOSTA", "volatile.dsh", &[], false);
+    assert_eq!(end, ScriptEnd::Completed);
     let (listed, _) = run(&sim, &dir, "HOSTA", "list.dsh", &[], false);
     assert!(
         listed.contains("Number of shadow copies listed: 0"),
         "{listed}"
     );
-    run(&sim, &dir, "HOSTA", "persistent.dsh", &[], false);
+    let (_, end) = run(&sim, &dir, "HOSTA", "persistent.dsh", &[], false);
+    assert_eq!(end, ScriptEnd::Completed);
     let (listed, _) = run(&sim, &dir, "HOSTA", "list.dsh", &[], false);
     assert!(
         listed.contains("Number of shadow copies listed: 1"),
@@ -202,7 +204,8 @@ fn a_failing_command_stops_the_script_with_the_hresult() {
 #[test]
 fn the_interactive_prompt_keeps_going_after_an_error() {
     let sim = Simulator::default_world();
-    let mut session = Session::new(&sim, "HOSTA", Vec::new(), Path::new("."));
+    let dir = workdir("prompt-like");
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
     assert!(matches!(
         session.execute("frobnicate", 1),
         diskshadow::Done::Failed(_)
@@ -227,7 +230,8 @@ fn the_interactive_prompt_keeps_going_after_an_error() {
 #[test]
 fn reset_drops_the_settings_aliases_and_volatile_copies_and_keeps_persistent_ones() {
     let sim = Simulator::default_world();
-    let mut session = Session::new(&sim, "HOSTA", Vec::new(), Path::new("."));
+    let dir = workdir("reset");
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
     for (number, line) in [
         "add volume C: alias volatile",
         "create",
@@ -333,4 +337,188 @@ fn every_script_of_the_corpus_has_a_golden_test() {
             "{script} has no golden test in sim/tests/diskshadow.rs"
         );
     }
+}
+
+/// Runs `text` as a script named `name` in a fresh folder of its own, on `sim`.
+fn inline(sim: &Simulator, name: &str, text: &str) -> (String, ScriptEnd, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("vss-sim-ds-inline-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+    let (out, end) = run(sim, &dir, "HOSTA", name, &[], false);
+    (out, end, dir)
+}
+
+/// The lines of `out` that start with `prefix`.
+fn lines_with<'a>(out: &'a str, prefix: &str) -> Vec<&'a str> {
+    out.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+#[test]
+fn unnamed_metadata_files_are_named_after_the_set_and_never_overwritten() {
+    let sim = Simulator::default_world();
+    let script = r"set context persistent
+set option transportable
+add volume E:
+create
+reset
+set context persistent
+set option transportable
+add volume F:
+create
+";
+    let (out, end, dir) = inline(&sim, "two.dsh", script);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    let files: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("Inserted file Manifest.xml into .cab file "))
+        .collect();
+    assert_eq!(files.len(), 2, "{out}");
+    assert_eq!(files[0], "2026-01-01_00-00-01_HOSTA.cab", "{out}");
+    assert_ne!(files[0], files[1], "{out}");
+    for file in files {
+        assert!(dir.join(file).exists(), "{file}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn delete_and_list_find_copies_by_volume_age_set_id_and_alias() {
+    let sim = Simulator::default_world();
+    let script = r"set context persistent nowriters
+add volume C: alias first
+create
+reset
+set context persistent nowriters
+add volume C: alias second
+add volume E:
+create
+list shadows id %second%
+delete shadows oldest C:
+list shadows all
+delete shadows volume %second%
+delete shadows set %VSS_SHADOW_SET%
+list shadows all
+";
+    let (out, end, dir) = inline(&sim, "delete.dsh", script);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    assert_eq!(
+        lines_with(&out, "Number of shadow copies deleted"),
+        ["Number of shadow copies deleted: 1"; 3],
+        "{out}"
+    );
+    // After each create; by id; after the oldest copy of C: went; at the end.
+    assert_eq!(
+        lines_with(&out, "Number of shadow copies listed"),
+        [
+            "Number of shadow copies listed: 1",
+            "Number of shadow copies listed: 2",
+            "Number of shadow copies listed: 1",
+            "Number of shadow copies listed: 2",
+            "Number of shadow copies listed: 0"
+        ],
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn refusals_of_the_session_say_what_is_wrong() {
+    for (script, message) in [
+        (
+            "add volume C:\nadd volume c:\\\n",
+            "The volume c:\\ is already in the shadow copy set.",
+        ),
+        (
+            "begin backup\nbegin backup\n",
+            "A backup is already in progress",
+        ),
+        (
+            "end backup\n",
+            "No backup is in progress: END BACKUP needs BEGIN BACKUP first.",
+        ),
+        ("create\n", "No volumes are in the shadow copy set"),
+        (
+            "import\n",
+            "No metadata is loaded: LOAD METADATA must come before IMPORT.",
+        ),
+        (
+            "load metadata missing.cab\n",
+            "The metadata file missing.cab cannot be loaded",
+        ),
+        (
+            "writer verify \"System Writer\"\nset context persistent nowriters\nadd volume C:\ncreate\n",
+            "is to be verified, but the context excludes all writers",
+        ),
+        (
+            "writer exclude \"No Such Writer\"\nadd volume C:\ncreate\n",
+            "Writer \"No Such Writer\" was not found.",
+        ),
+        (
+            "writer verify \"WMI Writer\"\nwriter exclude \"wmi writer\"\nadd volume C:\ncreate\n",
+            "Writer \"WMI Writer\" is to be verified, but it is excluded.",
+        ),
+        ("unexpose Q:\n", "No shadow copy is exposed at Q:."),
+    ] {
+        let sim = Simulator::default_world();
+        let (out, end, dir) = inline(&sim, "refused.dsh", script);
+        assert!(
+            matches!(
+                end,
+                ScriptEnd::Failed {
+                    failure: diskshadow::Failure::Refused(_),
+                    ..
+                }
+            ),
+            "{script}: {end:?}\n{out}"
+        );
+        assert!(out.contains(message), "{script}: {out}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn the_settings_and_the_set_are_listed() {
+    let sim = Simulator::default_world();
+    let script = r"set context persistent nowriters
+set option transportable plex
+set verbose on
+set
+add
+add volume \\?\Volume{71430c07-b2bd-467b-a349-10f15efac393}\ alias data
+add alias tag hello
+add
+";
+    let (out, end, dir) = inline(&sim, "show.dsh", script);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    for line in [
+        "Context: persistent nowriters (VSS_CTX_NAS_ROLLBACK | VSS_VOLSNAP_ATTR_TRANSPORTABLE | VSS_VOLSNAP_ATTR_PLEX)",
+        "Options: plex transportable",
+        "Verbose: on",
+        "0 volumes in Shadow Copy Set.",
+        "No Diskshadow aliases in the environment.",
+        "1 volume in Shadow Copy Set.",
+        "\tAlias tag = hello",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_volume_added_by_its_volume_name_is_shown_with_its_drive_letter() {
+    let sim = Simulator::default_world();
+    let script = r"set context persistent
+add volume \\?\Volume{71430c07-b2bd-467b-a349-10f15efac393}\
+create
+";
+    let (out, end, dir) = inline(&sim, "guid.dsh", script);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    assert!(
+        out.contains(
+            r"Original volume name: \\?\Volume{71430c07-b2bd-467b-a349-10f15efac393}\ [E:\]"
+        ),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -199,3 +199,53 @@ fn persistent_copies_survive_into_the_next_run_and_volatile_ones_do_not() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_state_file_in_use_is_refused_and_a_run_that_called_nothing_is_not_kept() {
+    let dir = workdir("lock");
+    std::fs::write(dir.join("create.dsh"), "add volume C:\ncreate\n").unwrap();
+    std::fs::write(dir.join("typo.dsh"), "frobnicate\n").unwrap();
+    std::fs::write(dir.join("s.json.lock"), "").unwrap();
+    let (code, out, err) = diskshadow(&dir, &["--state", "s.json", "-s", "create.dsh"], "");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("the state file s.json is in use by another run (s.json.lock exists"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "it ran: {out}");
+    std::fs::remove_file(dir.join("s.json.lock")).unwrap();
+    let (code, _, _) = diskshadow(&dir, &["--state", "s.json", "-s", "typo.dsh"], "");
+    assert_eq!(code, 2);
+    assert!(
+        !dir.join("s.json").exists(),
+        "a run that called nothing made a state file"
+    );
+    assert!(!dir.join("s.json.lock").exists(), "the lock stayed behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_prompt_reports_a_line_that_is_not_text_and_goes_on() {
+    let dir = workdir("bytes");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .arg("diskshadow")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"add alias x \xff\nadd alias y 1\nadd\n")
+        .expect("written");
+    let out = child.wait_with_output().expect("it ends");
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("Syntax error: line 1: the line is not UTF-8 text"),
+        "{out}"
+    );
+    assert!(out.contains("\tAlias y = 1"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -14,8 +14,6 @@ use vss_model::VssTimestamp;
 /// What a metadata file carries from the creating session to the importing one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
-    /// The machine that made the shadow copies.
-    pub machine: String,
     /// The backup components document (`SaveAsXML`).
     pub document: String,
     /// The aliases of the creating session, in the order they were set.
@@ -37,12 +35,12 @@ fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
-fn manifest(m: &Metadata, document_file: &str) -> String {
+fn manifest(m: &Metadata, machine: &str, document_file: &str) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         s,
         "<DiskShadowMetadata version=\"1\" machine=\"{}\" document=\"{}\">",
-        escape(&m.machine),
+        escape(machine),
         escape(document_file)
     );
     for (name, value) in &m.aliases {
@@ -57,12 +55,13 @@ fn manifest(m: &Metadata, document_file: &str) -> String {
     s
 }
 
-/// Writes `m` to `path` as a cabinet, the document under the name `document_file`. Every
-/// file in it is dated 1980-01-01 (the earliest date a cabinet holds), so that the same
-/// session writes the same bytes.
-pub fn write(path: &Path, m: &Metadata, document_file: &str) -> io::Result<()> {
+/// Writes `m` to `path` as a cabinet, the document under the name `document_file`; the
+/// manifest also names the `machine` that made the set, for people reading it. Every file in
+/// it is dated 1980-01-01 (the earliest date a cabinet holds), so that the same session
+/// writes the same bytes.
+pub fn write(path: &Path, m: &Metadata, machine: &str, document_file: &str) -> io::Result<()> {
     let files = [
-        (MANIFEST.to_string(), manifest(m, document_file)),
+        (MANIFEST.to_string(), manifest(m, machine, document_file)),
         (document_file.to_string(), m.document.clone()),
     ];
     let mut builder = cab::CabinetBuilder::new();
@@ -95,15 +94,17 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
         .map_err(|e| invalid(format!("not a cabinet file ({e})")))?;
     let text = |cabinet: &mut cab::Cabinet<File>, name: &str| -> io::Result<String> {
         let mut s = String::new();
-        cabinet
-            .read_file(name)
-            .map_err(|_| invalid(format!("it holds no {name}")))?
-            .read_to_string(&mut s)?;
+        let mut file = cabinet.read_file(name).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => invalid(format!("it holds no {name}")),
+            _ => invalid(format!("its {name} cannot be read ({e})")),
+        })?;
+        file.read_to_string(&mut s)
+            .map_err(|e| invalid(format!("its {name} cannot be read ({e})")))?;
         Ok(s)
     };
     let manifest = text(&mut cabinet, MANIFEST)?;
     let mut reader = Reader::from_str(&manifest);
-    let (mut machine, mut document_file, mut aliases) = (None, None, Vec::new());
+    let (mut root, mut document_file, mut aliases) = (false, None, Vec::new());
     loop {
         match reader.read_event() {
             Ok(Event::Start(e) | Event::Empty(e)) => {
@@ -123,7 +124,7 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
                 };
                 match e.name().as_ref() {
                     "DiskShadowMetadata" => {
-                        machine = get("machine");
+                        root = true;
                         document_file = get("document");
                     }
                     "Alias" => match (get("name"), get("value")) {
@@ -142,15 +143,11 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
             Err(e) => return Err(invalid(format!("{MANIFEST}: {e}"))),
         }
     }
-    let (Some(machine), Some(document_file)) = (machine, document_file) else {
+    let (true, Some(document_file)) = (root, document_file) else {
         return Err(invalid(format!("{MANIFEST} is not DiskShadow metadata")));
     };
     let document = text(&mut cabinet, &document_file)?;
-    Ok(Metadata {
-        machine,
-        document,
-        aliases,
-    })
+    Ok(Metadata { document, aliases })
 }
 
 #[cfg(test)]
@@ -162,7 +159,6 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vss-sim-cab-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let m = Metadata {
-            machine: "HOSTA".into(),
             document: "<Backup a=\"&amp;\"/>".into(),
             aliases: vec![
                 ("VSS_SHADOW_SET".into(), "{1}".into()),
@@ -170,8 +166,8 @@ mod tests {
             ],
         };
         let (a, b) = (dir.join("a.cab"), dir.join("b.cab"));
-        write(&a, &m, "Dis0001.tmp").unwrap();
-        write(&b, &m, "Dis0001.tmp").unwrap();
+        write(&a, &m, "HOSTA", "Dis0001.tmp").unwrap();
+        write(&b, &m, "HOSTA", "Dis0001.tmp").unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert_eq!(&std::fs::read(&a).unwrap()[..4], b"MSCF");
         assert_eq!(read(&a).unwrap(), m);

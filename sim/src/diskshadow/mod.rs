@@ -51,26 +51,85 @@ pub fn banner(machine: &str) -> String {
     format!("Microsoft DiskShadow version 1.0 (simulated by vss-sim)\nOn computer:  {machine}\n\n")
 }
 
-/// Runs `script` in `session`, line by line (CRLF or LF), echoing each command; stops at the
-/// first command that fails. The session is not ended: the caller ends it, which releases
-/// its requester objects as DiskShadow's exit does.
-pub fn run_script<B: Backend>(session: &mut Session<'_, B>, script: &str) -> ScriptEnd {
-    run_script_observed(session, script, |_, _| {})
+/// A script file's text: UTF-8 (a byte-order mark is dropped), or UTF-16 with its
+/// byte-order mark, as Windows PowerShell writes files. Anything else is refused, naming the
+/// first line that is not text.
+pub fn script_text(bytes: &[u8]) -> Result<String, String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return script_text(rest);
+    }
+    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
+        if rest.len() % 2 != 0 {
+            return Err("the UTF-16 text ends half way through a character".to_string());
+        }
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
+        String::from_utf16(&units).map_err(|_| "the UTF-16 text is not valid".to_string())
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes.to_vec()).map_err(|e| {
+            let line = bytes[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            format!("line {line} is not UTF-8 text (save the script as UTF-8 or UTF-16)")
+        }),
+    }
 }
 
-/// [`run_script`], calling `after` with the number and text of each command line once it
-/// has run (a failing one included: it may have changed the world before it failed).
-pub fn run_script_observed<B: Backend>(
-    session: &mut Session<'_, B>,
+/// The lines of a script, each ended by CRLF, LF or a lone CR (a script saved with old Mac
+/// line ends).
+pub fn script_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+/// Runs `script` in `session`, line by line, echoing each command; stops at the first
+/// command that fails. The output stays in the session; the session is not ended: the caller
+/// ends it, which releases its requester objects as DiskShadow's exit does.
+pub fn run_script<B: Backend>(session: &mut Session<'_, B>, script: &str) -> ScriptEnd {
+    run_script_observed(session, script, |_, _, _| {})
+}
+
+/// [`run_script`], calling `after` with the session, the number and the text of each command
+/// line once it has run (a failing one included: it may have changed the world before it
+/// failed), so that a caller can print the output as it comes or look at the world.
+pub fn run_script_observed<'b, B: Backend>(
+    session: &mut Session<'b, B>,
     script: &str,
-    mut after: impl FnMut(usize, &str),
+    mut after: impl FnMut(&mut Session<'b, B>, usize, &str),
 ) -> ScriptEnd {
     session.echo_commands(true);
-    for (index, line) in script.lines().enumerate() {
+    for (index, line) in script_lines(script).into_iter().enumerate() {
         let command = line.trim();
         let done = session.execute(line, index + 1);
         if !command.is_empty() && !command.starts_with('#') {
-            after(index + 1, command);
+            after(session, index + 1, command);
         }
         match done {
             Done::Ok => {}
@@ -84,4 +143,34 @@ pub fn run_script_observed<B: Backend>(
         }
     }
     ScriptEnd::Completed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_are_read_in_the_encodings_windows_writes() {
+        assert_eq!(
+            script_text(b"\xEF\xBB\xBFset verbose on"),
+            Ok("set verbose on".into())
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("add volume C:".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(script_text(&utf16), Ok("add volume C:".into()));
+        assert_eq!(
+            script_text(b"create\nadd alias x \xff\n"),
+            Err("line 2 is not UTF-8 text (save the script as UTF-8 or UTF-16)".into())
+        );
+        assert!(script_text(&[0xFF, 0xFE, 0x41]).is_err());
+    }
+
+    #[test]
+    fn lines_end_with_crlf_lf_or_a_lone_cr() {
+        assert_eq!(script_lines("a\r\nb\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(script_lines("a\r\n\r\nb\n"), ["a", "", "b"]);
+        assert!(script_lines("").is_empty());
+    }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, LunState, VssAsync, VssResult,
 };
+use vss_model::document::BackupComponentsDocument;
 use vss_model::{
     BackupType, Context, HResult, HardwareOptions, ObjectProp, ObjectType, ProviderProp,
     SnapshotAttributes as A, SnapshotProp, VssId,
@@ -98,10 +99,6 @@ impl Settings {
     fn has_writers(&self) -> bool {
         self.context().has_writers()
     }
-
-    fn transportable(&self) -> bool {
-        self.options.contains(&SetOption::Transportable)
-    }
 }
 
 /// A volume added with `add volume`.
@@ -109,8 +106,8 @@ impl Settings {
 struct Added {
     /// As the user wrote it.
     written: String,
-    /// The name handed to `AddToSnapshotSet` (`E:\`).
-    name: String,
+    /// The path handed to `AddToSnapshotSet` (`E:\`, a mount folder, or a volume name).
+    path: String,
     /// Its `\\?\Volume{…}\` name.
     volume_name: String,
     alias: Option<String>,
@@ -142,6 +139,8 @@ pub struct Session<'b, B: Backend> {
     tracing: Option<Tracing<'b>>,
     /// How many .cab files this session wrote, for the names of the documents inside.
     cabs: u32,
+    /// The metadata files this session wrote.
+    written: Vec<String>,
 }
 
 /// What a session holds between commands and `reset` drops.
@@ -180,6 +179,7 @@ impl<'b, B: Backend> Session<'b, B> {
             out: String::new(),
             tracing: None,
             cabs: 0,
+            written: Vec::new(),
         }
     }
 
@@ -222,38 +222,42 @@ impl<'b, B: Backend> Session<'b, B> {
         let command = self
             .read(trimmed)
             .map_err(|e| SyntaxError(format!("line {number}: {e}")));
-        let command = match command {
-            Ok(command) => command,
-            Err(e) => {
-                let _ = writeln!(self.out, "Syntax error: {e}");
-                return Done::Failed(Failure::Syntax(e));
+        let result = match command {
+            Err(e) => Err(Failure::Syntax(e)),
+            Ok(command) => {
+                let luns_before = self.luns();
+                let result = self.run(command);
+                self.flush_trace(luns_before);
+                result
             }
         };
-        let luns_before = self.luns();
-        let result = self.run(command);
-        self.flush_trace(luns_before);
         match result {
             Ok(true) => Done::Ok,
             Ok(false) => Done::Exit,
             Err(failure) => {
-                match &failure {
-                    Failure::Vss(hr) => {
-                        let _ = writeln!(self.out, "The last operation failed.");
-                        let _ = writeln!(self.out, "\t- Returned HRESULT: {:08x}", hr.code());
-                        let _ = writeln!(
-                            self.out,
-                            "\t- Error text: {}",
-                            hr.name().unwrap_or("(a code VSS does not document)")
-                        );
-                    }
-                    Failure::Refused(message) => {
-                        let _ = writeln!(self.out, "{message}");
-                    }
-                    Failure::Syntax(e) => {
-                        let _ = writeln!(self.out, "Syntax error: line {number}: {e}");
-                    }
-                }
+                self.report(&failure);
                 Done::Failed(failure)
+            }
+        }
+    }
+
+    /// Prints a failure as DiskShadow does.
+    fn report(&mut self, failure: &Failure) {
+        match failure {
+            Failure::Vss(hr) => {
+                let _ = writeln!(self.out, "The last operation failed.");
+                let _ = writeln!(self.out, "\t- Returned HRESULT: {:08X}", hr.code());
+                let _ = writeln!(
+                    self.out,
+                    "\t- Error text: {}",
+                    hr.name().unwrap_or("(a code VSS does not document)")
+                );
+            }
+            Failure::Refused(message) => {
+                let _ = writeln!(self.out, "{message}");
+            }
+            Failure::Syntax(e) => {
+                let _ = writeln!(self.out, "Syntax error: {e}");
             }
         }
     }
@@ -371,11 +375,9 @@ impl<'b, B: Backend> Session<'b, B> {
             None => "InitializeForBackup(NULL)",
         };
         self.call(index, what.into(), |c| c.initialize_for_backup(document))?;
-        self.call(
-            index,
-            format!("SetContext({})", context_text(context)),
-            |c| c.set_context(context),
-        )?;
+        self.call(index, format!("SetContext({})", context), |c| {
+            c.set_context(context)
+        })?;
         Ok(index)
     }
 
@@ -417,11 +419,15 @@ impl<'b, B: Backend> Session<'b, B> {
         f: impl FnOnce(&mut B::Components) -> VssResult<<B::Components as BackupComponents>::Async>,
     ) -> Result<(), Failure> {
         let outcome = f(&mut self.objects[object]).and_then(|mut op| {
-            op.wait(u32::MAX);
+            let waited = op.wait(u32::MAX);
+            if !waited.is_success() {
+                return Err(waited);
+            }
             op.query_status()
         });
+        // Only a finished operation succeeded: one still pending or cancelled did not.
         let failed = match outcome {
-            Ok(status) if status.is_success() => None,
+            Ok(HResult::VSS_S_ASYNC_FINISHED) => None,
             Ok(status) => Some(status),
             Err(hr) => Some(hr),
         };
@@ -477,11 +483,7 @@ impl<'b, B: Backend> Session<'b, B> {
         };
         let writers = if s.no_writers { " nowriters" } else { "" };
         let options: Vec<&str> = s.options.iter().map(|o| o.keyword()).collect();
-        let _ = writeln!(
-            self.out,
-            "Context: {kind}{writers} ({})",
-            context_text(s.context())
-        );
+        let _ = writeln!(self.out, "Context: {kind}{writers} ({})", s.context());
         let _ = writeln!(
             self.out,
             "Options: {}",
@@ -539,16 +541,8 @@ impl<'b, B: Backend> Session<'b, B> {
         alias: Option<String>,
         provider: Option<VssId>,
     ) -> Result<(), Failure> {
-        let name = volume_path(&written);
-        let volume_name = self
-            .backend
-            .volume_name_for_mount_point(&self.machine, &name)
-            .map_err(|_| {
-                Failure::Refused(format!(
-                    "The volume {written} does not exist on {}.",
-                    self.machine
-                ))
-            })?;
+        let path = volume_path(&written);
+        let volume_name = self.volume_name(&written)?;
         if self
             .held
             .volumes
@@ -561,7 +555,7 @@ impl<'b, B: Backend> Session<'b, B> {
         }
         self.held.volumes.push(Added {
             written,
-            name,
+            path,
             volume_name,
             alias,
             provider,
@@ -611,8 +605,8 @@ impl<'b, B: Backend> Session<'b, B> {
             let provider = v.provider.unwrap_or(VssId::NULL);
             let added = self.call(
                 object,
-                format!("AddToSnapshotSet({}, {})", v.name, guid_text(provider)),
-                |c| c.add_to_snapshot_set(&v.name, provider),
+                format!("AddToSnapshotSet({}, {})", v.path, guid_text(provider)),
+                |c| c.add_to_snapshot_set(&v.path, provider),
             );
             match added {
                 Ok(id) => ids.push((id, v.alias.clone())),
@@ -653,9 +647,8 @@ impl<'b, B: Backend> Session<'b, B> {
         if self.held.in_backup {
             self.held.backup_object = Some((object, self.held.settings.has_writers()));
         }
-        if self.held.settings.transportable() || self.held.settings.metadata.is_some() {
-            self.save_metadata(object)?;
-        }
+        // DiskShadow writes the metadata of every creation, named or not.
+        self.save_metadata(object, set)?;
         let _ = writeln!(
             self.out,
             "\nQuerying all shadow copies with the shadow copy set ID {set}\n"
@@ -705,47 +698,68 @@ impl<'b, B: Backend> Session<'b, B> {
                 )));
             }
         }
-        for w in self.held.exclude.clone() {
-            let writer = find(&w)
+        let mut excluded: Vec<&str> = Vec::new();
+        for w in &self.held.exclude {
+            let writer = find(w)
                 .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
-            if self.held.settings.verbose {
+            if !excluded.contains(&writer.writer_name.as_str()) {
+                excluded.push(&writer.writer_name);
+            }
+        }
+        if self.held.settings.verbose && !excluded.is_empty() {
+            for name in &excluded {
                 let _ = writeln!(
                     self.out,
-                    "Excluding writer \"{}\", because all of its components have been excluded.",
-                    writer.writer_name
+                    "Excluding writer \"{name}\", because all of its components have been excluded."
                 );
             }
+            let _ = writeln!(
+                self.out,
+                "(The simulator does not model components: an excluded writer still hears the backup's events.)"
+            );
         }
         Ok(())
     }
 
-    fn save_metadata(&mut self, object: usize) -> Result<(), Failure> {
+    fn save_metadata(&mut self, object: usize, set: VssId) -> Result<(), Failure> {
         let document = self.call(object, "SaveAsXML()".into(), |c| c.save_as_xml())?;
         self.cabs += 1;
         let file = match &self.held.settings.metadata {
             Some(file) => file.clone(),
-            None => {
-                let set = self.lookup("VSS_SHADOW_SET").unwrap_or_default();
-                let created = self
-                    .copies(|p| p.snapshot_set_id.to_string() == set)?
-                    .first()
-                    .map(|p| p.creation_timestamp);
-                metadata::default_name(created, &self.machine)
-            }
+            None => self.metadata_name(&document, set),
         };
         let inner = format!("Dis{:04}.tmp", self.cabs);
         let saved = Metadata {
-            machine: self.machine.clone(),
             document,
             aliases: self.held.aliases.clone(),
         };
         let path = self.dir.join(&file);
-        metadata::write(&path, &saved, &inner).map_err(|e| {
+        metadata::write(&path, &saved, &self.machine, &inner).map_err(|e| {
             Failure::Refused(format!("The metadata file {file} cannot be written: {e}"))
         })?;
+        self.written.push(file.clone());
         let _ = writeln!(self.out, "Inserted file Manifest.xml into .cab file {file}");
         let _ = writeln!(self.out, "Inserted file {inner} into .cab file {file}");
         Ok(())
+    }
+
+    /// The name of a metadata file `set metadata` did not name: the set's creation time (from
+    /// the document, since a transportable set is on no machine to query) and the machine.
+    /// A name this session already wrote gets a number, so that no set's file is lost.
+    fn metadata_name(&self, document: &str, set: VssId) -> String {
+        let created = BackupComponentsDocument::from_xml(document)
+            .ok()
+            .and_then(|d| d.snapshot_set)
+            .filter(|s| s.snapshot_set_id == set)
+            .and_then(|s| s.snapshots.first().map(|p| p.creation_timestamp));
+        let name = metadata::default_name(created, &self.machine);
+        let mut candidate = name.clone();
+        let mut n = 1;
+        while self.written.contains(&candidate) {
+            n += 1;
+            candidate = name.replace(".cab", &format!("_{n}.cab"));
+        }
+        candidate
     }
 
     fn load_metadata(&mut self, file: &str) -> Result<(), Failure> {
@@ -778,12 +792,18 @@ impl<'b, B: Backend> Session<'b, B> {
         )?;
         self.call_async(object, "ImportSnapshots()".into(), |c| c.import_snapshots())?;
         self.held.importer = Some(object);
-        let set = self.lookup("VSS_SHADOW_SET");
-        let _ = writeln!(
-            self.out,
-            "The shadow copy set {} was imported.",
-            set.as_deref().unwrap_or("(unknown)")
-        );
+        let set = BackupComponentsDocument::from_xml(&loaded.document)
+            .ok()
+            .and_then(|d| d.snapshot_set)
+            .map(|s| s.snapshot_set_id);
+        match set {
+            Some(set) => {
+                let _ = writeln!(self.out, "The shadow copy set {set} was imported.");
+            }
+            None => {
+                let _ = writeln!(self.out, "The shadow copy set was imported.");
+            }
+        }
         Ok(())
     }
 
@@ -883,7 +903,18 @@ impl<'b, B: Backend> Session<'b, B> {
             }
             DeleteWhat::All => each_copy(self.copies(|_| true)?),
             DeleteWhat::Volume(v) | DeleteWhat::Oldest(v) => {
-                let name = self.volume_name(v)?;
+                // Scripts in the field name the volume by the alias of one of its copies.
+                let of_copy = match v.parse::<VssId>() {
+                    Ok(id) => self
+                        .copies(|p| p.snapshot_id == id)?
+                        .first()
+                        .map(|p| p.original_volume_name.clone()),
+                    Err(_) => None,
+                };
+                let name = match of_copy {
+                    Some(name) => name,
+                    None => self.volume_name(v)?,
+                };
                 let mut found = self.copies(|p| p.original_volume_name == name)?;
                 if matches!(what, DeleteWhat::Oldest(_)) {
                     found.sort_by_key(|p| p.creation_timestamp);
@@ -991,8 +1022,8 @@ impl<'b, B: Backend> Session<'b, B> {
                 |c| c.writer_status(),
             )
         })();
-        // The object served this listing only.
-        self.objects.remove(object);
+        // The object served this listing only; it is the last one made.
+        self.objects.pop();
         self.note("Release()".into(), None);
         let writers = listed?;
         self.out.push_str(&show::writers(&writers, view));
@@ -1069,7 +1100,8 @@ impl<'b, B: Backend> Session<'b, B> {
             .held
             .volumes
             .iter()
-            .map(|v| (v.volume_name.clone(), v.name.clone()))
+            .filter(|v| !v.path.starts_with("\\\\?\\"))
+            .map(|v| (v.volume_name.clone(), v.path.clone()))
             .collect();
         for p in copies {
             let mount = mounts
@@ -1122,7 +1154,8 @@ fn do_set<B: Backend>(
 /// `e:` → `E:\`; a mount folder gets its trailing backslash; a `\\?\Volume{…}\` name stays.
 fn volume_path(written: &str) -> String {
     let bytes = written.as_bytes();
-    if bytes.len() == 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
+    let drive = bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic();
+    if drive && (bytes.len() == 2 || written[2..] == *"\\") {
         return format!("{}:\\", written[..1].to_ascii_uppercase());
     }
     if written.ends_with('\\') {
@@ -1146,9 +1179,4 @@ fn guid_text(id: VssId) -> String {
     } else {
         id.to_string()
     }
-}
-
-/// A context as the SDK names it: `VSS_CTX_APP_ROLLBACK | VSS_VOLSNAP_ATTR_TRANSPORTABLE`.
-fn context_text(context: Context) -> String {
-    format!("{context}")
 }

@@ -527,3 +527,46 @@ fn a_save_into_a_missing_folder_fails_and_writes_nothing() {
     assert!(matches!(e, StateError::Save { .. }), "{e:?}");
     assert!(!path.exists());
 }
+
+#[test]
+fn a_second_run_on_a_state_file_in_use_is_refused_until_the_first_lets_go() {
+    let dir = folder("lock");
+    let path = dir.join("s.json");
+    let held = StateLock::take(&path).expect("the first run holds it");
+    let second = StateLock::take(&path).expect_err("a second run is refused");
+    assert_eq!(
+        second.to_string(),
+        format!(
+            "the state file {} is in use by another run ({}.lock exists; delete it if no run is going on)",
+            path.display(),
+            path.display()
+        )
+    );
+    drop(held);
+    assert!(!dir.join("s.json.lock").exists());
+    StateLock::take(&path).expect("free again");
+}
+
+#[test]
+fn a_state_file_that_cannot_be_written_is_refused_before_anything_runs() {
+    let dir = folder("unwritable");
+    let missing = dir.join("no-such-folder").join("s.json");
+    let e = StateLock::take(&missing).expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("cannot be written: its folder cannot be written"),
+        "{e}"
+    );
+    let path = dir.join("ro.json");
+    std::fs::write(&path, "{}").unwrap();
+    let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&path, permissions).unwrap();
+    let e = StateLock::take(&path).expect_err("refused");
+    assert!(
+        e.to_string()
+            .ends_with("cannot be written: it is read-only"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+}
