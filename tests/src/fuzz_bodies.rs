@@ -378,3 +378,81 @@ fn list<T>(
     let count = u.int_in_range(0..=most)?;
     (0..count).map(|_| item(u)).collect()
 }
+
+/// The longest DiskShadow script [`diskshadow_script`] runs, in bytes: the corpus's longest
+/// is under 1 KiB, and a line's cost is bounded by the world's size.
+pub const MAX_SCRIPT_BYTES: usize = 8 * 1024;
+
+/// What [`diskshadow_script`] did with one input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiskShadowVerdict {
+    /// Over [`MAX_SCRIPT_BYTES`]: not run.
+    OverLimit,
+    /// A script that names a metadata file: not run, since `set metadata` and `load
+    /// metadata` take any path, and a fuzzer must not write or read files outside its folder.
+    NamesAFile,
+    /// Not a script's text (neither UTF-8 nor UTF-16 with its byte-order mark).
+    NotText(String),
+    /// Run on a fresh simulator of the default world; how it ended.
+    Ran(vss_sim::diskshadow::ScriptEnd),
+    /// A metadata cabinet (the input starts with `MSCF`), read: whether it was DiskShadow
+    /// metadata.
+    Metadata(bool),
+}
+
+/// The `diskshadow_script` target: a DiskShadow script run on HOSTA of the default world, or,
+/// when the input starts with `MSCF` (a cabinet's signature), a metadata file read as `load
+/// metadata` reads it.
+///
+/// Properties: nothing panics; a script that is not text is refused with a message naming a
+/// line; the same script run twice on fresh simulators prints the same bytes and ends the
+/// same way.
+pub fn diskshadow_script(data: &[u8]) -> DiskShadowVerdict {
+    use vss_sim::diskshadow::{self, Session, metadata};
+
+    let scratch = |run: &str| {
+        let dir =
+            std::env::temp_dir().join(format!("vss-fuzz-diskshadow-{}-{run}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        dir
+    };
+    if data.starts_with(b"MSCF") {
+        let dir = scratch("cab");
+        let file = dir.join("input.cab");
+        std::fs::write(&file, data).expect("the input written");
+        let read = metadata::read(&file);
+        let _ = std::fs::remove_dir_all(&dir);
+        return DiskShadowVerdict::Metadata(read.is_ok());
+    }
+    if data.len() > MAX_SCRIPT_BYTES {
+        return DiskShadowVerdict::OverLimit;
+    }
+    let text = match diskshadow::script_text(data) {
+        Ok(text) => text,
+        Err(message) => {
+            assert!(
+                message.starts_with("line ") || message.starts_with("the UTF-16"),
+                "a refusal that names no line: {message}"
+            );
+            return DiskShadowVerdict::NotText(message);
+        }
+    };
+    if text.to_ascii_lowercase().contains("metadata") {
+        return DiskShadowVerdict::NamesAFile;
+    }
+    let run = |name: &str| {
+        let dir = scratch(name);
+        let sim = Simulator::default_world();
+        let mut session = Session::new(&sim, "HOSTA", vec!["E:".into(), "x".into()], &dir);
+        let end = diskshadow::run_script(&mut session, &text);
+        let out = session.end();
+        let _ = std::fs::remove_dir_all(&dir);
+        (out, end)
+    };
+    let (first, end) = run("first");
+    let (second, again) = run("second");
+    assert_eq!(first, second, "the same script printed other bytes");
+    assert_eq!(end, again, "the same script ended another way");
+    DiskShadowVerdict::Ran(end)
+}

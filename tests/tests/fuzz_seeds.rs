@@ -240,3 +240,32 @@ fn save(sim: &Simulator, context: Option<Context>, volumes: &[&str], create: boo
     }
     r.save_as_xml().expect("saved")
 }
+
+#[test]
+fn diskshadow_script_seeds() {
+    use vss_conformance::fuzz_bodies::{DiskShadowVerdict, diskshadow_script};
+    use vss_sim::diskshadow::ScriptEnd;
+
+    let mut verdicts = Vec::new();
+    for (name, data) in seeds("diskshadow_script") {
+        let verdict = diskshadow_script(&data);
+        match name.as_str() {
+            "metadata-transport" => assert_eq!(verdict, DiskShadowVerdict::Metadata(true)),
+            "metadata-truncated" => assert_eq!(verdict, DiskShadowVerdict::Metadata(false)),
+            "not-utf8" => assert!(
+                matches!(verdict, DiskShadowVerdict::NotText(_)),
+                "{verdict:?}"
+            ),
+            "utf16-with-bom" | "cr-only" | "corpus-break-writable" => {
+                assert_eq!(
+                    verdict,
+                    DiskShadowVerdict::Ran(ScriptEnd::Completed),
+                    "{name}"
+                )
+            }
+            _ => {}
+        }
+        verdicts.push(verdict);
+    }
+    assert!(verdicts.contains(&DiskShadowVerdict::NamesAFile));
+}
