@@ -67,6 +67,7 @@ macro_rules! com_interface {
                 parent: stringify!($parent),
                 parent_size: ::std::mem::size_of::<$parent_vtbl>(),
                 slots: &[$((stringify!($method), ::std::mem::offset_of!($vtbl, $method))),*],
+                parameters: &[$(&[$(stringify!($ty)),*]),*],
                 size: ::std::mem::size_of::<$vtbl>(),
             };
         }
@@ -396,12 +397,24 @@ mod tests {
     use windows_core::Interface;
 
     use super::*;
-    use crate::slots::{HeaderOrder, check};
+    use crate::slots::{HeaderOrder, Method, check};
 
+    const CANCEL: Method = Method {
+        name: "Cancel",
+        parameters: &[],
+    };
+    const WAIT: Method = Method {
+        name: "Wait",
+        parameters: &["DWORD"],
+    };
+    const QUERY_STATUS: Method = Method {
+        name: "QueryStatus",
+        parameters: &["HRESULT *", "INT *"],
+    };
     const ASYNC_HEADER: HeaderOrder = HeaderOrder {
         interface: "IVssAsync",
         parent: "IUnknown",
-        methods: &["Cancel", "Wait", "QueryStatus"],
+        methods: &[CANCEL, WAIT, QUERY_STATUS],
     };
 
     mod swapped {
@@ -417,6 +430,23 @@ mod tests {
                 fn Cancel();
                 /// Right slot.
                 fn QueryStatus(pHrResult: *mut HRESULT, pReserved: *mut i32);
+            }
+        }
+    }
+
+    mod wrong_types {
+        use super::super::*;
+
+        com_interface! {
+            /// `IVssAsync` with a signed timeout and a one-byte reserved pointer.
+            #[iid("507c37b4-cf5b-4e95-b0af-14eb9767467e")]
+            pub interface IVssAsync(IVssAsync_Vtbl): IUnknown(IUnknown_Vtbl) {
+                /// Right slot, right type.
+                fn Cancel();
+                /// `DWORD` declared signed.
+                fn Wait(dwMilliseconds: i32);
+                /// `INT *` declared as a pointer to a byte.
+                fn QueryStatus(pHrResult: *mut HRESULT, pReserved: *mut u8);
             }
         }
     }
@@ -455,7 +485,7 @@ mod tests {
              (the header puts `QueryStatus` in slot 5)"
         );
         let shorter = HeaderOrder {
-            methods: &["Cancel"],
+            methods: &[CANCEL],
             ..ASYNC_HEADER
         };
         let error = check(&IVssAsync::DECLARED, &shorter).expect_err("one too many");
@@ -466,7 +496,7 @@ mod tests {
         let error = check(
             &missing::IVssAsync::DECLARED,
             &HeaderOrder {
-                methods: &["Cancel", "QueryStatus", "Wait"],
+                methods: &[CANCEL, QUERY_STATUS, WAIT],
                 ..ASYNC_HEADER
             },
         )
@@ -474,6 +504,31 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "IVssAsync declares 2 methods but the header has 3: `Wait` (slot 5) is missing"
+        );
+    }
+
+    #[test]
+    fn a_parameter_of_another_type_fails_the_check() {
+        let error = check(&wrong_types::IVssAsync::DECLARED, &ASYNC_HEADER).expect_err("types");
+        assert_eq!(
+            error.to_string(),
+            "parameter 1 of `Wait` of IVssAsync is declared `i32` but the header's `DWORD` is `u32`"
+        );
+        let fewer = HeaderOrder {
+            methods: &[
+                CANCEL,
+                Method {
+                    name: "Wait",
+                    parameters: &[],
+                },
+                QUERY_STATUS,
+            ],
+            ..ASYNC_HEADER
+        };
+        let error = check(&IVssAsync::DECLARED, &fewer).expect_err("a parameter too many");
+        assert_eq!(
+            error.to_string(),
+            "`Wait` of IVssAsync is declared with 1 parameters but the header has 0: ()"
         );
     }
 

@@ -4,9 +4,12 @@
 //! A COM method is called by its position in the vtable, not by its name. A declaration with
 //! two methods swapped, or one left out, still compiles, and then every call through a later
 //! slot reaches the wrong method of the real object. So the order is written down twice, on
-//! purpose apart: once as the declarations, and once here as [`HEADER_ORDER`], the list of
-//! names as vsbackup.h and vss.h declare them. [`check`] compares the two, using the offsets
-//! and size of the vtable the declaration really produced.
+//! purpose apart: once as the declarations, and once here as [`HEADER_ORDER`], the methods as
+//! vsbackup.h and vss.h declare them, each with the C types of its parameters. [`check`]
+//! compares the two, using the offsets and size of the vtable the declaration really
+//! produced, and each parameter's declared type against the header's ([`rust_type`]): a
+//! C++ `bool` (one byte) declared as a four-byte `BOOL`, or a pointer declared as a value,
+//! compiles and then passes garbage to the real object.
 
 use std::fmt;
 use std::mem::size_of;
@@ -19,96 +22,322 @@ pub struct HeaderOrder {
     /// The interface it derives from, whose slots come first.
     pub parent: &'static str,
     /// Its methods in slot order.
-    pub methods: &'static [&'static str],
+    pub methods: &'static [Method],
 }
 
-/// The order of every interface this crate declares, from the Windows SDK headers: vss.h
-/// for `IVssEnumObject` and `IVssAsync`, vsbackup.h for the requester interfaces. Methods
-/// the backend never calls are listed too, since they hold slots.
+/// One method as its header declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Method {
+    /// Its name.
+    pub name: &'static str,
+    /// The C types of its parameters, as the header writes them (`UINT *`, `bool`,
+    /// `IVssAsync **`).
+    pub parameters: &'static [&'static str],
+}
+
+/// A [`Method`]: its name, then the C types of its parameters.
+macro_rules! method {
+    ($name:literal $(, $parameter:literal)*) => {
+        Method {
+            name: $name,
+            parameters: &[$($parameter),*],
+        }
+    };
+}
+
+/// The order of every interface this crate declares, with each method's parameter types, from
+/// the Windows SDK headers: vss.h for `IVssEnumObject` and `IVssAsync`, vsbackup.h for the
+/// requester interfaces. Methods the backend never calls are listed too, since they hold
+/// slots.
 pub const HEADER_ORDER: &[HeaderOrder] = &[
     HeaderOrder {
         interface: "IVssEnumObject",
         parent: "IUnknown",
-        methods: &["Next", "Skip", "Reset", "Clone"],
+        methods: &[
+            method!("Next", "ULONG", "VSS_OBJECT_PROP *", "ULONG *"),
+            method!("Skip", "ULONG"),
+            method!("Reset"),
+            method!("Clone", "IVssEnumObject **"),
+        ],
     },
     HeaderOrder {
         interface: "IVssAsync",
         parent: "IUnknown",
-        methods: &["Cancel", "Wait", "QueryStatus"],
+        methods: &[
+            method!("Cancel"),
+            method!("Wait", "DWORD"),
+            method!("QueryStatus", "HRESULT *", "INT *"),
+        ],
     },
     HeaderOrder {
         interface: "IVssBackupComponents",
         parent: "IUnknown",
         methods: &[
-            "GetWriterComponentsCount",
-            "GetWriterComponents",
-            "InitializeForBackup",
-            "SetBackupState",
-            "InitializeForRestore",
-            "SetRestoreState",
-            "GatherWriterMetadata",
-            "GetWriterMetadataCount",
-            "GetWriterMetadata",
-            "FreeWriterMetadata",
-            "AddComponent",
-            "PrepareForBackup",
-            "AbortBackup",
-            "GatherWriterStatus",
-            "GetWriterStatusCount",
-            "FreeWriterStatus",
-            "GetWriterStatus",
-            "SetBackupSucceeded",
-            "SetBackupOptions",
-            "SetSelectedForRestore",
-            "SetRestoreOptions",
-            "SetAdditionalRestores",
-            "SetPreviousBackupStamp",
-            "SaveAsXML",
-            "BackupComplete",
-            "AddAlternativeLocationMapping",
-            "AddRestoreSubcomponent",
-            "SetFileRestoreStatus",
-            "AddNewTarget",
-            "SetRangesFilePath",
-            "PreRestore",
-            "PostRestore",
-            "SetContext",
-            "StartSnapshotSet",
-            "AddToSnapshotSet",
-            "DoSnapshotSet",
-            "DeleteSnapshots",
-            "ImportSnapshots",
-            "BreakSnapshotSet",
-            "GetSnapshotProperties",
-            "Query",
-            "IsVolumeSupported",
-            "DisableWriterClasses",
-            "EnableWriterClasses",
-            "DisableWriterInstances",
-            "ExposeSnapshot",
-            "RevertToSnapshot",
-            "QueryRevertStatus",
+            method!("GetWriterComponentsCount", "UINT *"),
+            method!("GetWriterComponents", "UINT", "IVssWriterComponentsExt **"),
+            method!("InitializeForBackup", "BSTR"),
+            method!("SetBackupState", "bool", "bool", "VSS_BACKUP_TYPE", "bool"),
+            method!("InitializeForRestore", "BSTR"),
+            method!("SetRestoreState", "VSS_RESTORE_TYPE"),
+            method!("GatherWriterMetadata", "IVssAsync **"),
+            method!("GetWriterMetadataCount", "UINT *"),
+            method!(
+                "GetWriterMetadata",
+                "UINT",
+                "VSS_ID *",
+                "IVssExamineWriterMetadata **"
+            ),
+            method!("FreeWriterMetadata"),
+            method!(
+                "AddComponent",
+                "VSS_ID",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR"
+            ),
+            method!("PrepareForBackup", "IVssAsync **"),
+            method!("AbortBackup"),
+            method!("GatherWriterStatus", "IVssAsync **"),
+            method!("GetWriterStatusCount", "UINT *"),
+            method!("FreeWriterStatus"),
+            method!(
+                "GetWriterStatus",
+                "UINT",
+                "VSS_ID *",
+                "VSS_ID *",
+                "BSTR *",
+                "VSS_WRITER_STATE *",
+                "HRESULT *"
+            ),
+            method!(
+                "SetBackupSucceeded",
+                "VSS_ID",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool"
+            ),
+            method!(
+                "SetBackupOptions",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR"
+            ),
+            method!(
+                "SetSelectedForRestore",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool"
+            ),
+            method!(
+                "SetRestoreOptions",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR"
+            ),
+            method!(
+                "SetAdditionalRestores",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool"
+            ),
+            method!(
+                "SetPreviousBackupStamp",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR"
+            ),
+            method!("SaveAsXML", "BSTR *"),
+            method!("BackupComplete", "IVssAsync **"),
+            method!(
+                "AddAlternativeLocationMapping",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool",
+                "LPCWSTR"
+            ),
+            method!(
+                "AddRestoreSubcomponent",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool"
+            ),
+            method!(
+                "SetFileRestoreStatus",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "VSS_FILE_RESTORE_STATUS"
+            ),
+            method!(
+                "AddNewTarget",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool",
+                "LPCWSTR"
+            ),
+            method!(
+                "SetRangesFilePath",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "UINT",
+                "LPCWSTR"
+            ),
+            method!("PreRestore", "IVssAsync **"),
+            method!("PostRestore", "IVssAsync **"),
+            method!("SetContext", "LONG"),
+            method!("StartSnapshotSet", "VSS_ID *"),
+            method!("AddToSnapshotSet", "VSS_PWSZ", "VSS_ID", "VSS_ID *"),
+            method!("DoSnapshotSet", "IVssAsync **"),
+            method!(
+                "DeleteSnapshots",
+                "VSS_ID",
+                "VSS_OBJECT_TYPE",
+                "BOOL",
+                "LONG *",
+                "VSS_ID *"
+            ),
+            method!("ImportSnapshots", "IVssAsync **"),
+            method!("BreakSnapshotSet", "VSS_ID"),
+            method!("GetSnapshotProperties", "VSS_ID", "VSS_SNAPSHOT_PROP *"),
+            method!(
+                "Query",
+                "VSS_ID",
+                "VSS_OBJECT_TYPE",
+                "VSS_OBJECT_TYPE",
+                "IVssEnumObject **"
+            ),
+            method!("IsVolumeSupported", "VSS_ID", "VSS_PWSZ", "BOOL *"),
+            method!("DisableWriterClasses", "const VSS_ID *", "UINT"),
+            method!("EnableWriterClasses", "const VSS_ID *", "UINT"),
+            method!("DisableWriterInstances", "const VSS_ID *", "UINT"),
+            method!(
+                "ExposeSnapshot",
+                "VSS_ID",
+                "VSS_PWSZ",
+                "LONG",
+                "VSS_PWSZ",
+                "VSS_PWSZ *"
+            ),
+            method!("RevertToSnapshot", "VSS_ID", "BOOL"),
+            method!("QueryRevertStatus", "VSS_PWSZ", "IVssAsync **"),
         ],
     },
     HeaderOrder {
         interface: "IVssBackupComponentsEx",
         parent: "IVssBackupComponents",
-        methods: &["GetWriterMetadataEx", "SetSelectedForRestoreEx"],
+        methods: &[
+            method!(
+                "GetWriterMetadataEx",
+                "UINT",
+                "VSS_ID *",
+                "IVssExamineWriterMetadataEx **"
+            ),
+            method!(
+                "SetSelectedForRestoreEx",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool",
+                "VSS_ID"
+            ),
+        ],
     },
     HeaderOrder {
         interface: "IVssBackupComponentsEx2",
         parent: "IVssBackupComponentsEx",
         methods: &[
-            "UnexposeSnapshot",
-            "SetAuthoritativeRestore",
-            "SetRollForward",
-            "SetRestoreName",
-            "BreakSnapshotSetEx",
-            "PreFastRecovery",
-            "FastRecovery",
+            method!("UnexposeSnapshot", "VSS_ID"),
+            method!(
+                "SetAuthoritativeRestore",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "bool"
+            ),
+            method!(
+                "SetRollForward",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "VSS_ROLLFORWARD_TYPE",
+                "LPCWSTR"
+            ),
+            method!(
+                "SetRestoreName",
+                "VSS_ID",
+                "VSS_COMPONENT_TYPE",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR"
+            ),
+            method!("BreakSnapshotSetEx", "VSS_ID", "DWORD", "IVssAsync **"),
+            method!("PreFastRecovery", "VSS_ID", "DWORD", "IVssAsync **"),
+            method!("FastRecovery", "VSS_ID", "DWORD", "IVssAsync **"),
         ],
     },
 ];
+
+/// The Rust type a declaration gives a parameter of C type `c`: the SDK's scalar names map to
+/// their Rust widths (`UINT`, `ULONG`, `DWORD` to `u32`; `LONG`, `INT` to `i32`; C++ `bool`,
+/// one byte, to `boolean`), the SDK's own type names stay, a pointer is `*mut` (`*const` when
+/// the header writes `const`), and an interface pointer is passed as `*mut c_void`.
+pub fn rust_type(c: &str) -> String {
+    let c = c.trim();
+    let (constant, c) = match c.strip_prefix("const ") {
+        Some(rest) => (true, rest),
+        None => (false, c),
+    };
+    let stars = c.chars().filter(|ch| *ch == '*').count();
+    let base = c.trim_end_matches(['*', ' ']);
+    let base = match base {
+        "UINT" | "ULONG" | "DWORD" => "u32",
+        "LONG" | "INT" => "i32",
+        "bool" => "boolean",
+        interface if interface.starts_with("IVss") => "c_void",
+        other => other,
+    };
+    let mut rust = base.to_string();
+    for level in 0..stars {
+        let pointer = if constant && level + 1 == stars {
+            "*const "
+        } else {
+            "*mut "
+        };
+        rust = format!("{pointer}{rust}");
+    }
+    rust
+}
 
 /// What a declaration in [`interfaces`](crate::interfaces) produced: its methods in the order
 /// it declares them, each with the byte offset of its slot in the generated vtable.
@@ -122,6 +351,8 @@ pub struct Declared {
     pub parent_size: usize,
     /// Each declared method with the offset of its slot.
     pub slots: &'static [(&'static str, usize)],
+    /// Each declared method's parameter types, as written in the declaration.
+    pub parameters: &'static [&'static [&'static str]],
     /// The size in bytes of the whole vtable.
     pub size: usize,
 }
@@ -157,11 +388,12 @@ pub fn check(declared: &Declared, header: &HeaderOrder) -> Result<(), SlotError>
         )));
     }
     let names: Vec<&str> = declared.slots.iter().map(|(n, _)| *n).collect();
-    for (i, expected) in header.methods.iter().enumerate() {
+    let header_names: Vec<&str> = header.methods.iter().map(|m| m.name).collect();
+    for (i, expected) in header_names.iter().enumerate() {
         match names.get(i) {
             Some(found) if found == expected => {}
             Some(found) => {
-                let place = if header.methods.contains(found) {
+                let place = if header_names.contains(found) {
                     format!(
                         "the header puts `{found}` in slot {}",
                         first + position(header, found)
@@ -207,6 +439,28 @@ pub fn check(declared: &Declared, header: &HeaderOrder) -> Result<(), SlotError>
             first + declared.slots.len()
         )));
     }
+    for (method, declared_types) in header.methods.iter().zip(declared.parameters) {
+        let expected: Vec<String> = method.parameters.iter().map(|c| rust_type(c)).collect();
+        if expected.len() != declared_types.len() {
+            return Err(SlotError(format!(
+                "`{}` of {name} is declared with {} parameters but the header has {}: ({})",
+                method.name,
+                declared_types.len(),
+                expected.len(),
+                method.parameters.join(", ")
+            )));
+        }
+        for (i, (want, got)) in expected.iter().zip(declared_types.iter()).enumerate() {
+            if want != got {
+                return Err(SlotError(format!(
+                    "parameter {} of `{}` of {name} is declared `{got}` but the header's `{}` is `{want}`",
+                    i + 1,
+                    method.name,
+                    method.parameters[i]
+                )));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -214,7 +468,7 @@ fn position(header: &HeaderOrder, method: &str) -> usize {
     header
         .methods
         .iter()
-        .position(|m| *m == method)
+        .position(|m| m.name == method)
         .unwrap_or(header.methods.len())
 }
 
