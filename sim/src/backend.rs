@@ -50,6 +50,12 @@ impl Simulator {
         f(&mut lock(&self.world))
     }
 
+    /// The world's clock, read without moving it on: the time of the last thing that
+    /// happened, or the world's start.
+    pub fn clock(&self) -> vss_model::VssTimestamp {
+        lock(&self.world).clock
+    }
+
     /// Everything that happened underneath since the last call.
     pub fn take_trace(&self) -> Vec<TraceEvent> {
         lock(&self.world).take_trace()

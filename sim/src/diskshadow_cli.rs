@@ -45,19 +45,31 @@ pub struct Args {
 const BAD_INPUT: u8 = 2;
 
 /// DiskShadow's own switches, `/s SCRIPT` and `/l LOG`, as the `-s` and `-l` clap reads.
+///
+/// Only switches are rewritten: the value after an option that takes one (a script or log
+/// file, a world, a machine, a state file) is left as it is, whatever it looks like.
 pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
+    const TAKES_A_VALUE: [&str; 7] = [
+        "-s", "--script", "-l", "--log", "--world", "--on", "--state",
+    ];
     let mut seen_subcommand = false;
+    let mut value_next = false;
     args.into_iter()
         .map(|arg| {
             if !seen_subcommand {
                 seen_subcommand = arg.to_str().is_some_and(|a| a == "diskshadow");
                 return arg;
             }
-            match arg.to_str().map(str::to_ascii_lowercase).as_deref() {
+            if std::mem::take(&mut value_next) {
+                return arg;
+            }
+            let arg = match arg.to_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("/s") => "-s".into(),
                 Some("/l") => "-l".into(),
                 _ => arg,
-            }
+            };
+            value_next = arg.to_str().is_some_and(|a| TAKES_A_VALUE.contains(&a));
+            arg
         })
         .collect()
 }
@@ -200,7 +212,7 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
         sim.take_trace();
         session.trace(Box::new(|| sim.take_trace_lines()));
     }
-    out.print(&diskshadow::banner(&machine));
+    out.print(&diskshadow::banner(&machine, sim.clock()));
     let code = match script {
         Some(text) => {
             let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _| {
@@ -243,4 +255,37 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
     };
     out.print(&session.end());
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::windows_switches;
+
+    #[test]
+    fn switches_are_rewritten_and_option_values_kept() {
+        let args = [
+            "vss-sim",
+            "diskshadow",
+            "--state",
+            "/l",
+            "/S",
+            "x.dsh",
+            "E:",
+            "/L",
+            "/s",
+        ];
+        let got = windows_switches(args.iter().map(Into::into).collect());
+        let want = [
+            "vss-sim",
+            "diskshadow",
+            "--state",
+            "/l",
+            "-s",
+            "x.dsh",
+            "E:",
+            "-l",
+            "/s",
+        ];
+        assert_eq!(got, want.map(std::ffi::OsString::from));
+    }
 }

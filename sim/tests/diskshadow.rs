@@ -40,7 +40,7 @@ fn run(
         sim.take_trace();
         session.trace(Box::new(|| sim.take_trace_lines()));
     }
-    let mut out = diskshadow::banner(machine);
+    let mut out = diskshadow::banner(machine, sim.clock());
     let end = diskshadow::run_script(&mut session, &text);
     out.push_str(&session.end());
     (out, end)

@@ -15,6 +15,7 @@ mod show;
 
 pub use session::{Done, Failure, Session};
 
+use vss_model::VssTimestamp;
 use vss_model::backend::Backend;
 
 /// How a script run ended.
@@ -46,9 +47,13 @@ impl ScriptEnd {
     }
 }
 
-/// The lines DiskShadow prints when it starts.
-pub fn banner(machine: &str) -> String {
-    format!("Microsoft DiskShadow version 1.0 (simulated by vss-sim)\nOn computer:  {machine}\n\n")
+/// The lines DiskShadow prints when it starts, on `machine` at `now` (the simulated clock,
+/// so that a run prints the same bytes every time).
+pub fn banner(machine: &str, now: VssTimestamp) -> String {
+    format!(
+        "Microsoft DiskShadow version 1.0 (simulated by vss-sim)\nOn computer:  {machine},  {}\n\n",
+        show::time(now)
+    )
 }
 
 /// A script file's text: UTF-8 (a byte-order mark is dropped), or UTF-16 with its

@@ -603,6 +603,19 @@ mod tests {
     }
 
     #[test]
+    fn a_value_with_spaces_is_one_word_only_when_quoted() {
+        // Expansion is on the line's text, before it is split into words, as in cmd.
+        let lookup = |_: &str| Some(r"C:\My Backups\set.cab".to_string());
+        let bare = expand("set metadata %P%", lookup).unwrap();
+        assert_eq!(words(&bare).unwrap().len(), 4);
+        let quoted = expand(r#"set metadata "%P%""#, lookup).unwrap();
+        assert_eq!(
+            words(&quoted).unwrap(),
+            ["set", "metadata", r"C:\My Backups\set.cab"]
+        );
+    }
+
+    #[test]
     fn malformed_commands_say_what_is_wrong() {
         assert!(
             command("break")
