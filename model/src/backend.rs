@@ -344,6 +344,13 @@ pub trait Backend {
         machine: &str,
         mount_point: &str,
     ) -> Result<String, EnvError>;
+    /// `GetVolumePathNamesForVolumeName`: the drive letters and folders a `\\?\Volume{GUID}\`
+    /// volume is mounted at, none when it has none.
+    fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError>;
     /// Control of the world, when the backend has it.
     fn environment(&self) -> Option<&dyn Environment<Components = Self::Components>>;
 }

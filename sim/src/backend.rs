@@ -320,6 +320,14 @@ impl Backend for Simulator {
         lock(&self.world).volume_name_for_mount_point(machine, mount_point)
     }
 
+    fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        lock(&self.world).volume_path_names_for_volume_name(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = SimComponents>> {
         Some(self)
     }

@@ -455,6 +455,15 @@ impl<B: Backend> Backend for Recorder<B> {
             .volume_name_for_mount_point(machine, mount_point)
     }
 
+    fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        self.backend
+            .volume_path_names_for_volume_name(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = Recorded<B>>> {
         self.backend
             .environment()

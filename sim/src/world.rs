@@ -390,6 +390,24 @@ impl World {
             })
     }
 
+    /// `GetVolumePathNamesForVolumeName`: where a volume of `machine` is mounted.
+    pub fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        let m = self.machine_index(machine)?;
+        let volume = self.machines[m]
+            .volumes
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(volume_name))
+            .ok_or_else(|| EnvError::UnknownTarget {
+                machine: machine.to_string(),
+                target: volume_name.to_string(),
+            })?;
+        Ok(volume.mount.iter().cloned().collect())
+    }
+
     /// The mount point of a `\\?\Volume{GUID}\` name, for messages.
     pub(crate) fn display_volume(&self, machine: usize, volume_name: &str) -> String {
         self.machines[machine]

@@ -451,7 +451,7 @@ fn refusals_of_the_session_say_what_is_wrong() {
             "is to be verified, but the context excludes all writers",
         ),
         (
-            "writer exclude \"No Such Writer\"\nadd volume C:\ncreate\n",
+            "writer verify \"No Such Writer\"\nadd volume C:\ncreate\n",
             "Writer \"No Such Writer\" was not found.",
         ),
         (
@@ -520,5 +520,66 @@ create
         ),
         "{out}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_copy_of_a_volume_mounted_at_a_folder_or_a_is_listed_with_its_mount() {
+    let world = r"
+machines:
+  - name: HOSTA
+    providers: [system]
+    volumes:
+      - mount: 'C:\'
+        size: 100 GiB
+        diff_area: { max: 10 GiB }
+      - mount: 'C:\mnt\data\'
+        size: 10 GiB
+        diff_area: { max: 1 GiB }
+      - mount: 'A:\'
+        size: 10 GiB
+        diff_area: { max: 1 GiB }
+";
+    let sim = Simulator::new(&vss_sim::parse_world(world, "folder.yaml").unwrap()).unwrap();
+    let (out, end, dir) = inline(
+        &sim,
+        "make.dsh",
+        "set context persistent\nadd volume C:\\mnt\\data\\\nadd volume A:\ncreate\n",
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    // A later session has no volumes of its own to go by: it asks where each volume is.
+    let (listed, end, dir) = inline(&sim, "list.dsh", "list shadows all\n");
+    assert_eq!(end, ScriptEnd::Completed, "{listed}");
+    let originals = lines_with(&listed, "\t\t- Original volume name:");
+    assert_eq!(originals.len(), 2, "{listed}");
+    assert!(originals[0].ends_with(r"\ [C:\mnt\data\]"), "{listed}");
+    assert!(originals[1].ends_with(r"\ [A:\]"), "{listed}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn excluding_a_writer_the_machine_does_not_run_or_a_component_does_not_fail() {
+    // As scripts generated for many servers write them: writers of other server roles,
+    // and components by their path.
+    let sim = Simulator::default_world();
+    let script = r#"set verbose on
+set context persistent
+writer exclude {2a40fd15-dfca-4aa8-a654-1f8c654603f6}
+writer exclude "Microsoft Exchange Writer:\Microsoft Exchange Server\Microsoft Information Store\Replica\{d1c0b9b4-07d7-4f85-bbd4-0a7fbd2fa4ee}"
+writer exclude "System Writer:\System Files"
+add volume C:
+create
+"#;
+    let (out, end, dir) = inline(&sim, "roles.dsh", script);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    for line in [
+        "Writer \"{2a40fd15-dfca-4aa8-a654-1f8c654603f6}\" is not on this machine; there is nothing to exclude.",
+        "Writer \"Microsoft Exchange Writer\" is not on this machine; there is nothing to exclude.",
+        "Component \"System Writer:\\System Files\": the simulator does not model components, so writer \"System Writer\" stays in the backup.",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line}\n{out}");
+    }
+    assert!(!out.contains("Excluding writer"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -226,6 +226,15 @@ impl Backend for NoEnvironment {
         self.0.volume_name_for_mount_point(machine, mount_point)
     }
 
+    fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        self.0
+            .volume_path_names_for_volume_name(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = Self::Components>> {
         None
     }

@@ -24,6 +24,7 @@ pub struct LocalVss {
     memory: Arc<dyn ComMemory>,
     create: fn() -> VssResult<IVssBackupComponents>,
     volume_name: fn(&str) -> Result<String, EnvError>,
+    path_names: fn(&str) -> Result<Vec<String>, EnvError>,
 }
 
 impl LocalVss {
@@ -45,6 +46,7 @@ impl LocalVss {
                 memory: Arc::new(system::SystemMemory),
                 create: system::create_vss_backup_components,
                 volume_name: system::volume_name_for_mount_point,
+                path_names: system::volume_path_names_for_volume_name,
             })
         }
         #[cfg(not(any(windows, vss_windows_check)))]
@@ -53,6 +55,24 @@ impl LocalVss {
                 "real VSS exists only on Windows; `{machine}` cannot be reached from this system"
             ))
         }
+    }
+}
+
+impl LocalVss {
+    /// Checks that a text bound for a kernel32 function is about this machine and can be
+    /// passed as C text.
+    fn system_text(&self, machine: &str, text: &str, what: &str) -> Result<(), EnvError> {
+        if !machine.eq_ignore_ascii_case(&self.machine) {
+            return Err(EnvError::UnknownMachine(machine.to_string()));
+        }
+        if text.contains('\0') {
+            // C would read the text only up to the NUL.
+            return Err(EnvError::Invalid(format!(
+                "{what} `{}` holds a NUL",
+                text.escape_debug()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -86,17 +106,17 @@ impl Backend for LocalVss {
         machine: &str,
         mount_point: &str,
     ) -> Result<String, EnvError> {
-        if !machine.eq_ignore_ascii_case(&self.machine) {
-            return Err(EnvError::UnknownMachine(machine.to_string()));
-        }
-        if mount_point.contains('\0') {
-            // C would read the text only up to the NUL.
-            return Err(EnvError::Invalid(format!(
-                "the mount point `{}` holds a NUL",
-                mount_point.escape_debug()
-            )));
-        }
+        self.system_text(machine, mount_point, "the mount point")?;
         (self.volume_name)(mount_point)
+    }
+
+    fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        self.system_text(machine, volume_name, "the volume name")?;
+        (self.path_names)(volume_name)
     }
 
     fn environment(&self) -> Option<&dyn Environment<Components = ComBackupComponents>> {
@@ -117,6 +137,11 @@ mod tests {
             volume_name: |point| {
                 Err(EnvError::Invalid(format!(
                     "the system was asked for {point}"
+                )))
+            },
+            path_names: |name| {
+                Err(EnvError::Invalid(format!(
+                    "the system was asked about {name}"
                 )))
             },
         }
@@ -140,6 +165,29 @@ mod tests {
         );
         assert_eq!(
             vss.volume_name_for_mount_point("HOSTB", "C:\\"),
+            Err(EnvError::UnknownMachine("HOSTB".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_volume_name_with_a_nul_never_reaches_the_system() {
+        let vss = unreachable_vss();
+        let volume = "\\\\?\\Volume{00000000-0000-0000-0000-000000000001}\\";
+        assert_eq!(
+            vss.volume_path_names_for_volume_name("HOSTA", &format!("{volume}\0")),
+            Err(EnvError::Invalid(format!(
+                "the volume name `{}\\0` holds a NUL",
+                volume.escape_debug()
+            )))
+        );
+        assert_eq!(
+            vss.volume_path_names_for_volume_name("hosta", volume),
+            Err(EnvError::Invalid(format!(
+                "the system was asked about {volume}"
+            )))
+        );
+        assert_eq!(
+            vss.volume_path_names_for_volume_name("HOSTB", volume),
             Err(EnvError::UnknownMachine("HOSTB".to_string()))
         );
     }

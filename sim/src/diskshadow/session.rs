@@ -204,8 +204,17 @@ impl<'b, B: Backend> Session<'b, B> {
 
     /// Ends the session as DiskShadow's exit does: every requester object is released, so
     /// volatile shadow copies are deleted.
+    /// With tracing on, the releases and what VSS did about them are shown.
     pub fn end(mut self) -> String {
+        let luns_before = self.luns();
+        if self.tracing.is_some() && !self.objects.is_empty() {
+            let _ = writeln!(
+                self.out,
+                "  [diskshadow] the session ends: its requester objects are released"
+            );
+        }
         self.release_all();
+        self.flush_trace(luns_before);
         self.out
     }
 
@@ -698,25 +707,47 @@ impl<'b, B: Backend> Session<'b, B> {
                 )));
             }
         }
+        // Scripts written for many machines exclude writers a given machine may not run,
+        // so a writer that is not there has nothing to exclude; only `verify` insists.
         let mut excluded: Vec<&str> = Vec::new();
+        let mut notes = Vec::new();
         for w in &self.held.exclude {
-            let writer = find(w)
-                .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
-            if !excluded.contains(&writer.writer_name.as_str()) {
-                excluded.push(&writer.writer_name);
+            // A component is written `Writer name:\path`.
+            let (writer_part, component) = match w.split_once(":\\") {
+                Some((writer, _)) if !writer.is_empty() => (writer, true),
+                _ => (w.as_str(), false),
+            };
+            match find(writer_part) {
+                None => notes.push(format!(
+                    "Writer \"{writer_part}\" is not on this machine; there is nothing to exclude."
+                )),
+                Some(writer) if component => notes.push(format!(
+                    "Component \"{w}\": the simulator does not model components, so writer \"{}\" stays in the backup.",
+                    writer.writer_name
+                )),
+                Some(writer) => {
+                    if !excluded.contains(&writer.writer_name.as_str()) {
+                        excluded.push(&writer.writer_name);
+                    }
+                }
             }
         }
-        if self.held.settings.verbose && !excluded.is_empty() {
+        if self.held.settings.verbose {
+            for note in notes {
+                let _ = writeln!(self.out, "{note}");
+            }
             for name in &excluded {
                 let _ = writeln!(
                     self.out,
                     "Excluding writer \"{name}\", because all of its components have been excluded."
                 );
             }
-            let _ = writeln!(
-                self.out,
-                "(The simulator does not model components: an excluded writer still hears the backup's events.)"
-            );
+            if !excluded.is_empty() {
+                let _ = writeln!(
+                    self.out,
+                    "(The simulator does not model components: an excluded writer still hears the backup's events.)"
+                );
+            }
         }
         Ok(())
     }
@@ -1115,15 +1146,13 @@ impl<'b, B: Backend> Session<'b, B> {
         let _ = writeln!(self.out, "Number of shadow copies listed: {}", copies.len());
     }
 
-    /// The drive letter of a volume of this machine, looked for among `C:` to `Z:`.
+    /// Where a volume of this machine is mounted (its first path, as DiskShadow shows one).
     fn mount_of(&self, volume_name: &str) -> Option<String> {
-        (b'C'..=b'Z')
-            .map(|l| format!("{}:\\", l as char))
-            .find(|m| {
-                self.backend
-                    .volume_name_for_mount_point(&self.machine, m)
-                    .is_ok_and(|n| n == volume_name)
-            })
+        self.backend
+            .volume_path_names_for_volume_name(&self.machine, volume_name)
+            .ok()?
+            .into_iter()
+            .next()
     }
 }
 

@@ -39,6 +39,15 @@ impl Backend for Other {
         self.sim.volume_name_for_mount_point(machine, mount_point)
     }
 
+    fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        self.sim
+            .volume_path_names_for_volume_name(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = SimComponents>> {
         self.sim.environment()
     }

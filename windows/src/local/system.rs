@@ -25,6 +25,7 @@ windows_core::link!("oleaut32.dll" "system" fn SysStringLen(pbstr: BSTR) -> u32)
 windows_core::link!("vssapi.dll" "system" fn CreateVssBackupComponentsInternal(ppBackup: *mut *mut c_void) -> HRESULT);
 windows_core::link!("vssapi.dll" "system" fn VssFreeSnapshotPropertiesInternal(pProp: *mut VSS_SNAPSHOT_PROP));
 windows_core::link!("kernel32.dll" "system" fn GetVolumeNameForVolumeMountPointW(lpszVolumeMountPoint: *const u16, lpszVolumeName: *mut u16, cchBufferLength: u32) -> BOOL);
+windows_core::link!("kernel32.dll" "system" fn GetVolumePathNamesForVolumeNameW(lpszVolumeName: *const u16, lpszVolumePathNames: *mut u16, cchBufferLength: u32, lpcchReturnLength: *mut u32) -> BOOL);
 windows_core::link!("kernel32.dll" "system" fn GetLastError() -> u32);
 
 /// `COINIT_MULTITHREADED`.
@@ -127,6 +128,48 @@ pub(super) fn volume_name_for_mount_point(mount_point: &str) -> Result<String, E
             "`{mount_point}` has no readable volume name"
         ))),
     }
+}
+
+/// `ERROR_MORE_DATA`: the buffer was too small; the length needed was returned.
+const ERROR_MORE_DATA: u32 = 234;
+
+/// `GetVolumePathNamesForVolumeName`: the drive letters and folders a volume is mounted at.
+pub(super) fn volume_path_names_for_volume_name(
+    volume_name: &str,
+) -> Result<Vec<String>, EnvError> {
+    let name = wide(volume_name);
+    // MAX_PATH characters hold one path; the function says how many it needs for more.
+    let mut names = vec![0u16; 261];
+    loop {
+        let mut needed = 0u32;
+        // SAFETY: `name` is NUL-terminated; `names` has the room passed.
+        let done = unsafe {
+            GetVolumePathNamesForVolumeNameW(
+                name.as_ptr(),
+                names.as_mut_ptr(),
+                names.len() as u32,
+                &mut needed,
+            )
+        };
+        if done != 0 {
+            break;
+        }
+        // SAFETY: a plain call.
+        let error = unsafe { GetLastError() };
+        if error == ERROR_MORE_DATA && needed as usize > names.len() {
+            names = vec![0u16; needed as usize];
+            continue;
+        }
+        return Err(EnvError::Invalid(format!(
+            "GetVolumePathNamesForVolumeName(`{volume_name}`) failed with error {error}"
+        )));
+    }
+    // A list of NUL-terminated paths, ended by an empty one.
+    Ok(names
+        .split(|unit| *unit == 0)
+        .take_while(|path| !path.is_empty())
+        .map(String::from_utf16_lossy)
+        .collect())
 }
 
 /// The system's allocators: oleaut32's `BSTR` functions, ole32's task memory, and vssapi's
