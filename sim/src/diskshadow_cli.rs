@@ -9,7 +9,7 @@ use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::diskshadow::{self, Done, ScriptEnd, Session};
 use vss_sim::recorder::Recorder;
-use vss_sim::state::{State, StateLock};
+use vss_sim::state::{State, StateError, StateLock};
 use vss_sim::world_file::WorldFile;
 
 /// The arguments of `vss-sim diskshadow`.
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> ExitCode {
             Some(file) => Simulator::new(file),
         };
         return match built {
-            Ok(sim) => session(&args, &sim, &sim).map_or_else(bad, ExitCode::from),
+            Ok(sim) => session(&args, &sim, &sim, &mut || {}).map_or_else(bad, ExitCode::from),
             Err(e) => bad(format!("the world: {e}")),
         };
     };
@@ -144,22 +144,38 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return bad(e.to_string()),
     };
     let recorder = Recorder::new(sim.clone());
-    let code = match session(&args, &recorder, &sim) {
-        Ok(code) => code,
-        Err(message) => return bad(message),
-    };
-    if recorder.steps().is_empty() {
-        // Nothing was called: the world is as it was, and there is nothing to keep.
-        return ExitCode::from(code);
-    }
     let label = match &args.script {
         Some(script) => format!("diskshadow -s {}", script.display()),
         None => "diskshadow".to_string(),
     };
-    let saved = state
-        .push_recording(label, &recorder)
-        .and_then(|()| state.save(&path));
-    match saved {
+    // The run is kept after every command that called something, not only at its end: a
+    // session killed half way (Ctrl+C at the prompt) then leaves the state file holding what
+    // it did, ended as a killed DiskShadow's objects end, released. A run that called
+    // nothing is not kept: the world is as it was.
+    let runs_before = state.runs().len();
+    let mut kept_steps = 0;
+    let mut keep = |state: &mut State| -> Result<(), StateError> {
+        let steps = recorder.steps().len();
+        if steps == kept_steps {
+            return Ok(());
+        }
+        kept_steps = steps;
+        state.truncate_runs(runs_before);
+        state.push_recording(label.clone(), &recorder)?;
+        state.save(&path)
+    };
+    let mut warned = false;
+    let code = match session(&args, &recorder, &sim, &mut || {
+        if let Err(e) = keep(&mut state) {
+            if !std::mem::replace(&mut warned, true) {
+                eprintln!("warning: {e}; trying again after the next command");
+            }
+        }
+    }) {
+        Ok(code) => code,
+        Err(message) => return bad(message),
+    };
+    match keep(&mut state) {
         Ok(()) => ExitCode::from(code),
         Err(e) => bad(e.to_string()),
     }
@@ -191,8 +207,14 @@ pub fn machine_named<B: Backend>(backend: &B, on: Option<&str>) -> Result<String
 }
 
 /// One DiskShadow session on `backend`, whose simulator underneath is `sim`: the prompt, or
-/// the script. Gives the exit code, or bad input before anything ran.
-fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, String> {
+/// the script, calling `after_each` after each command. Gives the exit code, or bad input
+/// before anything ran.
+fn session<B: Backend>(
+    args: &Args,
+    backend: &B,
+    sim: &Simulator,
+    after_each: &mut dyn FnMut(),
+) -> Result<u8, String> {
     let machine = machine_named(backend, args.on.as_deref())?;
     let script = args.script.as_deref().map(read_script).transpose()?;
     let log = match &args.log {
@@ -217,6 +239,7 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
         Some(text) => {
             let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _| {
                 out.print(&session.take_output());
+                after_each();
             });
             out.print(&session.take_output());
             if let ScriptEnd::Failed { line, .. } = &end {
@@ -246,6 +269,7 @@ fn session<B: Backend>(args: &Args, backend: &B, sim: &Simulator) -> Result<u8, 
                 };
                 let done = session.execute(&line, number);
                 out.print(&session.take_output());
+                after_each();
                 if done == Done::Exit {
                     break;
                 }

@@ -197,10 +197,8 @@ pub enum StateError {
         /// What the recording misses.
         gaps: String,
     },
-    /// Another run holds the state file: its lock file exists.
-    #[error(
-        "the state file {file} is in use by another run ({lock} exists; delete it if no run is going on)"
-    )]
+    /// Another run holds the state file: it holds the lock on its lock file.
+    #[error("the state file {file} is in use by another run (which holds {lock})")]
     InUse {
         /// The state file.
         file: String,
@@ -228,11 +226,15 @@ pub enum StateError {
 
 /// Holds a state file for one run, from before it is loaded to after it is saved, so that two
 /// runs cannot both load it and each save over what the other kept: the second is refused.
-/// The lock is a file beside the state file (`STATE.lock`), removed when this is dropped; one
-/// left behind by a killed process has to be deleted by hand, as the message says.
+///
+/// The lock is the system's (`flock` on Unix, `LockFileEx` on Windows) on a file beside the
+/// state file, `STATE.lock`. The system lets go of it when the process ends, however it
+/// ends, so a run that was killed never leaves the state file locked. The file itself stays:
+/// removing it while another run may be opening it would let two runs each lock a file of
+/// that name.
 #[derive(Debug)]
 pub struct StateLock {
-    lock: PathBuf,
+    _held: File,
 }
 
 impl StateLock {
@@ -251,24 +253,23 @@ impl StateLock {
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
         let lock = PathBuf::from(name);
-        match fs::OpenOptions::new()
+        let held = fs::OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(false)
             .open(&lock)
-        {
-            Ok(_) => Ok(StateLock { lock }),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(StateError::InUse {
+            .map_err(|e| not_writable(format!("its folder cannot be written ({e})")))?;
+        match held.try_lock() {
+            Ok(()) => Ok(StateLock { _held: held }),
+            Err(fs::TryLockError::WouldBlock) => Err(StateError::InUse {
                 file,
                 lock: lock.display().to_string(),
             }),
-            Err(e) => Err(not_writable(format!("its folder cannot be written ({e})"))),
+            Err(fs::TryLockError::Error(e)) => Err(not_writable(format!(
+                "its lock file {} cannot be locked ({e})",
+                lock.display()
+            ))),
         }
-    }
-}
-
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.lock);
     }
 }
 
@@ -374,9 +375,17 @@ impl State {
         });
     }
 
+    /// Forgets the runs after the first `len`: a run kept while it was still going is then
+    /// kept again as it went on.
+    pub fn truncate_runs(&mut self, len: usize) {
+        self.runs.truncate(len);
+    }
+
     /// Keeps the run `recorder` recorded, as [`push_run`](Self::push_run) does, unless the
     /// recording misses part of the run ([`Recorder::gaps`]): a replay of it would not
-    /// rebuild the same world. Call it once the run's requester objects were dropped.
+    /// rebuild the same world. Called once the run's requester objects were dropped, it
+    /// keeps the whole run; called while some are alive, it keeps the run as it would be if
+    /// the process died there (a replay releases them at its end).
     pub fn push_recording<B: Backend>(
         &mut self,
         label: impl Into<String>,

@@ -205,22 +205,22 @@ fn a_state_file_in_use_is_refused_and_a_run_that_called_nothing_is_not_kept() {
     let dir = workdir("lock");
     std::fs::write(dir.join("create.dsh"), "add volume C:\ncreate\n").unwrap();
     std::fs::write(dir.join("typo.dsh"), "frobnicate\n").unwrap();
-    std::fs::write(dir.join("s.json.lock"), "").unwrap();
+    // Another run, here this test, holds the state file.
+    let held = vss_sim::state::StateLock::take(&dir.join("s.json")).expect("locked");
     let (code, out, err) = diskshadow(&dir, &["--state", "s.json", "-s", "create.dsh"], "");
     assert_eq!(code, 2, "{out}{err}");
     assert!(
-        err.contains("the state file s.json is in use by another run (s.json.lock exists"),
+        err.contains("the state file s.json is in use by another run (which holds s.json.lock)"),
         "{err}"
     );
     assert!(out.is_empty(), "it ran: {out}");
-    std::fs::remove_file(dir.join("s.json.lock")).unwrap();
+    drop(held);
     let (code, _, _) = diskshadow(&dir, &["--state", "s.json", "-s", "typo.dsh"], "");
     assert_eq!(code, 2);
     assert!(
         !dir.join("s.json").exists(),
         "a run that called nothing made a state file"
     );
-    assert!(!dir.join("s.json.lock").exists(), "the lock stayed behind");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -247,5 +247,49 @@ fn the_prompt_reports_a_line_that_is_not_text_and_goes_on() {
         "{out}"
     );
     assert!(out.contains("\tAlias y = 1"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_session_killed_at_the_prompt_keeps_what_it_did_and_no_lock() {
+    let dir = workdir("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args(["diskshadow", "--state", "s.json"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"set context persistent\nadd volume C:\ncreate\nadd volume E:\ncreate\n")
+        .expect("written");
+    stdin.flush().expect("flushed");
+    // Wait for the prompt after both creates (it comes once the command's run is kept),
+    // then kill the session there, stdin still open.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    while !seen
+        .rsplit_once("Number of shadow copies listed")
+        .is_some_and(|(before, after)| {
+            before.contains("Number of shadow copies listed") && after.contains("DISKSHADOW> ")
+        })
+    {
+        let mut byte = [0u8];
+        let read = std::io::Read::read(&mut stdout, &mut byte).expect("output");
+        assert!(read > 0, "the session ended early: {seen}");
+        seen.push(char::from(byte[0]));
+    }
+    child.kill().expect("killed");
+    child.wait().expect("it ends");
+    drop(stdin);
+    // The next run is not locked out, and finds the persistent copies of both sets (the
+    // second of C: and E:, the volumes staying added).
+    let (code, out, err) = diskshadow(&dir, &["--state", "s.json"], "list shadows all\n");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Number of shadow copies listed: 3"),
+        "{seen}\n{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
