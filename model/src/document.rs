@@ -861,10 +861,10 @@ impl Attrs {
 
     fn guid(&mut self, name: &str) -> Result<VssId, DocumentError> {
         let value = self.required(name)?;
-        if value.starts_with('{') {
-            if let Ok(id) = value.parse() {
-                return Ok(id);
-            }
+        if value.starts_with('{')
+            && let Ok(id) = value.parse()
+        {
+            return Ok(id);
         }
         Err(self.invalid(
             name,
@@ -2467,10 +2467,10 @@ mod tests {
                 let at = rng.below(bytes.len() as u64) as usize;
                 let old = bytes[at];
                 bytes[at] = b" \t\n<>&;\"'=/?!-x0aA{}#"[rng.below(21) as usize];
-                if let Ok(text) = std::str::from_utf8(&bytes) {
-                    if let Ok(back) = BackupComponentsDocument::from_xml(text) {
-                        assert_eq!(back, doc, "mutation accepted with a change:\n{text}");
-                    }
+                if let Ok(text) = std::str::from_utf8(&bytes)
+                    && let Ok(back) = BackupComponentsDocument::from_xml(text)
+                {
+                    assert_eq!(back, doc, "mutation accepted with a change:\n{text}");
                 }
                 bytes[at] = old;
             }

@@ -280,10 +280,10 @@ impl HardwareSnapshotProvider for HardwareProvider {
             .ok_or(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER)?;
         // The clones of a finished set are VSS's now (handed back through OnLunEmpty); those
         // of an abandoned one go.
-        if let Some(old) = Creation::take_other(&mut self.creation, set) {
-            if old.state != SnapshotState::VSS_SS_CREATED {
-                self.delete_clones(old);
-            }
+        if let Some(old) = Creation::take_other(&mut self.creation, set)
+            && old.state != SnapshotState::VSS_SS_CREATED
+        {
+            self.delete_clones(old);
         }
         let creation = self.creation.get_or_insert_with(|| {
             Creation::new(

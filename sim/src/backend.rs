@@ -369,16 +369,15 @@ impl Environment for Simulator {
                 fault.method
             )));
         }
-        if let Some(id) = fault.provider_id {
-            if !world.machines[m]
+        if let Some(id) = fault.provider_id
+            && !world.machines[m]
                 .providers
                 .iter()
                 .any(|p| p.prop.provider_id == id)
-            {
-                return Err(EnvError::Invalid(format!(
-                    "no provider {id} is registered on {machine}"
-                )));
-            }
+        {
+            return Err(EnvError::Invalid(format!(
+                "no provider {id} is registered on {machine}"
+            )));
         }
         world.machines[m].provider_faults.push(ArmedFault {
             fault,

@@ -166,10 +166,10 @@ pub fn run(args: Args) -> ExitCode {
     };
     let mut warned = false;
     let code = match session(&args, &recorder, &sim, &mut || {
-        if let Err(e) = keep(&mut state) {
-            if !std::mem::replace(&mut warned, true) {
-                eprintln!("warning: {e}; trying again after the next command");
-            }
+        if let Err(e) = keep(&mut state)
+            && !std::mem::replace(&mut warned, true)
+        {
+            eprintln!("warning: {e}; trying again after the next command");
         }
     }) {
         Ok(code) => code,

@@ -55,7 +55,7 @@ impl fmt::Display for ByteSize {
     /// The largest binary unit that divides the size exactly.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (unit, scale) in &UNITS[..4] {
-            if self.0 >= *scale && self.0 % scale == 0 {
+            if self.0 >= *scale && self.0.is_multiple_of(*scale) {
                 return write!(f, "{} {unit}", self.0 / scale);
             }
         }

@@ -459,15 +459,15 @@ impl State {
         // `run_scenario` releases the run's objects before it returns, so their releases
         // are in the recording.
         let mut report = run_scenario(&scenario, &recorder, tracer);
-        if matches!(report.outcome, Outcome::Passed | Outcome::Failed(_)) {
-            if let Err(e) = self.push_recording(label, &recorder) {
-                report.outcome = Outcome::BadInput(InputError {
-                    file: scenario.file.clone(),
-                    step: None,
-                    position: None,
-                    message: e.to_string(),
-                });
-            }
+        if matches!(report.outcome, Outcome::Passed | Outcome::Failed(_))
+            && let Err(e) = self.push_recording(label, &recorder)
+        {
+            report.outcome = Outcome::BadInput(InputError {
+                file: scenario.file.clone(),
+                step: None,
+                position: None,
+                message: e.to_string(),
+            });
         }
         report
     }

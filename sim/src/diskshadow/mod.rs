@@ -64,7 +64,7 @@ pub fn script_text(bytes: &[u8]) -> Result<String, String> {
         return script_text(rest);
     }
     let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err("the UTF-16 text ends half way through a character".to_string());
         }
         let units: Vec<u16> = rest.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();

@@ -955,19 +955,18 @@ fn lun_problems(lun: &LunState, check: &LunCheck, machine: &str, all: &[LunState
             .into(),
         );
     }
-    if let Some(want) = &e.clone_of {
-        if !lun
+    if let Some(want) = &e.clone_of
+        && !lun
             .clone_of
             .as_ref()
             .is_some_and(|s| s.eq_ignore_ascii_case(want))
-        {
-            wrong.push(format!("to be a clone of {want}"));
-        }
+    {
+        wrong.push(format!("to be a clone of {want}"));
     }
-    if let Some(want) = e.clone_kind.as_deref() {
-        if lun.clone_kind != Some(want) {
-            wrong.push(format!("to be a {want} clone"));
-        }
+    if let Some(want) = e.clone_kind.as_deref()
+        && lun.clone_kind != Some(want)
+    {
+        wrong.push(format!("to be a {want} clone"));
     }
     if let Some(want) = &e.identity {
         let source = lun.clone_of.as_ref().and_then(|s| {

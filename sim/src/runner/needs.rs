@@ -224,16 +224,16 @@ impl ArrayUse {
             (_, Some("assign")) => Some(("mount", "assigned")),
             _ => None,
         };
-        if let Some((arg, done)) = given {
-            if let Some(Value::String(name)) = step.get(arg) {
-                let lead = why
-                    .as_ref()
-                    .map(|_| format!("`{name}` is what step {n} {done}, which needs it"));
-                let known = self.names.entry((key(&machine), key(name))).or_default();
-                // A name that once led to the array may still: it stays the array's.
-                if known.is_none() {
-                    *known = lead;
-                }
+        if let Some((arg, done)) = given
+            && let Some(Value::String(name)) = step.get(arg)
+        {
+            let lead = why
+                .as_ref()
+                .map(|_| format!("`{name}` is what step {n} {done}, which needs it"));
+            let known = self.names.entry((key(&machine), key(name))).or_default();
+            // A name that once led to the array may still: it stays the array's.
+            if known.is_none() {
+                *known = lead;
             }
         }
         if method == Some("InitializeForBackup") {

@@ -559,12 +559,13 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
                     )));
                 }
             }
-            if let Some(kind) = &expect.clone_kind {
-                if kind != "differential" && kind != "plex" {
-                    return Err(ArgError::Input(format!(
-                        "expect: clone_kind `{kind}` is not `differential` or `plex`"
-                    )));
-                }
+            if let Some(kind) = &expect.clone_kind
+                && kind != "differential"
+                && kind != "plex"
+            {
+                return Err(ArgError::Input(format!(
+                    "expect: clone_kind `{kind}` is not `differential` or `plex`"
+                )));
             }
             let gone = a.boolean("expect_gone")?.unwrap_or(false);
             let label = match &subject {
