@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::diagram::{self, Format, Timeline, WorldState};
-use vss_sim::diskshadow::{self, ScriptEnd, Session};
+use vss_sim::diskshadow::{self, Done, Failure, ScriptEnd, Session};
 use vss_sim::runner::Outcome;
 use vss_sim::state::State;
 
@@ -45,10 +45,14 @@ enum What {
     /// A state file is read, not changed. Exit 0 when the script ran to its end, 1 when a
     /// command failed (the diagram shows the run up to it), 2 on bad input.
     Diskshadow {
-        /// The script.
-        script: PathBuf,
-        /// The script's parameters, `%DISKSH_PARAM_1%` onwards.
-        params: Vec<String>,
+        /// The script, as `vss-sim diskshadow` takes it (`/s` works too); without it, the
+        /// first of the arguments that follow names it.
+        #[arg(short = 's', long = "script", value_name = "SCRIPT")]
+        script: Option<PathBuf>,
+        /// The script (unless `-s` named it), then its parameters, `%DISKSH_PARAM_1%`
+        /// onwards.
+        #[arg(value_name = "[SCRIPT] PARAM", required_unless_present = "script")]
+        args: Vec<String>,
         /// The machine DiskShadow runs on [default: the world's first].
         #[arg(long = "on", value_name = "MACHINE")]
         on: Option<String>,
@@ -96,27 +100,51 @@ pub fn run(args: Args) -> ExitCode {
         },
         What::Diskshadow {
             script,
-            params,
+            args,
             on,
             world,
             state,
             format,
-        } => match diskshadow_timeline(&script, params, on.as_deref(), world, state) {
-            Ok((timeline, end)) => {
-                print!("{}", timeline.render(format));
-                if let ScriptEnd::Failed { line, .. } = &end {
-                    eprintln!(
-                        "{}: the script stopped at line {line}; the diagram shows the run up to it",
-                        script.display()
-                    );
+        } => {
+            let (script, params) = match script {
+                Some(script) => (script, args),
+                None => {
+                    let mut args = args.into_iter();
+                    (
+                        PathBuf::from(args.next().unwrap_or_default()),
+                        args.collect(),
+                    )
                 }
-                ExitCode::from(end.exit_code())
+            };
+            diskshadow_diagram(&script, params, on.as_deref(), world, state, format)
+        }
+    }
+}
+
+/// Prints the diagram of a DiskShadow script's run, giving the script's exit code.
+fn diskshadow_diagram(
+    script: &Path,
+    params: Vec<String>,
+    on: Option<&str>,
+    world: Option<PathBuf>,
+    state: Option<PathBuf>,
+    format: Format,
+) -> ExitCode {
+    match diskshadow_timeline(script, params, on, world, state) {
+        Ok((timeline, end)) => {
+            print!("{}", timeline.render(format));
+            if let ScriptEnd::Failed { line, .. } = &end {
+                eprintln!(
+                    "{}: the script stopped at line {line}; the diagram shows the run up to it",
+                    script.display()
+                );
             }
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(BAD_INPUT)
-            }
-        },
+            ExitCode::from(end.exit_code())
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(BAD_INPUT)
+        }
     }
 }
 
@@ -143,8 +171,18 @@ fn diskshadow_timeline(
     let title = format!("diskshadow -s {} on {machine}", script.display());
     let mut timeline = Timeline::new(title, sim.machines(), WorldState::capture(&sim));
     let mut session = Session::new(&sim, &machine, params, Path::new(""));
-    let end = diskshadow::run_script_observed(&mut session, &text, |_, _, command| {
-        timeline.push(machine.as_str(), command, WorldState::capture(&sim));
+    let end = diskshadow::run_script_observed(&mut session, &text, |_, _, command, done| {
+        // A failed command is drawn with what failed it, as `diagram run` draws results.
+        let step = match done {
+            Done::Ok | Done::Exit => command.to_string(),
+            Done::Failed(Failure::Vss(hr)) => {
+                let code = hr.name().map_or_else(|| hr.to_string(), str::to_string);
+                format!("{command} -> {code}")
+            }
+            Done::Failed(Failure::Syntax(_)) => format!("{command} -> syntax error"),
+            Done::Failed(Failure::Refused(_)) => format!("{command} -> refused by DiskShadow"),
+        };
+        timeline.push(machine.as_str(), &step, WorldState::capture(&sim));
     });
     session.end();
     timeline.push(

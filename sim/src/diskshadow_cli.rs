@@ -237,7 +237,7 @@ fn session<B: Backend>(
     out.print(&diskshadow::banner(&machine, sim.clock()));
     let code = match script {
         Some(text) => {
-            let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _| {
+            let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _, _| {
                 out.print(&session.take_output());
                 after_each();
             });

@@ -13,9 +13,14 @@ fn root() -> PathBuf {
 }
 
 fn vss_sim(args: &[&str]) -> (i32, String, String) {
+    vss_sim_in(&root(), args)
+}
+
+/// Runs the binary in `dir`, where a DiskShadow script writes its metadata files.
+fn vss_sim_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .output()
         .expect("the binary runs");
     let (stdout, stderr) = (
@@ -191,22 +196,39 @@ fn a_diskshadow_script_is_drawn_command_by_command() {
     ] {
         assert!(out.contains(line), "{line}\n{out}");
     }
-    let failing = scratch("failing.dsh");
+    let failing = work.join("failing.dsh");
     std::fs::write(
         &failing,
         "set context persistent\nadd volume C:\ncreate\nbreak %VSS_SHADOW_SET%\n",
     )
     .unwrap();
-    let (code, out, err) = vss_sim(&[
-        "diagram",
-        "diskshadow",
-        failing.to_str().unwrap(),
-        "--format",
-        "dot",
-    ]);
+    let (code, out, err) = vss_sim_in(
+        &work,
+        &["diagram", "diskshadow", "failing.dsh", "--format", "dot"],
+    );
     assert_eq!(code, 1, "{err}");
     assert!(out.starts_with("digraph"), "{out}");
+    assert!(
+        out.contains("break %VSS_SHADOW_SET% -> VSS_E_PROVIDER_VETO"),
+        "{out}"
+    );
     assert!(err.contains("the script stopped at line 4"), "{err}");
+    // The script named as `vss-sim diskshadow` takes it draws the same run.
+    let (code, switched, _) = vss_sim_in(
+        &work,
+        &["diagram", "diskshadow", "/S", "failing.dsh", "--format", "dot"],
+    );
+    assert_eq!((code, switched), (1, out));
+    std::fs::write(work.join("typo.dsh"), "set context transportable\n").unwrap();
+    let (code, out, _) = vss_sim_in(
+        &work,
+        &["diagram", "diskshadow", "typo.dsh", "--format", "dot"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("set context transportable -> syntax error"),
+        "{out}"
+    );
     let (code, _, err) = vss_sim(&["diagram", "diskshadow", "no-such.dsh"]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot read the script no-such.dsh"), "{err}");

@@ -118,23 +118,24 @@ pub fn script_lines(text: &str) -> Vec<&str> {
 /// command that fails. The output stays in the session; the session is not ended: the caller
 /// ends it, which releases its requester objects as DiskShadow's exit does.
 pub fn run_script<B: Backend>(session: &mut Session<'_, B>, script: &str) -> ScriptEnd {
-    run_script_observed(session, script, |_, _, _| {})
+    run_script_observed(session, script, |_, _, _, _| {})
 }
 
 /// [`run_script`], calling `after` with the session, the number and the text of each command
-/// line once it has run (a failing one included: it may have changed the world before it
-/// failed), so that a caller can print the output as it comes or look at the world.
+/// line and what it led to, once it has run (a failing one included: it may have changed the
+/// world before it failed), so that a caller can print the output as it comes or look at the
+/// world.
 pub fn run_script_observed<'b, B: Backend>(
     session: &mut Session<'b, B>,
     script: &str,
-    mut after: impl FnMut(&mut Session<'b, B>, usize, &str),
+    mut after: impl FnMut(&mut Session<'b, B>, usize, &str, &Done),
 ) -> ScriptEnd {
     session.echo_commands(true);
     for (index, line) in script_lines(script).into_iter().enumerate() {
         let command = line.trim();
         let done = session.execute(line, index + 1);
         if !command.is_empty() && !command.starts_with('#') {
-            after(session, index + 1, command);
+            after(session, index + 1, command, &done);
         }
         match done {
             Done::Ok => {}
