@@ -657,7 +657,18 @@ fn lun_changes(before: &WorldState, after: &WorldState) -> Vec<String> {
             );
         }
         if old.identity != lun.identity {
-            what.push(format!("new identity {}", short_identity(&lun.identity)));
+            // A broken LUN may be given back the identity of the LUN it was cloned from.
+            let original = lun
+                .clone_of
+                .as_ref()
+                .and_then(|source| after.luns.iter().find(|l| &l.name == source));
+            let identity = short_identity(&lun.identity);
+            what.push(match original {
+                Some(source) if source.identity == lun.identity => {
+                    format!("identity reverted to {}'s, {identity}", source.name)
+                }
+                _ => format!("new identity {identity}"),
+            });
         }
         if old.clone_of != lun.clone_of || old.clone_kind != lun.clone_kind {
             what.push(lun_text(lun));
