@@ -92,6 +92,12 @@ impl Output {
                 .and_then(|()| stdout.flush())
                 .is_ok();
         }
+        self.log(text);
+    }
+
+    /// Writes to the log only: what the terminal already shows (the line typed at the
+    /// prompt), or what goes to standard error.
+    fn log(&mut self, text: &str) {
         if let Some(log) = &mut self.log {
             let _ = log.write_all(text.as_bytes());
         }
@@ -243,7 +249,9 @@ fn session<B: Backend>(
             });
             out.print(&session.take_output());
             if let ScriptEnd::Failed { line, .. } = &end {
-                eprintln!("the script stopped at line {line}");
+                let stopped = format!("the script stopped at line {line}\n");
+                eprint!("{stopped}");
+                out.log(&stopped);
             }
             end.exit_code()
         }
@@ -267,6 +275,10 @@ fn session<B: Backend>(
                     ));
                     continue;
                 };
+                out.log(&line);
+                if !line.ends_with('\n') {
+                    out.log("\n");
+                }
                 let done = session.execute(&line, number);
                 out.print(&session.take_output());
                 after_each();

@@ -216,7 +216,14 @@ fn a_diskshadow_script_is_drawn_command_by_command() {
     // The script named as `vss-sim diskshadow` takes it draws the same run.
     let (code, switched, _) = vss_sim_in(
         &work,
-        &["diagram", "diskshadow", "/S", "failing.dsh", "--format", "dot"],
+        &[
+            "diagram",
+            "diskshadow",
+            "/S",
+            "failing.dsh",
+            "--format",
+            "dot",
+        ],
     );
     assert_eq!((code, switched), (1, out));
     std::fs::write(work.join("typo.dsh"), "set context transportable\n").unwrap();

@@ -77,6 +77,10 @@ fn break_writable_on_the_creating_machine() {
 
 #[test]
 fn crlf_line_endings_read_as_lf() {
+    // The file must keep its CRLF line ends for this test to test them.
+    let text = std::fs::read(corpus().join("crlf-line-endings.dsh")).unwrap();
+    let lines = text.split(|b| *b == b'\n').count() - 1;
+    assert_eq!(text.windows(2).filter(|w| w == b"\r\n").count(), lines);
     insta::assert_snapshot!(single("crlf-line-endings.dsh", ScriptEnd::Completed));
 }
 
@@ -582,4 +586,32 @@ create
     }
     assert!(!out.contains("Excluding writer"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_metadata_file_that_cannot_be_written_stops_create_before_anything_is_made() {
+    let sim = Simulator::default_world();
+    let script =
+        "set context persistent\nset metadata no-such-folder/set.cab\nadd volume E:\ncreate\n";
+    let (out, end, dir) = inline(&sim, "nowhere.dsh", script);
+    assert!(
+        matches!(end, ScriptEnd::Failed { line: 4, .. }),
+        "{end:?}\n{out}"
+    );
+    let folder = dir.join("no-such-folder");
+    assert!(
+        out.contains(&format!(
+            "The metadata file no-such-folder/set.cab cannot be written: the folder {} does not exist. Nothing was created.",
+            folder.display()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("CreateVssBackupComponents"), "{out}");
+    let (listed, _, dir2) = inline(&sim, "list.dsh", "list shadows all\n");
+    assert!(
+        listed.contains("Number of shadow copies listed: 0"),
+        "{listed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
 }

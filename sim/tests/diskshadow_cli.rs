@@ -293,3 +293,30 @@ fn a_session_killed_at_the_prompt_keeps_what_it_did_and_no_lock() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_log_of_the_prompt_holds_the_lines_typed_and_of_a_script_where_it_stopped() {
+    let dir = workdir("prompt-log");
+    let (code, out, _) = diskshadow(&dir, &["/l", "prompt.log"], "add alias a b\nadd");
+    assert_eq!(code, 0, "{out}");
+    let log = std::fs::read_to_string(dir.join("prompt.log")).unwrap();
+    assert!(
+        log.contains("DISKSHADOW> add alias a b\nDISKSHADOW> add\n0 volumes"),
+        "{log}"
+    );
+    assert!(
+        !out.contains("DISKSHADOW> add alias a b\n"),
+        "the terminal echoes it: {out}"
+    );
+    std::fs::write(
+        dir.join("fail.dsh"),
+        "add alias a b\nbreak {11111111-2222-3333-4444-555555555555}\n",
+    )
+    .unwrap();
+    let (code, _, err) = diskshadow(&dir, &["-s", "fail.dsh", "-l", "script.log"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("the script stopped at line 2"), "{err}");
+    let log = std::fs::read_to_string(dir.join("script.log")).unwrap();
+    assert!(log.ends_with("the script stopped at line 2\n"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -55,6 +55,20 @@ fn manifest(m: &Metadata, machine: &str, document_file: &str) -> String {
     s
 }
 
+/// Why no metadata file can be written at `path`, when that can be told before anything is
+/// made: the name is a folder's, or its folder does not exist.
+pub fn unwritable(path: &Path) -> Option<String> {
+    if path.is_dir() {
+        return Some("it is a folder".into());
+    }
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() && !folder.is_dir() => {
+            Some(format!("the folder {} does not exist", folder.display()))
+        }
+        _ => None,
+    }
+}
+
 /// Writes `m` to `path` as a cabinet, the document under the name `document_file`; the
 /// manifest also names the `machine` that made the set, for people reading it. Every file in
 /// it is dated 1980-01-01 (the earliest date a cabinet holds), so that the same session

@@ -73,6 +73,18 @@ pub fn script_text(bytes: &[u8]) -> Result<String, String> {
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        // UTF-16 without a byte-order mark reads as UTF-8 with a NUL beside every letter.
+        _ if bytes.contains(&0) => {
+            let line = bytes
+                .iter()
+                .take_while(|b| **b != 0)
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            Err(format!(
+                "line {line} holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)"
+            ))
+        }
         _ => String::from_utf8(bytes.to_vec()).map_err(|e| {
             let line = bytes[..e.utf8_error().valid_up_to()]
                 .iter()
@@ -171,6 +183,14 @@ mod tests {
             Err("line 2 is not UTF-8 text (save the script as UTF-8 or UTF-16)".into())
         );
         assert!(script_text(&[0xFF, 0xFE, 0x41]).is_err());
+        let no_mark: Vec<u8> = "reset\ncreate"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(
+            script_text(&no_mark),
+            Err("line 1 holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)".into())
+        );
     }
 
     #[test]

@@ -264,10 +264,18 @@ fn guid(word: Option<&String>, what: &str) -> Result<VssId, SyntaxError> {
 
 fn one(words: &[String], what: &str, usage: &str) -> Result<String, SyntaxError> {
     match words {
-        [word] => Ok(word.clone()),
+        [word] => filled(word, what, usage),
         [] => Err(syntax(format!("{what} is missing: {usage}"))),
         [_, extra, ..] => Err(syntax(format!("unexpected `{extra}`: {usage}"))),
     }
+}
+
+/// `word`, unless it is empty (`""`, or an alias or parameter that expanded to nothing).
+fn filled(word: &str, what: &str, usage: &str) -> Result<String, SyntaxError> {
+    if word.is_empty() {
+        return Err(syntax(format!("{what} is empty: {usage}")));
+    }
+    Ok(word.to_string())
 }
 
 /// Reads one command from its words (after expansion).
@@ -309,7 +317,11 @@ pub fn parse(words: &[String]) -> Result<Command, SyntaxError> {
         "expose" => match rest {
             [id, target] => Ok(Command::Expose {
                 id: guid(Some(id), "shadow copy ID")?,
-                target: target.clone(),
+                target: filled(
+                    target,
+                    "where to expose it",
+                    "expose SHADOWID {drive: | share | mountpoint}",
+                )?,
             }),
             _ => Err(syntax(
                 "usage: expose SHADOWID {drive: | share | mountpoint}",
@@ -445,13 +457,14 @@ fn parse_add(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxErr
             let (volume, mut more) = tail
                 .split_first()
                 .ok_or_else(|| syntax(format!("the volume is missing: {usage}")))?;
+            let volume = filled(volume, "the volume", usage)?;
             let (mut alias, mut provider) = (None, None);
             while let Some((key, after)) = more.split_first() {
                 let value = after
                     .first()
                     .ok_or_else(|| syntax(format!("`{key}` needs a value: {usage}")))?;
                 if is(key, "alias") && alias.is_none() {
-                    alias = Some(value.clone());
+                    alias = Some(filled(value, "the alias", usage)?);
                 } else if is(key, "provider") && provider.is_none() {
                     provider = Some(guid(Some(value), "provider ID")?);
                 } else {
@@ -460,15 +473,15 @@ fn parse_add(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxErr
                 more = &after[1..];
             }
             Ok(Command::AddVolume {
-                volume: volume.clone(),
+                volume,
                 alias,
                 provider,
             })
         }
         Some("alias") => match tail {
             [name, value] => Ok(Command::AddAlias {
-                name: name.clone(),
-                value: value.clone(),
+                name: filled(name, "the alias name", "add alias NAME VALUE")?,
+                value: filled(value, "the alias value", "add alias NAME VALUE")?,
             }),
             _ => Err(syntax("usage: add alias NAME VALUE")),
         },
@@ -492,8 +505,8 @@ fn parse_delete(second: Option<&str>, tail: &[String]) -> Result<Command, Syntax
         _ => return Err(syntax(format!("usage: {usage}"))),
     };
     let needs = |v: Option<&String>| {
-        v.cloned()
-            .ok_or_else(|| syntax(format!("`{kind}` needs a value: {usage}")))
+        let v = v.ok_or_else(|| syntax(format!("`{kind}` needs a value: {usage}")))?;
+        filled(v, &format!("the value of `{kind}`"), usage)
     };
     let what = match kind.as_str() {
         "all" if value.is_none() => DeleteWhat::All,
@@ -638,5 +651,26 @@ mod tests {
         assert!(command("delete shadows").is_err());
         assert!(command("list shadows").is_err());
         assert!(words("add alias x \"y").is_err());
+    }
+
+    #[test]
+    fn an_empty_name_is_refused() {
+        for (line, what) in [
+            (r#"set metadata """#, "the .cab file is empty"),
+            (r#"add alias "" x"#, "the alias name is empty"),
+            (r#"add alias x """#, "the alias value is empty"),
+            (r#"add volume "" "#, "the volume is empty"),
+            (r#"add volume C: alias """#, "the alias is empty"),
+            (r#"load metadata """#, "is empty"),
+            (r#"writer exclude """#, "is empty"),
+            (
+                r#"expose {11111111-2222-3333-4444-555555555555} """#,
+                "is empty",
+            ),
+            (r#"delete shadows volume """#, "is empty"),
+        ] {
+            let e = command(line).unwrap_err().0;
+            assert!(e.contains(what), "{line}: {e}");
+        }
     }
 }

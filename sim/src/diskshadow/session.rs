@@ -578,6 +578,15 @@ impl<'b, B: Backend> Session<'b, B> {
                 "No volumes are in the shadow copy set: add one with ADD VOLUME first.".into(),
             ));
         }
+        // A metadata file that cannot be written is found out before a set is made that no
+        // file would describe.
+        if let Some(file) = &self.held.settings.metadata
+            && let Some(why) = metadata::unwritable(&self.dir.join(file))
+        {
+            return Err(Failure::Refused(format!(
+                "The metadata file {file} cannot be written: {why}. Nothing was created."
+            )));
+        }
         let context = self.held.settings.context();
         let object = self.object(context, None)?;
         let state = BackupStateArgs {
