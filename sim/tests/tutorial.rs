@@ -1,6 +1,6 @@
 //! Every `vss-sim` command of `docs/tutorial.md`, and the README's main command, runs as
 //! written, in order, with the exit code the text gives (`# exit N` after a command; 0
-//! otherwise).
+//! otherwise), and shows what the tutorial's text says it shows ([`TUTORIAL_CLAIMS`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,9 +118,86 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// What the tutorial's text says a command shows: the command (its words after `vss-sim`, as
+/// written) and lines of its output that must be there.
+const TUTORIAL_CLAIMS: &[(&str, &[&str])] = &[
+    (
+        "diskshadow -s examples/diskshadow/look-around.dsh",
+        &[
+            "Type: [1] VSS_PROV_SYSTEM",
+            "Type: [3] VSS_PROV_HARDWARE",
+            "4 writers listed.",
+            "Number of shadow copies listed: 0",
+        ],
+    ),
+    (
+        "diskshadow -s examples/diskshadow/break-read-only.dsh --trace",
+        &[
+            "AreLunsSupported(VSS_CTX_APP_ROLLBACK, \\\\.\\PHYSICALDRIVE1) -> S_OK",
+            "LocateLuns(SIM000000005) -> S_OK",
+            "[lun] LUN-E.5 appeared: differential clone of LUN-E, visible to HOSTA, read-only, hidden, MBR 5BC5FFFC",
+            "[requester] BreakSnapshotSet(",
+            "-> differential clone of LUN-E, visible to HOSTA, read-only, MBR 5BC5FFFC",
+            "Number of shadow copies listed: 0",
+        ],
+    ),
+    (
+        "diskshadow -s examples/diskshadow/break-software.dsh",
+        &["- Error text: VSS_E_PROVIDER_VETO"],
+    ),
+    (
+        "diskshadow -s examples/diskshadow/break-writable.dsh --trace",
+        &[
+            "[lun] LUN-F.5 appeared: plex clone of LUN-F",
+            "OnLunStateChange(SIM000000005, VSS_ONLUNSTATECHANGE_NOTIFY_READ_WRITE) -> S_OK",
+            "-> plex clone of LUN-F, visible to HOSTA, read-write, MBR 5BC5FFFC",
+        ],
+    ),
+    (
+        "diskshadow --state lab.json -s examples/diskshadow/transport-create.dsh transport.cab --trace",
+        &[
+            "[lun] LUN-E.5 appeared: differential clone of LUN-E, masked from every machine",
+            "Inserted file Manifest.xml into .cab file transport.cab",
+        ],
+    ),
+    (
+        "diskshadow --state lab.json --on HOSTB -s examples/diskshadow/transport-import-break.dsh transport.cab --trace",
+        &[
+            "-> differential clone of LUN-E, visible to HOSTB, read-only, hidden, MBR 5BC5FFFC",
+            // The original's signature, LUN-E's, comes back.
+            "-> differential clone of LUN-E, visible to HOSTB, read-write, MBR B10DA48C",
+        ],
+    ),
+    (
+        "diskshadow --state lab.json --on HOSTB -s examples/diskshadow/look-around.dsh",
+        &["Number of shadow copies listed: 0"],
+    ),
+    (
+        "diskshadow --state mask.json --on HOSTB -s examples/diskshadow/transport-import-mask.dsh mask.cab --trace",
+        &[
+            "OnLunStateChange(SIM000000005, VSS_ONLUNSTATECHANGE_DO_MASK_LUNS) -> S_OK",
+            "-> differential clone of LUN-E, masked from every machine",
+            "Number of shadow copies listed: 0",
+        ],
+    ),
+    (
+        "diskshadow --state expose.json --on HOSTB -s examples/diskshadow/transport-import-expose.dsh expose.cab",
+        &["The shadow copy was successfully exposed as X:\\."],
+    ),
+    (
+        "run examples/revert-refused.yaml --trace",
+        &["VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL VSS_E_BREAK_REVERT_ID_FAILED (0x800423F6)"],
+    ),
+    (
+        "run examples/fast-recovery.yaml --trace",
+        &["every expectation held"],
+    ),
+];
+
 /// Runs the commands of `document` in a fresh folder holding a copy of the examples and the
-/// scenario corpus, so that what they write (state files, .cab files) stays out of the tree.
-fn run_document(document: &str, name: &str) -> usize {
+/// scenario corpus, so that what they write (state files, .cab files) stays out of the tree,
+/// and checks each command's output for the lines `claims` give it.
+fn run_document(document: &str, name: &str, claims: &[(&str, &[&str])]) -> usize {
     let text = std::fs::read_to_string(root().join(document)).expect("the document");
     let dir = std::env::temp_dir().join(format!("vss-sim-doc-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -130,6 +207,16 @@ fn run_document(document: &str, name: &str) -> usize {
         &dir.join("tests/scenarios"),
     );
     let found = commands(&text);
+    for (command, _) in claims {
+        let matching = found
+            .iter()
+            .filter(|c| c.words == shell_words(command))
+            .count();
+        assert_eq!(
+            matching, 1,
+            "{document} has {matching} commands `vss-sim {command}`"
+        );
+    }
     for c in &found {
         let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
             .args(&c.words)
@@ -147,6 +234,18 @@ fn run_document(document: &str, name: &str) -> usize {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let claimed = claims
+            .iter()
+            .find(|(command, _)| shell_words(command) == c.words);
+        for line in claimed.map_or(&[][..], |(_, lines)| lines) {
+            assert!(
+                stdout.contains(line),
+                "{document}:{}: `{}` does not show `{line}`:\n{stdout}",
+                c.line,
+                c.text
+            );
+        }
         if let Some(file) = &c.output {
             std::fs::write(dir.join(file), &out.stdout).expect("the output written");
         }
@@ -157,13 +256,13 @@ fn run_document(document: &str, name: &str) -> usize {
 
 #[test]
 fn every_command_of_the_tutorial_runs_as_written() {
-    let ran = run_document("docs/tutorial.md", "tutorial");
+    let ran = run_document("docs/tutorial.md", "tutorial", TUTORIAL_CLAIMS);
     assert!(ran >= 10, "only {ran} commands found in the tutorial");
 }
 
 #[test]
 fn the_readmes_main_command_runs() {
-    let ran = run_document("README.md", "readme");
+    let ran = run_document("README.md", "readme", &[]);
     assert!(ran >= 1, "no vss-sim command found in the README");
 }
 
