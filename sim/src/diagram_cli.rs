@@ -1,6 +1,7 @@
 //! `vss-sim diagram`: the lifecycle of a requester object, or a scenario's or DiskShadow
 //! script's run step by step, as Mermaid, DOT or SVG on standard output.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,7 +53,7 @@ enum What {
         /// The script (unless `-s` named it), then its parameters, `%DISKSH_PARAM_1%`
         /// onwards.
         #[arg(value_name = "[SCRIPT] PARAM", required_unless_present = "script")]
-        args: Vec<String>,
+        args: Vec<OsString>,
         /// The machine DiskShadow runs on [default: the world's first].
         #[arg(long = "on", value_name = "MACHINE")]
         on: Option<String>,
@@ -106,17 +107,23 @@ pub fn run(args: Args) -> ExitCode {
             state,
             format,
         } => {
-            let (script, params) = match script {
-                Some(script) => (script, args),
-                None => {
-                    let mut args = args.into_iter();
-                    (
-                        PathBuf::from(args.next().unwrap_or_default()),
-                        args.collect(),
-                    )
+            let mut args = args.into_iter();
+            let script = script.or_else(|| args.next().map(PathBuf::from));
+            // Parameters are text a script expands; a script's path may be any file name.
+            let params: Result<Vec<String>, OsString> = args.map(OsString::into_string).collect();
+            match (script, params) {
+                (Some(script), Ok(params)) => {
+                    diskshadow_diagram(&script, params, on.as_deref(), world, state, format)
                 }
-            };
-            diskshadow_diagram(&script, params, on.as_deref(), world, state, format)
+                (None, _) => {
+                    eprintln!("error: no script given");
+                    ExitCode::from(BAD_INPUT)
+                }
+                (_, Err(param)) => {
+                    eprintln!("error: the parameter {} is not UTF-8 text", param.display());
+                    ExitCode::from(BAD_INPUT)
+                }
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::diskshadow::{self, Done, ScriptEnd, Session};
 use vss_sim::recorder::Recorder;
-use vss_sim::state::{State, StateError, StateLock};
+use vss_sim::state::{KeptRun, State, StateLock};
 use vss_sim::world_file::WorldFile;
 
 /// The arguments of `vss-sim diskshadow`.
@@ -156,32 +156,20 @@ pub fn run(args: Args) -> ExitCode {
     };
     // The run is kept after every command that called something, not only at its end: a
     // session killed half way (Ctrl+C at the prompt) then leaves the state file holding what
-    // it did, ended as a killed DiskShadow's objects end, released. A run that called
-    // nothing is not kept: the world is as it was.
-    let runs_before = state.runs().len();
-    let mut kept_steps = 0;
-    let mut keep = |state: &mut State| -> Result<(), StateError> {
-        let steps = recorder.steps().len();
-        if steps == kept_steps {
-            return Ok(());
-        }
-        kept_steps = steps;
-        state.truncate_runs(runs_before);
-        state.push_recording(label.clone(), &recorder)?;
-        state.save(&path)
-    };
+    // it did. A run that called nothing is not kept: the world is as it was.
+    let mut kept = KeptRun::new(&state, label);
     let mut warned = false;
     let code = match session(&args, &recorder, &sim, &mut || {
-        if let Err(e) = keep(&mut state)
+        if let Err(e) = kept.keep(&mut state, &recorder)
             && !std::mem::replace(&mut warned, true)
         {
-            eprintln!("warning: {e}; trying again after the next command");
+            eprintln!("warning: the run so far is not kept: {e}");
         }
     }) {
         Ok(code) => code,
         Err(message) => return bad(message),
     };
-    match keep(&mut state) {
+    match kept.keep(&mut state, &recorder) {
         Ok(()) => ExitCode::from(code),
         Err(e) => bad(e.to_string()),
     }

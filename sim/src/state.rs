@@ -253,23 +253,89 @@ impl StateLock {
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
         let lock = PathBuf::from(name);
+        // A lock file another user left may be read-only to this one; a lock is taken on a
+        // file open for reading as well.
         let held = fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(false)
             .open(&lock)
+            .or_else(|e| match File::open(&lock) {
+                Ok(file) => Ok(file),
+                Err(_) => Err(e),
+            })
             .map_err(|e| not_writable(format!("its folder cannot be written ({e})")))?;
         match held.try_lock() {
-            Ok(()) => Ok(StateLock { _held: held }),
-            Err(fs::TryLockError::WouldBlock) => Err(StateError::InUse {
-                file,
-                lock: lock.display().to_string(),
-            }),
-            Err(fs::TryLockError::Error(e)) => Err(not_writable(format!(
-                "its lock file {} cannot be locked ({e})",
-                lock.display()
-            ))),
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(StateError::InUse {
+                    file,
+                    lock: lock.display().to_string(),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(not_writable(format!(
+                    "its lock file {} cannot be locked ({e})",
+                    lock.display()
+                )));
+            }
         }
+        // The lock file may be an earlier run's, so opening it proves nothing about the
+        // folder: the file a save writes first is tried.
+        let probe = temporary_path(path)
+            .and_then(|probe| File::create(&probe).and_then(|_| fs::remove_file(&probe)));
+        probe.map_err(|e| not_writable(format!("its folder cannot be written ({e})")))?;
+        Ok(StateLock { _held: held })
+    }
+}
+
+/// A run kept in its state while it goes on, saved after each part of it that called
+/// something: a process killed half way then leaves the state holding what it did, its
+/// requester objects released as a dead process's are (a replay releases them at its end).
+#[derive(Debug)]
+pub struct KeptRun {
+    label: String,
+    /// How many runs the state held before this one.
+    runs_before: usize,
+    /// How many steps of this run the state file holds.
+    saved_steps: usize,
+}
+
+impl KeptRun {
+    /// A run labelled `label`, to be added to `state`.
+    pub fn new(state: &State, label: impl Into<String>) -> KeptRun {
+        KeptRun {
+            label: label.into(),
+            runs_before: state.runs.len(),
+            saved_steps: 0,
+        }
+    }
+
+    /// Saves the run as `recorder` has recorded it so far in `state` and its file, unless
+    /// nothing was called since the last save. After a failed save the next call tries
+    /// again. A recording that cannot hold the run whole
+    /// ([`StateError::Incomplete`]) is not kept at all: what an earlier call saved of it is
+    /// taken out of the file again.
+    pub fn keep<B: Backend>(
+        &mut self,
+        state: &mut State,
+        recorder: &Recorder<B>,
+    ) -> Result<(), StateError> {
+        let steps = recorder.steps().len();
+        if steps == self.saved_steps {
+            return Ok(());
+        }
+        state.runs.truncate(self.runs_before);
+        let file = state.file.clone();
+        if let Err(e) = state.push_recording(self.label.clone(), recorder) {
+            if self.saved_steps > 0 && state.save(&file).is_ok() {
+                self.saved_steps = 0;
+            }
+            return Err(e);
+        }
+        state.save(&file)?;
+        self.saved_steps = steps;
+        Ok(())
     }
 }
 
@@ -373,12 +439,6 @@ impl State {
             label: label.into(),
             steps,
         });
-    }
-
-    /// Forgets the runs after the first `len`: a run kept while it was still going is then
-    /// kept again as it went on.
-    pub fn truncate_runs(&mut self, len: usize) {
-        self.runs.truncate(len);
     }
 
     /// Keeps the run `recorder` recorded, as [`push_run`](Self::push_run) does, unless the
@@ -695,11 +755,8 @@ fn first_failure(output: &str) -> String {
 /// file beside it, flushed to the disk, then renamed over it; on Unix the folder is flushed
 /// too, so that the rename itself survives a power cut. On any failure the temporary file is
 /// removed and the file at `path` is as it was.
-fn write_atomically(
-    path: &Path,
-    bytes: &[u8],
-    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
-) -> io::Result<()> {
+/// The temporary file a save of the state file at `path` writes before renaming it over.
+fn temporary_path(path: &Path) -> io::Result<PathBuf> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
@@ -708,11 +765,19 @@ fn write_atomically(
         _ => Path::new("."),
     };
     // The process id keeps two processes saving at once from writing into one file.
-    let temporary = folder.join(format!(
+    Ok(folder.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
         std::process::id()
-    ));
+    )))
+}
+
+fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let temporary = temporary_path(path)?;
     let written = File::create(&temporary).and_then(|mut file| {
         write(&mut file, bytes)?;
         file.sync_all()
@@ -721,7 +786,7 @@ fn write_atomically(
         let _ = fs::remove_file(&temporary);
         return Err(e);
     }
-    sync_folder(folder)
+    sync_folder(temporary.parent().unwrap_or(Path::new(".")))
 }
 
 /// Flushes a folder's entries to the disk, so that a rename in it is durable.

@@ -266,21 +266,36 @@ fn a_session_killed_at_the_prompt_keeps_what_it_did_and_no_lock() {
         .expect("written");
     stdin.flush().expect("flushed");
     // Wait for the prompt after both creates (it comes once the command's run is kept),
-    // then kill the session there, stdin still open.
+    // then kill the session there, stdin still open. The output is read on a thread, so
+    // that a session that never gets there fails the test instead of hanging it.
     let mut stdout = child.stdout.take().expect("stdout");
-    let mut seen = String::new();
-    while !seen
-        .rsplit_once("Number of shadow copies listed")
-        .is_some_and(|(before, after)| {
-            before.contains("Number of shadow copies listed") && after.contains("DISKSHADOW> ")
-        })
-    {
+    let (tell, told) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
         let mut byte = [0u8];
-        let read = std::io::Read::read(&mut stdout, &mut byte).expect("output");
-        assert!(read > 0, "the session ended early: {seen}");
-        seen.push(char::from(byte[0]));
-    }
+        while std::io::Read::read(&mut stdout, &mut byte).is_ok_and(|n| n > 0) {
+            seen.push(byte[0]);
+            let text = String::from_utf8_lossy(&seen);
+            let there = text
+                .rsplit_once("Number of shadow copies listed")
+                .is_some_and(|(before, after)| {
+                    before.contains("Number of shadow copies listed")
+                        && after.contains("DISKSHADOW> ")
+                });
+            if there {
+                let _ = tell.send(Ok(text.into_owned()));
+                return;
+            }
+        }
+        let _ = tell.send(Err(String::from_utf8_lossy(&seen).into_owned()));
+    });
+    let seen = told.recv_timeout(std::time::Duration::from_secs(120));
     child.kill().expect("killed");
+    let seen = match seen {
+        Ok(Ok(seen)) => seen,
+        Ok(Err(seen)) => panic!("the session ended early: {seen}"),
+        Err(_) => panic!("the session never came back to its prompt after both creates"),
+    };
     child.wait().expect("it ends");
     drop(stdin);
     // The next run is not locked out, and finds the persistent copies of both sets (the

@@ -569,3 +569,56 @@ fn a_state_file_that_cannot_be_written_is_refused_before_anything_runs() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
 }
+
+#[test]
+fn the_folder_is_tried_even_when_an_earlier_run_left_the_lock_file() {
+    let dir = folder("probe");
+    let path = dir.join("s.json");
+    drop(StateLock::take(&path).expect("a first run"));
+    assert!(dir.join("s.json.lock").exists(), "the lock file stays");
+    // Where a save would write its temporary file, nothing can be written (a folder is in
+    // the way: a refusal even for an administrator, whom permissions do not stop).
+    let temporary = dir.join(format!(".s.json.{}.tmp", std::process::id()));
+    fs::create_dir(&temporary).unwrap();
+    let e = StateLock::take(&path).expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("cannot be written: its folder cannot be written"),
+        "{e}"
+    );
+    fs::remove_dir(&temporary).unwrap();
+    StateLock::take(&path).expect("writable again");
+}
+
+#[test]
+fn a_run_kept_as_it_goes_is_saved_again_after_a_failed_save_and_dropped_when_not_whole() {
+    let dir = folder("kept");
+    let path = dir.join("state.json");
+    let mut state = State::load_or_new(&path, None).expect("new");
+    let recorder = Recorder::new(state.simulator().expect("replays"));
+    let mut kept = KeptRun::new(&state, "session");
+    let saved_steps =
+        || State::load(&path).map(|s| s.runs().iter().map(|r| r.steps.len()).collect::<Vec<_>>());
+    let mut r = recorder.create_backup_components("HOSTA").expect("created");
+    r.initialize_for_backup(None).expect("initialized");
+    kept.keep(&mut state, &recorder).expect("kept");
+    assert_eq!(saved_steps().expect("saved"), [1]);
+    // A save that fails (a folder where its temporary file goes) is tried again.
+    let temporary = dir.join(format!(".state.json.{}.tmp", std::process::id()));
+    fs::create_dir(&temporary).unwrap();
+    r.set_context(Context::VSS_CTX_BACKUP).expect("set");
+    let e = kept
+        .keep(&mut state, &recorder)
+        .expect_err("the save fails");
+    assert!(matches!(e, StateError::Save { .. }), "{e:?}");
+    assert_eq!(saved_steps().expect("the earlier save"), [1]);
+    fs::remove_dir(&temporary).unwrap();
+    kept.keep(&mut state, &recorder).expect("saved again");
+    assert_eq!(saved_steps().expect("saved"), [2]);
+    // A step the recording cannot hold: the run is taken out of the file.
+    let _ = r.is_volume_supported(VssId::NULL, "$C");
+    let e = kept.keep(&mut state, &recorder).expect_err("not whole");
+    assert!(matches!(e, StateError::Incomplete { .. }), "{e:?}");
+    assert_eq!(saved_steps().expect("saved"), Vec::<usize>::new());
+    drop(r);
+}

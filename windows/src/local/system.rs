@@ -100,14 +100,19 @@ pub(super) fn create_vss_backup_components() -> VssResult<IVssBackupComponents> 
     Ok(unsafe { IVssBackupComponents::from_raw(raw) })
 }
 
+/// `text` as the volume functions want it: UTF-16, NUL-terminated, with the trailing
+/// backslash they require (VSS's own volume names have it; a drive letter may not).
+fn wide_with_backslash(text: &str) -> Vec<u16> {
+    let mut text = text.to_string();
+    if !text.ends_with('\\') {
+        text.push('\\');
+    }
+    wide(&text)
+}
+
 /// `GetVolumeNameForVolumeMountPoint`: the `\\?\Volume{GUID}\` name of a mount point.
 pub(super) fn volume_name_for_mount_point(mount_point: &str) -> Result<String, EnvError> {
-    // The function wants the trailing backslash.
-    let mut point = mount_point.to_string();
-    if !point.ends_with('\\') {
-        point.push('\\');
-    }
-    let point = wide(&point);
+    let point = wide_with_backslash(mount_point);
     // 50 characters hold `\\?\Volume{GUID}\` and its NUL, as the documentation says.
     let mut name = [0u16; 50];
     // SAFETY: `point` is NUL-terminated; `name` has the room passed.
@@ -137,7 +142,7 @@ const ERROR_MORE_DATA: u32 = 234;
 pub(super) fn volume_path_names_for_volume_name(
     volume_name: &str,
 ) -> Result<Vec<String>, EnvError> {
-    let name = wide(volume_name);
+    let name = wide_with_backslash(volume_name);
     // MAX_PATH characters hold one path; the function says how many it needs for more.
     let mut names = vec![0u16; 261];
     loop {
