@@ -3,7 +3,6 @@
 //! `import` hands to `InitializeForBackup` on the importing machine.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -104,18 +103,23 @@ pub fn write(path: &Path, m: &Metadata, machine: &str, document_file: &str) -> i
 /// Reads a metadata file written by [`write()`].
 pub fn read(path: &Path) -> io::Result<Metadata> {
     let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
-    let mut cabinet = cab::Cabinet::new(File::open(path)?)
+    let bytes = std::fs::read(path)?;
+    if bytes.starts_with(b"MSCF") {
+        check_layout(&bytes).map_err(|e| invalid(format!("a damaged cabinet file ({e})")))?;
+    }
+    let mut cabinet = cab::Cabinet::new(io::Cursor::new(bytes))
         .map_err(|e| invalid(format!("not a cabinet file ({e})")))?;
-    let text = |cabinet: &mut cab::Cabinet<File>, name: &str| -> io::Result<String> {
-        let mut s = String::new();
-        let mut file = cabinet.read_file(name).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => invalid(format!("it holds no {name}")),
-            _ => invalid(format!("its {name} cannot be read ({e})")),
-        })?;
-        file.read_to_string(&mut s)
-            .map_err(|e| invalid(format!("its {name} cannot be read ({e})")))?;
-        Ok(s)
-    };
+    let text =
+        |cabinet: &mut cab::Cabinet<io::Cursor<Vec<u8>>>, name: &str| -> io::Result<String> {
+            let mut s = String::new();
+            let mut file = cabinet.read_file(name).map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => invalid(format!("it holds no {name}")),
+                _ => invalid(format!("its {name} cannot be read ({e})")),
+            })?;
+            file.read_to_string(&mut s)
+                .map_err(|e| invalid(format!("its {name} cannot be read ({e})")))?;
+            Ok(s)
+        };
     let manifest = text(&mut cabinet, MANIFEST)?;
     let mut reader = Reader::from_str(&manifest);
     let (mut root, mut document_file, mut aliases) = (false, None, Vec::new());
@@ -164,6 +168,75 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
     Ok(Metadata { document, aliases })
 }
 
+/// Checks what the `cab` crate (0.6) takes on trust and panics on when it is wrong: every
+/// file lies within the data its folder holds, and every folder's data blocks within the
+/// file. Folders must be MSZIP, as [`write()`] writes them: the crate checks each MSZIP
+/// block's size as it decompresses it, but not a stored or LZX block's. Cabinets in a set
+/// (`PREV`/`NEXT`) and reserved areas are refused too; DiskShadow metadata has neither.
+fn check_layout(bytes: &[u8]) -> Result<(), String> {
+    let u16_at = |at: usize| -> Result<usize, String> {
+        bytes
+            .get(at..at + 2)
+            .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+            .ok_or_else(|| format!("it ends at byte {}, inside a header", bytes.len()))
+    };
+    let u32_at = |at: usize| -> Result<usize, String> { Ok(u16_at(at)? | (u16_at(at + 2)? << 16)) };
+    let (files_at, folders, files, flags) = (u32_at(16)?, u16_at(26)?, u16_at(28)?, u16_at(30)?);
+    if flags != 0 {
+        return Err(format!(
+            "flags {flags:#06x}: a cabinet of a set, or with reserved areas"
+        ));
+    }
+    // Each folder: where its data blocks start, how many, the compression.
+    let mut folder_sizes = Vec::with_capacity(folders);
+    for folder in 0..folders {
+        let entry = 36 + 8 * folder;
+        let (mut block, blocks, compression) =
+            (u32_at(entry)?, u16_at(entry + 4)?, u16_at(entry + 6)?);
+        if compression & 0x000F != 1 {
+            return Err(format!("folder {folder} is not MSZIP-compressed"));
+        }
+        let mut size = 0;
+        for _ in 0..blocks {
+            let (packed, unpacked) = (u16_at(block + 4)?, u16_at(block + 6)?);
+            block += 8 + packed;
+            if block > bytes.len() {
+                return Err(format!(
+                    "a data block of folder {folder} ends past the file"
+                ));
+            }
+            size += unpacked;
+        }
+        folder_sizes.push(size);
+    }
+    // Each file: its size, where it starts in its folder, the folder, and its name.
+    let mut entry = files_at;
+    for file in 0..files {
+        let (size, start, folder) = (u32_at(entry)?, u32_at(entry + 4)?, u16_at(entry + 8)?);
+        let name = entry + 16;
+        let length = bytes
+            .get(name..)
+            .and_then(|rest| rest.iter().position(|b| *b == 0))
+            .ok_or("a file name runs past the end")?;
+        entry = name + length + 1;
+        match folder_sizes.get(folder) {
+            Some(held) if start + size <= *held => {}
+            Some(held) => {
+                return Err(format!(
+                    "file {file} runs to byte {} of a folder holding {held}",
+                    start + size
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "file {file} is in folder {folder}, which is not there"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +260,18 @@ mod tests {
         assert_eq!(read(&a).unwrap(), m);
         std::fs::write(&b, b"not a cab").unwrap();
         assert!(read(&b).unwrap_err().to_string().contains("not a cabinet"));
+        // The second file said to run past its folder's data (the crate would panic).
+        let mut bytes = std::fs::read(&a).unwrap();
+        let files_at = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+        let name = files_at + 16;
+        let second = name + bytes[name..].iter().position(|b| *b == 0).unwrap() + 1;
+        bytes[second + 4..second + 8].copy_from_slice(&0x10000u32.to_le_bytes());
+        std::fs::write(&b, &bytes).unwrap();
+        let e = read(&b).unwrap_err().to_string();
+        assert!(
+            e.starts_with("a damaged cabinet file (file 1 runs to byte"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
