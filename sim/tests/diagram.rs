@@ -1,34 +1,15 @@
 //! `vss-sim diagram`: what it prints, its exit codes, and its messages on bad input.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use vss_sim::diagram::{self, Format};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+
+use common::{root, vss_sim_in};
 
 fn vss_sim(args: &[&str]) -> (i32, String, String) {
     vss_sim_in(&root(), args)
-}
-
-/// Runs the binary in `dir`, where a DiskShadow script writes its metadata files.
-fn vss_sim_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (out.status.code().expect("an exit code"), stdout, stderr)
 }
 
 /// A scratch folder of this test process.
@@ -173,16 +154,13 @@ fn a_diskshadow_script_is_drawn_command_by_command() {
     let work = scratch("drawn");
     std::fs::create_dir_all(&work).unwrap();
     let script = root().join("examples/diskshadow/break-writable.dsh");
-    let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
-        .args(["diagram", "diskshadow"])
-        .arg(&script)
-        .current_dir(&work)
-        .output()
-        .expect("the binary runs");
-    let (code, out, err) = (
-        out.status.code().expect("an exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    let (code, out, err) = vss_sim_in(
+        &work,
+        &[
+            "diagram".as_ref(),
+            "diskshadow".as_ref(),
+            script.as_os_str(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(work.join("2026-01-01_00-00-01_HOSTA.cab").exists());

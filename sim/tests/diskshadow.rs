@@ -99,59 +99,40 @@ fn the_documentations_transportable_context_stops_the_script() {
     insta::assert_snapshot!(out);
 }
 
-/// HOSTA creates the transportable set; HOSTB, sharing the SAN, loads the metadata, imports
-/// and breaks it. The two sessions are two runs of DiskShadow.
+/// HOSTA creates the transportable set, writing `cab`; HOSTB, sharing the SAN, then runs
+/// `script` with it. The two sessions are two runs of DiskShadow. Gives both outputs.
+fn across_machines(name: &str, script: &str, cab: &str, trace: bool) -> (String, String) {
+    let dir = workdir(name);
+    let sim = Simulator::default_world();
+    let (made, end) = run(&sim, &dir, "HOSTA", "transport-create.dsh", &[cab], false);
+    assert_eq!(end, ScriptEnd::Completed, "{made}");
+    assert!(dir.join(cab).exists());
+    let (out, end) = run(&sim, &dir, "HOSTB", script, &[cab], trace);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    (made, out)
+}
+
 #[test]
 fn a_transportable_set_made_on_hosta_is_imported_and_broken_on_hostb() {
-    let dir = workdir("transport-break");
-    let sim = Simulator::default_world();
-    let (made, end) = run(
-        &sim,
-        &dir,
-        "HOSTA",
-        "transport-create.dsh",
-        &["transport.cab"],
-        false,
-    );
-    assert_eq!(end, ScriptEnd::Completed, "{made}");
-    assert!(dir.join("transport.cab").exists());
-    let (broken, end) = run(
-        &sim,
-        &dir,
-        "HOSTB",
+    let (made, broken) = across_machines(
+        "transport-break",
         "transport-import-break.dsh",
-        &["transport.cab"],
+        "transport.cab",
         true,
     );
-    assert_eq!(end, ScriptEnd::Completed, "{broken}");
-    let _ = std::fs::remove_dir_all(&dir);
     insta::assert_snapshot!("transport_create_on_hosta", made);
     insta::assert_snapshot!("transport_import_break_on_hostb_traced", broken);
 }
 
 #[test]
 fn a_transportable_set_made_on_hosta_is_imported_and_exposed_on_hostb() {
-    let dir = workdir("transport-expose");
-    let sim = Simulator::default_world();
-    let (_, end) = run(
-        &sim,
-        &dir,
-        "HOSTA",
-        "transport-create.dsh",
-        &["t.cab"],
-        false,
-    );
-    assert_eq!(end, ScriptEnd::Completed);
-    let (exposed, end) = run(
-        &sim,
-        &dir,
-        "HOSTB",
+    let (_, exposed) = across_machines(
+        "transport-expose",
         "transport-import-expose.dsh",
-        &["t.cab"],
+        "t.cab",
         false,
     );
-    assert_eq!(end, ScriptEnd::Completed, "{exposed}");
-    let _ = std::fs::remove_dir_all(&dir);
     insta::assert_snapshot!(exposed);
 }
 
@@ -295,27 +276,12 @@ fn a_software_copy_cannot_be_broken() {
 
 #[test]
 fn a_transportable_set_made_on_hosta_is_imported_and_masked_on_hostb() {
-    let dir = workdir("transport-mask");
-    let sim = Simulator::default_world();
-    let (_, end) = run(
-        &sim,
-        &dir,
-        "HOSTA",
-        "transport-create.dsh",
-        &["m.cab"],
-        false,
-    );
-    assert_eq!(end, ScriptEnd::Completed);
-    let (masked, end) = run(
-        &sim,
-        &dir,
-        "HOSTB",
+    let (_, masked) = across_machines(
+        "transport-mask",
         "transport-import-mask.dsh",
-        &["m.cab"],
+        "m.cab",
         false,
     );
-    assert_eq!(end, ScriptEnd::Completed, "{masked}");
-    let _ = std::fs::remove_dir_all(&dir);
     insta::assert_snapshot!(masked);
 }
 

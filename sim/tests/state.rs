@@ -3,27 +3,14 @@
 //! refused with exit code 2 and the file left as it was.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate lives one folder below the root")
-        .to_path_buf()
-}
+mod common;
 
-/// Runs the binary from the repository root: exit code, standard output, standard error.
+use common::{root, vss_sim_in};
+
+/// Runs the binary from the repository root.
 fn vss_sim(args: &[&Path]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().expect("an exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    vss_sim_in(&root(), args)
 }
 
 /// `vss-sim run --state STATE FILES...`.

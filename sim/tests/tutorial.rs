@@ -2,15 +2,11 @@
 //! written, in order, with the exit code the text gives (`# exit N` after a command; 0
 //! otherwise), and shows what the tutorial's text says it shows ([`TUTORIAL_CLAIMS`]).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
+mod common;
+
+use common::{root, vss_sim_in};
 
 /// One command of a document: its words (after `vss-sim`), the file its output is sent to
 /// (`> FILE`), and the exit code it promises.
@@ -218,23 +214,12 @@ fn run_document(document: &str, name: &str, claims: &[(&str, &[&str])]) -> usize
         );
     }
     for c in &found {
-        let out = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
-            .args(&c.words)
-            .current_dir(&dir)
-            .output()
-            .expect("the binary runs");
+        let (code, stdout, stderr) = vss_sim_in(&dir, &c.words);
         assert_eq!(
-            out.status.code(),
-            Some(c.exit),
-            "{document}:{}: `{}` exited {:?}, not {}\n{}{}",
-            c.line,
-            c.text,
-            out.status.code(),
-            c.exit,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            code, c.exit,
+            "{document}:{}: `{}` exited {code}, not {}\n{stdout}{stderr}",
+            c.line, c.text, c.exit,
         );
-        let stdout = String::from_utf8_lossy(&out.stdout);
         let claimed = claims
             .iter()
             .find(|(command, _)| shell_words(command) == c.words);
@@ -247,7 +232,7 @@ fn run_document(document: &str, name: &str, claims: &[(&str, &[&str])]) -> usize
             );
         }
         if let Some(file) = &c.output {
-            std::fs::write(dir.join(file), &out.stdout).expect("the output written");
+            std::fs::write(dir.join(file), &stdout).expect("the output written");
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

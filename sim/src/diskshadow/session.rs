@@ -855,16 +855,19 @@ impl<'b, B: Backend> Session<'b, B> {
         }
     }
 
-    fn break_set(&mut self, set: VssId, writable: bool) -> Result<(), Failure> {
+    /// `BreakSnapshotSetEx` with `flags`, on the object that breaks.
+    fn break_ex(&mut self, set: VssId, flags: HardwareOptions) -> Result<(), Failure> {
         let object = self.breaker()?;
+        self.call_async(object, format!("BreakSnapshotSetEx({set}, {flags})"), |c| {
+            c.break_snapshot_set_ex(set, flags)
+        })
+    }
+
+    fn break_set(&mut self, set: VssId, writable: bool) -> Result<(), Failure> {
         if writable {
-            let flags = HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE;
-            self.call_async(
-                object,
-                format!("BreakSnapshotSetEx({set}, VSS_BREAKEX_FLAG_MAKE_READ_WRITE)"),
-                |c| c.break_snapshot_set_ex(set, flags),
-            )?;
+            self.break_ex(set, HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE)?;
         } else {
+            let object = self.breaker()?;
             self.call(object, format!("BreakSnapshotSet({set})"), |c| {
                 c.break_snapshot_set(set)
             })?;
@@ -878,13 +881,7 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn mask(&mut self, set: VssId) -> Result<(), Failure> {
-        let object = self.breaker()?;
-        let flags = HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS;
-        self.call_async(
-            object,
-            format!("BreakSnapshotSetEx({set}, VSS_BREAKEX_FLAG_MASK_LUNS)"),
-            |c| c.break_snapshot_set_ex(set, flags),
-        )?;
+        self.break_ex(set, HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS)?;
         let _ = writeln!(self.out, "The shadow copy set {set} was masked.");
         Ok(())
     }
