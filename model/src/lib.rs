@@ -21,7 +21,6 @@ pub mod methods;
 pub mod point_in_time;
 pub mod props;
 pub mod provider;
-pub mod reference;
 pub mod storage;
 
 pub use attributes::{HardwareOptions, SnapshotAttributes};

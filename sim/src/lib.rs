@@ -9,9 +9,6 @@
 
 mod backend;
 mod build;
-pub mod diagram;
-pub mod diskshadow;
-pub mod explore;
 mod io;
 pub mod recorder;
 pub mod runner;
@@ -22,6 +19,7 @@ pub mod trace;
 mod volumes;
 mod world;
 pub mod world_file;
+pub mod world_state;
 
 pub use backend::{SimAsync, SimComponents, Simulator};
 #[cfg(feature = "mutations")]

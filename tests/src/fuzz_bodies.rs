@@ -394,7 +394,7 @@ pub enum DiskShadowVerdict {
     /// Not a script's text (neither UTF-8 nor UTF-16 with its byte-order mark).
     NotText(String),
     /// Run on a fresh simulator of the default world; how it ended.
-    Ran(vss_sim::diskshadow::ScriptEnd),
+    Ran(vss_diskshadow::ScriptEnd),
     /// A metadata cabinet (the input starts with `MSCF`), read: whether it was DiskShadow
     /// metadata.
     Metadata(bool),
@@ -408,7 +408,7 @@ pub enum DiskShadowVerdict {
 /// line; the same script run twice on fresh simulators prints the same bytes and ends the
 /// same way.
 pub fn diskshadow_script(data: &[u8]) -> DiskShadowVerdict {
-    use vss_sim::diskshadow::{self, Session, metadata};
+    use vss_diskshadow::{self as diskshadow, Session, metadata};
 
     let scratch = |run: &str| {
         let dir =

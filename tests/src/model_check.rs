@@ -24,11 +24,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use vss_model::backend::{Backend, BackupComponents, EnvError, INFINITE, VssAsync};
-use vss_model::reference::{
+use vss_model::{Block, Context, HResult, ObjectProp, ObjectType, ProviderType, VssId};
+use vss_reference::{
     Call, CopyView, Id, LunView, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
     VolumeSpec, WorldSpec,
 };
-use vss_model::{Block, Context, HResult, ObjectProp, ObjectType, ProviderType, VssId};
 use vss_sim::{Simulator, parse_world};
 use vss_sim_com::ComSim;
 
@@ -107,7 +107,7 @@ pub fn world_spec() -> WorldSpec {
         ],
         luns: LUNS
             .iter()
-            .map(|name| vss_model::reference::LunSpec {
+            .map(|name| vss_reference::LunSpec {
                 name: name.to_string(),
                 visible_to: vec![0],
             })
@@ -605,7 +605,7 @@ impl<B: OnSimulator> Harness<B> {
                         id,
                         None,
                         vss_model::SnapshotAttributes::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY,
-                        Some(vss_model::reference::EXPOSE_AS),
+                        Some(vss_reference::EXPOSE_AS),
                     )
                     .map(Value::Exposed),
                 )
@@ -914,7 +914,7 @@ impl<B: OnSimulator> Harness<B> {
                     Call::ExposeSnapshot(r) => format!(
                         "call: ExposeSnapshot, snapshot: '{}', expose: '{}'",
                         reference("snap", snaps, *r),
-                        vss_model::reference::EXPOSE_AS
+                        vss_reference::EXPOSE_AS
                     ),
                     Call::UnexposeSnapshot(r) => format!(
                         "call: UnexposeSnapshot, snapshot: '{}'",
@@ -1066,7 +1066,7 @@ const MAX_FUZZED_STEPS: usize = 64;
 const FUZZED_CONTEXTS: [i32; 10] = [0, 0x10, 0x19, 0x09, 0x1d, -1, 0x20, 0x39, 0x4000, 0x12345];
 
 fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Result<Step> {
-    use vss_model::reference::FaultMethod;
+    use vss_reference::FaultMethod;
     if u.is_empty() {
         return Err(arbitrary::Error::NotEnoughData);
     }

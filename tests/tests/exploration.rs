@@ -1,5 +1,5 @@
 //! Every state the reference model reaches in a small world within a number of steps keeps
-//! the `always` properties of [`vss_sim::explore`], and every `sometimes` property is
+//! the `always` properties of [`vss_reference::explore`], and every `sometimes` property is
 //! reached: a break, a refused identity revert, a provider veto, failures under provider
 //! faults, a whole import and a partial one, a write that finds its diff area full.
 //!
@@ -9,7 +9,7 @@
 //!
 //! `VSS_SIM_DEEP=1` explores two steps deeper (about half a minute in a debug build).
 
-use vss_sim::explore::{Exploration, Kind, Report, SmallWorld};
+use vss_reference::explore::{Exploration, Kind, Report, SmallWorld};
 
 fn deep() -> bool {
     std::env::var("VSS_SIM_DEEP").is_ok_and(|v| v == "1")

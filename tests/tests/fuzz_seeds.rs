@@ -244,7 +244,7 @@ fn save(sim: &Simulator, context: Option<Context>, volumes: &[&str], create: boo
 #[test]
 fn diskshadow_script_seeds() {
     use vss_conformance::fuzz_bodies::{DiskShadowVerdict, diskshadow_script};
-    use vss_sim::diskshadow::ScriptEnd;
+    use vss_diskshadow::ScriptEnd;
 
     let mut verdicts = Vec::new();
     for (name, data) in seeds("diskshadow_script") {

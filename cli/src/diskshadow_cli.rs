@@ -5,9 +5,9 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use vss_diskshadow::{self as diskshadow, Done, ScriptEnd, Session};
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
-use vss_sim::diskshadow::{self, Done, ScriptEnd, Session};
 use vss_sim::recorder::Recorder;
 use vss_sim::state::{KeptRun, State, StateLock};
 use vss_sim::world_file::WorldFile;

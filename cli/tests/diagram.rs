@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use vss_sim::diagram::{self, Format};
+use vss_sim_cli::diagram::{self, Format};
 
 mod common;
 

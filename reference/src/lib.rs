@@ -25,15 +25,17 @@ mod diff_area;
 mod requester;
 mod transport;
 
+pub mod explore;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use diff_area::DiffArea;
 
-use crate::attributes::{HardwareOptions, SnapshotAttributes as A};
-use crate::context::Context;
-use crate::hresult::HResult;
-use crate::methods;
+use vss_model::attributes::{HardwareOptions, SnapshotAttributes as A};
+use vss_model::context::Context;
+use vss_model::hresult::HResult;
+use vss_model::methods;
 
 /// A symbolic identifier: the n-th set or shadow copy id VSS handed out (counting from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -7,7 +7,7 @@ use vss_model::call::{self, Call, Invoked, Returned};
 use vss_model::{HResult, HardwareOptions, ObjectType, SnapshotAttributes, VssId, methods};
 
 use super::*;
-use crate::{SimComponents, Simulator};
+use vss_sim::{SimComponents, Simulator};
 
 /// A world where a transportable set of HOSTA's `E:\` was made and its document saved, by
 /// an object other than the one under test: what `InitializeForBackup(bstrXML)` loads.

@@ -4,9 +4,11 @@
 
 use std::path::Path;
 
-use super::timeline::{Timeline, WorldState};
-use crate::Simulator;
-use crate::runner::{InputError, Observer, Outcome, Scenario, StepDone, run_scenario_observed};
+use vss_sim::world_state::WorldState;
+
+use super::timeline::Timeline;
+use vss_sim::Simulator;
+use vss_sim::runner::{InputError, Observer, Outcome, Scenario, StepDone, run_scenario_observed};
 
 /// Reads a scenario file and runs it on a fresh simulator of its world, capturing the
 /// LUNs and shadow copies after each step. Returns the timeline and how the run ended
@@ -14,7 +16,7 @@ use crate::runner::{InputError, Observer, Outcome, Scenario, StepDone, run_scena
 /// timeline then shows the run as it went); a file that cannot be read or run is an
 /// [`InputError`] naming it.
 pub fn timeline_of_file(path: &Path) -> Result<(Timeline, Outcome), InputError> {
-    let (text, shown) = crate::runner::read_file(path)?;
+    let (text, shown) = vss_sim::runner::read_file(path)?;
     timeline_of_text(&text, &shown)
 }
 
@@ -63,7 +65,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::runner::run_scenario;
+    use vss_sim::runner::run_scenario;
 
     fn examples() -> Vec<PathBuf> {
         let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
@@ -80,7 +82,7 @@ mod tests {
     }
 
     /// Runs a scenario file with its trace, watched by a capturing observer or not.
-    fn report(path: &Path, watched: bool) -> crate::runner::Report {
+    fn report(path: &Path, watched: bool) -> vss_sim::runner::Report {
         let text = std::fs::read_to_string(path).expect("readable");
         let scenario = Scenario::parse(&text, &path.display().to_string()).expect("parses");
         let sim = Simulator::new(&scenario.world_file().expect("its world")).expect("valid");

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::attributes::{HardwareOptions as H, SnapshotAttributes as A};
-use crate::hresult::HResult;
+use vss_model::attributes::{HardwareOptions as H, SnapshotAttributes as A};
+use vss_model::hresult::HResult;
 
 use super::{Document, DocumentSet, FaultMethod, Id, Model, Outcome, Place, Ref, SetPhase, Value};
 

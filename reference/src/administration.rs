@@ -3,8 +3,8 @@
 //! Every call here sees the copies of its own machine only, and (as administration tools
 //! do) under every context: only `Query` filters by the object's context.
 
-use crate::attributes::SnapshotAttributes as A;
-use crate::hresult::HResult;
+use vss_model::attributes::SnapshotAttributes as A;
+use vss_model::hresult::HResult;
 
 use super::{EXPOSE_AS, Id, Model, Outcome, Place, Ref, SetPhase, Value, view};
 

@@ -26,7 +26,7 @@ use std::str::FromStr;
 
 pub use lifecycle::lifecycle;
 pub use scenario::timeline_of_file;
-pub use timeline::{LunRole, LunView, ShadowCopyView, Timeline, TimelineStep, WorldState};
+pub use timeline::{Timeline, TimelineStep};
 
 /// The language a diagram is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,8 +1,8 @@
 //! A requester object's life and the creation of a set: which call is allowed when.
 
-use crate::attributes::SnapshotAttributes as A;
-use crate::context::Context;
-use crate::hresult::HResult;
+use vss_model::attributes::SnapshotAttributes as A;
+use vss_model::context::Context;
+use vss_model::hresult::HResult;
 
 use super::{Copy, Model, Outcome, Place, Planned, ProviderChoice, SetPhase, Value};
 

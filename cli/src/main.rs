@@ -14,7 +14,7 @@ mod state_cli;
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
-use vss_sim::explore::{Exploration, SmallWorld};
+use vss_reference::explore::{Exploration, SmallWorld};
 use vss_sim::runner::Outcome;
 
 #[derive(Parser)]

@@ -68,8 +68,8 @@ fn commands(markdown: &str) -> Vec<Documented> {
             None => (trimmed, ""),
         };
         let rest = [
-            "cargo run -p vss-sim -- ",
-            "cargo run -q -p vss-sim -- ",
+            "cargo run -p vss-sim-cli -- ",
+            "cargo run -q -p vss-sim-cli -- ",
             "vss-sim ",
         ]
         .iter()
@@ -254,15 +254,16 @@ fn the_readmes_main_command_runs() {
 #[test]
 fn documented_commands_are_read_with_their_exit_codes() {
     let found = commands(
-        "text\n```sh\nvss-sim run a.yaml --trace   # exit 1 when it fails\ncargo test\n```\n```\nvss-sim not-sh\n```\n```sh\ncargo run -p vss-sim -- diskshadow -s 'my script.dsh'\n```\n",
+        "text\n```sh\nvss-sim run a.yaml --trace   # exit 1 when it fails\ncargo test\n```\n```\nvss-sim not-sh\n```\n```sh\ncargo run -p vss-sim-cli -- diskshadow -s 'my script.dsh'\n```\n",
     );
     assert_eq!(found.len(), 2, "{found:?}");
     assert_eq!(found[0].words, ["run", "a.yaml", "--trace"]);
     assert_eq!(found[0].exit, 1);
     assert_eq!(found[1].words, ["diskshadow", "-s", "my script.dsh"]);
     assert_eq!(found[1].exit, 0);
-    let redirected =
-        commands("```sh\ncargo run -q -p vss-sim -- diagram lifecycle --format svg > l.svg\n```\n");
+    let redirected = commands(
+        "```sh\ncargo run -q -p vss-sim-cli -- diagram lifecycle --format svg > l.svg\n```\n",
+    );
     assert_eq!(
         redirected[0].words,
         ["diagram", "lifecycle", "--format", "svg"]

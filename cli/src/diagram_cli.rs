@@ -5,12 +5,13 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use vss_diskshadow::{self as diskshadow, Done, Failure, ScriptEnd, Session};
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
-use vss_sim::diagram::{self, Format, Timeline, WorldState};
-use vss_sim::diskshadow::{self, Done, Failure, ScriptEnd, Session};
 use vss_sim::runner::Outcome;
 use vss_sim::state::State;
+use vss_sim::world_state::WorldState;
+use vss_sim_cli::diagram::{self, Format, Timeline};
 
 use crate::diskshadow_cli::{machine_named, read_script, world_file};
 

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use vss_diskshadow::{self as diskshadow, ScriptEnd, Session};
 use vss_sim::Simulator;
-use vss_sim::diskshadow::{self, ScriptEnd, Session};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/diskshadow")
@@ -288,7 +288,7 @@ fn a_transportable_set_made_on_hosta_is_imported_and_masked_on_hostb() {
 /// A script added to the corpus gets a golden test here: each one is named in this file.
 #[test]
 fn every_script_of_the_corpus_has_a_golden_test() {
-    let tests = include_str!("diskshadow.rs");
+    let tests = include_str!("corpus.rs");
     let mut scripts: Vec<String> = std::fs::read_dir(corpus())
         .expect("the corpus")
         .map(|e| {

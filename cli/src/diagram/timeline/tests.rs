@@ -8,7 +8,7 @@ use vss_model::{Context, ObjectType, SnapshotAttributes, VssId};
 
 use super::*;
 use crate::diagram::scenario::timeline_of_text;
-use crate::runner::Outcome;
+use vss_sim::runner::Outcome;
 
 const EXAMPLE: &str = "examples/transport-and-break.yaml";
 
@@ -39,7 +39,7 @@ fn finish(operation: VssResult<impl VssAsync>) {
 
 #[test]
 fn a_software_copy_is_seen_exposed_and_gone() {
-    let sim = crate::Simulator::default_world();
+    let sim = vss_sim::Simulator::default_world();
     let start = WorldState::capture(&sim);
     assert!(start.shadow_copies.is_empty());
     assert_eq!(start.luns.len(), 4);
@@ -222,7 +222,7 @@ fn changes_name_what_changed() {
 fn a_timeline_made_by_hand_draws_its_own_steps() {
     // What a front end other than the scenario runner does: drive the simulator, push a
     // label and a capture after each of its steps.
-    let sim = crate::Simulator::default_world();
+    let sim = vss_sim::Simulator::default_world();
     let mut timeline = Timeline::new(
         "by hand; with a semicolon",
         sim.with_world(|w| w.machine_names()),

@@ -23,12 +23,12 @@ use std::net::ToSocketAddrs;
 use std::str::FromStr;
 use std::time::Duration;
 
-use stateright::{Checker, Model as _, Property};
-use vss_model::HResult;
-use vss_model::reference::{
+use crate::{
     Call, FaultMethod, Id, LunSpec, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
     VolumeSpec, WorldSpec,
 };
+use stateright::{Checker, Model as _, Property};
+use vss_model::HResult;
 
 /// A world to explore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -386,7 +386,7 @@ impl stateright::Model for Exploration {
             steps: state.steps + 1,
             adversary_steps,
             diff_area_full: matches!(step, Step::Write { .. })
-                && matches!(outcome.value, vss_model::reference::Value::Deleted(_)),
+                && matches!(outcome.value, crate::Value::Deleted(_)),
         })
     }
 

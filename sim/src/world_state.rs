@@ -1,0 +1,233 @@
+//! What a world holds at one moment: the array's LUNs and the machines' shadow copies, as a
+//! storage administrator and VSS see them.
+//!
+//! [`WorldState::capture`] only reads, so a front end that drives the simulator its own way
+//! (a scenario file, a DiskShadow script) can take one after each of its steps and compare
+//! them; the timeline diagrams of `vss-sim diagram` are drawn from such captures.
+
+use std::collections::BTreeMap;
+
+use vss_model::VssId;
+
+use crate::Simulator;
+use crate::volumes::Role;
+use crate::world::{HwState, SetPhase, World};
+
+/// What a LUN is to VSS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LunRole {
+    /// A LUN of the world file: it holds (part of) an original volume.
+    Original,
+    /// A LUN of a hardware shadow copy VSS keeps.
+    ShadowCopy {
+        /// The shadow copy.
+        snapshot: VssId,
+        /// The copy is transportable and not imported yet: no machine's VSS has it
+        /// surfaced, and its LUN is masked until an import.
+        transported: bool,
+    },
+    /// A LUN of a broken set: an ordinary disk now, which VSS no longer knows.
+    Broken,
+    /// A clone no shadow copy claims: left behind when a provider refused to take its
+    /// LUNs back or to discard an aborted set.
+    Unclaimed,
+    /// Deleted from the array: its provider reclaimed it.
+    Deleted,
+}
+
+/// A LUN of the array, as the storage administrator and VSS see it at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LunView {
+    /// Its name on the array (`LUN-E`, `LUN-E.5`).
+    pub name: String,
+    /// What it is to VSS.
+    pub role: LunRole,
+    /// The machines it is unmasked to, in the array's order.
+    pub visible_to: Vec<String>,
+    /// Whether its volumes are read-only.
+    pub read_only: bool,
+    /// Whether its volumes are hidden (no drive letter is given to them).
+    pub hidden: bool,
+    /// Its disk identity: `MBR xxxxxxxx` or `GPT {…}` (empty once deleted).
+    pub identity: String,
+    /// The LUN it was cloned from, for a clone.
+    pub clone_of: Option<String>,
+    /// How a clone holds its data: `differential` or `plex`.
+    pub clone_kind: Option<&'static str>,
+}
+
+/// A shadow copy that exists at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowCopyView {
+    /// The machine whose VSS has it: the one it is surfaced on or, for a transported copy
+    /// not imported yet, the one that made it.
+    pub machine: String,
+    /// `m_SnapshotId`.
+    pub id: VssId,
+    /// `m_SnapshotSetId`.
+    pub set: VssId,
+    /// The original volume: its machine and drive letter (`HOSTA E:\`).
+    pub original: String,
+    /// Made by a hardware provider (on LUNs), rather than by a software one.
+    pub hardware: bool,
+    /// A transportable copy not imported yet.
+    pub transported: bool,
+    /// Its device object (`\\?\GLOBALROOT\Device\…`); empty for a transported copy.
+    pub device: String,
+    /// The drive letter or folder it is exposed as, if it is.
+    pub exposed: Option<String>,
+}
+
+/// The array's LUNs and the machines' shadow copies at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorldState {
+    /// Every LUN the array has or had, by name.
+    pub luns: Vec<LunView>,
+    /// Every shadow copy, by machine (in the world's order), original volume and id.
+    pub shadow_copies: Vec<ShadowCopyView>,
+}
+
+impl WorldState {
+    /// What the simulator's world holds now. It only reads: no provider is called, nothing
+    /// reaches the trace, and no id or clock tick is used, so capturing between steps
+    /// changes nothing of the run.
+    pub fn capture(sim: &Simulator) -> WorldState {
+        sim.with_world(|world| capture(world))
+    }
+}
+
+/// What a world holds now ([`WorldState::capture`]).
+fn capture(world: &World) -> WorldState {
+    let mut roles: BTreeMap<String, LunRole> = BTreeMap::new();
+    if let Some(san) = &world.san {
+        for (id, copy) in &world.hw_copies {
+            match copy.state {
+                HwState::Surfaced { layout, .. } => {
+                    for extent in &san.layouts[layout].extents {
+                        let role = LunRole::ShadowCopy {
+                            snapshot: *id,
+                            transported: false,
+                        };
+                        roles.insert(extent.lun.clone(), role);
+                    }
+                }
+                HwState::Transported { .. } => {
+                    let array = san.array();
+                    for (_, shadow, _) in &copy.pairs {
+                        if let Some(lun) = array.find(shadow) {
+                            let role = LunRole::ShadowCopy {
+                                snapshot: *id,
+                                transported: true,
+                            };
+                            roles.insert(lun.id.clone(), role);
+                        }
+                    }
+                }
+            }
+        }
+        for layout in san.layouts.iter().filter(|l| l.role == Role::Broken) {
+            for extent in &layout.extents {
+                roles.entry(extent.lun.clone()).or_insert(LunRole::Broken);
+            }
+        }
+    }
+    let luns = world
+        .lun_states()
+        .into_iter()
+        .map(|lun| {
+            let role = match (lun.deleted, roles.get(&lun.name), &lun.clone_of) {
+                (true, _, _) => LunRole::Deleted,
+                (false, Some(role), _) => *role,
+                (false, None, None) => LunRole::Original,
+                (false, None, Some(_)) => LunRole::Unclaimed,
+            };
+            LunView {
+                name: lun.name,
+                role,
+                visible_to: lun.visible_to,
+                read_only: lun.read_only,
+                hidden: lun.hidden,
+                identity: lun.identity,
+                clone_of: lun.clone_of,
+                clone_kind: lun.clone_kind,
+            }
+        })
+        .collect();
+    WorldState {
+        luns,
+        shadow_copies: shadow_copies(world),
+    }
+}
+
+/// Every shadow copy of the world. Hardware copies are VSS's own record; software copies
+/// are asked of their provider's driver, whose `device_of` only reads, for every copy a
+/// requester object's set made (objects are never forgotten, so no copy is missed).
+fn shadow_copies(world: &World) -> Vec<ShadowCopyView> {
+    let mut found: Vec<(usize, ShadowCopyView)> = Vec::new();
+    let exposed = |m: usize, id: VssId| {
+        world.machines[m]
+            .exposures
+            .iter()
+            .find(|(_, copy)| **copy == id)
+            .map(|(name, _)| name.clone())
+    };
+    for (id, copy) in &world.hw_copies {
+        let (m, transported) = match copy.state {
+            HwState::Surfaced { machine, .. } => (machine, false),
+            HwState::Transported { creator } => (creator, true),
+        };
+        let origin = &copy.prop.originating_machine;
+        let original = match world.machine_index(origin) {
+            Ok(o) => format!(
+                "{origin} {}",
+                world.display_volume(o, &copy.prop.original_volume_name)
+            ),
+            Err(_) => format!("{origin} {}", copy.prop.original_volume_name),
+        };
+        found.push((
+            m,
+            ShadowCopyView {
+                machine: world.machines[m].name.clone(),
+                id: *id,
+                set: copy.prop.snapshot_set_id,
+                original,
+                hardware: true,
+                transported,
+                device: copy.prop.snapshot_device_object.clone(),
+                exposed: exposed(m, *id),
+            },
+        ));
+    }
+    for requester in world.requesters.values() {
+        let SetPhase::Created(plan) = &requester.set else {
+            continue;
+        };
+        let m = requester.machine;
+        for item in plan.items.iter().filter(|i| i.luns.is_none()) {
+            let device = world.machines[m].providers[item.provider]
+                .instance
+                .driver_ref()
+                .and_then(|driver| driver.device_of(item.snapshot_id));
+            let Some(device) = device else { continue };
+            found.push((
+                m,
+                ShadowCopyView {
+                    machine: world.machines[m].name.clone(),
+                    id: item.snapshot_id,
+                    set: plan.id,
+                    original: format!(
+                        "{} {}",
+                        world.machines[m].name,
+                        world.display_volume(m, &item.volume_name)
+                    ),
+                    hardware: false,
+                    transported: false,
+                    device,
+                    exposed: exposed(m, item.snapshot_id),
+                },
+            ));
+        }
+    }
+    found.sort_by(|(a, x), (b, y)| (a, &x.original, x.id).cmp(&(b, &y.original, y.id)));
+    found.into_iter().map(|(_, copy)| copy).collect()
+}
