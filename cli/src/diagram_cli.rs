@@ -13,7 +13,10 @@ use vss_sim::state::State;
 use vss_sim::world_state::WorldState;
 use vss_sim_cli::diagram::{self, Format, Timeline};
 
-use crate::diskshadow_cli::{machine_named, read_script, world_file};
+use vss_sim::world_file;
+
+use crate::diskshadow_cli::{machine_named, read_script};
+use crate::exit::bad_input;
 
 /// The arguments of `vss-sim diagram`.
 #[derive(clap::Args)]
@@ -70,9 +73,6 @@ enum What {
     },
 }
 
-/// Exit code for bad input.
-const BAD_INPUT: u8 = 2;
-
 /// Prints the diagram asked for.
 pub fn run(args: Args) -> ExitCode {
     match args.what {
@@ -95,10 +95,7 @@ pub fn run(args: Args) -> ExitCode {
                     _ => ExitCode::SUCCESS,
                 }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(BAD_INPUT)
-            }
+            Err(e) => bad_input(e),
         },
         What::Diskshadow {
             script,
@@ -116,14 +113,11 @@ pub fn run(args: Args) -> ExitCode {
                 (Some(script), Ok(params)) => {
                     diskshadow_diagram(&script, params, on.as_deref(), world, state, format)
                 }
-                (None, _) => {
-                    eprintln!("error: no script given");
-                    ExitCode::from(BAD_INPUT)
-                }
-                (_, Err(param)) => {
-                    eprintln!("error: the parameter {} is not UTF-8 text", param.display());
-                    ExitCode::from(BAD_INPUT)
-                }
+                (None, _) => bad_input("no script given"),
+                (_, Err(param)) => bad_input(format!(
+                    "the parameter {} is not UTF-8 text",
+                    param.display()
+                )),
             }
         }
     }
@@ -149,10 +143,7 @@ fn diskshadow_diagram(
             }
             ExitCode::from(end.exit_code())
         }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(BAD_INPUT)
-        }
+        Err(message) => bad_input(message),
     }
 }
 
@@ -170,7 +161,8 @@ fn diskshadow_timeline(
             .and_then(|state| state.simulator())
             .map_err(|e| e.to_string())?,
         (None, Some(path)) => {
-            Simulator::new(&world_file(&path)?).map_err(|e| format!("the world: {e}"))?
+            let world = world_file::read(&path).map_err(|e| e.to_string())?;
+            Simulator::new(&world).map_err(|e| format!("the world: {e}"))?
         }
         (None, None) => Simulator::default_world(),
     };

@@ -10,7 +10,9 @@ use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
 use vss_sim::state::{KeptRun, State, StateLock};
-use vss_sim::world_file::WorldFile;
+use vss_sim::world_file;
+
+use crate::exit::bad_input;
 
 /// The arguments of `vss-sim diskshadow`.
 #[derive(clap::Args)]
@@ -40,9 +42,6 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
 }
-
-/// Exit code for bad input.
-const BAD_INPUT: u8 = 2;
 
 /// DiskShadow's own switches, `/s SCRIPT` and `/l LOG`, as the `-s` and `-l` clap reads.
 ///
@@ -104,25 +103,11 @@ impl Output {
     }
 }
 
-fn bad(message: String) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(BAD_INPUT)
-}
-
-/// Reads the world file named by `--world`.
-pub fn world_file(path: &Path) -> Result<WorldFile, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the world file {shown}: {e}"))?;
-    vss_sim::parse_world(&text, &shown.to_string())
-        .map_err(|e| format!("the world file {shown}: {e}"))
-}
-
 /// Runs `vss-sim diskshadow`.
 pub fn run(args: Args) -> ExitCode {
-    let world = match args.world.as_deref().map(world_file).transpose() {
+    let world = match args.world.as_deref().map(world_file::read).transpose() {
         Ok(world) => world,
-        Err(message) => return bad(message),
+        Err(e) => return bad_input(e),
     };
     let Some(path) = args.state.clone() else {
         let built = match &world {
@@ -130,8 +115,10 @@ pub fn run(args: Args) -> ExitCode {
             Some(file) => Simulator::new(file),
         };
         return match built {
-            Ok(sim) => session(&args, &sim, &sim, &mut || {}).map_or_else(bad, ExitCode::from),
-            Err(e) => bad(format!("the world: {e}")),
+            Ok(sim) => {
+                session(&args, &sim, &sim, &mut || {}).map_or_else(bad_input, ExitCode::from)
+            }
+            Err(e) => bad_input(format!("the world: {e}")),
         };
     };
     // With a state file, the run starts from the world the earlier runs left, and is kept
@@ -139,15 +126,15 @@ pub fn run(args: Args) -> ExitCode {
     // The lock is held from before the load to after the save.
     let _lock = match StateLock::take(&path) {
         Ok(lock) => lock,
-        Err(e) => return bad(e.to_string()),
+        Err(e) => return bad_input(e),
     };
     let mut state = match State::load_or_new(&path, world) {
         Ok(state) => state,
-        Err(e) => return bad(e.to_string()),
+        Err(e) => return bad_input(e),
     };
     let sim = match state.simulator() {
         Ok(sim) => sim,
-        Err(e) => return bad(e.to_string()),
+        Err(e) => return bad_input(e),
     };
     let recorder = Recorder::new(sim.clone());
     let label = match &args.script {
@@ -167,11 +154,11 @@ pub fn run(args: Args) -> ExitCode {
         }
     }) {
         Ok(code) => code,
-        Err(message) => return bad(message),
+        Err(message) => return bad_input(message),
     };
     match kept.keep(&mut state, &recorder) {
         Ok(()) => ExitCode::from(code),
-        Err(e) => bad(e.to_string()),
+        Err(e) => bad_input(e),
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 mod diagram_cli;
 mod diskshadow_cli;
+mod exit;
 mod state_cli;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,8 @@ use vss_model::HResult;
 use vss_model::methods;
 use vss_reference::explore::{Exploration, SmallWorld};
 use vss_sim::runner::Outcome;
+
+use exit::{BAD_INPUT, bad_input};
 
 #[derive(Parser)]
 #[command(
@@ -76,9 +79,6 @@ enum Command {
         serve: Option<String>,
     },
 }
-
-/// Exit code for bad input.
-const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(diskshadow_cli::windows_switches(
@@ -155,13 +155,13 @@ fn serve_explorer(exploration: Exploration, address: &str) -> ExitCode {
     let addresses: Vec<SocketAddr> = match address.to_socket_addrs() {
         Ok(addresses) => addresses.collect(),
         Err(e) => {
-            eprintln!("error: --serve `{address}` is not an address to listen on: {e}");
-            return ExitCode::from(BAD_INPUT);
+            return bad_input(format!(
+                "--serve `{address}` is not an address to listen on: {e}"
+            ));
         }
     };
     if let Err(e) = TcpListener::bind(addresses.as_slice()) {
-        eprintln!("error: cannot listen on `{address}`: {e}");
-        return ExitCode::from(BAD_INPUT);
+        return bad_input(format!("cannot listen on `{address}`: {e}"));
     }
     eprintln!(
         "serving the explorer of world {}, {} steps deep, on http://{address}/ (Ctrl-C stops it)",
@@ -240,6 +240,7 @@ fn explain(name: &str) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: `{name}` is neither an HRESULT name or value nor a VSS method name");
-    ExitCode::from(BAD_INPUT)
+    bad_input(format!(
+        "`{name}` is neither an HRESULT name or value nor a VSS method name"
+    ))
 }

@@ -41,7 +41,7 @@ fn bad_input_exits_with_2_and_names_the_step() {
     let (code, _, err) = vss_sim(&["run", "tests/bad-input/unknown-method.yaml"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("unknown-method.yaml: step 2: `DoSnapshot` is not a requester method"),
+        err.contains("unknown-method.yaml:3:5: step 2: `DoSnapshot` is not a requester method"),
         "{err}"
     );
     let (code, _, err) = vss_sim(&["run", "no/such/file.yaml"]);

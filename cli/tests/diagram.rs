@@ -101,7 +101,7 @@ fn a_malformed_scenario_is_bad_input_named_with_its_place() {
     assert_eq!(code, 2);
     assert!(out.is_empty());
     assert!(
-        err.contains("unknown-method.yaml: step 2: `DoSnapshot` is not a requester method"),
+        err.contains("unknown-method.yaml:3:5: step 2: `DoSnapshot` is not a requester method"),
         "{err}"
     );
 }

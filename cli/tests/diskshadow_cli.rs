@@ -92,7 +92,7 @@ fn bad_arguments_exit_2_with_a_message() {
             vec!["--on", "HOSTZ"],
             "--on HOSTZ: the world has no such machine; it has HOSTA, HOSTB",
         ),
-        (vec!["--world", "world.yaml"], "the world file world.yaml"),
+        (vec!["--world", "world.yaml"], "world.yaml:1:11: unclosed bracket"),
     ] {
         let (code, out, err) = diskshadow(&dir, &args, "");
         assert_eq!(code, 2, "{args:?}: {out}{err}");

@@ -140,12 +140,13 @@ fn runs_of_one_process_follow_one_another_and_bad_input_is_not_kept() {
     let dir = folder("one-process");
     let state = dir.join("state.json");
     let first = file(&dir, "hosta.yaml", HOSTA_RUN);
-    // It writes over `C:\`, then stops on a step that is bad input: neither the write nor
-    // anything else of it is kept, and the next scenario does not see it.
+    // It writes over `C:\`, then stops on a step only the run finds to be bad input (Q:
+    // does not exist): neither the write nor anything else of it is kept, and the next
+    // scenario does not see it.
     let bad = file(
         &dir,
         "bad.yaml",
-        "steps:\n  - { env: write, volume: 'C:\\', block: 1, data: lost }\n  - { call: DoSnapshot }\n",
+        "steps:\n  - { env: write, volume: 'C:\\', block: 1, data: lost }\n  - { env: write, volume: 'Q:\\', block: 1, data: nowhere }\n",
     );
     let (code, out, _) = run_in(&state, &[&first]);
     assert_eq!(code, 0, "{out}");
@@ -154,10 +155,7 @@ fn runs_of_one_process_follow_one_another_and_bad_input_is_not_kept() {
     std::fs::remove_file(&state).expect("removed");
     let (code, out, err) = run_in(&state, &[&first, &bad, &second]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(
-        err.contains("bad.yaml: step 2: `DoSnapshot` is not a requester method"),
-        "{err}"
-    );
+    assert!(err.contains("bad.yaml:3:5: step 2: "), "{err}");
     // The third file passed: it ran in the world the first left.
     assert_eq!(out.matches("every expectation held").count(), 2, "{out}");
     assert_eq!(
@@ -288,7 +286,7 @@ fn a_new_state_starts_from_the_world_given_and_an_existing_one_keeps_its_own() {
     assert_eq!(code, 0, "{out}{err}");
     let text = std::fs::read_to_string(&state).expect("saved");
     let kept: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    let world_file = vss_sim::parse_world(
+    let world_file = vss_sim::world_file::parse(
         &std::fs::read_to_string(&world).expect("read"),
         "small.yaml",
     )

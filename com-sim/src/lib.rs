@@ -11,6 +11,33 @@
 //!
 //! The world around the calls (block I/O, faults, LUNs) is the simulator's own, reached
 //! directly, as a storage administrator reaches a real SAN without VSS.
+//!
+//! # Example
+//!
+//! Serve the default world through COM, call a requester object through the real backend's
+//! vtables, and check that every object was released and every string freed as the SDK says:
+//!
+//! ```
+//! use vss_model::backend::{Backend, BackupComponents};
+//! use vss_model::{Context, HResult, VssId};
+//! use vss_sim::Simulator;
+//! use vss_sim_com::ComSim;
+//!
+//! let com = ComSim::new(Simulator::default_world());
+//! let mut requester = com.create_backup_components("HOSTA")?;
+//! requester.initialize_for_backup(None)?;
+//! requester.set_context(Context::VSS_CTX_BACKUP)?;
+//! let set = requester.start_snapshot_set()?;
+//! let copy = requester.add_to_snapshot_set(r"C:\", VssId::NULL)?;
+//! // SaveAsXML's document comes back as a BSTR the server allocated and the client frees.
+//! let document = requester.save_as_xml()?;
+//! assert!(document.contains(&set.to_string()) && document.contains(&copy.to_string()));
+//! drop(requester);
+//!
+//! assert_eq!(com.live_objects(), 0);
+//! assert!(com.memory().audit().is_ok());
+//! # Ok::<(), HResult>(())
+//! ```
 
 mod async_op;
 mod census;

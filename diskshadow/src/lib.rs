@@ -7,6 +7,31 @@
 //! echoed, stopping at the first command that fails. The commands, their calls and the
 //! choices made where DiskShadow's behaviour is not documented are listed in
 //! `docs/assumptions.md`.
+//!
+//! # Example
+//!
+//! Run a two-line script on HOSTA of the simulator's default world: it makes a shadow copy
+//! of `C:\` and writes its metadata cabinet in the session's folder, as `diskshadow /s` does.
+//!
+//! ```
+//! use vss_diskshadow::{ScriptEnd, Session, run_script};
+//! use vss_sim::Simulator;
+//!
+//! let sim = Simulator::default_world();
+//! let dir = std::env::temp_dir().join(format!("vss-diskshadow-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//!
+//! let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
+//! let end = run_script(&mut session, "add volume C: alias System\ncreate\n");
+//! let output = session.end();
+//! assert_eq!(end, ScriptEnd::Completed);
+//! assert_eq!(end.exit_code(), 0);
+//! assert!(output.starts_with("-> add volume C: alias System\n-> create\n"));
+//! let device = r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1";
+//! assert!(output.contains(&format!("Shadow copy device name: {device}")));
+//! assert!(dir.join("2026-01-01_00-00-01_HOSTA.cab").is_file());
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
 
 pub mod metadata;
 pub mod script;

@@ -510,7 +510,7 @@ machines:
         size: 10 GiB
         diff_area: { max: 1 GiB }
 ";
-    let sim = Simulator::new(&vss_sim::parse_world(world, "folder.yaml").unwrap()).unwrap();
+    let sim = Simulator::new(&vss_sim::world_file::parse(world, "folder.yaml").unwrap()).unwrap();
     let (out, end, dir) = inline(
         &sim,
         "make.dsh",

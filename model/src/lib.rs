@@ -5,11 +5,32 @@
 //! the provider contract of vsprov.h ([`provider`]), the requester API a backup application
 //! codes against ([`backend`]), and the backup components document ([`document`]). The
 //! simulator and the real Windows backend both build on it; neither is known here.
+//!
+//! # Example
+//!
+//! Read an HRESULT by its SDK name, and a context from its flags, as a scenario file or the
+//! command line gives them:
+//!
+//! ```
+//! use vss_model::{Context, HResult, SnapshotAttributes};
+//!
+//! let hr: HResult = "VSS_E_OBJECT_NOT_FOUND".parse().unwrap();
+//! assert_eq!(hr.code(), 0x8004_2308);
+//! assert!(hr.is_failure());
+//! assert_eq!(hr.to_string(), "VSS_E_OBJECT_NOT_FOUND (0x80042308)");
+//!
+//! let context: Context = "VSS_CTX_BACKUP | VSS_VOLSNAP_ATTR_TRANSPORTABLE".parse().unwrap();
+//! assert_eq!(context.0, 0x20);
+//! assert_eq!(context.modifiers(), SnapshotAttributes::VSS_VOLSNAP_ATTR_TRANSPORTABLE);
+//! assert!(!context.is_persistent());
+//! assert_eq!(context.check_for_set_context(), Ok(()));
+//! ```
 
 pub mod attributes;
 pub mod backend;
 pub mod call;
 pub mod context;
+pub mod digest;
 pub mod document;
 #[macro_use]
 pub mod enums;
@@ -19,6 +40,7 @@ pub mod hresult;
 pub mod lun;
 pub mod methods;
 pub mod point_in_time;
+pub mod position;
 pub mod props;
 pub mod provider;
 pub mod storage;

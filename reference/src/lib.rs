@@ -19,6 +19,29 @@
 //! in `docs/assumptions.md`: `StartSnapshotSet` under `VSS_CTX_ALL` gives `VSS_E_BAD_STATE`,
 //! a refused exposure gives `E_INVALIDARG`, administration calls see every context, and a
 //! break without a revert flag reverts the identities when no original is visible.
+//!
+//! # Example
+//!
+//! Step the model through the start of a backup on HOSTA of a small world, one requester
+//! object, and read what VSS would answer:
+//!
+//! ```
+//! use vss_model::HResult;
+//! use vss_reference::explore::SmallWorld;
+//! use vss_reference::{Call, Id, Model, Outcome, Step, Value};
+//!
+//! let mut model = Model::new(SmallWorld::Small.spec());
+//! let mut call = |call| model.step(&Step::Call { machine: 0, object: 0, call });
+//!
+//! // A set cannot be started before the object is initialised.
+//! assert_eq!(call(Call::StartSnapshotSet).hr, HResult::VSS_E_BAD_STATE);
+//! assert_eq!(call(Call::InitializeForBackup { document: None }), Outcome::ok(Value::None));
+//! // The first set VSS hands out: symbolic id #0.
+//! assert_eq!(call(Call::StartSnapshotSet), Outcome::ok(Value::Id(Id(0))));
+//! // An object starts one set, not a second.
+//! assert_eq!(call(Call::StartSnapshotSet).hr, HResult::VSS_E_BAD_STATE);
+//! assert!(model.check_invariants().is_ok());
+//! ```
 
 mod administration;
 mod diff_area;

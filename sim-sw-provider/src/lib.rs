@@ -5,6 +5,54 @@
 //! When the diff area reaches its maximum, the volume's oldest shadow copies are deleted to
 //! make room. One [`SystemProvider`] serves one machine; it implements the software provider
 //! contract of `vss_model::provider` and the driver half that sees every write.
+//!
+//! # Example
+//!
+//! VSS takes the provider through a set's creation, then every write to the volume goes
+//! through the driver half first, and the shadow copy still reads the old content:
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//!
+//! use vss_model::provider::{
+//!     ProviderCreateSnapshotSet, ShadowCopyDriver, SoftwareSnapshotProvider,
+//! };
+//! use vss_model::storage::LiveVolumes;
+//! use vss_model::{Block, Context, VssId, VssTimestamp};
+//! use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
+//!
+//! /// The live blocks of the machine's one volume.
+//! struct Disk(BTreeMap<u64, Block>);
+//! impl LiveVolumes for Disk {
+//!     fn read_live(&self, _volume: &str, block: u64) -> Block {
+//!         self.0.get(&block).cloned().unwrap_or_default()
+//!     }
+//! }
+//! let block = |text: &[u8]| Block::new(text).unwrap();
+//!
+//! let c = r"\\?\Volume{0000000c-0000-0000-0000-000000000000}\";
+//! let limits = DiffAreaLimits { max_bytes: None, min_bytes: 0 };
+//! let spec = VolumeSpec { name: c.into(), ntfs: true, size_bytes: 1 << 30, diff_area: limits };
+//! let mut provider = SystemProvider::new("HOSTA", vec![spec]);
+//!
+//! let (set, copy) = (VssId::from_u128(1), VssId::from_u128(2));
+//! provider.begin_prepare_snapshot(set, copy, c, Context::VSS_CTX_BACKUP)?;
+//! provider.end_prepare_snapshots(set)?;
+//! provider.pre_commit_snapshots(set)?;
+//! provider.commit_snapshots(set, VssTimestamp::from_utc(2026, 3, 1, 12, 0, 0))?;
+//! provider.post_commit_snapshots(set, 1)?;
+//! provider.pre_final_commit_snapshots(set)?;
+//! provider.post_final_commit_snapshots(set)?;
+//!
+//! let mut disk = Disk(BTreeMap::from([(0, block(b"before"))]));
+//! assert!(provider.before_write(c, 0, &disk).is_empty()); // nothing deleted to make room
+//! disk.0.insert(0, block(b"after"));
+//!
+//! let device = provider.device_of(copy).unwrap();
+//! assert_eq!(device, r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1");
+//! assert_eq!(provider.read_shadow(&device, 0, &disk), Some(block(b"before")));
+//! # Ok::<(), vss_model::HResult>(())
+//! ```
 
 mod diff_area;
 

@@ -11,7 +11,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use vss_model::backend::{Backend, BackupComponents, Environment, INFINITE, VssAsync};
 use vss_model::{Context, VssId};
-use vss_sim::{SimComponents, Simulator, parse_world};
+use vss_sim::world_file;
+use vss_sim::{SimComponents, Simulator};
 
 const WORLD: &str = "
 machines:
@@ -34,7 +35,7 @@ machines:
 /// A simulator of `world` whose E: has `copies` persistent shadow copies, and the objects
 /// that made them.
 fn world_with_copies(world: &str, copies: usize) -> (Simulator, Vec<SimComponents>) {
-    let sim = Simulator::new(&parse_world(world, "bench.yaml").unwrap()).unwrap();
+    let sim = Simulator::new(&world_file::parse(world, "bench.yaml").unwrap()).unwrap();
     let mut creators = Vec::new();
     for _ in 0..copies {
         let mut r = sim.create_backup_components("HOSTA").unwrap();

@@ -15,7 +15,7 @@ use vss_model::{
 
 use crate::trace::TraceEvent;
 use crate::world::{ArmedFault, World, WorldError};
-use crate::world_file::{DEFAULT_WORLD, WorldFile};
+use crate::world_file::{self, WorldFile};
 
 /// The simulated VSS of a whole world. Cloning it gives another handle on the same world.
 #[derive(Clone)]
@@ -40,9 +40,7 @@ impl Simulator {
 
     /// A simulator of the embedded default world.
     pub fn default_world() -> Simulator {
-        let file = crate::parse_world(DEFAULT_WORLD, "default_world.yaml")
-            .expect("the embedded world parses");
-        Simulator::new(&file).expect("the embedded world is valid")
+        Simulator::new(world_file::default_world()).expect("the embedded world is valid")
     }
 
     /// Runs `f` with the world locked.

@@ -54,7 +54,7 @@ fn default_min_diff_area(volume_size: u64) -> u64 {
 }
 
 fn invalid(text: String) -> WorldError {
-    WorldError::Invalid(text)
+    WorldError(text)
 }
 
 impl World {
@@ -66,7 +66,7 @@ impl World {
                 file.start_time
             ))
         })?;
-        file.policy.check().map_err(WorldError::Invalid)?;
+        file.policy.check().map_err(WorldError)?;
         if file.machines.is_empty() {
             return Err(invalid("a world needs at least one machine".into()));
         }

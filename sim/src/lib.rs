@@ -6,9 +6,41 @@
 //! tests run against it as they would against real VSS. The [`runner`] runs scenario files;
 //! the [`recorder`] writes what is done through any backend as a scenario the runner replays;
 //! a [`state`] file keeps a world, and the runs made in it, from one process to the next.
+//!
+//! # Example
+//!
+//! A shadow copy of `C:\` on HOSTA of the embedded default world, made as a backup
+//! application makes it, then found by `Query`:
+//!
+//! ```
+//! use vss_model::backend::{Backend, BackupComponents, BackupStateArgs, INFINITE, VssAsync};
+//! use vss_model::{Context, HResult, ObjectProp, ObjectType, VssId};
+//! use vss_sim::Simulator;
+//!
+//! let sim = Simulator::default_world();
+//! let mut requester = sim.create_backup_components("HOSTA")?;
+//! requester.initialize_for_backup(None)?;
+//! requester.set_context(Context::VSS_CTX_BACKUP)?;
+//! requester.gather_writer_metadata()?.wait(INFINITE);
+//! requester.set_backup_state(BackupStateArgs::default())?;
+//! let set = requester.start_snapshot_set()?;
+//! let copy = requester.add_to_snapshot_set(r"C:\", VssId::NULL)?;
+//! requester.prepare_for_backup()?.wait(INFINITE);
+//! let mut creation = requester.do_snapshot_set()?;
+//! creation.wait(INFINITE);
+//! assert_eq!(creation.query_status()?, HResult::VSS_S_ASYNC_FINISHED);
+//!
+//! let (none, snapshot) = (ObjectType::VSS_OBJECT_NONE, ObjectType::VSS_OBJECT_SNAPSHOT);
+//! let found = requester.query(VssId::NULL, none, snapshot)?;
+//! let [ObjectProp::Snapshot(prop)] = found.as_slice() else { panic!("one shadow copy") };
+//! assert_eq!((prop.snapshot_id, prop.snapshot_set_id), (copy, set));
+//! assert_eq!(prop.snapshot_device_object, r"\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1");
+//! # Ok::<(), HResult>(())
+//! ```
 
 mod backend;
 mod build;
+pub mod input;
 mod io;
 pub mod recorder;
 pub mod runner;
@@ -25,10 +57,3 @@ pub use backend::{SimAsync, SimComponents, Simulator};
 #[cfg(feature = "mutations")]
 pub use world::BrokenRule;
 pub use world::{HardwareProvider, SoftwareProvider, World, WorldError};
-
-use world_file::WorldFile;
-
-/// Parses a world file; JSON when `name` ends in `.json`, YAML otherwise.
-pub fn parse_world(text: &str, name: &str) -> Result<WorldFile, WorldError> {
-    runner::parse_document(text, name).map_err(|e| WorldError::Parse(e.to_string()))
-}

@@ -33,7 +33,7 @@ use vss_model::{
     SnapshotProp, VssId, WriterEvent, WriterStatus,
 };
 
-use crate::world_file::{DEFAULT_WORLD, WorldFile};
+use crate::world_file::{self, WorldFile};
 
 /// A backend whose requester calls (and environment steps, when it has an environment) are
 /// written down as a scenario; see the [module documentation](self).
@@ -194,8 +194,7 @@ impl<B: Backend> Recorder<B> {
         }
         let mut out = String::from("{\n");
         let _ = writeln!(out, "  \"description\": {},", Value::String(description));
-        let default = crate::parse_world(DEFAULT_WORLD, "default_world.yaml").ok();
-        let world = if default.as_ref() == Some(world) {
+        let world = if world_file::default_world() == world {
             Value::String("default".into())
         } else {
             serde_json::to_value(world).expect("a world file is plain data")

@@ -34,12 +34,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::error::Category;
 use serde_json::{Map, Value};
 use vss_model::backend::{Backend, Capabilities};
+use vss_model::position::{Position, located};
 
 use crate::Simulator;
 use crate::recorder::Recorder;
-use crate::runner::{InputError, Outcome, Report, Scenario, WorldSource, run_scenario};
+use crate::runner::{InputError, Outcome, Problem, Report, Scenario, WorldSource, run_scenario};
 use crate::world::WorldError;
-use crate::world_file::{DEFAULT_WORLD, WorldFile};
+use crate::world_file::{self, WorldFile};
 
 /// The `format` of a state file.
 pub const FORMAT: &str = "vss-sim-state";
@@ -151,15 +152,19 @@ pub enum StateError {
         computed: String,
     },
     /// The file has the right format and digest but not the right fields.
-    #[error("{file}{}: {message}", at(.position))]
+    #[error("{}: {message}", located(.file, *.position))]
     Malformed {
         /// The state file.
         file: String,
         /// Line and column, where the parser gives them.
-        position: Option<(usize, usize)>,
+        position: Option<Position>,
         /// What is wrong.
         message: String,
     },
+    /// A run of the state holds a step that cannot be read: the file is refused before any
+    /// run is replayed.
+    #[error("{0}")]
+    BadStep(InputError),
     /// The state's world file describes a world the simulator cannot build.
     #[error("{file}: the world does not build: {source}")]
     World {
@@ -375,8 +380,7 @@ impl State {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let world = match world {
                     Some(world) => world,
-                    None => crate::parse_world(DEFAULT_WORLD, "default_world.yaml")
-                        .map_err(|source| StateError::World { file, source })?,
+                    None => world_file::default_world().clone(),
                 };
                 State::new(path, world)
             }
@@ -404,13 +408,8 @@ impl State {
     /// replay: …`).
     pub fn simulator(&self) -> Result<Simulator, StateError> {
         let sim = self.build()?;
-        for (i, run) in self.runs.iter().enumerate() {
-            let scenario = Scenario {
-                file: format!("{} (run {})", self.file.display(), i + 1),
-                world: WorldSource::Inline(Box::new(self.world.clone())),
-                requires: Capabilities::empty(),
-                steps: run.steps.clone(),
-            };
+        for i in 0..self.runs.len() {
+            let scenario = self.scenario_of(i)?;
             let report = run_scenario(&scenario, &sim, None);
             // What the replay did underneath is history, not part of the next run's trace.
             sim.take_trace();
@@ -418,8 +417,8 @@ impl State {
                 Outcome::Passed => continue,
                 Outcome::Failed(_) => first_failure(&report.output),
                 Outcome::BadInput(e) => match e.step {
-                    Some(step) => format!("step {step}: {}", e.message),
-                    None => e.message,
+                    Some(step) => format!("step {step}: {}", e.problem),
+                    None => e.problem.to_string(),
                 },
                 Outcome::Skipped(reason) => reason,
             };
@@ -464,12 +463,19 @@ impl State {
         Ok(())
     }
 
-    /// Runs a scenario on `sim`, the state's simulator ([`simulator`](Self::simulator)),
-    /// through a [`Recorder`], and keeps it as a run labelled `label` when it ran to its end
-    /// (the report's outcome is then `Passed` or `Failed`: failed expectations change the
-    /// world as much as passed ones). A scenario runs in the state's world: one that names
-    /// another world is bad input, as is a run the recording cannot hold whole. With
-    /// `trace`, the report shows what happened underneath each step.
+    /// Reads a scenario to run in the state ([`Scenario::parse_in`] its world): one that
+    /// names no world runs in the state's, and one that names a world must name that one.
+    pub fn parse_scenario(&self, text: &str, file: &str) -> Result<Scenario, InputError> {
+        Scenario::parse_in(text, file, &self.world)
+    }
+
+    /// Runs a scenario read by [`parse_scenario`](Self::parse_scenario) on `sim`, the
+    /// state's simulator ([`simulator`](Self::simulator)), through a [`Recorder`], and keeps
+    /// it as a run labelled `label` when it ran to its end (the report's outcome is then
+    /// `Passed` or `Failed`: failed expectations change the world as much as passed ones). A
+    /// scenario runs in the state's world: one that names another world is bad input, as is
+    /// a run the recording cannot hold whole. With `trace`, the report shows what happened
+    /// underneath each step.
     ///
     /// After bad input, steps before the bad one may have changed `sim` without being kept:
     /// build the simulator again before the next run.
@@ -480,33 +486,17 @@ impl State {
         label: &str,
         trace: bool,
     ) -> Report {
-        let bad_input = |message: String| Report {
+        let bad_input = |problem: Problem| Report {
             output: String::new(),
-            outcome: Outcome::BadInput(InputError {
-                file: scenario.file.clone(),
-                step: None,
-                position: None,
-                message,
-            }),
+            outcome: Outcome::BadInput(InputError::new(&scenario.file, None, problem)),
             calls: Vec::new(),
         };
-        if scenario.world != WorldSource::Default {
-            match scenario.world_file() {
-                Ok(world) if world == self.world => {}
-                Ok(_) => {
-                    return bad_input(format!(
-                        "the scenario names a world of its own, but it runs in the world of the state {}: leave out `world`",
-                        self.file.display()
-                    ));
-                }
-                Err(e) => return bad_input(e.to_string()),
-            }
+        if scenario.world_file() != &self.world {
+            return bad_input(Problem::Invalid(format!(
+                "the scenario names a world of its own, but it runs in the world of the state {}: leave out `world`",
+                self.file.display()
+            )));
         }
-        // A scenario without a world runs in the state's, which decides what it needs too.
-        let scenario = Scenario {
-            world: WorldSource::Inline(Box::new(self.world.clone())),
-            ..scenario.clone()
-        };
         // Nothing before this run belongs to its trace.
         sim.take_trace();
         let recorder = Recorder::new(sim.clone());
@@ -518,16 +508,12 @@ impl State {
         };
         // `run_scenario` releases the run's objects before it returns, so their releases
         // are in the recording.
-        let mut report = run_scenario(&scenario, &recorder, tracer);
+        let mut report = run_scenario(scenario, &recorder, tracer);
         if matches!(report.outcome, Outcome::Passed | Outcome::Failed(_))
             && let Err(e) = self.push_recording(label, &recorder)
         {
-            report.outcome = Outcome::BadInput(InputError {
-                file: scenario.file.clone(),
-                step: None,
-                position: None,
-                message: e.to_string(),
-            });
+            let problem = Problem::Invalid(e.to_string());
+            report.outcome = Outcome::BadInput(InputError::new(&scenario.file, None, problem));
         }
         report
     }
@@ -642,13 +628,30 @@ impl State {
         }
         let stored: Stored = serde_json::from_slice(bytes).map_err(|e| StateError::Malformed {
             file: file.clone(),
-            position: Some((e.line(), e.column())),
+            position: Some(Position::new(e.line() as u64, e.column() as u64)),
             message: position_free(&e),
         })?;
-        State::new(path, stored.world).map(|state| State {
+        let state = State::new(path, stored.world).map(|state| State {
             runs: stored.runs,
             ..state
-        })
+        })?;
+        // Every step of every run is read now, so that a file with a bad one is refused
+        // whole, before any history is replayed.
+        for i in 0..state.runs.len() {
+            state.scenario_of(i)?;
+        }
+        Ok(state)
+    }
+
+    /// Run `i` (from 0) as a scenario in the state's world, its steps read and checked.
+    fn scenario_of(&self, i: usize) -> Result<Scenario, StateError> {
+        Scenario::from_steps(
+            &format!("{} (run {})", self.file.display(), i + 1),
+            WorldSource::Inline(Box::new(self.world.clone())),
+            Capabilities::empty(),
+            self.runs[i].steps.clone(),
+        )
+        .map_err(StateError::BadStep)
     }
 
     /// A simulator of the state's world, before any run.
@@ -658,11 +661,6 @@ impl State {
             source,
         })
     }
-}
-
-/// `:line:column`, or nothing when there is no position.
-fn at(position: &Option<(usize, usize)>) -> String {
-    position.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"))
 }
 
 /// What the digest covers: everything in the file but the digest.
@@ -681,18 +679,8 @@ fn content(world: Value, runs: Value) -> Value {
 fn digest(content: &Value) -> String {
     format!(
         "{DIGEST_PREFIX}{:016x}",
-        fnv1a64(content.to_string().as_bytes())
+        vss_model::digest::fnv1a64(content.to_string().as_bytes())
     )
-}
-
-/// The 64-bit FNV-1a hash: small, well known and enough to catch damage (it is no defence
-/// against someone who means to forge a state, which the format does not try to be).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(PRIME)
-    })
 }
 
 /// The runs as the state file lays them out: each step on a line of its own.

@@ -26,16 +26,11 @@ pub trait SoftwareProvider: SoftwareSnapshotProvider + ShadowCopyDriver + Send {
 
 impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send> SoftwareProvider for T {}
 
-/// Why a world file cannot become a world.
+/// Why a world file, read, cannot become a world: it describes an impossible one. The text
+/// names the part at fault (`machine \`M1\`: a \`hardware\` provider needs a \`san\``).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WorldError {
-    /// The text is not a valid world file.
-    #[error("{0}")]
-    Parse(String),
-    /// The world file is valid but describes an impossible world.
-    #[error("{0}")]
-    Invalid(String),
-}
+#[error("{0}")]
+pub struct WorldError(pub String);
 
 /// A hardware provider the simulated service can load.
 pub trait HardwareProvider: HardwareSnapshotProvider + Send {}

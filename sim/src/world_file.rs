@@ -3,9 +3,13 @@
 //! A world file is JSON or YAML. Every field but the machine and volume names has a default,
 //! so a small world stays small. See `docs/scenario-format.md`.
 
+use std::path::Path;
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 use vss_model::{HResult, VssId};
 
+use crate::input::{self, InputError, Problem};
 use crate::size::ByteSize;
 
 /// A whole world as written in a file.
@@ -291,3 +295,29 @@ impl Default for Policy {
 
 /// The default world, embedded.
 pub const DEFAULT_WORLD: &str = include_str!("default_world.yaml");
+
+/// The default world's file, parsed once per process: every simulator of it, and every
+/// scenario and state file that runs in it, starts from this one.
+pub fn default_world() -> &'static WorldFile {
+    static PARSED: OnceLock<WorldFile> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        parse(DEFAULT_WORLD, "default_world.yaml").expect("the embedded world parses")
+    })
+}
+
+/// Parses a world file's text; JSON when `file` ends in `.json`, YAML otherwise. The text is
+/// only read: whether the world it describes can be built is [`World::new`]'s to say.
+///
+/// [`World::new`]: crate::World::new
+pub fn parse(text: &str, file: &str) -> Result<WorldFile, InputError> {
+    input::parse(text, file)
+}
+
+/// Reads and parses the world file at `path`, and checks that the world it describes can be
+/// built: the one reader of world files, for scenarios, state files and the command line.
+pub fn read(path: &Path) -> Result<WorldFile, InputError> {
+    let (text, shown) = input::read_file(path)?;
+    let world = parse(&text, &shown)?;
+    crate::World::new(&world).map_err(|e| InputError::new(&shown, None, Problem::World(e)))?;
+    Ok(world)
+}

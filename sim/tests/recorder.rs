@@ -11,11 +11,11 @@ use vss_model::{Context, HResult, ObjectType, VssId};
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
 use vss_sim::runner::{Outcome, Report, Scenario, WorldSource, run_scenario};
-use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
+use vss_sim::world_file::WorldFile;
 
 /// The embedded default world.
 fn default_world() -> WorldFile {
-    vss_sim::parse_world(DEFAULT_WORLD, "default_world.yaml").expect("the embedded world parses")
+    vss_sim::world_file::default_world().clone()
 }
 
 /// The default world with another seed: every GUID the simulator hands out differs.
@@ -324,7 +324,8 @@ fn the_steps_as_data_are_the_steps_written() {
     let (_, recorder) = recorded_run(LEFT_ALIVE);
     let text = recorder.scenario_text(&default_world(), Capabilities::empty(), "a unit test");
     let written = Scenario::parse(&text, "recording.json").expect("parses");
-    assert_eq!(recorder.steps(), written.steps);
+    let written: Vec<_> = written.steps.into_iter().map(|s| s.source).collect();
+    assert_eq!(recorder.steps(), written);
     // The bound names are among them, as later steps refer to them.
     assert!(
         recorder
@@ -339,12 +340,13 @@ fn the_steps_as_data_are_the_steps_written() {
 fn a_run_replayed_from_its_steps_leaves_no_auto_release_copy() {
     let (_, recorder) = recorded_run(LEFT_ALIVE);
     let sim = Simulator::new(&default_world()).expect("valid");
-    let replay = Scenario {
-        file: "replay".into(),
-        world: WorldSource::Default,
-        requires: Capabilities::empty(),
-        steps: recorder.steps(),
-    };
+    let replay = Scenario::from_steps(
+        "replay",
+        WorldSource::Default,
+        Capabilities::empty(),
+        recorder.steps(),
+    )
+    .expect("the recorded steps read");
     let replayed = run_scenario(&replay, &sim, None);
     assert_eq!(replayed.outcome, Outcome::Passed, "{}", replayed.output);
     // The copy was auto-release; its object's release, recorded at the end, took it.

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
-use vss_sim::runner::{InputError, Outcome, Report, Scenario, run_scenario};
-use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
+use vss_sim::runner::{InputError, Outcome, Problem, Report, Scenario, run_scenario};
+use vss_sim::world_file::WorldFile;
 use vss_sim_com::ComSim;
 
 use crate::recorder::{VSS_RECORD, recording_path, write_recording};
@@ -198,7 +198,7 @@ pub fn on_selected_backend<W: OnBackend>(work: W) -> Result<W::Output, UnknownBa
 
 /// The embedded default world, which scenarios without a world of their own run in.
 pub fn default_world() -> WorldFile {
-    vss_sim::parse_world(DEFAULT_WORLD, "default_world.yaml").expect("the embedded world parses")
+    vss_sim::world_file::default_world().clone()
 }
 
 /// Reads a scenario file and runs it on a backend `maker` makes for the scenario's world.
@@ -223,14 +223,13 @@ fn recording_for(folder: Option<OsString>, path: &Path, backend: &str) -> Option
 /// the recording to that file. A recording that cannot be written fails the run.
 pub fn run_file_recording<M: MakeBackend>(maker: &M, path: &Path, record: Option<&Path>) -> Report {
     let shown = path.display().to_string();
-    let prepared = std::fs::read_to_string(path)
-        .map_err(|e| input_error(&shown, format!("cannot read it: {e}")))
-        .and_then(|text| Scenario::parse(&text, &shown))
+    let prepared = vss_sim::runner::read_file(path)
+        .and_then(|(text, shown)| Scenario::parse(&text, &shown))
         .and_then(|scenario| {
-            let world = scenario.world_file()?;
-            let backend = maker
-                .make(&world)
-                .map_err(|e| input_error(&shown, format!("the world: {e}")))?;
+            let world = scenario.world_file().clone();
+            let backend = maker.make(&world).map_err(|e| {
+                InputError::new(&shown, None, Problem::Invalid(format!("the world: {e}")))
+            })?;
             Ok((scenario, world, backend))
         });
     let (scenario, backend) = match prepared {
@@ -287,15 +286,6 @@ fn failed(report: &mut Report, line: String) {
         Outcome::Failed(n) => Outcome::Failed(n + 1),
         _ => Outcome::Failed(1),
     };
-}
-
-fn input_error(file: &str, message: String) -> InputError {
-    InputError {
-        file: file.to_string(),
-        step: None,
-        position: None,
-        message,
-    }
 }
 
 #[cfg(test)]

@@ -192,7 +192,7 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
-    use vss_sim::runner::InputError;
+    use vss_sim::runner::{InputError, Problem};
 
     use super::*;
 
@@ -287,12 +287,8 @@ why = "the code is not documented"
 
     #[test]
     fn bad_input_is_never_excused_and_skips_are_shown() {
-        let error = InputError {
-            file: "a.yaml".into(),
-            step: Some(2),
-            position: None,
-            message: "unknown argument `x`".into(),
-        };
+        let problem = Problem::Invalid("`$x` is not bound by any earlier step".into());
+        let error = InputError::new("a.yaml", None, problem).in_step(2, None);
         let runs = [
             (
                 "tests/scenarios/a.yaml".to_string(),
@@ -308,7 +304,9 @@ why = "the code is not documented"
         let judgement = ledger("windows").judge("windows", &runs);
         assert_eq!(
             judgement.problems,
-            ["tests/scenarios/a.yaml on windows: bad input: a.yaml: step 2: unknown argument `x`"]
+            [
+                "tests/scenarios/a.yaml on windows: bad input: a.yaml: step 2: `$x` is not bound by any earlier step"
+            ]
         );
         assert_eq!(
             judgement.notes,

@@ -21,9 +21,9 @@ use vss_model::lun::{
     StorageIdentifier, VdsLunInformation,
 };
 use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, VssTimestamp};
+use vss_sim::Simulator;
 use vss_sim::runner::{InputError, Outcome, Scenario, WorldSource, run_text};
-use vss_sim::world_file::{DEFAULT_WORLD, WorldFile};
-use vss_sim::{Simulator, parse_world};
+use vss_sim::world_file::WorldFile;
 
 /// The longest scenario text [`scenario_file`] runs, in bytes. Every scenario of the project
 /// is well under it; the cap keeps one run short, so that a fuzzer spends its time on new
@@ -136,7 +136,7 @@ pub fn scenario_file(data: &[u8]) -> ScenarioVerdict {
 /// return too (alone or before a line feed); JSON only at a line feed.
 fn check_input_error(error: &InputError, text: &str, name: &str) {
     assert_eq!(error.file, name, "the error names another file: {error}");
-    if let Some((line, _)) = error.position {
+    if let Some(line) = error.position.map(|p| p.line) {
         let breaks = if name == JSON_NAME {
             text.matches('\n').count()
         } else {
@@ -241,9 +241,7 @@ fn load_and_import(text: &str) -> Result<(), HResult> {
 /// fuzzer's time, and none of it depends on the input.
 fn default_world() -> &'static WorldFile {
     static WORLD: OnceLock<WorldFile> = OnceLock::new();
-    WORLD.get_or_init(|| {
-        parse_world(DEFAULT_WORLD, "default_world.yaml").expect("the default world parses")
-    })
+    WORLD.get_or_init(|| vss_sim::world_file::default_world().clone())
 }
 
 /// Whether every extent of every LUN mapping names one of its mapping's pairs, which a

@@ -29,7 +29,8 @@ use vss_reference::{
     Call, CopyView, Id, LunView, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
     VolumeSpec, WorldSpec,
 };
-use vss_sim::{Simulator, parse_world};
+use vss_sim::Simulator;
+use vss_sim::world_file;
 use vss_sim_com::ComSim;
 
 /// The world of the model-based tests: HOSTA with a local `C:\`, `E:\` on one LUN and `G:\`
@@ -216,7 +217,7 @@ impl Harness {
 impl<B: OnSimulator> Harness<B> {
     /// A fresh simulator of [`WORLD`], served as `B`, and the model of it.
     pub fn on() -> Harness<B> {
-        let file = parse_world(WORLD, "model-world.yaml").expect("the world parses");
+        let file = world_file::parse(WORLD, "model-world.yaml").expect("the world parses");
         let sim = B::serve(Simulator::new(&file).expect("the world builds"));
         let (mut system, mut hardware) = (VssId::NULL, VssId::NULL);
         let mut probe = sim

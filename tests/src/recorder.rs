@@ -39,10 +39,11 @@ pub fn write_recording<B: Backend>(
     if !matches!(report.outcome, Outcome::Passed | Outcome::Failed(_)) {
         return Ok(());
     }
-    let world = scenario
-        .world_file()
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let text = recorder.scenario_text(&world, scenario.requires, &scenario_name(path));
+    let text = recorder.scenario_text(
+        scenario.world_file(),
+        scenario.requires,
+        &scenario_name(path),
+    );
     if let Some(folder) = out.parent() {
         std::fs::create_dir_all(folder)?;
     }

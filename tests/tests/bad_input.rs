@@ -148,7 +148,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "basis-on-environment-step.yaml",
-        &["step 1", "unknown argument `basis`"],
+        &["step 1", "unknown key `basis`"],
     ),
     (
         "unknown-capability.yaml",
@@ -166,6 +166,24 @@ const CASES: &[(&str, &[&str])] = &[
         &[
             "the scenario needs MULTIPLE_MACHINES (the scenario's `requires`), which the simulator of its world lacks",
         ],
+    ),
+    (
+        "late-bad-step.yaml",
+        &[
+            "late-bad-step.yaml:9:5: step 5:",
+            "`hold` applies to asynchronous calls only, not AddToSnapshotSet",
+        ],
+    ),
+    (
+        "key-without-value.yaml",
+        &[
+            "key-without-value.yaml:7:5: step 3:",
+            "AddToSnapshotSet: unknown field `expct`",
+        ],
+    ),
+    (
+        "bound-name-of-another-kind.yaml",
+        &["step 3", "`$set` is not an asynchronous operation"],
     ),
     (
         "lun-step-without-san.yaml",
@@ -200,6 +218,39 @@ fn each_malformed_file_gets_a_clear_message() {
             );
         }
     }
+}
+
+/// A malformed step is found before any step runs: the file is refused whole, with nothing
+/// run and nothing printed, wherever in it the mistake is.
+#[test]
+fn malformed_steps_are_refused_before_anything_runs() {
+    for name in [
+        "late-bad-step.yaml",
+        "key-without-value.yaml",
+        "bound-name-of-another-kind.yaml",
+        "unknown-machine.yaml",
+        "release-unknown-object.yaml",
+        "unbound-name.yaml",
+    ] {
+        let path = repo_root().join("tests/bad-input").join(name);
+        match run_file(&path, false) {
+            Err(e) => assert!(e.step.is_some() && e.position.is_some(), "{name}: {e}"),
+            Ok(report) => panic!("{name} ran:\n{}", report.output),
+        }
+    }
+}
+
+/// Every message in full, with its place: a change of wording shows here for review.
+#[test]
+fn the_messages_as_shown() {
+    let root = repo_root().display().to_string();
+    let mut all = String::new();
+    for (name, _) in CASES {
+        let message = input_error(name).to_string().replace(&root, "");
+        all.push_str(&message);
+        all.push('\n');
+    }
+    insta::assert_snapshot!(all);
 }
 
 #[test]

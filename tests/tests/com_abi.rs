@@ -27,7 +27,7 @@ fn traced<M: MakeBackend>(
     // The file's own path, from which a world file it names is found.
     let shown = path.display().to_string();
     let scenario = Scenario::parse(&text, &shown).expect("the scenario parses");
-    let world = scenario.world_file().expect("the world parses");
+    let world = scenario.world_file().clone();
     let backend = maker.make(&world).expect("the backend is made");
     let sim = sim_of(&backend).clone();
     let tracer = Box::new(move || sim.take_trace().iter().map(ToString::to_string).collect());

@@ -67,7 +67,9 @@ fn every_accepted_alternative_is_a_code_its_method_may_return() {
             let shown = path.display().to_string();
             let scenario = Scenario::parse(&text, &shown).unwrap_or_else(|e| panic!("{e}"));
             for (i, step) in scenario.steps.iter().enumerate() {
-                let (Some(method), Some(accept)) = (step.get("call"), step.get("accept")) else {
+                let (Some(method), Some(accept)) =
+                    (step.source.get("call"), step.source.get("accept"))
+                else {
                     continue;
                 };
                 let method = method.as_str().expect("a method name");

@@ -17,8 +17,9 @@ use vss_conformance::fuzz_bodies::{
 use vss_conformance::repo_root;
 use vss_model::backend::{Backend, BackupComponents, BackupStateArgs, INFINITE, VssAsync};
 use vss_model::{Context, HResult, SnapshotAttributes, VssId};
+use vss_sim::Simulator;
 use vss_sim::runner::Outcome;
-use vss_sim::{Simulator, parse_world};
+use vss_sim::world_file;
 
 /// The seed folder of a target.
 fn seed_dir(target: &str) -> PathBuf {
@@ -174,7 +175,7 @@ fn saved_documents() -> Vec<(&'static str, String)> {
 /// A world whose writers' names hold what the document must escape: markup, quotes,
 /// control characters, U+0000 and text beyond ASCII.
 fn odd_writer_world() -> Simulator {
-    let world = parse_world(
+    let world = world_file::parse(
         r#"
 machines:
   - name: HOSTA

@@ -4,7 +4,8 @@
 
 use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
 use vss_model::{Context, HResult, VssId};
-use vss_sim::{Simulator, parse_world};
+use vss_sim::Simulator;
+use vss_sim::world_file;
 
 const WORLD: &str = "
 machines:
@@ -15,7 +16,7 @@ machines:
 
 #[test]
 fn a_volume_holds_512_software_shadow_copies() {
-    let sim = Simulator::new(&parse_world(WORLD, "limits.yaml").unwrap()).unwrap();
+    let sim = Simulator::new(&world_file::parse(WORLD, "limits.yaml").unwrap()).unwrap();
     let mut creators = Vec::new();
     for n in 0..512 {
         let mut r = sim.create_backup_components("HOSTA").unwrap();

@@ -52,7 +52,8 @@ use vss_model::{
     Block, Context, HResult, HardwareOptions as H, ObjectProp, ObjectType, SnapshotAttributes as A,
     VssId,
 };
-use vss_sim::{SimComponents, Simulator, parse_world};
+use vss_sim::world_file;
+use vss_sim::{SimComponents, Simulator};
 
 mod common;
 
@@ -246,7 +247,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Harness {
-        let file = parse_world(WORLD, "luns.yaml").expect("the world parses");
+        let file = world_file::parse(WORLD, "luns.yaml").expect("the world parses");
         Harness {
             sim: Simulator::new(&file).expect("the world is valid"),
             originals: Default::default(),

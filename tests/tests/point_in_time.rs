@@ -44,7 +44,8 @@ use vss_model::backend::{
     Backend, BackupComponents, Deleted, EnvError, Environment, INFINITE, VssAsync,
 };
 use vss_model::{BLOCK_SIZE, Block, Context, HResult, ObjectProp, ObjectType, VssId};
-use vss_sim::{SimComponents, Simulator, parse_world};
+use vss_sim::world_file;
+use vss_sim::{SimComponents, Simulator};
 
 mod common;
 
@@ -206,7 +207,7 @@ fn fail(log: &[String], what: impl std::fmt::Display) -> TestCaseError {
 
 impl Harness {
     fn new() -> Harness {
-        let file = parse_world(WORLD, "x.yaml").expect("the world parses");
+        let file = world_file::parse(WORLD, "x.yaml").expect("the world parses");
         let sim = Simulator::new(&file).expect("the world is valid");
         let mut admin = sim.create_backup_components(MACHINE).expect("admin object");
         admin.initialize_for_backup(None).expect("admin init");
@@ -669,7 +670,7 @@ machines:
       - mount: 'E:\'
         size: 64 TiB
 ";
-    let file = parse_world(world, "x.yaml").expect("the world parses");
+    let file = world_file::parse(world, "x.yaml").expect("the world parses");
     let sim = Simulator::new(&file).expect("the world is valid");
     let env = sim.environment().expect("an environment");
     let blocks = (64u64 << 40) / BLOCK_SIZE as u64;

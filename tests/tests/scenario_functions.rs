@@ -51,7 +51,7 @@ fn every_scenario_function_passes_on_the_selected_backend() {
 }
 
 fn sim(world: &str) -> vss_sim::Simulator {
-    let file: WorldFile = vss_sim::parse_world(world, "w.yaml").expect("valid");
+    let file: WorldFile = vss_sim::world_file::parse(world, "w.yaml").expect("valid");
     SimBackend.make(&file).expect("valid")
 }
 

@@ -52,7 +52,7 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
         let name = scenario_name(path);
         let text = std::fs::read_to_string(path).expect("read");
         let scenario = Scenario::parse(&text, &path.display().to_string()).expect("parses");
-        let world = scenario.world_file().expect("its world");
+        let world = scenario.world_file().clone();
         let state_path = dir.join(format!("{i}.json"));
         let mut state = State::load_or_new(&state_path, Some(world)).expect("a new state");
         let sim = state.simulator().expect("an empty state replays");
@@ -67,7 +67,7 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
             kept_twice += 1;
             seen(&sim)
         } else {
-            let fresh = Simulator::new(&scenario.world_file().expect("its world")).expect("valid");
+            let fresh = Simulator::new(scenario.world_file()).expect("valid");
             let alone = vss_sim::runner::run_scenario(&scenario, &fresh, None);
             assert_eq!(alone.outcome, Outcome::Passed, "{name}");
             seen(&fresh)

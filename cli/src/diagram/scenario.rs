@@ -8,7 +8,9 @@ use vss_sim::world_state::WorldState;
 
 use super::timeline::Timeline;
 use vss_sim::Simulator;
-use vss_sim::runner::{InputError, Observer, Outcome, Scenario, StepDone, run_scenario_observed};
+use vss_sim::runner::{
+    InputError, Observer, Outcome, Problem, Scenario, StepDone, run_scenario_observed,
+};
 
 /// Reads a scenario file and runs it on a fresh simulator of its world, capturing the
 /// LUNs and shadow copies after each step. Returns the timeline and how the run ended
@@ -24,13 +26,8 @@ pub fn timeline_of_file(path: &Path) -> Result<(Timeline, Outcome), InputError> 
 /// YAML, and where a world file it names is looked for).
 pub fn timeline_of_text(text: &str, file: &str) -> Result<(Timeline, Outcome), InputError> {
     let scenario = Scenario::parse(text, file)?;
-    let world = scenario.world_file()?;
-    let sim = Simulator::new(&world).map_err(|e| InputError {
-        file: file.to_string(),
-        step: None,
-        position: None,
-        message: format!("the world: {e}"),
-    })?;
+    let sim = Simulator::new(scenario.world_file())
+        .map_err(|e| InputError::new(file, None, Problem::World(e)))?;
     let machines = sim.with_world(|w| w.machine_names());
     let mut timeline = Timeline::new(file, machines, WorldState::capture(&sim));
     let mut steps = Vec::new();
@@ -85,7 +82,7 @@ mod tests {
     fn report(path: &Path, watched: bool) -> vss_sim::runner::Report {
         let text = std::fs::read_to_string(path).expect("readable");
         let scenario = Scenario::parse(&text, &path.display().to_string()).expect("parses");
-        let sim = Simulator::new(&scenario.world_file().expect("its world")).expect("valid");
+        let sim = Simulator::new(scenario.world_file()).expect("valid");
         let source = sim.clone();
         let trace: Box<dyn Fn() -> Vec<String>> = Box::new(move || source.take_trace_lines());
         if !watched {
@@ -144,7 +141,10 @@ steps:
     fn bad_input_names_the_file_and_the_step() {
         let missing = timeline_of_file(Path::new("no/such/scenario.yaml")).unwrap_err();
         assert_eq!(missing.file, "no/such/scenario.yaml");
-        assert!(missing.message.starts_with("cannot read it: "), "{missing}");
+        assert!(
+            missing.problem.to_string().starts_with("cannot read it: "),
+            "{missing}"
+        );
 
         let syntax = timeline_of_text("steps: [ {", "broken.yaml").unwrap_err();
         assert_eq!(syntax.file, "broken.yaml");
@@ -153,6 +153,6 @@ steps:
         let step =
             timeline_of_text("steps:\n  - { call: DoSnapshot }\n", "method.yaml").unwrap_err();
         assert_eq!((step.file.as_str(), step.step), ("method.yaml", Some(1)));
-        assert!(step.message.contains("`DoSnapshot`"), "{step}");
+        assert!(step.problem.to_string().contains("`DoSnapshot`"), "{step}");
     }
 }

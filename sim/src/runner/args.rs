@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
-use vss_model::{HResult, SnapshotProp, VssId, WriterEvent};
+use vss_model::{
+    HResult, SnapshotAttributes, SnapshotProp, SnapshotState, VssId, VssTimestamp, WriterEvent,
+};
 
 /// What a `bind` name holds.
 #[derive(Debug, Clone)]
@@ -25,6 +27,13 @@ pub(crate) enum Bound {
 pub(crate) enum ArgError {
     /// The scenario is wrong: exit 2.
     Input(String),
+    /// The step has a key it does not take: exit 2.
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// The keys the step takes, as a sentence.
+        expected: String,
+    },
     /// A name is not bound because the call that binds it failed earlier: the step is
     /// skipped and counted as a failure.
     Unbound { name: String, step: usize },
@@ -34,6 +43,7 @@ impl std::fmt::Display for ArgError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ArgError::Input(message) => f.write_str(message),
+            ArgError::UnknownKey { key, expected } => write!(f, "unknown key `{key}` ({expected})"),
             ArgError::Unbound { name, step } => {
                 write!(f, "`${name}` was not bound, because step {step} failed")
             }
@@ -48,6 +58,41 @@ impl From<String> for ArgError {
 }
 
 pub(crate) type Bindings = BTreeMap<String, Bound>;
+
+/// Whether a step names a value an earlier step binds: a `$name` text anywhere in it.
+pub(crate) fn has_reference(map: &Map<String, Value>) -> bool {
+    fn names(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.starts_with('$'),
+            Value::Array(items) => items.iter().any(names),
+            Value::Object(map) => map.values().any(names),
+            _ => false,
+        }
+    }
+    map.values().any(names)
+}
+
+impl Bound {
+    /// Properties of the shape `GetSnapshotProperties` returns, standing for those a step
+    /// will bind when it runs: reading a later step against them checks the fields it names.
+    pub(crate) fn some_properties() -> Bound {
+        Bound::Props(Box::new(SnapshotProp {
+            snapshot_id: VssId::NULL,
+            snapshot_set_id: VssId::NULL,
+            snapshots_count: 1,
+            snapshot_device_object: String::new(),
+            original_volume_name: String::new(),
+            originating_machine: String::new(),
+            service_machine: String::new(),
+            exposed_name: Some(String::new()),
+            exposed_path: Some(String::new()),
+            provider_id: VssId::NULL,
+            snapshot_attributes: SnapshotAttributes::empty(),
+            creation_timestamp: VssTimestamp(0),
+            status: SnapshotState::VSS_SS_CREATED,
+        }))
+    }
+}
 
 /// The arguments of one step, read key by key; unknown keys are an error at the end.
 pub(crate) struct StepArgs<'a> {
@@ -258,7 +303,8 @@ impl<'a> StepArgs<'a> {
     }
 
     /// Every key no reader has asked for yet, references resolved: the arguments of a call,
-    /// which the model's `Call` reads.
+    /// which the model's `Call` reads. A key given `null` is kept as `null`, so that the
+    /// reader can tell an unknown key given no value from a known one left absent.
     pub(crate) fn rest(&mut self) -> Result<Map<String, Value>, ArgError> {
         let keys: Vec<String> = self
             .map
@@ -268,9 +314,8 @@ impl<'a> StepArgs<'a> {
             .collect();
         let mut rest = Map::new();
         for key in keys {
-            if let Some(value) = self.get(&key)? {
-                rest.insert(key, value);
-            }
+            let value = self.get(&key)?.unwrap_or(Value::Null);
+            rest.insert(key, value);
         }
         Ok(rest)
     }
@@ -285,12 +330,25 @@ impl<'a> StepArgs<'a> {
         self.map.contains_key(key)
     }
 
-    /// The first key no reader asked for, as an error.
+    /// The first key no reader asked for, as an error naming the keys they asked for.
     pub(crate) fn unknown_key(&self) -> Option<ArgError> {
-        self.map
-            .keys()
-            .find(|k| !self.used.contains(k.as_str()))
-            .map(|key| ArgError::Input(format!("unknown argument `{key}`")))
+        let key = self.map.keys().find(|k| !self.used.contains(k.as_str()))?;
+        // A step is a call or an environment step: the other kind's key is no help.
+        let other = if self.map.contains_key("env") {
+            "call"
+        } else {
+            "env"
+        };
+        let known: Vec<String> = self
+            .used
+            .iter()
+            .filter(|k| *k != other)
+            .map(|k| format!("`{k}`"))
+            .collect();
+        Some(ArgError::UnknownKey {
+            key: key.clone(),
+            expected: format!("the step takes {}", known.join(", ")),
+        })
     }
 
     /// Fails on any key no reader asked for.

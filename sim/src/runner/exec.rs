@@ -8,6 +8,7 @@ use vss_model::backend::{
     Backend, BackupComponents, EnvError, Environment, INFINITE, LunState, VssAsync,
 };
 use vss_model::call::{self, Call, Invoked, Returned};
+use vss_model::position::Position;
 use vss_model::{Block, HResult, ObjectProp, SnapshotAttributes, SnapshotProp, WriterStatus};
 
 use super::args::{ArgError, Bindings, Bound};
@@ -15,7 +16,7 @@ use super::needs::unmet;
 use super::step::{
     Action, Checks, LunCheck, LunSubject, Read, ReadExpect, Step, read_step, short_code,
 };
-use super::{InputError, Scenario};
+use super::{InputError, Problem, ReadStep, Scenario};
 
 /// The name of the reference backend, the simulator: every `expect` is what it returns, so it
 /// must return exactly that, and a scenario it cannot run is bad input. Other backends may
@@ -95,6 +96,8 @@ pub struct Runner<'b, B: Backend> {
     /// What the step being run came to, for the observer: whether it used a requester
     /// object, and its result in a few words.
     result: Option<(bool, String)>,
+    /// Where the step being run is in its file.
+    position: Option<Position>,
     out: String,
     failures: usize,
     calls: Vec<(String, HResult)>,
@@ -130,24 +133,19 @@ pub fn run_scenario_observed<'b, B: Backend>(
         outcome,
         calls: Vec::new(),
     };
-    let world = match scenario.world_file() {
-        Ok(world) => world,
-        Err(e) => return ended(String::new(), Outcome::BadInput(e)),
-    };
-    let needs = scenario.needs(&world);
+    let needs = scenario.needs(scenario.world_file());
     let missing = unmet(&needs, backend.capabilities());
     if let Some(first) = missing.first() {
         if reference {
-            let error = InputError {
-                file: scenario.file.clone(),
-                step: first.step,
-                position: None,
-                message: format!(
-                    "the scenario needs {} ({}), which the simulator of its world lacks",
-                    super::capability_names(first.capability),
-                    first.what
-                ),
-            };
+            let problem = Problem::Invalid(format!(
+                "the scenario needs {} ({}), which the simulator of its world lacks",
+                super::capability_names(first.capability),
+                first.what
+            ));
+            let mut error = InputError::new(&scenario.file, None, problem);
+            if let Some(n) = first.step {
+                error = error.in_step(n, scenario.steps[n - 1].position);
+            }
             return ended(String::new(), Outcome::BadInput(error));
         }
         let reason: Vec<String> = missing.iter().map(ToString::to_string).collect();
@@ -164,6 +162,7 @@ pub fn run_scenario_observed<'b, B: Backend>(
         trace,
         observer,
         result: None,
+        position: None,
         out: String::new(),
         failures: 0,
         calls: Vec::new(),
@@ -249,11 +248,19 @@ impl<'b, B: Backend> Runner<'b, B> {
             .into_iter()
             .next()
             .unwrap_or_default();
-        for (i, map) in scenario.steps.iter().enumerate() {
+        for (i, scenario_step) in scenario.steps.iter().enumerate() {
             let n = i + 1;
-            let step = match read_step(map, &self.bindings, &default_machine) {
+            self.position = scenario_step.position;
+            let map = &scenario_step.source;
+            let read = match &scenario_step.read {
+                ReadStep::Ready(step) => Ok((**step).clone()),
+                ReadStep::Bound => read_step(map, &self.bindings, &default_machine),
+            };
+            let step = match read {
                 Ok(step) => step,
-                Err(ArgError::Input(message)) => return self.bad_input(n, message),
+                Err(e @ (ArgError::Input(_) | ArgError::UnknownKey { .. })) => {
+                    return self.bad_input(n, e.to_string());
+                }
                 Err(unbound @ ArgError::Unbound { .. }) => {
                     let _ = writeln!(self.out, "{n:>3}  skipped: {unbound}");
                     self.failures += 1;
@@ -319,14 +326,12 @@ impl<'b, B: Backend> Runner<'b, B> {
         }
     }
 
+    /// Bad input found while running step `step`: something only the run can tell, such as
+    /// a volume that does not exist at that point.
     fn bad_input(&mut self, step: usize, message: String) -> Outcome {
         self.flush_trace();
-        Outcome::BadInput(InputError {
-            file: self.file.clone(),
-            step: Some(step),
-            position: None,
-            message,
-        })
+        let error = InputError::new(&self.file, None, Problem::Invalid(message));
+        Outcome::BadInput(error.in_step(step, self.position))
     }
 
     fn flush_trace(&mut self) {

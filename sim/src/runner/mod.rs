@@ -1,10 +1,10 @@
 //! Scenario files: parsing, and running them against any backend.
 //!
 //! A scenario is a JSON or YAML object with a `world` and a list of `steps`; see
-//! `docs/scenario-format.md`. Parsing turns the text into a [`Scenario`] of untyped steps;
-//! running reads each step's arguments as it reaches it, so an error names the step. Before
-//! the first step, [`Scenario::needs`] says what the scenario needs of a backend beyond the
-//! requester API; a backend that lacks some of it skips the scenario.
+//! `docs/scenario-format.md`. Parsing reads the text into a [`Scenario`] of read steps, every
+//! one checked before any runs, so that bad input is reported with its place and nothing has
+//! run. Before the first step, [`Scenario::needs`] says what the scenario needs of a backend
+//! beyond the requester API; a backend that lacks some of it skips the scenario.
 
 mod args;
 mod exec;
@@ -13,101 +13,27 @@ mod step;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use vss_model::backend::Capabilities;
+use vss_model::position::Position;
 
-use crate::world_file::{DEFAULT_WORLD, WorldFile};
+use crate::input::{self, Places};
+use crate::world_file::{self, WorldFile};
 
+pub use crate::input::{InputError, Problem, read_file};
 pub use exec::{
     Observer, Outcome, REFERENCE_BACKEND, Report, Runner, StepDone, run_scenario,
     run_scenario_observed,
 };
 pub use needs::{Need, capability_names, unmet};
 
-/// Bad input: a file that cannot be read, parsed or understood. The runner exits with 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    /// The file.
-    pub file: String,
-    /// The step (1-based), when the problem is in one.
-    pub step: Option<usize>,
-    /// Line and column, for a syntax error.
-    pub position: Option<(u64, u64)>,
-    /// What is wrong.
-    pub message: String,
-}
+use args::{ArgError, Bindings};
+use step::{Action, Step};
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some((line, column)) = self.position {
-            write!(f, ":{line}:{column}")?;
-        }
-        if let Some(step) = self.step {
-            write!(f, ": step {step}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-/// A syntax error in a JSON or YAML text, with its position when the parser gives one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    /// Line and column (1-based).
-    pub position: Option<(u64, u64)>,
-    /// The parser's message.
-    pub message: String,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some((l, c)) => write!(f, "line {l}, column {c}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-/// Parses JSON (when `name` ends in `.json`) or YAML into `T`.
-pub fn parse_document<T: DeserializeOwned>(text: &str, name: &str) -> Result<T, SyntaxError> {
-    if name.to_ascii_lowercase().ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| SyntaxError {
-            position: (e.line() > 0).then(|| (e.line() as u64, e.column() as u64)),
-            // The position is printed by the caller; serde_json appends it to its message.
-            message: match e.to_string().rsplit_once(" at line ") {
-                Some((message, _)) => message.to_string(),
-                None => e.to_string(),
-            },
-        })
-    } else {
-        serde_saphyr::from_str(text).map_err(|e| SyntaxError {
-            position: e.location().map(|l| (l.line(), l.column())),
-            message: yaml_message(&e.to_string()),
-        })
-    }
-}
-
-/// The first line of a YAML parser message, without the position it repeats (the caller
-/// prints the position itself).
-fn yaml_message(text: &str) -> String {
-    let first = text.lines().next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    match first
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(": "))
-    {
-        Some((position, message)) if position.contains("column") => message.to_string(),
-        _ => first.to_string(),
-    }
-}
-
-/// The world a scenario runs in.
+/// The world a scenario runs in, as the scenario names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorldSource {
     /// The embedded default world.
@@ -118,39 +44,68 @@ pub enum WorldSource {
     Inline(Box<WorldFile>),
 }
 
-/// A parsed scenario: its world and its steps, each still a JSON object.
-#[derive(Debug, Clone, PartialEq)]
+/// A scenario, read: its world and its steps, every one of them checked before any runs.
+#[derive(Debug, Clone)]
 pub struct Scenario {
     /// The file it came from, for messages.
     pub file: String,
-    /// Its world.
+    /// Its world, as the scenario names it.
     pub world: WorldSource,
     /// The capabilities its `requires` names, besides those its steps show it needs.
     pub requires: Capabilities,
-    /// Its steps.
-    pub steps: Vec<Map<String, Value>>,
+    /// Its steps, in order.
+    pub steps: Vec<ScenarioStep>,
+    world_file: WorldFile,
+}
+
+/// One step of a scenario, read and checked.
+#[derive(Debug, Clone)]
+pub struct ScenarioStep {
+    /// Where it starts in its file, when known.
+    pub position: Option<Position>,
+    /// The step as written.
+    pub source: Map<String, Value>,
+    read: ReadStep,
+}
+
+/// A step as the runner takes it.
+#[derive(Debug, Clone)]
+enum ReadStep {
+    /// Nothing in it waits for the run: it runs as read.
+    Ready(Box<Step>),
+    /// It names values earlier steps bind (`$name`): checked against what those steps bind,
+    /// and read again with the values when it runs.
+    Bound,
 }
 
 impl Scenario {
-    /// Parses a scenario text; `file` names it in messages and decides JSON or YAML.
+    /// Parses a scenario text; `file` names it in messages and decides JSON or YAML. Its
+    /// world is read, and every step checked, before anything runs: a malformed step, an
+    /// unknown key, a name no earlier step binds, a machine the world lacks or an object
+    /// released before it exists is reported with its place.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, InputError> {
-        let error = |position, message: String| InputError {
-            file: file.to_string(),
-            step: None,
-            position,
-            message,
-        };
-        let value: Value = parse_document(text, file).map_err(|e| error(e.position, e.message))?;
+        Scenario::parse_in(text, file, world_file::default_world())
+    }
+
+    /// Parses a scenario text as [`parse`](Self::parse) does, for a place where a scenario
+    /// that names no world runs in `world` (a state file's) rather than in the default one.
+    pub fn parse_in(text: &str, file: &str, world: &WorldFile) -> Result<Scenario, InputError> {
+        let default = world;
+        let error = |problem| InputError::new(file, None, problem);
+        let value: Value = input::parse(text, file)?;
         let Value::Object(mut top) = value else {
-            return Err(error(
-                None,
+            return Err(error(Problem::Invalid(
                 "a scenario is an object with `world` and `steps`".into(),
-            ));
+            )));
         };
         let steps = match top.remove("steps") {
             Some(Value::Array(steps)) => steps,
-            Some(_) => return Err(error(None, "`steps` must be a list".into())),
-            None => return Err(error(None, "the scenario has no `steps`".into())),
+            Some(_) => return Err(error(Problem::Invalid("`steps` must be a list".into()))),
+            None => {
+                return Err(error(Problem::Invalid(
+                    "the scenario has no `steps`".into(),
+                )));
+            }
         };
         let world = match top.remove("world") {
             None => WorldSource::Default,
@@ -161,13 +116,12 @@ impl Scenario {
             }
             Some(inline @ Value::Object(_)) => WorldSource::Inline(Box::new(
                 serde_json::from_value(inline)
-                    .map_err(|e| error(None, format!("the inline world: {e}")))?,
+                    .map_err(|e| error(Problem::Invalid(format!("the inline world: {e}"))))?,
             )),
             Some(_) => {
-                return Err(error(
-                    None,
+                return Err(error(Problem::Invalid(
                     "`world` must be \"default\", a path or an object".into(),
-                ));
+                )));
             }
         };
         let requires = match top.remove("requires") {
@@ -182,89 +136,192 @@ impl Scenario {
                                 Value::String(text) => format!("`{text}`"),
                                 other => other.to_string(),
                             };
-                            error(
-                                None,
-                                format!(
-                                    "`requires`: {shown} is not a capability (known: {})",
-                                    capability_names(Capabilities::all())
-                                ),
-                            )
+                            error(Problem::Invalid(format!(
+                                "`requires`: {shown} is not a capability (known: {})",
+                                capability_names(Capabilities::all())
+                            )))
                         })
                 })?
             }
             Some(_) => {
-                return Err(error(
-                    None,
+                return Err(error(Problem::Invalid(
                     "`requires` must be a list of capability names, as [LUN_MANAGEMENT]".into(),
-                ));
+                )));
             }
         };
         top.remove("description");
         if let Some(key) = top.keys().next() {
-            return Err(error(
-                None,
-                format!(
-                    "unknown key `{key}` (a scenario has `world`, `description`, `requires` and `steps`)"
-                ),
-            ));
+            return Err(error(Problem::UnknownKey {
+                key: key.clone(),
+                expected: "a scenario has `world`, `description`, `requires` and `steps`".into(),
+            }));
         }
-        let steps = steps
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| match s {
-                Value::Object(map) => Ok(map),
-                _ => Err(InputError {
-                    step: Some(i + 1),
-                    ..error(None, "a step must be an object".into())
-                }),
-            })
-            .collect::<Result<_, _>>()?;
+        let places = input::places(text, "steps");
+        let mut maps = Vec::with_capacity(steps.len());
+        for (i, step) in steps.into_iter().enumerate() {
+            match step {
+                Value::Object(map) => maps.push(map),
+                _ => {
+                    return Err(error(Problem::Invalid("a step must be an object".into()))
+                        .in_step(i + 1, places.of(i, None)));
+                }
+            }
+        }
+        Scenario::read(file, world, default, requires, maps, &places)
+    }
+
+    /// A scenario of steps given as data (a recording, a state file's run), read and
+    /// checked as [`parse`](Self::parse) reads a file's; `file` names it in messages.
+    pub fn from_steps(
+        file: &str,
+        world: WorldSource,
+        requires: Capabilities,
+        steps: Vec<Map<String, Value>>,
+    ) -> Result<Scenario, InputError> {
+        let default = world_file::default_world();
+        Scenario::read(file, world, default, requires, steps, &Places::default())
+    }
+
+    fn read(
+        file: &str,
+        world: WorldSource,
+        default: &WorldFile,
+        requires: Capabilities,
+        maps: Vec<Map<String, Value>>,
+        places: &Places,
+    ) -> Result<Scenario, InputError> {
+        let world_file = match &world {
+            WorldSource::Default => default.clone(),
+            named => resolve_world(named, file)?,
+        };
+        let mut check = StepCheck::new(&world_file);
+        let mut steps = Vec::with_capacity(maps.len());
+        for (i, source) in maps.into_iter().enumerate() {
+            let read = check.step(&source).map_err(|(key, e)| {
+                let at = places.of(i, key.as_deref());
+                let problem = match e {
+                    ArgError::UnknownKey { key, expected } => Problem::UnknownKey { key, expected },
+                    // Names are checked against what earlier steps bind, which never failed.
+                    e @ (ArgError::Input(_) | ArgError::Unbound { .. }) => {
+                        Problem::Invalid(e.to_string())
+                    }
+                };
+                InputError::new(file, None, problem).in_step(i + 1, at)
+            })?;
+            steps.push(ScenarioStep {
+                position: places.of(i, None),
+                source,
+                read,
+            });
+        }
         Ok(Scenario {
             file: file.to_string(),
             world,
             requires,
             steps,
+            world_file,
         })
     }
 
-    /// The world file the scenario names.
-    pub fn world_file(&self) -> Result<WorldFile, InputError> {
-        let error = |position, message: String| InputError {
-            file: self.file.clone(),
-            step: None,
-            position,
-            message,
-        };
-        match &self.world {
-            WorldSource::Default => Ok(parse_document(DEFAULT_WORLD, "default_world.yaml")
-                .expect("the embedded world parses")),
-            WorldSource::Inline(file) => Ok((**file).clone()),
-            WorldSource::File(path) => {
-                let shown = path.display().to_string();
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| error(None, format!("cannot read the world file {shown}: {e}")))?;
-                parse_document(&text, &shown).map_err(|e| InputError {
-                    file: shown.clone(),
-                    step: None,
-                    position: e.position,
-                    message: e.message,
-                })
-            }
-        }
+    /// The world file the scenario runs in.
+    pub fn world_file(&self) -> &WorldFile {
+        &self.world_file
     }
 }
 
-/// The text of the file at `path` and the name messages give it, or an [`InputError`]
-/// saying it cannot be read.
-pub fn read_file(path: &Path) -> Result<(String, String), InputError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
-        file: shown.clone(),
-        step: None,
-        position: None,
-        message: format!("cannot read it: {e}"),
-    })?;
-    Ok((text, shown))
+/// The world file `world` names; `file` is the scenario naming it, for messages.
+fn resolve_world(world: &WorldSource, file: &str) -> Result<WorldFile, InputError> {
+    match world {
+        WorldSource::Default => Ok(world_file::default_world().clone()),
+        WorldSource::Inline(inline) => Ok((**inline).clone()),
+        WorldSource::File(path) => world_file::read(path).map_err(|e| match e.problem {
+            Problem::Unreadable(why) => {
+                let problem = Problem::Invalid(format!(
+                    "cannot read the world file {}: {why}",
+                    path.display()
+                ));
+                InputError::new(file, None, problem)
+            }
+            _ => e,
+        }),
+    }
+}
+
+/// What the steps before the one being checked leave behind, as far as reading a step
+/// depends on it: what each bound name holds, and the requester objects alive.
+struct StepCheck<'w> {
+    world: &'w WorldFile,
+    /// Each bound name with a value of the kind its step binds; never read for its value.
+    bindings: Bindings,
+    /// The requester objects alive, by upper-case machine and name.
+    objects: BTreeSet<(String, String)>,
+}
+
+impl<'w> StepCheck<'w> {
+    fn new(world: &'w WorldFile) -> StepCheck<'w> {
+        StepCheck {
+            world,
+            bindings: Bindings::new(),
+            objects: BTreeSet::new(),
+        }
+    }
+
+    /// Reads and checks one step, and notes what it leaves for the next. The error comes
+    /// with the key it is about, when it is about one.
+    fn step(
+        &mut self,
+        source: &Map<String, Value>,
+    ) -> Result<ReadStep, (Option<String>, ArgError)> {
+        let default_machine = self.world.machines.first().map_or("", |m| m.name.as_str());
+        let step = step::read_step(source, &self.bindings, default_machine).map_err(|e| {
+            let key = match &e {
+                ArgError::UnknownKey { key, .. } => Some(key.clone()),
+                _ => None,
+            };
+            (key, e)
+        })?;
+        let machine = self
+            .world
+            .machines
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(&step.machine))
+            .ok_or_else(|| {
+                (
+                    Some("on".to_string()),
+                    ArgError::Input(format!("no machine named `{}` in the world", step.machine)),
+                )
+            })?;
+        let machine = machine.name.to_ascii_uppercase();
+        let object = (machine.clone(), step.object.clone());
+        match &step.action {
+            Action::Release => {
+                let alive = self.objects.remove(&object);
+                if !alive {
+                    return Err((
+                        Some("as".to_string()),
+                        ArgError::Input(format!(
+                            "there is no requester object `{}` on {} to release",
+                            step.object, step.machine
+                        )),
+                    ));
+                }
+            }
+            Action::Reboot => self.objects.retain(|(m, _)| *m != machine),
+            // The first call on an object creates it (`CreateVssBackupComponents`).
+            Action::Call(..) | Action::Privileges(_) => {
+                self.objects.insert(object);
+            }
+            _ => {}
+        }
+        if let (Some(name), Some(kind)) = (&step.bind, step.binds()) {
+            self.bindings.insert(name.clone(), kind);
+        }
+        Ok(if args::has_reference(source) {
+            ReadStep::Bound
+        } else {
+            ReadStep::Ready(Box::new(step))
+        })
+    }
 }
 
 /// Reads a scenario file and runs it on a fresh simulator of its world; with `trace`, the
@@ -277,13 +334,8 @@ pub fn run_file(path: &Path, trace: bool) -> Result<Report, InputError> {
 /// Runs a scenario given as text; `file` names it (and decides JSON or YAML).
 pub fn run_text(text: &str, file: &str, trace: bool) -> Result<Report, InputError> {
     let scenario = Scenario::parse(text, file)?;
-    let world = scenario.world_file()?;
-    let sim = crate::Simulator::new(&world).map_err(|e| InputError {
-        file: file.to_string(),
-        step: None,
-        position: None,
-        message: format!("the world: {e}"),
-    })?;
+    let sim = crate::Simulator::new(scenario.world_file())
+        .map_err(|e| InputError::new(file, None, Problem::World(e)))?;
     let source = sim.clone();
     let tracer: Option<Box<dyn Fn() -> Vec<String>>> = if trace {
         Some(Box::new(move || source.take_trace_lines()))

@@ -68,8 +68,6 @@ impl Scenario {
     /// found: the scenario's `requires`, then the steps in order. `world` is the scenario's
     /// world ([`Scenario::world_file`]).
     ///
-    /// Steps are looked at, not read: a malformed step needs nothing here, and the run
-    /// reports it when it reaches it.
     pub fn needs(&self, world: &WorldFile) -> Vec<Need> {
         let mut needs: Vec<Need> = Vec::new();
         let mut add = |capability: Capabilities, step: Option<usize>, what: String| {
@@ -87,6 +85,7 @@ impl Scenario {
         let first = world.machines.first().map(|m| m.name.as_str());
         let mut array = ArrayUse::of(world);
         for (i, step) in self.steps.iter().enumerate() {
+            let step = &step.source;
             let n = Some(i + 1);
             if let Some(Value::String(on)) = step.get("on") {
                 // A machine the world lacks is the run's to report, as bad input.
@@ -431,18 +430,21 @@ mod tests {
 
     fn needs(text: &str) -> Vec<String> {
         let scenario = Scenario::parse(text, "t.yaml").expect("valid");
-        let world = scenario.world_file().expect("valid");
-        scenario.needs(&world).iter().map(Need::to_string).collect()
+        scenario
+            .needs(scenario.world_file())
+            .iter()
+            .map(Need::to_string)
+            .collect()
     }
 
     /// Each step that needs the hardware provider, with why: every one, not only the first.
     fn array_steps(text: &str) -> Vec<String> {
         let scenario = Scenario::parse(text, "t.yaml").expect("valid");
-        let world = scenario.world_file().expect("valid");
-        let mut array = ArrayUse::of(&world).expect("a world with a hardware provider");
+        let mut array =
+            ArrayUse::of(scenario.world_file()).expect("a world with a hardware provider");
         (1..)
             .zip(&scenario.steps)
-            .filter_map(|(n, step)| array.step(step, n).map(|why| format!("{n} {why}")))
+            .filter_map(|(n, step)| array.step(&step.source, n).map(|why| format!("{n} {why}")))
             .collect()
     }
 
@@ -727,7 +729,6 @@ steps:
   - { env: read, volume: 'C:\' }
   - { env: fail_writer, writer: W, event: OnFreeze, hresult: E_FAIL }
   - { env: privileges, privileges: user }
-  - { on: NOWHERE, call: InitializeForBackup }
 ";
         assert_eq!(
             needs(text),
@@ -747,8 +748,7 @@ steps:
     fn unmet_needs_are_those_the_backend_lacks() {
         let scenario =
             Scenario::parse("requires: [BLOCK_IO, REBOOT]\nsteps: []", "t.yaml").expect("valid");
-        let world = scenario.world_file().expect("valid");
-        let all = scenario.needs(&world);
+        let all = scenario.needs(scenario.world_file());
         let missing: Vec<String> =
             unmet(&all, Capabilities::REBOOT | Capabilities::HARDWARE_PROVIDER)
                 .iter()

@@ -6,9 +6,10 @@ use vss_model::backend::{Capabilities, Privileges, ProviderFault};
 use vss_model::call::Call;
 use vss_model::{HResult, VssId, WriterEvent, WriterState};
 
-use super::args::{ArgError, Bindings, StepArgs};
+use super::args::{ArgError, Bindings, Bound, StepArgs};
 
 /// A step, read.
+#[derive(Debug, Clone)]
 pub(crate) struct Step {
     pub machine: String,
     pub object: String,
@@ -21,6 +22,23 @@ pub(crate) struct Step {
     pub hold: bool,
     pub label: String,
     pub action: Action,
+}
+
+impl Step {
+    /// A value of the kind the step binds to its `bind` name when it succeeds, for checking
+    /// the steps after it before anything runs; `None` when it binds nothing.
+    pub(crate) fn binds(&self) -> Option<Bound> {
+        let Action::Call(call, _) = &self.action else {
+            return None;
+        };
+        Some(match call {
+            _ if call.is_async() => Bound::Async(0),
+            Call::StartSnapshotSet | Call::AddToSnapshotSet { .. } => Bound::Id(VssId::NULL),
+            Call::GetSnapshotProperties { .. } => Bound::some_properties(),
+            Call::SaveAsXml | Call::ExposeSnapshot { .. } => Bound::Text(String::new()),
+            _ => return None,
+        })
+    }
 }
 
 /// The evidence behind an expected code, as `vss-reference.md` labels it: documented, inferred
@@ -230,7 +248,7 @@ pub(crate) fn read_step(
         (None, Some(env)) => {
             let (action, label) = read_env(&env, &mut a)?;
             // `basis` and `accept` label an `expect` HRESULT: an environment step leaves them
-            // unread, so `finish` refuses them as unknown arguments.
+            // unread, so `finish` refuses them as unknown keys.
             (
                 action,
                 format!("env {label}"),
@@ -404,6 +422,15 @@ fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), Arg
     }
     args.insert("call".into(), Value::String(method.into()));
     let given: Vec<String> = args.keys().filter(|k| *k != "call").cloned().collect();
+    // A key given `null` counts as absent when the method takes it, but one it does not take
+    // is unknown all the same: serde names it when the nulls are left in.
+    if args.values().any(Value::is_null)
+        && let Err(e) = serde_json::from_value::<Call>(Value::Object(args.clone()))
+        && e.to_string().starts_with("unknown field")
+    {
+        return Err(ArgError::Input(format!("{method}: {e}")));
+    }
+    args.retain(|_, value| !value.is_null());
     let call: Call = serde_json::from_value(Value::Object(args))
         .map_err(|e| ArgError::Input(format!("{method}: {e}")))?;
     // Serde checks the keys of methods with arguments; a method without any takes none.

@@ -55,7 +55,7 @@ impl Backend for Other {
 
 fn run(text: &str, capabilities: Option<Capabilities>) -> Report {
     let scenario = Scenario::parse(text, "t.yaml").expect("valid");
-    let sim = Simulator::new(&scenario.world_file().expect("valid")).expect("valid");
+    let sim = Simulator::new(scenario.world_file()).expect("valid");
     match capabilities {
         None => run_scenario(&scenario, &sim, None),
         Some(capabilities) => run_scenario(&scenario, &Other { sim, capabilities }, None),
@@ -152,7 +152,7 @@ steps:
     };
     assert_eq!(
         error.to_string(),
-        "t.yaml: step 2: the scenario needs LUN_MANAGEMENT (`env: unmask`), which the simulator of its world lacks"
+        "t.yaml:6:5: step 2: the scenario needs LUN_MANAGEMENT (`env: unmask`), which the simulator of its world lacks"
     );
 }
 

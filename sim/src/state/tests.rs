@@ -22,6 +22,18 @@ fn scenario(text: &str) -> Scenario {
     Scenario::parse(text, "run.json").expect("the test's scenario parses")
 }
 
+/// The steps of a scenario given as JSON text, in a world written inside it.
+fn in_world(text: &str, world: WorldFile) -> Scenario {
+    let steps = scenario(text).steps.into_iter().map(|s| s.source).collect();
+    Scenario::from_steps(
+        "run.json",
+        WorldSource::Inline(Box::new(world)),
+        Capabilities::empty(),
+        steps,
+    )
+    .expect("the test's steps read")
+}
+
 /// On HOSTA: `C:\` block 1 reads `monday`, then a persistent shadow copy of it (object
 /// `keep`, released explicitly) and an auto-release one (object `backup`, left alive for the
 /// end of the run to release), then block 1 reads `tuesday`.
@@ -82,13 +94,6 @@ fn copies_on_hosta(sim: &Simulator) -> Vec<vss_model::SnapshotProp> {
             ObjectProp::Provider(_) => None,
         })
         .collect()
-}
-
-#[test]
-fn fnv1a64_gives_the_published_values() {
-    assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-    assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-    assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
 }
 
 #[test]
@@ -175,9 +180,10 @@ fn a_run_with_failed_expectations_is_kept_and_a_bad_input_one_is_not() {
     let replayed = state.simulator().expect("replays");
     let block = replayed.read_block("HOSTA", r"E:\", 0).expect("read");
     assert_eq!(block.content(), b"kept");
+    // Only the run can tell that Q: does not exist then: it is bad input found on the way.
     let bad = r#"{"steps": [
       {"env": "write", "volume": "E:\\", "block": 0, "data": "lost"},
-      {"call": "DoSnapshot"}
+      {"env": "write", "volume": "Q:\\", "block": 0, "data": "nowhere"}
     ]}"#;
     let report = state.run_scenario(&sim, &scenario(bad), "bad", false);
     assert!(
@@ -200,10 +206,7 @@ fn a_scenario_runs_in_the_worlds_of_the_state_only() {
     let sim = state.simulator().expect("replays");
     let mut other = state.world().clone();
     other.seed = 7;
-    let own = Scenario {
-        world: WorldSource::Inline(Box::new(other)),
-        ..scenario(ONE_WRITE)
-    };
+    let own = in_world(ONE_WRITE, other);
     let report = state.run_scenario(&sim, &own, "own", false);
     let Outcome::BadInput(e) = &report.outcome else {
         panic!("{:?}", report.outcome)
@@ -217,10 +220,7 @@ fn a_scenario_runs_in_the_worlds_of_the_state_only() {
     );
     assert!(state.runs().is_empty());
     // Naming the state's own world is running in it.
-    let same = Scenario {
-        world: WorldSource::Inline(Box::new(state.world().clone())),
-        ..scenario(ONE_WRITE)
-    };
+    let same = in_world(ONE_WRITE, state.world().clone());
     let report = state.run_scenario(&sim, &same, "same", false);
     assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
     assert_eq!(state.runs().len(), 1);
@@ -436,6 +436,29 @@ fn a_run_that_does_not_replay_as_recorded_is_refused() {
     assert_eq!(
         shown,
         "run 3 of STATE does not replay: step 9: HOSTA r1 DoSnapshotSet S_OK (0x00000000) [EXPECTED VSS_E_BAD_STATE (0x80042301)]"
+    );
+    assert_eq!(fs::read(&path).expect("read"), text);
+}
+
+/// A step that cannot be read is found when the file is loaded, before any run is replayed,
+/// and the message names the run and the step.
+#[test]
+fn a_run_with_a_step_that_cannot_be_read_is_refused_on_load() {
+    let dir = folder("bad-step");
+    let path = dir.join("state.json");
+    saved(&path, &[ONE_WRITE, TWO_COPIES]);
+    let mut content: Map<String, Value> =
+        serde_json::from_str(&fs::read_to_string(&path).expect("read")).expect("JSON");
+    let steps = content["runs"][1]["steps"].as_array_mut().expect("steps");
+    steps[3]["hlod"] = Value::Bool(true);
+    let text = with_digest(content);
+    fs::write(&path, &text).expect("written");
+    let e = State::load(&path).err().expect("refused");
+    assert!(matches!(e, StateError::BadStep(_)), "{e:?}");
+    let shown = e.to_string().replace(&path.display().to_string(), "STATE");
+    assert!(
+        shown.starts_with("STATE (run 2): step 4: ") && shown.contains("`hlod`"),
+        "{shown}"
     );
     assert_eq!(fs::read(&path).expect("read"), text);
 }

@@ -1,0 +1,16 @@
+//! The command's exit codes and how it reports bad input, the same for every subcommand:
+//! 0 when everything held, 1 when an expectation or a command failed, 2 on bad input.
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+/// The exit code for bad input: a file that cannot be read or understood, an unknown name,
+/// an argument that cannot be used.
+pub const BAD_INPUT: u8 = 2;
+
+/// Reports bad input on the standard error, `error: ` and the message, and gives its exit
+/// code.
+pub fn bad_input(message: impl Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(BAD_INPUT)
+}

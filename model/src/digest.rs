@@ -1,0 +1,34 @@
+//! The one hash the project uses to tell that a file was changed after it was written.
+//!
+//! The backup components document carries one in its `integrity` attribute, and the
+//! simulator's state file in its `digest`. Both are the 64-bit FNV-1a hash: small, well known
+//! and enough to catch damage or an edit. It is no defence against someone who means to forge
+//! a file, and neither format tries to be.
+
+/// The 64-bit FNV-1a hash of `bytes`.
+///
+/// ```
+/// use vss_model::digest::fnv1a64;
+///
+/// assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+/// assert_eq!(format!("{:016x}", fnv1a64(b"foobar")), "85944171f73967e8");
+/// ```
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_gives_the_published_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}
