@@ -188,7 +188,12 @@ impl Environment for ComSim {
         self.sim.fail_writer_event(machine, writer, event, hr)
     }
 
-    fn fail_service_call(&self, machine: &str, method: &str, hr: HResult) -> Result<(), EnvError> {
+    fn fail_service_call(
+        &self,
+        machine: &str,
+        method: vss_model::methods::Method,
+        hr: HResult,
+    ) -> Result<(), EnvError> {
         self.sim.fail_service_call(machine, method, hr)
     }
 

@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::enums::{BackupType, ObjectType, WriterEvent};
 use crate::guid::VssId;
 use crate::hresult::HResult;
+use crate::methods::Method;
 use crate::props::{ObjectProp, SnapshotProp, WriterStatus};
 use crate::provider::DeleteFailure;
 use crate::storage::Block;
@@ -192,8 +193,9 @@ pub enum Privileges {
 pub struct ProviderFault {
     /// The provider, or `None` for whichever provider the method is called on.
     pub provider_id: Option<VssId>,
-    /// The provider method's SDK name, e.g. `CommitSnapshots`.
-    pub method: String,
+    /// The provider method, e.g. `CommitSnapshots`. A fault on `BeginPrepareSnapshot`
+    /// fails that method of either provider interface, as a provider has one of them.
+    pub method: Method,
     /// What the method returns instead of doing its work.
     pub hr: HResult,
     /// How many calls succeed before the failures start.
@@ -293,7 +295,8 @@ pub trait Environment {
     ) -> Result<(), EnvError>;
     /// Make the service fail a requester method on a machine with one of its documented
     /// codes, as an internal failure would (out of memory, an unexpected error).
-    fn fail_service_call(&self, machine: &str, method: &str, hr: HResult) -> Result<(), EnvError>;
+    fn fail_service_call(&self, machine: &str, method: Method, hr: HResult)
+    -> Result<(), EnvError>;
     /// Unmask (`true`) or mask (`false`) an array LUN to a machine.
     fn set_lun_visible(&self, machine: &str, lun: &str, visible: bool) -> Result<(), EnvError>;
     /// Set or clear the read-only flag of a volume on LUNs (`VDS_VF_READONLY`).

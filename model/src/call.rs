@@ -3,7 +3,7 @@
 //! A [`Call`] is one `IVssBackupComponents` (or `Ex2`) method with its arguments; its serde
 //! form is the call step of a scenario file (`{"call": "AddToSnapshotSet", "volume": "E:\\"}`),
 //! so property tests and recorders can write what they did as scenarios that the runner
-//! replays. [`invoke`] makes the call on any backend; [`Outcome`] is what came back.
+//! replays. [`invoke`] makes the call on any backend; [`CallOutcome`] is what came back.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::enums::{BackupType, ObjectType};
 use crate::guid::VssId;
 use crate::hresult::HResult;
+use crate::methods::Method;
 use crate::props::{ObjectProp, SnapshotProp, WriterStatus};
 
 fn is_false(b: &bool) -> bool {
@@ -186,46 +187,37 @@ pub enum Call {
 }
 
 impl Call {
-    /// The Windows method name.
-    pub fn method(&self) -> &'static str {
+    /// The method the call makes.
+    pub fn method(&self) -> Method {
         match self {
-            Call::InitializeForBackup { .. } => "InitializeForBackup",
-            Call::SetContext { .. } => "SetContext",
-            Call::SetBackupState { .. } => "SetBackupState",
-            Call::GatherWriterMetadata => "GatherWriterMetadata",
-            Call::GatherWriterStatus => "GatherWriterStatus",
-            Call::GetWriterStatus => "GetWriterStatus",
-            Call::StartSnapshotSet => "StartSnapshotSet",
-            Call::AddToSnapshotSet { .. } => "AddToSnapshotSet",
-            Call::PrepareForBackup => "PrepareForBackup",
-            Call::DoSnapshotSet => "DoSnapshotSet",
-            Call::BackupComplete => "BackupComplete",
-            Call::AbortBackup => "AbortBackup",
-            Call::GetSnapshotProperties { .. } => "GetSnapshotProperties",
-            Call::Query { .. } => "Query",
-            Call::DeleteSnapshots { .. } => "DeleteSnapshots",
-            Call::SaveAsXml => "SaveAsXML",
-            Call::ImportSnapshots => "ImportSnapshots",
-            Call::BreakSnapshotSet { .. } => "BreakSnapshotSet",
-            Call::BreakSnapshotSetEx { .. } => "BreakSnapshotSetEx",
-            Call::ExposeSnapshot { .. } => "ExposeSnapshot",
-            Call::UnexposeSnapshot { .. } => "UnexposeSnapshot",
-            Call::IsVolumeSupported { .. } => "IsVolumeSupported",
+            Call::InitializeForBackup { .. } => Method::InitializeForBackup,
+            Call::SetContext { .. } => Method::SetContext,
+            Call::SetBackupState { .. } => Method::SetBackupState,
+            Call::GatherWriterMetadata => Method::GatherWriterMetadata,
+            Call::GatherWriterStatus => Method::GatherWriterStatus,
+            Call::GetWriterStatus => Method::GetWriterStatus,
+            Call::StartSnapshotSet => Method::StartSnapshotSet,
+            Call::AddToSnapshotSet { .. } => Method::AddToSnapshotSet,
+            Call::PrepareForBackup => Method::PrepareForBackup,
+            Call::DoSnapshotSet => Method::DoSnapshotSet,
+            Call::BackupComplete => Method::BackupComplete,
+            Call::AbortBackup => Method::AbortBackup,
+            Call::GetSnapshotProperties { .. } => Method::GetSnapshotProperties,
+            Call::Query { .. } => Method::Query,
+            Call::DeleteSnapshots { .. } => Method::DeleteSnapshots,
+            Call::SaveAsXml => Method::SaveAsXml,
+            Call::ImportSnapshots => Method::ImportSnapshots,
+            Call::BreakSnapshotSet { .. } => Method::BreakSnapshotSet,
+            Call::BreakSnapshotSetEx { .. } => Method::BreakSnapshotSetEx,
+            Call::ExposeSnapshot { .. } => Method::ExposeSnapshot,
+            Call::UnexposeSnapshot { .. } => Method::UnexposeSnapshot,
+            Call::IsVolumeSupported { .. } => Method::IsVolumeSupported,
         }
     }
 
     /// Whether the method returns an `IVssAsync`.
     pub fn is_async(&self) -> bool {
-        matches!(
-            self,
-            Call::GatherWriterMetadata
-                | Call::GatherWriterStatus
-                | Call::PrepareForBackup
-                | Call::DoSnapshotSet
-                | Call::BackupComplete
-                | Call::ImportSnapshots
-                | Call::BreakSnapshotSetEx { .. }
-        )
+        self.method().is_asynchronous()
     }
 }
 
@@ -260,7 +252,7 @@ pub enum Returned {
 /// The outcome of a finished call: its HRESULT (for an asynchronous method, the operation's
 /// final status, `S_OK` when it succeeded) and what it returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
+pub struct CallOutcome {
     /// The result.
     pub hr: HResult,
     /// What came back with it.
@@ -268,14 +260,14 @@ pub struct Outcome {
     pub returned: Returned,
 }
 
-impl Outcome {
-    fn of<T>(result: Result<T, HResult>, returned: impl FnOnce(T) -> Returned) -> Outcome {
+impl CallOutcome {
+    fn of<T>(result: Result<T, HResult>, returned: impl FnOnce(T) -> Returned) -> CallOutcome {
         match result {
-            Ok(value) => Outcome {
+            Ok(value) => CallOutcome {
                 hr: HResult::S_OK,
                 returned: returned(value),
             },
-            Err(hr) => Outcome {
+            Err(hr) => CallOutcome {
                 hr,
                 returned: Returned::Nothing,
             },
@@ -286,7 +278,7 @@ impl Outcome {
 /// A call as made: finished, or an asynchronous operation started.
 pub enum Invoked<A> {
     /// The call finished (or an asynchronous method failed before starting).
-    Finished(Outcome),
+    Finished(CallOutcome),
     /// An asynchronous operation started; wait on it for its outcome.
     Started(A),
 }
@@ -295,7 +287,7 @@ pub enum Invoked<A> {
 pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> {
     let started = |r: Result<C::Async, HResult>| match r {
         Ok(op) => Invoked::Started(op),
-        Err(hr) => Invoked::Finished(Outcome {
+        Err(hr) => Invoked::Finished(CallOutcome {
             hr,
             returned: Returned::Nothing,
         }),
@@ -303,11 +295,11 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
     let done = Invoked::Finished;
     let nothing = |_| Returned::Nothing;
     match call {
-        Call::InitializeForBackup { xml } => done(Outcome::of(
+        Call::InitializeForBackup { xml } => done(CallOutcome::of(
             c.initialize_for_backup(xml.as_deref()),
             nothing,
         )),
-        Call::SetContext { context } => done(Outcome::of(c.set_context(*context), nothing)),
+        Call::SetContext { context } => done(CallOutcome::of(c.set_context(*context), nothing)),
         Call::SetBackupState {
             select_components,
             bootable_system_state,
@@ -320,22 +312,22 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
                 backup_type: *backup_type,
                 partial_file_support: *partial_file_support,
             };
-            done(Outcome::of(c.set_backup_state(args), nothing))
+            done(CallOutcome::of(c.set_backup_state(args), nothing))
         }
         Call::GatherWriterMetadata => started(c.gather_writer_metadata()),
         Call::GatherWriterStatus => started(c.gather_writer_status()),
-        Call::GetWriterStatus => done(Outcome::of(c.writer_status(), Returned::Writers)),
-        Call::StartSnapshotSet => done(Outcome::of(c.start_snapshot_set(), Returned::Id)),
-        Call::AddToSnapshotSet { volume, provider } => done(Outcome::of(
+        Call::GetWriterStatus => done(CallOutcome::of(c.writer_status(), Returned::Writers)),
+        Call::StartSnapshotSet => done(CallOutcome::of(c.start_snapshot_set(), Returned::Id)),
+        Call::AddToSnapshotSet { volume, provider } => done(CallOutcome::of(
             c.add_to_snapshot_set(volume, *provider),
             Returned::Id,
         )),
         Call::PrepareForBackup => started(c.prepare_for_backup()),
         Call::DoSnapshotSet => started(c.do_snapshot_set()),
         Call::BackupComplete => started(c.backup_complete()),
-        Call::AbortBackup => done(Outcome::of(c.abort_backup(), nothing)),
+        Call::AbortBackup => done(CallOutcome::of(c.abort_backup(), nothing)),
         Call::GetSnapshotProperties { snapshot } => {
-            done(Outcome::of(c.get_snapshot_properties(*snapshot), |p| {
+            done(CallOutcome::of(c.get_snapshot_properties(*snapshot), |p| {
                 Returned::Properties(Box::new(p))
             }))
         }
@@ -343,7 +335,7 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
             queried_object,
             queried_type,
             returned_type,
-        } => done(Outcome::of(
+        } => done(CallOutcome::of(
             c.query(*queried_object, *queried_type, *returned_type),
             Returned::Objects,
         )),
@@ -352,14 +344,14 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
             source_type,
             force,
         } => done(match c.delete_snapshots(*id, *source_type, *force) {
-            Ok(d) => Outcome {
+            Ok(d) => CallOutcome {
                 hr: HResult::S_OK,
                 returned: Returned::Deleted {
                     deleted: d.deleted,
                     nondeleted: d.nondeleted,
                 },
             },
-            Err(f) => Outcome {
+            Err(f) => CallOutcome {
                 hr: f.hr,
                 returned: Returned::Deleted {
                     deleted: f.deleted,
@@ -367,16 +359,18 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
                 },
             },
         }),
-        Call::SaveAsXml => done(Outcome::of(c.save_as_xml(), Returned::Text)),
+        Call::SaveAsXml => done(CallOutcome::of(c.save_as_xml(), Returned::Text)),
         Call::ImportSnapshots => started(c.import_snapshots()),
-        Call::BreakSnapshotSet { set } => done(Outcome::of(c.break_snapshot_set(*set), nothing)),
+        Call::BreakSnapshotSet { set } => {
+            done(CallOutcome::of(c.break_snapshot_set(*set), nothing))
+        }
         Call::BreakSnapshotSetEx { set, flags } => started(c.break_snapshot_set_ex(*set, *flags)),
         Call::ExposeSnapshot {
             snapshot,
             path_from_root,
             attributes,
             expose,
-        } => done(Outcome::of(
+        } => done(CallOutcome::of(
             c.expose_snapshot(
                 *snapshot,
                 path_from_root.as_deref(),
@@ -386,9 +380,9 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
             Returned::Text,
         )),
         Call::UnexposeSnapshot { snapshot } => {
-            done(Outcome::of(c.unexpose_snapshot(*snapshot), nothing))
+            done(CallOutcome::of(c.unexpose_snapshot(*snapshot), nothing))
         }
-        Call::IsVolumeSupported { provider, volume } => done(Outcome::of(
+        Call::IsVolumeSupported { provider, volume } => done(CallOutcome::of(
             c.is_volume_supported(*provider, volume),
             Returned::Supported,
         )),
@@ -401,7 +395,7 @@ mod tests {
 
     #[test]
     fn names_and_async_methods() {
-        assert_eq!(Call::SaveAsXml.method(), "SaveAsXML");
+        assert_eq!(Call::SaveAsXml.method().name(), "SaveAsXML");
         assert!(Call::DoSnapshotSet.is_async());
         assert!(!Call::StartSnapshotSet.is_async());
         let ex = Call::BreakSnapshotSetEx {

@@ -130,6 +130,8 @@ pub struct DocumentedCode {
 /// One modelled VSS method and its documented return codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MethodInfo {
+    /// The method.
+    pub method: Method,
     /// The method's name as the SDK spells it, e.g. `DoSnapshotSet`.
     pub name: &'static str,
     /// The interface that declares it.
@@ -189,34 +191,42 @@ pub const PROVIDER_CODES: [HResult; 15] = [
 /// Codes a requester method returns here although its page does not list them, each an
 /// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
 /// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
-pub const INFERRED_CODES: [(&str, HResult); 5] = [
-    ("AddToSnapshotSet", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
-    ("ImportSnapshots", HResult::VSS_E_NONTRANSPORTABLE_BCD),
-    ("ImportSnapshots", HResult::VSS_E_NO_SNAPSHOTS_IMPORTED),
-    ("ImportSnapshots", HResult::VSS_E_OBJECT_ALREADY_EXISTS),
-    ("BreakSnapshotSetEx", HResult::VSS_E_LEGACY_PROVIDER),
+pub const INFERRED_CODES: [(Method, HResult); 5] = [
+    (
+        Method::AddToSnapshotSet,
+        HResult::VSS_E_OBJECT_ALREADY_EXISTS,
+    ),
+    (Method::ImportSnapshots, HResult::VSS_E_NONTRANSPORTABLE_BCD),
+    (
+        Method::ImportSnapshots,
+        HResult::VSS_E_NO_SNAPSHOTS_IMPORTED,
+    ),
+    (
+        Method::ImportSnapshots,
+        HResult::VSS_E_OBJECT_ALREADY_EXISTS,
+    ),
+    (Method::BreakSnapshotSetEx, HResult::VSS_E_LEGACY_PROVIDER),
 ];
 
 /// Whether a requester method may return a failure: its page lists it, it is one of the
 /// [`INFERRED_CODES`], `choices` names it for that method (the codes a world's policy picks
 /// where the documentation leaves the code open), or the object is gone
 /// (`RPC_E_DISCONNECTED`). `DoSnapshotSet` passes on every [`PROVIDER_CODES`] code; `Wait`
-/// and `Cancel` pass on the operation's own error. A method not in the table may return
-/// anything.
-pub fn may_return(method_name: &str, hr: HResult, choices: &[(&str, HResult)]) -> bool {
-    let Some(info) = method(method_name).filter(|i| i.interface.is_requester()) else {
+/// and `Cancel` pass on the operation's own error. A provider method may return anything.
+pub fn may_return(method: Method, hr: HResult, choices: &[(Method, HResult)]) -> bool {
+    if !method.interface().is_requester() {
         return true;
-    };
-    let passed_on = match info.name {
-        "DoSnapshotSet" => PROVIDER_CODES.contains(&hr),
-        "Wait" | "Cancel" => true,
+    }
+    let passed_on = match method {
+        Method::DoSnapshotSet => PROVIDER_CODES.contains(&hr),
+        Method::Wait | Method::Cancel => true,
         _ => false,
     };
     hr == HResult::RPC_E_DISCONNECTED
-        || info.documents(hr)
+        || method.info().documents(hr)
         || passed_on
-        || choices.contains(&(info.name, hr))
-        || INFERRED_CODES.contains(&(info.name, hr))
+        || choices.contains(&(method, hr))
+        || INFERRED_CODES.contains(&(method, hr))
 }
 
 /// Looks a method up by name, case-insensitively; also accepts "Interface::Method".
@@ -347,12 +357,103 @@ const PROVIDER_OK_SET: DocumentedCode = natural(
     "The provider finished this step for the set.",
 );
 
-/// Every modelled method: requester interfaces first, then the provider interfaces.
-pub const METHODS: &[MethodInfo] = &[
+/// Writes the method table and, from the same rows, the [`Method`] enum: one variant per
+/// row, so that a method named anywhere in the code is one the table documents.
+macro_rules! method_table {
+    ($(
+        $variant:ident => $interface:ident :: $name:literal {
+            asynchronous: $asynchronous:expr,
+            summary: $summary:expr,
+            codes: $codes:expr $(,)?
+        }
+    ),* $(,)?) => {
+        /// A VSS method the project models: one of the requester's (`IVssBackupComponents`,
+        /// `IVssBackupComponentsEx2`, `IVssAsync`) or of a provider's (vsprov.h). Methods of
+        /// the same name on two interfaces are two variants: the provider's are prefixed with
+        /// the provider kind (`SoftwareSetContext`, `HardwareBeginPrepareSnapshot`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Method {
+            $(
+                #[doc = concat!("`", stringify!($interface), "::", $name, "`.")]
+                $variant,
+            )*
+        }
+
+        impl Method {
+            /// Every method, in the table's order: requester interfaces first.
+            pub const ALL: &'static [Method] = &[$(Method::$variant),*];
+        }
+
+        /// Every modelled method: requester interfaces first, then the provider interfaces.
+        pub const METHODS: &[MethodInfo] = &[$(
+            MethodInfo {
+                method: Method::$variant,
+                name: $name,
+                interface: Interface::$interface,
+                asynchronous: $asynchronous,
+                summary: $summary,
+                codes: $codes,
+            }
+        ),*];
+    };
+}
+
+impl Method {
+    /// What the table says of the method.
+    pub fn info(self) -> &'static MethodInfo {
+        // The table and the enum come from the same rows, in the same order.
+        &METHODS[self as usize]
+    }
+
+    /// Its name as the SDK spells it, e.g. `DoSnapshotSet`.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The interface that declares it.
+    pub fn interface(self) -> Interface {
+        self.info().interface
+    }
+
+    /// Whether it hands back an `IVssAsync`.
+    pub fn is_asynchronous(self) -> bool {
+        self.info().asynchronous
+    }
+
+    /// Looks a method up by name as [`method`] does (case-insensitively, requester methods
+    /// first, or `Interface::Method`).
+    pub fn from_name(name: &str) -> Option<Method> {
+        method(name).map(|info| info.method)
+    }
+
+    /// The provider method of this name, case-insensitively: the first of the provider
+    /// interfaces' rows (the software provider's `BeginPrepareSnapshot` before the hardware
+    /// provider's).
+    pub fn provider(name: &str) -> Option<Method> {
+        METHODS
+            .iter()
+            .find(|info| !info.interface.is_requester() && info.name.eq_ignore_ascii_case(name))
+            .map(|info| info.method)
+    }
+
+    /// The requester method of this name, exactly as the SDK spells it.
+    pub fn requester(name: &str) -> Option<Method> {
+        requester_methods()
+            .find(|info| info.name == name)
+            .map(|info| info.method)
+    }
+}
+
+impl fmt::Display for Method {
+    /// The SDK name, e.g. `DoSnapshotSet`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+method_table! {
     // ---- IVssBackupComponents -------------------------------------------------------------
-    MethodInfo {
-        name: "InitializeForBackup",
-        interface: Interface::IVssBackupComponents,
+    InitializeForBackup => IVssBackupComponents::"InitializeForBackup" {
         asynchronous: false,
         summary: "Readies a fresh requester object for a backup with an empty backup components \
                   document, or loads a document saved earlier by SaveAsXML, as importing a \
@@ -375,9 +476,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "SetContext",
-        interface: Interface::IVssBackupComponents,
+    SetContext => IVssBackupComponents::"SetContext" {
         asynchronous: false,
         summary: "Chooses the context (kind of shadow copy, with optional attribute bits) for \
                   later creation, query and deletion; without it the context is VSS_CTX_BACKUP. \
@@ -395,9 +494,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "SetBackupState",
-        interface: Interface::IVssBackupComponents,
+    SetBackupState => IVssBackupComponents::"SetBackupState" {
         asynchronous: false,
         summary: "Records how the backup will run: component mode or not, bootable system \
                   state, the backup type and partial-file support. Needed before \
@@ -417,9 +514,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "GatherWriterMetadata",
-        interface: Interface::IVssBackupComponents,
+    GatherWriterMetadata => IVssBackupComponents::"GatherWriterMetadata" {
         asynchronous: true,
         summary: "Sends the Identify event so that every writer describes its data; the \
                   metadata is readable once the operation finishes. Once per object, and \
@@ -440,9 +535,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_ASYNC,
         ],
     },
-    MethodInfo {
-        name: "GatherWriterStatus",
-        interface: Interface::IVssBackupComponents,
+    GatherWriterStatus => IVssBackupComponents::"GatherWriterStatus" {
         asynchronous: true,
         summary: "Asks every writer for its current state and last error; the statuses are \
                   readable once the operation finishes.",
@@ -459,9 +552,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_ASYNC,
         ],
     },
-    MethodInfo {
-        name: "GetWriterStatus",
-        interface: Interface::IVssBackupComponents,
+    GetWriterStatus => IVssBackupComponents::"GetWriterStatus" {
         asynchronous: false,
         summary: "Reads one writer's status (with GetWriterStatusCount, every writer's) as the \
                   last GatherWriterStatus found it: name, ids, state and failure.",
@@ -480,9 +571,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "StartSnapshotSet",
-        interface: Interface::IVssBackupComponents,
+    StartSnapshotSet => IVssBackupComponents::"StartSnapshotSet" {
         asynchronous: false,
         summary: "Opens a new, empty shadow copy set and returns its id. From here until \
                   DoSnapshotSet returns, no other creation can start on the machine.",
@@ -501,9 +590,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "AddToSnapshotSet",
-        interface: Interface::IVssBackupComponents,
+    AddToSnapshotSet => IVssBackupComponents::"AddToSnapshotSet" {
         asynchronous: false,
         summary: "Adds a volume (or, from Windows 8, a file share) to the open set, picks the \
                   provider that will copy it and returns the new shadow copy's id. At most 64 \
@@ -563,9 +650,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "PrepareForBackup",
-        interface: Interface::IVssBackupComponents,
+    PrepareForBackup => IVssBackupComponents::"PrepareForBackup" {
         asynchronous: true,
         summary: "Sends the PrepareForBackup event so that writers get ready and can see the \
                   backup components document. Needs SetBackupState and an open set, and only \
@@ -581,9 +666,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_ASYNC,
         ],
     },
-    MethodInfo {
-        name: "DoSnapshotSet",
-        interface: Interface::IVssBackupComponents,
+    DoSnapshotSet => IVssBackupComponents::"DoSnapshotSet" {
         asynchronous: true,
         summary: "Creates every shadow copy of the set at one point in time: writers freeze and \
                   thaw around the providers' commit. Non-transportable hardware copies are \
@@ -639,9 +722,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "BackupComplete",
-        interface: Interface::IVssBackupComponents,
+    BackupComplete => IVssBackupComponents::"BackupComplete" {
         asynchronous: true,
         summary: "Sends the BackupComplete event so that writers learn the backup is over (and, \
                   in component mode, which components succeeded). Only after a successful \
@@ -661,9 +742,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "AbortBackup",
-        interface: Interface::IVssBackupComponents,
+    AbortBackup => IVssBackupComponents::"AbortBackup" {
         asynchronous: false,
         summary: "Tells writers (through the Abort event) that the backup is being given up. \
                   Required when a backup stops between StartSnapshotSet and the end of \
@@ -678,9 +757,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "GetSnapshotProperties",
-        interface: Interface::IVssBackupComponents,
+    GetSnapshotProperties => IVssBackupComponents::"GetSnapshotProperties" {
         asynchronous: false,
         summary: "Returns the VSS_SNAPSHOT_PROP of one completed shadow copy: its ids, devices, \
                   attributes, state and provider.",
@@ -702,9 +779,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_PROVIDER_ERROR,
         ],
     },
-    MethodInfo {
-        name: "Query",
-        interface: Interface::IVssBackupComponents,
+    Query => IVssBackupComponents::"Query" {
         asynchronous: false,
         summary: "Lists the registered providers, or the completed shadow copies visible in the \
                   object's context (VSS_CTX_ALL sees every one).",
@@ -726,9 +801,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_PROVIDER_ERROR,
         ],
     },
-    MethodInfo {
-        name: "DeleteSnapshots",
-        interface: Interface::IVssBackupComponents,
+    DeleteSnapshots => IVssBackupComponents::"DeleteSnapshots" {
         asynchronous: false,
         summary: "Deletes one shadow copy or every copy of a set, one after the other, stopping \
                   at the first failure and naming the copy it could not delete.",
@@ -758,9 +831,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "SaveAsXML",
-        interface: Interface::IVssBackupComponents,
+    SaveAsXml => IVssBackupComponents::"SaveAsXML" {
         asynchronous: false,
         summary: "Serializes the backup components document. It belongs after PrepareForBackup \
                   (for transport, after DoSnapshotSet), when writers and requester have filled \
@@ -776,9 +847,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "ImportSnapshots",
-        interface: Interface::IVssBackupComponents,
+    ImportSnapshots => IVssBackupComponents::"ImportSnapshots" {
         asynchronous: true,
         summary: "Brings a transportable hardware shadow copy set, described by the document \
                   the object was initialized with, onto this machine. Windows Server and \
@@ -797,9 +866,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "BreakSnapshotSet",
-        interface: Interface::IVssBackupComponents,
+    BreakSnapshotSet => IVssBackupComponents::"BreakSnapshotSet" {
         asynchronous: false,
         summary: "Makes VSS forget an imported hardware shadow copy set; its volumes stay \
                   reachable as ordinary read-only volumes. Software sets cannot be broken.",
@@ -825,9 +892,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "ExposeSnapshot",
-        interface: Interface::IVssBackupComponents,
+    ExposeSnapshot => IVssBackupComponents::"ExposeSnapshot" {
         asynchronous: false,
         summary: "Makes a shadow copy reachable through a drive letter or mount folder (locally, \
                   persistent copies only) or through a file share (remotely), and returns the \
@@ -853,9 +918,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_PROVIDER_ERROR,
         ],
     },
-    MethodInfo {
-        name: "IsVolumeSupported",
-        interface: Interface::IVssBackupComponents,
+    IsVolumeSupported => IVssBackupComponents::"IsVolumeSupported" {
         asynchronous: false,
         summary: "Says whether a provider (or, with GUID_NULL, any provider) can shadow copy a \
                   volume or share, even if a limit prevents a new copy right now.",
@@ -876,9 +939,7 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     // ---- IVssBackupComponentsEx2 ----------------------------------------------------------
-    MethodInfo {
-        name: "BreakSnapshotSetEx",
-        interface: Interface::IVssBackupComponentsEx2,
+    BreakSnapshotSetEx => IVssBackupComponentsEx2::"BreakSnapshotSetEx" {
         asynchronous: true,
         summary: "Breaks an imported hardware set like BreakSnapshotSet, with options: make the \
                   volumes read-write, revert or keep disk identities, or mask the LUNs away.",
@@ -905,9 +966,7 @@ pub const METHODS: &[MethodInfo] = &[
             UNEXPECTED_ASYNC,
         ],
     },
-    MethodInfo {
-        name: "UnexposeSnapshot",
-        interface: Interface::IVssBackupComponentsEx2,
+    UnexposeSnapshot => IVssBackupComponentsEx2::"UnexposeSnapshot" {
         asynchronous: false,
         summary: "Takes away the drive letter, mount folder or share through which a shadow copy \
                   was exposed.",
@@ -930,9 +989,7 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     // ---- IVssAsync ------------------------------------------------------------------------
-    MethodInfo {
-        name: "Wait",
-        interface: Interface::IVssAsync,
+    Wait => IVssAsync::"Wait" {
         asynchronous: false,
         summary: "Blocks until the operation ends or the timeout passes. Success only means the \
                   wait ended: QueryStatus tells how the operation went, though an operation \
@@ -953,9 +1010,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "QueryStatus",
-        interface: Interface::IVssAsync,
+    QueryStatus => IVssAsync::"QueryStatus" {
         asynchronous: false,
         summary: "Reads the operation's status into hrResult: VSS_S_ASYNC_PENDING while it runs, \
                   VSS_S_ASYNC_FINISHED on success, VSS_S_ASYNC_CANCELLED after a cancel, or the \
@@ -976,9 +1031,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "Cancel",
-        interface: Interface::IVssAsync,
+    Cancel => IVssAsync::"Cancel" {
         asynchronous: false,
         summary: "Cancels the operation if it is still running. If the operation had already \
                   failed, Cancel returns that failure instead.",
@@ -999,9 +1052,7 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     // ---- IVssProviderCreateSnapshotSet ----------------------------------------------------
-    MethodInfo {
-        name: "EndPrepareSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    EndPrepareSnapshots => IVssProviderCreateSnapshotSet::"EndPrepareSnapshots" {
         asynchronous: false,
         summary: "Called once per set after the last BeginPrepareSnapshot: the provider finishes \
                   all preparation, which may take long. Right after it VSS marks the affected \
@@ -1021,9 +1072,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "PreCommitSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    PreCommitSnapshots => IVssProviderCreateSnapshotSet::"PreCommitSnapshots" {
         asynchronous: false,
         summary: "Called once writers are frozen: the provider gets ready to commit the whole set \
                   quickly.",
@@ -1035,9 +1084,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "CommitSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    CommitSnapshots => IVssProviderCreateSnapshotSet::"CommitSnapshots" {
         asynchronous: false,
         summary: "The point in time: with writes held, the provider commits every shadow copy of \
                   the set, fast and without I/O. The hold is dropped if it lasts over 10 \
@@ -1050,9 +1097,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "PostCommitSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    PostCommitSnapshots => IVssProviderCreateSnapshotSet::"PostCommitSnapshots" {
         asynchronous: false,
         summary: "Called only when every provider committed: writes flow again while \
                   applications are still frozen.",
@@ -1064,9 +1109,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "PreFinalCommitSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    PreFinalCommitSnapshots => IVssProviderCreateSnapshotSet::"PreFinalCommitSnapshots" {
         asynchronous: false,
         summary: "Called after writers thaw, before auto-recovery: the shadow copy may still \
                   take writes in this window.",
@@ -1077,9 +1120,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "PostFinalCommitSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    PostFinalCommitSnapshots => IVssProviderCreateSnapshotSet::"PostFinalCommitSnapshots" {
         asynchronous: false,
         summary: "Called when auto-recovery is over: the shadow copies are final and read-only \
                   from now on.",
@@ -1090,9 +1131,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "AbortSnapshots",
-        interface: Interface::IVssProviderCreateSnapshotSet,
+    AbortSnapshots => IVssProviderCreateSnapshotSet::"AbortSnapshots" {
         asynchronous: false,
         summary: "Throws away the set's prepared and pre-committed shadow copies. Only called \
                   once DoSnapshotSet has begun; VSS neither translates nor reports its errors.",
@@ -1108,9 +1147,7 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     // ---- IVssSoftwareSnapshotProvider -----------------------------------------------------
-    MethodInfo {
-        name: "SetContext",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SoftwareSetContext => IVssSoftwareSnapshotProvider::"SetContext" {
         asynchronous: false,
         summary: "Sets the context the provider's following calls work in (which copies Query, \
                   GetSnapshotProperties and DeleteSnapshots see, and what gets created).",
@@ -1128,9 +1165,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "BeginPrepareSnapshot",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SoftwareBeginPrepareSnapshot => IVssSoftwareSnapshotProvider::"BeginPrepareSnapshot" {
         asynchronous: false,
         summary: "Called for each volume added to a set: the provider starts preparing a shadow \
                   copy of that volume with the given context.",
@@ -1158,9 +1193,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "IsVolumeSupported",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SoftwareIsVolumeSupported => IVssSoftwareSnapshotProvider::"IsVolumeSupported" {
         asynchronous: false,
         summary: "Says whether this provider can shadow copy a volume at all, even if a limit \
                   prevents a new copy right now.",
@@ -1178,9 +1211,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "GetSnapshotProperties",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SoftwareGetSnapshotProperties => IVssSoftwareSnapshotProvider::"GetSnapshotProperties" {
         asynchronous: false,
         summary: "Returns the VSS_SNAPSHOT_PROP of one of the provider's shadow copies.",
         codes: &[
@@ -1196,9 +1227,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_UNEXPECTED,
         ],
     },
-    MethodInfo {
-        name: "Query",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SoftwareQuery => IVssSoftwareSnapshotProvider::"Query" {
         asynchronous: false,
         summary: "Lists the provider's completed shadow copies in its current context.",
         codes: &[
@@ -1212,9 +1241,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "DeleteSnapshots",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SoftwareDeleteSnapshots => IVssSoftwareSnapshotProvider::"DeleteSnapshots" {
         asynchronous: false,
         summary: "Deletes one of the provider's shadow copies or a whole set, one copy at a \
                   time, stopping at the first failure.",
@@ -1236,9 +1263,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "SetSnapshotProperty",
-        interface: Interface::IVssSoftwareSnapshotProvider,
+    SetSnapshotProperty => IVssSoftwareSnapshotProvider::"SetSnapshotProperty" {
         asynchronous: false,
         summary: "Changes one property of a shadow copy, such as its exposed name or path or its \
                   attributes.",
@@ -1257,9 +1282,7 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     // ---- IVssHardwareSnapshotProvider -----------------------------------------------------
-    MethodInfo {
-        name: "AreLunsSupported",
-        interface: Interface::IVssHardwareSnapshotProvider,
+    AreLunsSupported => IVssHardwareSnapshotProvider::"AreLunsSupported" {
         asynchronous: false,
         summary: "Called when a volume is added to a set: the provider says whether it can copy \
                   all of the volume's LUNs with the requested attributes, all or nothing.",
@@ -1273,9 +1296,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "BeginPrepareSnapshot",
-        interface: Interface::IVssHardwareSnapshotProvider,
+    HardwareBeginPrepareSnapshot => IVssHardwareSnapshotProvider::"BeginPrepareSnapshot" {
         asynchronous: false,
         summary: "Called for each volume of a set with its LUNs: the provider starts preparing \
                   copies of those LUNs, long work such as plex sync in the background.",
@@ -1299,9 +1320,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "GetTargetLuns",
-        interface: Interface::IVssHardwareSnapshotProvider,
+    GetTargetLuns => IVssHardwareSnapshotProvider::"GetTargetLuns" {
         asynchronous: false,
         summary: "Called after PostCommitSnapshots: the provider describes each new shadow LUN, \
                   one for each source LUN, well enough to find it later from any host.",
@@ -1312,9 +1331,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "LocateLuns",
-        interface: Interface::IVssHardwareSnapshotProvider,
+    LocateLuns => IVssHardwareSnapshotProvider::"LocateLuns" {
         asynchronous: false,
         summary: "Called when a set is imported: the provider unmasks the listed shadow LUNs to \
                   this host, without rescanning; VSS rescans afterwards.",
@@ -1325,9 +1342,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "FillInLunInfo",
-        interface: Interface::IVssHardwareSnapshotProvider,
+    FillInLunInfo => IVssHardwareSnapshotProvider::"FillInLunInfo" {
         asynchronous: false,
         summary: "Called for each disk that arrives during an import (and before OnLunEmpty): \
                   the provider says whether the LUN is one of its own and completes its \
@@ -1342,9 +1357,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "OnLunEmpty",
-        interface: Interface::IVssHardwareSnapshotProvider,
+    OnLunEmpty => IVssHardwareSnapshotProvider::"OnLunEmpty" {
         asynchronous: false,
         summary: "Called, on a best-effort basis, when every shadow copy on a shadow LUN is gone: \
                   the provider may reclaim the LUN, and should reclaim LUNs only here.",
@@ -1362,9 +1375,7 @@ pub const METHODS: &[MethodInfo] = &[
         ],
     },
     // ---- IVssHardwareSnapshotProviderEx ---------------------------------------------------
-    MethodInfo {
-        name: "GetProviderCapabilities",
-        interface: Interface::IVssHardwareSnapshotProviderEx,
+    GetProviderCapabilities => IVssHardwareSnapshotProviderEx::"GetProviderCapabilities" {
         asynchronous: false,
         summary: "Reserved for future use and not supported; its page lists no return codes. \
                   Microsoft's sample hardware provider answers E_NOTIMPL.",
@@ -1373,9 +1384,7 @@ pub const METHODS: &[MethodInfo] = &[
             "A provider that implements the reserved method reports its capability mask.",
         )],
     },
-    MethodInfo {
-        name: "OnLunStateChange",
-        interface: Interface::IVssHardwareSnapshotProviderEx,
+    OnLunStateChange => IVssHardwareSnapshotProviderEx::"OnLunStateChange" {
         asynchronous: false,
         summary: "Tells the provider that shadow LUNs changed state, on a break, fast recovery \
                   or auto-recovery: made read-write, identity reverted, or to be masked.",
@@ -1386,9 +1395,7 @@ pub const METHODS: &[MethodInfo] = &[
             PROVIDER_VETO,
         ],
     },
-    MethodInfo {
-        name: "ResyncLuns",
-        interface: Interface::IVssHardwareSnapshotProviderEx,
+    ResyncLuns => IVssHardwareSnapshotProviderEx::"ResyncLuns" {
         asynchronous: true,
         summary: "Asks the provider to copy shadow LUNs back onto destination LUNs inside the \
                   array, not through the host (LUN resync, Windows Server 2008 R2 and later).",
@@ -1405,9 +1412,7 @@ pub const METHODS: &[MethodInfo] = &[
             ),
         ],
     },
-    MethodInfo {
-        name: "OnReuseLuns",
-        interface: Interface::IVssHardwareSnapshotProviderEx,
+    OnReuseLuns => IVssHardwareSnapshotProviderEx::"OnReuseLuns" {
         asynchronous: false,
         summary: "Reserved for future use and not supported; its page only says success is \
                   S_OK. Microsoft's sample hardware provider answers E_NOTIMPL.",
@@ -1416,7 +1421,7 @@ pub const METHODS: &[MethodInfo] = &[
             "A provider that implements the reserved method reports success.",
         )],
     },
-];
+}
 
 #[cfg(test)]
 mod tests {
@@ -1642,6 +1647,28 @@ mod tests {
             METHODS
                 .iter()
                 .all(|m| !m.documents(HResult::VSS_E_LEGACY_PROVIDER))
+        );
+    }
+
+    #[test]
+    fn each_method_is_its_row() {
+        for (i, info) in METHODS.iter().enumerate() {
+            assert_eq!(info.method as usize, i, "{info}");
+            assert_eq!(info.method.info(), info);
+            assert_eq!(Method::from_name(&info.qualified_name()), Some(info.method));
+        }
+        assert_eq!(Method::ALL.len(), METHODS.len());
+        assert_eq!(Method::from_name("SetContext"), Some(Method::SetContext));
+        assert_eq!(
+            Method::from_name("IVssSoftwareSnapshotProvider::SetContext"),
+            Some(Method::SoftwareSetContext)
+        );
+        assert_eq!(Method::requester("SaveAsXML"), Some(Method::SaveAsXml));
+        assert_eq!(Method::requester("saveasxml"), None);
+        assert_eq!(Method::requester("CommitSnapshots"), None);
+        assert_eq!(
+            Method::HardwareBeginPrepareSnapshot.to_string(),
+            "BeginPrepareSnapshot"
         );
     }
 

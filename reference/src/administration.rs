@@ -6,9 +6,9 @@
 use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::hresult::HResult;
 
-use super::{EXPOSE_AS, Id, Model, Outcome, Place, Ref, SetPhase, Value, view};
+use super::{EXPOSE_AS, Id, Place, Prediction, Ref, ReferenceModel, SetPhase, Value, view};
 
-impl Model {
+impl ReferenceModel {
     /// Whether an id belongs to a set some object on the machine is still building.
     pub(super) fn in_creation(&self, m: usize, id: Id) -> bool {
         self.objects.iter().any(|((machine, _), r)| {
@@ -27,38 +27,44 @@ impl Model {
         })
     }
 
-    pub(super) fn query(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn query(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         if !r.initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let found = self.visible_copies(m, r.context);
         if r.set == SetPhase::None {
             self.object_mut(m, o).queried = true;
         }
-        Outcome::ok(Value::Copies(found))
+        Prediction::ok(Value::Copies(found))
     }
 
-    pub(super) fn get_snapshot_properties(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
+    pub(super) fn get_snapshot_properties(&mut self, m: usize, o: u8, r: Ref) -> Prediction {
         if !self.object(m, o).initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
-        let id = Model::resolve(&self.snapshot_ids, r);
+        let id = ReferenceModel::resolve(&self.snapshot_ids, r);
         if id.is_some_and(|id| self.in_creation(m, id)) {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         match self.live_here(m, id) {
-            Some(id) => Outcome::ok(Value::Copy(view(id, &self.copies[&id]))),
-            None => Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND),
+            Some(id) => Prediction::ok(Value::Copy(view(id, &self.copies[&id]))),
+            None => Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND),
         }
     }
 
-    pub(super) fn delete_snapshots(&mut self, m: usize, o: u8, target: Ref, set: bool) -> Outcome {
+    pub(super) fn delete_snapshots(
+        &mut self,
+        m: usize,
+        o: u8,
+        target: Ref,
+        set: bool,
+    ) -> Prediction {
         if !self.object(m, o).initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let targets: Vec<Id> = if set {
-            match Model::resolve(&self.set_ids, target) {
+            match ReferenceModel::resolve(&self.set_ids, target) {
                 // Software copies first, as VSS asks the providers before its own records.
                 Some(set) => {
                     let mut ids: Vec<(bool, Id)> = self
@@ -73,27 +79,27 @@ impl Model {
                 None => Vec::new(),
             }
         } else {
-            let id = Model::resolve(&self.snapshot_ids, target);
+            let id = ReferenceModel::resolve(&self.snapshot_ids, target);
             if id.is_some_and(|id| self.in_creation(m, id)) {
-                return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+                return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
             }
             self.live_here(m, id).into_iter().collect()
         };
         if targets.is_empty() {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         for id in &targets {
             self.delete_copy(*id);
         }
-        Outcome::ok(Value::Deleted(targets.len() as i32))
+        Prediction::ok(Value::Deleted(targets.len() as i32))
     }
 
-    pub(super) fn expose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
+    pub(super) fn expose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Prediction {
         if !self.object(m, o).initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
-        let Some(id) = self.live_here(m, Model::resolve(&self.snapshot_ids, r)) else {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+        let Some(id) = self.live_here(m, ReferenceModel::resolve(&self.snapshot_ids, r)) else {
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         let current = self.copies[&id].attributes;
         // Only persistent copies are exposed locally, each once, never a client-accessible
@@ -105,31 +111,31 @@ impl Model {
             || self.exposures[m].contains_key(EXPOSE_AS)
             || self.mounted[m].contains(EXPOSE_AS);
         if refused {
-            return Outcome::code(HResult::E_INVALIDARG);
+            return Prediction::code(HResult::E_INVALIDARG);
         }
         let copy = self.copies.get_mut(&id).expect("found above");
         copy.attributes =
             (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
         copy.exposed = Some(EXPOSE_AS.to_string());
         self.exposures[m].insert(EXPOSE_AS.to_string(), id);
-        Outcome::ok(Value::Exposed(EXPOSE_AS.to_string()))
+        Prediction::ok(Value::Exposed(EXPOSE_AS.to_string()))
     }
 
-    pub(super) fn unexpose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Outcome {
+    pub(super) fn unexpose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Prediction {
         if !self.object(m, o).initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
-        let Some(id) = self.live_here(m, Model::resolve(&self.snapshot_ids, r)) else {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+        let Some(id) = self.live_here(m, ReferenceModel::resolve(&self.snapshot_ids, r)) else {
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         let exposed = A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY;
         let copy = self.copies.get_mut(&id).expect("found above");
         if !copy.attributes.intersects(exposed) {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         copy.attributes = (copy.attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
         copy.exposed = None;
         self.exposures[m].retain(|_, s| *s != id);
-        Outcome::ok(Value::None)
+        Prediction::ok(Value::None)
     }
 }

@@ -4,7 +4,7 @@
 //! The model-based tests draw random sequences; here every state within the bound is
 //! visited, so a rule whose breach needs a rare combination (a provider fault armed just
 //! before the import of a set of two shadow copies) cannot be missed. The steps are those a
-//! backup application takes ([`Model::natural_steps`]) and one step of an adversary per run:
+//! backup application takes ([`ReferenceModel::natural_steps`]) and one step of an adversary per run:
 //! a storage administrator masking or unmasking an original LUN, a machine restarting, or a
 //! provider method failing once.
 //!
@@ -24,11 +24,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::{
-    Call, FaultMethod, Id, LunSpec, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
-    VolumeSpec, WorldSpec,
+    FaultMethod, Id, LunSpec, MachineSpec, Prediction, ProviderChoice, Ref, ReferenceModel,
+    RequesterCall, Step, Value, VolumeSpec, WorldSpec,
 };
 use stateright::{Checker, Model as _, Property};
 use vss_model::HResult;
+use vss_model::methods::Method;
 
 /// A world to explore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,8 +177,8 @@ const OBJECTS: u8 = 1;
 pub struct LastCall {
     /// The machine it was made on.
     pub machine: usize,
-    /// The SDK name of the method.
-    pub method: &'static str,
+    /// The method, or `None` for `Release`.
+    pub method: Option<Method>,
     /// What it returned (for an asynchronous method, the operation's final status).
     pub hr: HResult,
 }
@@ -192,7 +193,7 @@ pub struct LastCall {
 #[derive(Debug, Clone)]
 pub struct State {
     /// The reference model.
-    pub model: Model,
+    pub model: ReferenceModel,
     /// The call the last step made.
     pub last: Option<LastCall>,
     /// The steps taken so far.
@@ -225,8 +226,9 @@ impl Hash for State {
 }
 
 impl State {
-    fn last_is(&self, method: &str, hr: HResult) -> bool {
-        self.last.is_some_and(|l| l.method == method && l.hr == hr)
+    fn last_is(&self, method: Method, hr: HResult) -> bool {
+        self.last
+            .is_some_and(|l| l.method == Some(method) && l.hr == hr)
     }
 }
 
@@ -262,7 +264,7 @@ impl Exploration {
     /// What the adversary can do: mask HOSTA's LUN0 (or unmask it again), restart a machine,
     /// make a provider method fail once on a machine that calls it; in the world without an
     /// array, write one of two blocks of `C:\`.
-    fn adversary(&self, model: &Model) -> Vec<Step> {
+    fn adversary(&self, model: &ReferenceModel) -> Vec<Step> {
         if self.world == SmallWorld::DiffArea {
             return (0..2)
                 .map(|block| Step::Write {
@@ -331,7 +333,7 @@ impl stateright::Model for Exploration {
 
     fn init_states(&self) -> Vec<State> {
         vec![State {
-            model: Model::new(self.spec.clone()),
+            model: ReferenceModel::new(self.spec.clone()),
             last: None,
             steps: 0,
             adversary_steps: 0,
@@ -346,7 +348,7 @@ impl stateright::Model for Exploration {
         // HOSTB's object starts from a document HOSTA saved (see the module comment).
         let importing = |step: &Step| match step {
             Step::Call { machine, call, .. } if *machine != HOSTA => {
-                *call != Call::InitializeForBackup { document: None }
+                *call != RequesterCall::InitializeForBackup { document: None }
             }
             _ => true,
         };
@@ -370,7 +372,7 @@ impl stateright::Model for Exploration {
             Step::Call { machine, call, .. } => {
                 let last = LastCall {
                     machine: *machine,
-                    method: call.method_name(),
+                    method: call.method(),
                     hr: outcome.hr,
                 };
                 (Some(last), state.adversary_steps)
@@ -465,8 +467,8 @@ const SOMETIMES: [Sometimes; 9] = [
     (
         "a set was broken",
         |s| {
-            s.last_is("BreakSnapshotSet", HResult::S_OK)
-                || s.last_is("BreakSnapshotSetEx", HResult::VSS_S_ASYNC_FINISHED)
+            s.last_is(Method::BreakSnapshotSet, HResult::S_OK)
+                || s.last_is(Method::BreakSnapshotSetEx, HResult::VSS_S_ASYNC_FINISHED)
         },
         Reach::Array,
     ),
@@ -487,24 +489,24 @@ const SOMETIMES: [Sometimes; 9] = [
     ),
     (
         "a break failed under a provider fault",
-        |s| s.last_is("BreakSnapshotSetEx", HResult::VSS_E_UNEXPECTED),
+        |s| s.last_is(Method::BreakSnapshotSetEx, HResult::VSS_E_UNEXPECTED),
         Reach::Array,
     ),
     (
         "an import succeeded",
-        |s| s.last_is("ImportSnapshots", HResult::VSS_S_ASYNC_FINISHED),
+        |s| s.last_is(Method::ImportSnapshots, HResult::VSS_S_ASYNC_FINISHED),
         Reach::Array,
     ),
     (
         "an import failed under a provider fault",
-        |s| s.last_is("ImportSnapshots", HResult::VSS_E_UNEXPECTED),
+        |s| s.last_is(Method::ImportSnapshots, HResult::VSS_E_UNEXPECTED),
         Reach::Array,
     ),
     (
         "an import was partial (VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED)",
         |s| {
             s.last_is(
-                "ImportSnapshots",
+                Method::ImportSnapshots,
                 HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED,
             )
         },
@@ -529,7 +531,7 @@ fn found<const I: usize>(_: &Exploration, state: &State) -> bool {
 
 /// A break, by either method, returned `hr`.
 fn breaking(state: &State, hr: HResult) -> bool {
-    state.last_is("BreakSnapshotSet", hr) || state.last_is("BreakSnapshotSetEx", hr)
+    state.last_is(Method::BreakSnapshotSet, hr) || state.last_is(Method::BreakSnapshotSetEx, hr)
 }
 
 /// `DoSnapshotSet` failed with `VSS_E_UNEXPECTED_PROVIDER_ERROR` on a machine that reaches
@@ -544,7 +546,10 @@ fn creation_failed_under_fault(state: &State) -> bool {
         .iter()
         .flat_map(|v| &v.luns)
         .all(|l| model.luns()[*l].visible_to.contains(&last.machine));
-    state.last_is("DoSnapshotSet", HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR) && reaches_all
+    state.last_is(
+        Method::DoSnapshotSet,
+        HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR,
+    ) && reaches_all
 }
 
 fn no_broken_copy_listed(state: &State) -> Result<(), String> {
@@ -644,7 +649,7 @@ pub struct Progress {
 
 /// What an exploration found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
+pub struct Findings {
     /// The world explored.
     pub world: SmallWorld,
     /// The number of steps explored.
@@ -655,14 +660,14 @@ pub struct Report {
     pub properties: Vec<PropertyResult>,
 }
 
-impl Report {
+impl Findings {
     /// Whether every `always` property holds and every `sometimes` property was reached.
     pub fn passed(&self) -> bool {
         self.properties.iter().all(PropertyResult::passed)
     }
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for Findings {
     /// The report `vss-sim explore` prints: the counts, then each property with its result
     /// and the steps that show it. It holds no timing, so an exploration prints the same
     /// text every time.
@@ -711,17 +716,17 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 impl Exploration {
     /// Explores every state breadth first and reports. One thread, so that the counts and
     /// the paths are the same on every run.
-    pub fn check(self) -> Report {
+    pub fn check(self) -> Findings {
         self.run(None)
     }
 
     /// As [`Exploration::check`], calling `progress` with the counts a few times a second
     /// while it runs.
-    pub fn check_with_progress(self, mut progress: impl FnMut(Progress)) -> Report {
+    pub fn check_with_progress(self, mut progress: impl FnMut(Progress)) -> Findings {
         self.run(Some(&mut progress))
     }
 
-    fn run(self, progress: Option<&mut dyn FnMut(Progress)>) -> Report {
+    fn run(self, progress: Option<&mut dyn FnMut(Progress)>) -> Findings {
         let checker = self.clone().checker().threads(1).spawn_bfs();
         if let Some(progress) = progress {
             while !checker.is_done() {
@@ -748,7 +753,7 @@ impl Exploration {
                 }
             })
             .collect();
-        Report {
+        Findings {
             world: self.world,
             depth: self.depth,
             counts: counts(&checker),
@@ -817,7 +822,7 @@ impl Exploration {
 
     /// Each step of a sequence as a line, with what it returned.
     fn lines(&self, steps: &[Step]) -> Vec<String> {
-        let mut model = Model::new(self.spec.clone());
+        let mut model = ReferenceModel::new(self.spec.clone());
         steps
             .iter()
             .map(|step| {
@@ -831,7 +836,7 @@ impl Exploration {
 
 /// A step as a line of text: the machine, and the method with its arguments or what the
 /// adversary does. Ids are shown as the model numbers them when the state is known.
-fn describe(world: &WorldSpec, model: Option<&Model>, step: &Step) -> String {
+fn describe(world: &WorldSpec, model: Option<&ReferenceModel>, step: &Step) -> String {
     let machine = |m: usize| world.machines[m].name.as_str();
     match step {
         Step::Write {
@@ -865,12 +870,15 @@ fn describe(world: &WorldSpec, model: Option<&Model>, step: &Step) -> String {
             object,
             call,
         } => {
-            let set = |r: &Ref| reference("set", model.map(Model::set_ids), *r);
-            let snapshot = |r: &Ref| reference("snapshot", model.map(Model::snapshot_ids), *r);
+            let set = |r: &Ref| reference("set", model.map(ReferenceModel::set_ids), *r);
+            let snapshot =
+                |r: &Ref| reference("snapshot", model.map(ReferenceModel::snapshot_ids), *r);
             let arguments = match call {
-                Call::InitializeForBackup { document: Some(d) } => format!("(document {d})"),
-                Call::SetContext(context) => format!("({context})"),
-                Call::AddToSnapshotSet { volume, provider } => {
+                RequesterCall::InitializeForBackup { document: Some(d) } => {
+                    format!("(document {d})")
+                }
+                RequesterCall::SetContext(context) => format!("({context})"),
+                RequesterCall::AddToSnapshotSet { volume, provider } => {
                     let provider = match provider {
                         ProviderChoice::Any => "",
                         ProviderChoice::System => ", the system provider",
@@ -879,16 +887,16 @@ fn describe(world: &WorldSpec, model: Option<&Model>, step: &Step) -> String {
                     };
                     format!("({}{provider})", volume_name(world, *m, *volume))
                 }
-                Call::GetSnapshotProperties(r)
-                | Call::ExposeSnapshot(r)
-                | Call::UnexposeSnapshot(r) => format!("({})", snapshot(r)),
-                Call::DeleteSnapshots { target, set: true } => {
+                RequesterCall::GetSnapshotProperties(r)
+                | RequesterCall::ExposeSnapshot(r)
+                | RequesterCall::UnexposeSnapshot(r) => format!("({})", snapshot(r)),
+                RequesterCall::DeleteSnapshots { target, set: true } => {
                     format!("({}, VSS_OBJECT_SNAPSHOT_SET)", set(target))
                 }
-                Call::DeleteSnapshots { target, set: false } => {
+                RequesterCall::DeleteSnapshots { target, set: false } => {
                     format!("({}, VSS_OBJECT_SNAPSHOT)", snapshot(target))
                 }
-                Call::BreakSnapshotSet { set: s, flags } => match flags {
+                RequesterCall::BreakSnapshotSet { set: s, flags } => match flags {
                     Some(flags) if !flags.is_empty() => format!("({}, {flags})", set(s)),
                     Some(_) => format!("({}, 0)", set(s)),
                     None => format!("({})", set(s)),
@@ -898,7 +906,7 @@ fn describe(world: &WorldSpec, model: Option<&Model>, step: &Step) -> String {
             format!(
                 "{} object {object}: {}{arguments}",
                 machine(*m),
-                call.method_name()
+                call.name()
             )
         }
     }
@@ -924,7 +932,7 @@ fn reference(what: &str, ids: Option<&[Id]>, r: Ref) -> String {
 
 /// What a step returned: the HRESULT and any value of a call; for the adversary's steps,
 /// nothing to report.
-fn outcome_text(step: &Step, outcome: &Outcome) -> String {
+fn outcome_text(step: &Step, outcome: &Prediction) -> String {
     match step {
         Step::Call { .. } => match &outcome.value {
             Value::Id(id) => format!("{}, {id}", outcome.hr),
@@ -948,7 +956,7 @@ mod tests {
 
     use super::*;
 
-    fn call(machine: usize, call: Call) -> Step {
+    fn call(machine: usize, call: RequesterCall) -> Step {
         Step::Call {
             machine,
             object: 0,
@@ -960,23 +968,23 @@ mod tests {
     /// steps around it play no part.
     fn roundabout_break() -> Vec<Step> {
         vec![
-            call(HOSTA, Call::InitializeForBackup { document: None }),
-            call(HOSTA, Call::StartSnapshotSet),
+            call(HOSTA, RequesterCall::InitializeForBackup { document: None }),
+            call(HOSTA, RequesterCall::StartSnapshotSet),
             Step::Reboot { machine: HOSTA },
-            call(HOSTA, Call::InitializeForBackup { document: None }),
-            call(HOSTA, Call::StartSnapshotSet),
+            call(HOSTA, RequesterCall::InitializeForBackup { document: None }),
+            call(HOSTA, RequesterCall::StartSnapshotSet),
             call(
                 HOSTA,
-                Call::AddToSnapshotSet {
+                RequesterCall::AddToSnapshotSet {
                     volume: 1,
                     provider: ProviderChoice::Any,
                 },
             ),
-            call(HOSTA, Call::GatherWriterMetadata),
-            call(HOSTA, Call::DoSnapshotSet),
+            call(HOSTA, RequesterCall::GatherWriterMetadata),
+            call(HOSTA, RequesterCall::DoSnapshotSet),
             call(
                 HOSTA,
-                Call::BreakSnapshotSet {
+                RequesterCall::BreakSnapshotSet {
                     set: Ref::Issued(1),
                     flags: Some(H::VSS_BREAKEX_FLAG_MASK_LUNS),
                 },
@@ -1009,7 +1017,7 @@ mod tests {
     fn a_sequence_with_a_step_the_exploration_does_not_take_is_not_replayed() {
         let exploration = Exploration::new(SmallWorld::Small, 10);
         let mut steps = roundabout_break();
-        steps.insert(0, call(HOSTA, Call::Query));
+        steps.insert(0, call(HOSTA, RequesterCall::Query));
         assert!(exploration.replay(&steps).is_none());
         // Nor beyond the depth explored.
         assert!(

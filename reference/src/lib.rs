@@ -28,18 +28,18 @@
 //! ```
 //! use vss_model::HResult;
 //! use vss_reference::explore::SmallWorld;
-//! use vss_reference::{Call, Id, Model, Outcome, Step, Value};
+//! use vss_reference::{RequesterCall, Id, ReferenceModel, Prediction, Step, Value};
 //!
-//! let mut model = Model::new(SmallWorld::Small.spec());
+//! let mut model = ReferenceModel::new(SmallWorld::Small.spec());
 //! let mut call = |call| model.step(&Step::Call { machine: 0, object: 0, call });
 //!
 //! // A set cannot be started before the object is initialised.
-//! assert_eq!(call(Call::StartSnapshotSet).hr, HResult::VSS_E_BAD_STATE);
-//! assert_eq!(call(Call::InitializeForBackup { document: None }), Outcome::ok(Value::None));
+//! assert_eq!(call(RequesterCall::StartSnapshotSet).hr, HResult::VSS_E_BAD_STATE);
+//! assert_eq!(call(RequesterCall::InitializeForBackup { document: None }), Prediction::ok(Value::None));
 //! // The first set VSS hands out: symbolic id #0.
-//! assert_eq!(call(Call::StartSnapshotSet), Outcome::ok(Value::Id(Id(0))));
+//! assert_eq!(call(RequesterCall::StartSnapshotSet), Prediction::ok(Value::Id(Id(0))));
 //! // An object starts one set, not a second.
-//! assert_eq!(call(Call::StartSnapshotSet).hr, HResult::VSS_E_BAD_STATE);
+//! assert_eq!(call(RequesterCall::StartSnapshotSet).hr, HResult::VSS_E_BAD_STATE);
 //! assert!(model.check_invariants().is_ok());
 //! ```
 
@@ -58,7 +58,7 @@ use diff_area::DiffArea;
 use vss_model::attributes::{HardwareOptions, SnapshotAttributes as A};
 use vss_model::context::Context;
 use vss_model::hresult::HResult;
-use vss_model::methods;
+use vss_model::methods::{self, Method};
 
 /// A symbolic identifier: the n-th set or shadow copy id VSS handed out (counting from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -174,20 +174,25 @@ pub enum FaultMethod {
 }
 
 impl FaultMethod {
+    /// The provider method.
+    pub fn method(self) -> Method {
+        match self {
+            FaultMethod::CommitSnapshots => Method::CommitSnapshots,
+            FaultMethod::LocateLuns => Method::LocateLuns,
+            FaultMethod::FillInLunInfo => Method::FillInLunInfo,
+            FaultMethod::OnLunStateChange => Method::OnLunStateChange,
+        }
+    }
+
     /// The provider method's SDK name.
     pub fn name(self) -> &'static str {
-        match self {
-            FaultMethod::CommitSnapshots => "CommitSnapshots",
-            FaultMethod::LocateLuns => "LocateLuns",
-            FaultMethod::FillInLunInfo => "FillInLunInfo",
-            FaultMethod::OnLunStateChange => "OnLunStateChange",
-        }
+        self.method().name()
     }
 }
 
 /// A requester call the model predicts. Asynchronous calls are waited on at once.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Call {
+pub enum RequesterCall {
     /// `Release`: the object dies.
     Release,
     /// `InitializeForBackup`, with the n-th saved document or none.
@@ -246,43 +251,48 @@ pub enum Call {
     UnexposeSnapshot(Ref),
 }
 
-impl Call {
-    /// The SDK name of the method the call makes.
-    pub fn method_name(&self) -> &'static str {
-        match self {
-            Call::Release => "Release",
-            Call::InitializeForBackup { .. } => "InitializeForBackup",
-            Call::SetContext(_) => "SetContext",
-            Call::GatherWriterMetadata => "GatherWriterMetadata",
-            Call::SetBackupState => "SetBackupState",
-            Call::StartSnapshotSet => "StartSnapshotSet",
-            Call::AddToSnapshotSet { .. } => "AddToSnapshotSet",
-            Call::PrepareForBackup => "PrepareForBackup",
-            Call::DoSnapshotSet => "DoSnapshotSet",
-            Call::BackupComplete => "BackupComplete",
-            Call::AbortBackup => "AbortBackup",
-            Call::Query => "Query",
-            Call::GetSnapshotProperties(_) => "GetSnapshotProperties",
-            Call::DeleteSnapshots { .. } => "DeleteSnapshots",
-            Call::SaveAsXml => "SaveAsXML",
-            Call::ImportSnapshots => "ImportSnapshots",
-            Call::BreakSnapshotSet { flags: None, .. } => "BreakSnapshotSet",
-            Call::BreakSnapshotSet { flags: Some(_), .. } => "BreakSnapshotSetEx",
-            Call::ExposeSnapshot(_) => "ExposeSnapshot",
-            Call::UnexposeSnapshot(_) => "UnexposeSnapshot",
-        }
+impl RequesterCall {
+    /// The method the call makes; `None` for `Release`, which is `IUnknown`'s.
+    pub fn method(&self) -> Option<Method> {
+        Some(match self {
+            RequesterCall::Release => return None,
+            RequesterCall::InitializeForBackup { .. } => Method::InitializeForBackup,
+            RequesterCall::SetContext(_) => Method::SetContext,
+            RequesterCall::GatherWriterMetadata => Method::GatherWriterMetadata,
+            RequesterCall::SetBackupState => Method::SetBackupState,
+            RequesterCall::StartSnapshotSet => Method::StartSnapshotSet,
+            RequesterCall::AddToSnapshotSet { .. } => Method::AddToSnapshotSet,
+            RequesterCall::PrepareForBackup => Method::PrepareForBackup,
+            RequesterCall::DoSnapshotSet => Method::DoSnapshotSet,
+            RequesterCall::BackupComplete => Method::BackupComplete,
+            RequesterCall::AbortBackup => Method::AbortBackup,
+            RequesterCall::Query => Method::Query,
+            RequesterCall::GetSnapshotProperties(_) => Method::GetSnapshotProperties,
+            RequesterCall::DeleteSnapshots { .. } => Method::DeleteSnapshots,
+            RequesterCall::SaveAsXml => Method::SaveAsXml,
+            RequesterCall::ImportSnapshots => Method::ImportSnapshots,
+            RequesterCall::BreakSnapshotSet { flags: None, .. } => Method::BreakSnapshotSet,
+            RequesterCall::BreakSnapshotSet { flags: Some(_), .. } => Method::BreakSnapshotSetEx,
+            RequesterCall::ExposeSnapshot(_) => Method::ExposeSnapshot,
+            RequesterCall::UnexposeSnapshot(_) => Method::UnexposeSnapshot,
+        })
+    }
+
+    /// The SDK name of the method the call makes (`Release` for a release).
+    pub fn name(&self) -> &'static str {
+        self.method().map_or("Release", Method::name)
     }
 }
 
 /// The codes the model's policy picks where the documentation leaves them open (the
 /// simulator's defaults), for [`methods::may_return`].
-const POLICY: [(&str, HResult); 6] = [
-    ("StartSnapshotSet", HResult::VSS_E_BAD_STATE),
-    ("ExposeSnapshot", HResult::E_INVALIDARG),
-    ("DeleteSnapshots", HResult::VSS_E_BAD_STATE),
-    ("BreakSnapshotSet", HResult::VSS_E_BAD_STATE),
-    ("BreakSnapshotSetEx", HResult::VSS_E_BAD_STATE),
-    ("Query", HResult::S_OK),
+const POLICY: [(Method, HResult); 6] = [
+    (Method::StartSnapshotSet, HResult::VSS_E_BAD_STATE),
+    (Method::ExposeSnapshot, HResult::E_INVALIDARG),
+    (Method::DeleteSnapshots, HResult::VSS_E_BAD_STATE),
+    (Method::BreakSnapshotSet, HResult::VSS_E_BAD_STATE),
+    (Method::BreakSnapshotSetEx, HResult::VSS_E_BAD_STATE),
+    (Method::Query, HResult::S_OK),
 ];
 
 /// One step: a call on a requester object, or a change of the world around VSS.
@@ -332,7 +342,7 @@ pub enum Step {
         /// Which of the machine's objects.
         object: u8,
         /// The call.
-        call: Call,
+        call: RequesterCall,
     },
 }
 
@@ -375,32 +385,32 @@ pub enum Value {
 /// The predicted result of a step: the HRESULT (for an asynchronous call, what `QueryStatus`
 /// reports after `Wait`, or the call's own error) and any value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Outcome {
+pub struct Prediction {
     /// The HRESULT.
     pub hr: HResult,
     /// The value.
     pub value: Value,
 }
 
-impl Outcome {
+impl Prediction {
     /// `S_OK` with a value.
-    pub fn ok(value: Value) -> Outcome {
-        Outcome {
+    pub fn ok(value: Value) -> Prediction {
+        Prediction {
             hr: HResult::S_OK,
             value,
         }
     }
 
     /// An HRESULT alone: a failure, or a success code such as `VSS_S_ASYNC_FINISHED`.
-    pub fn code(hr: HResult) -> Outcome {
-        Outcome {
+    pub fn code(hr: HResult) -> Prediction {
+        Prediction {
             hr,
             value: Value::None,
         }
     }
 
-    fn finished() -> Outcome {
-        Outcome::code(HResult::VSS_S_ASYNC_FINISHED)
+    fn finished() -> Prediction {
+        Prediction::code(HResult::VSS_S_ASYNC_FINISHED)
     }
 }
 
@@ -452,7 +462,7 @@ enum Place {
 
 /// A shadow copy that exists.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Copy {
+struct ShadowCopy {
     set: Id,
     /// The machine that made it.
     creator: usize,
@@ -506,12 +516,12 @@ struct DocumentSet {
 
 /// The model's whole state. Two states are equal when VSS would behave the same from them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Model {
+pub struct ReferenceModel {
     world: WorldSpec,
     objects: BTreeMap<(usize, u8), Requester>,
     /// The object creating a set on each machine (VSS's creation lock).
     creating: Vec<Option<u8>>,
-    copies: BTreeMap<Id, Copy>,
+    copies: BTreeMap<Id, ShadowCopy>,
     luns: Vec<LunView>,
     documents: Vec<Document>,
     /// Every set and shadow copy id handed out, in order.
@@ -535,9 +545,9 @@ pub struct Model {
 /// The drive letter `ExposeSnapshot` steps use.
 pub const EXPOSE_AS: &str = "X:";
 
-impl Model {
+impl ReferenceModel {
     /// The model of a world nothing has happened in yet.
-    pub fn new(world: WorldSpec) -> Model {
+    pub fn new(world: WorldSpec) -> ReferenceModel {
         let luns = world
             .luns
             .iter()
@@ -551,7 +561,7 @@ impl Model {
             })
             .collect();
         let machines = world.machines.len();
-        Model {
+        ReferenceModel {
             world,
             objects: BTreeMap::new(),
             creating: vec![None; machines],
@@ -700,7 +710,7 @@ impl Model {
     }
 
     /// Applies a step and returns what VSS answers.
-    pub fn step(&mut self, step: &Step) -> Outcome {
+    pub fn step(&mut self, step: &Step) -> Prediction {
         match step {
             Step::Write {
                 machine,
@@ -711,16 +721,16 @@ impl Model {
                 let volume = *volume as usize;
                 let exists = volume < self.world.machines[*machine].volumes.len();
                 if !(exists && self.reaches(*machine, volume)) {
-                    return Outcome::ok(Value::Refused);
+                    return Prediction::ok(Value::Refused);
                 }
                 match self.before_write(*machine, volume, u64::from(*block)) {
-                    0 => Outcome::ok(Value::None),
-                    deleted => Outcome::ok(Value::Deleted(deleted)),
+                    0 => Prediction::ok(Value::None),
+                    deleted => Prediction::ok(Value::Deleted(deleted)),
                 }
             }
             Step::Reboot { machine } => {
                 self.reboot(*machine);
-                Outcome::ok(Value::None)
+                Prediction::ok(Value::None)
             }
             Step::SetLunVisible {
                 lun,
@@ -733,11 +743,11 @@ impl Model {
                 } else {
                     lun.visible_to.remove(machine);
                 }
-                Outcome::ok(Value::None)
+                Prediction::ok(Value::None)
             }
             Step::Fault { machine, method } => {
                 *self.faults[*machine].entry(*method).or_insert(0) += 1;
-                Outcome::ok(Value::None)
+                Prediction::ok(Value::None)
             }
             Step::Call {
                 machine,
@@ -747,40 +757,46 @@ impl Model {
         }
     }
 
-    fn call(&mut self, m: usize, o: u8, call: &Call) -> Outcome {
-        if *call == Call::Release {
+    fn call(&mut self, m: usize, o: u8, call: &RequesterCall) -> Prediction {
+        if *call == RequesterCall::Release {
             self.release(m, o);
-            return Outcome::ok(Value::None);
+            return Prediction::ok(Value::None);
         }
         self.objects.entry((m, o)).or_default();
         let outcome = match call {
-            Call::Release => unreachable!("handled above"),
-            Call::InitializeForBackup { document } => self.initialize(m, o, *document),
-            Call::SetContext(context) => self.set_context(m, o, *context),
-            Call::GatherWriterMetadata => self.gather_writer_metadata(m, o),
-            Call::SetBackupState => self.set_backup_state(m, o),
-            Call::StartSnapshotSet => self.start_snapshot_set(m, o),
-            Call::AddToSnapshotSet { volume, provider } => {
+            RequesterCall::Release => unreachable!("handled above"),
+            RequesterCall::InitializeForBackup { document } => self.initialize(m, o, *document),
+            RequesterCall::SetContext(context) => self.set_context(m, o, *context),
+            RequesterCall::GatherWriterMetadata => self.gather_writer_metadata(m, o),
+            RequesterCall::SetBackupState => self.set_backup_state(m, o),
+            RequesterCall::StartSnapshotSet => self.start_snapshot_set(m, o),
+            RequesterCall::AddToSnapshotSet { volume, provider } => {
                 self.add_to_snapshot_set(m, o, *volume as usize, *provider)
             }
-            Call::PrepareForBackup => self.prepare_for_backup(m, o),
-            Call::DoSnapshotSet => self.do_snapshot_set(m, o),
-            Call::BackupComplete => self.backup_complete(m, o),
-            Call::AbortBackup => self.abort_backup(m, o),
-            Call::Query => self.query(m, o),
-            Call::GetSnapshotProperties(r) => self.get_snapshot_properties(m, o, *r),
-            Call::DeleteSnapshots { target, set } => self.delete_snapshots(m, o, *target, *set),
-            Call::SaveAsXml => self.save_as_xml(m, o),
-            Call::ImportSnapshots => self.import_snapshots(m, o),
-            Call::BreakSnapshotSet { set, flags } => self.break_snapshot_set(m, o, *set, *flags),
-            Call::ExposeSnapshot(r) => self.expose_snapshot(m, o, *r),
-            Call::UnexposeSnapshot(r) => self.unexpose_snapshot(m, o, *r),
+            RequesterCall::PrepareForBackup => self.prepare_for_backup(m, o),
+            RequesterCall::DoSnapshotSet => self.do_snapshot_set(m, o),
+            RequesterCall::BackupComplete => self.backup_complete(m, o),
+            RequesterCall::AbortBackup => self.abort_backup(m, o),
+            RequesterCall::Query => self.query(m, o),
+            RequesterCall::GetSnapshotProperties(r) => self.get_snapshot_properties(m, o, *r),
+            RequesterCall::DeleteSnapshots { target, set } => {
+                self.delete_snapshots(m, o, *target, *set)
+            }
+            RequesterCall::SaveAsXml => self.save_as_xml(m, o),
+            RequesterCall::ImportSnapshots => self.import_snapshots(m, o),
+            RequesterCall::BreakSnapshotSet { set, flags } => {
+                self.break_snapshot_set(m, o, *set, *flags)
+            }
+            RequesterCall::ExposeSnapshot(r) => self.expose_snapshot(m, o, *r),
+            RequesterCall::UnexposeSnapshot(r) => self.unexpose_snapshot(m, o, *r),
         };
         // A failure the method does not document reaches the requester as
         // VSS_E_UNEXPECTED.
-        if outcome.hr.is_failure() && !methods::may_return(call.method_name(), outcome.hr, &POLICY)
-        {
-            return Outcome::code(HResult::VSS_E_UNEXPECTED);
+        let undocumented = call
+            .method()
+            .is_some_and(|method| !methods::may_return(method, outcome.hr, &POLICY));
+        if outcome.hr.is_failure() && undocumented {
+            return Prediction::code(HResult::VSS_E_UNEXPECTED);
         }
         outcome
     }
@@ -855,7 +871,7 @@ impl Model {
     }
 }
 
-fn view(id: Id, c: &Copy) -> CopyView {
+fn view(id: Id, c: &ShadowCopy) -> CopyView {
     CopyView {
         id,
         set: c.set,
@@ -864,7 +880,7 @@ fn view(id: Id, c: &Copy) -> CopyView {
     }
 }
 
-/// The contexts [`Model::natural_steps`] offers: the backup default (which needs the
+/// The contexts [`ReferenceModel::natural_steps`] offers: the backup default (which needs the
 /// writers' metadata), a file-share backup, a persistent one without writers, and the two
 /// transportable ones.
 const NATURAL_CONTEXTS: [Context; 4] = [
@@ -874,7 +890,7 @@ const NATURAL_CONTEXTS: [Context; 4] = [
     Context(0x39),
 ];
 
-impl Model {
+impl ReferenceModel {
     /// The steps that take some object further along the way a backup application goes:
     /// initialize, set a context, start a set, add volumes, create it, save its document,
     /// import it elsewhere, expose, break or delete its copies, release. Random sequences
@@ -889,10 +905,10 @@ impl Model {
                     call,
                 };
                 let Some(r) = self.objects.get(&(m, o)).filter(|r| r.initialized) else {
-                    steps.push(call(Call::InitializeForBackup { document: None }));
+                    steps.push(call(RequesterCall::InitializeForBackup { document: None }));
                     if !self.documents.is_empty() {
                         let last = (self.documents.len() - 1) as u8;
-                        steps.push(call(Call::InitializeForBackup {
+                        steps.push(call(RequesterCall::InitializeForBackup {
                             document: Some(last),
                         }));
                     }
@@ -900,34 +916,36 @@ impl Model {
                 };
                 let loaded_set = r.loaded.is_some_and(|d| self.documents[d].set.is_some());
                 match &r.set {
-                    SetPhase::None if loaded_set => steps.push(call(Call::ImportSnapshots)),
+                    SetPhase::None if loaded_set => {
+                        steps.push(call(RequesterCall::ImportSnapshots))
+                    }
                     SetPhase::None => {
                         if !r.context_set {
                             for context in NATURAL_CONTEXTS {
-                                steps.push(call(Call::SetContext(context)));
+                                steps.push(call(RequesterCall::SetContext(context)));
                             }
                         }
-                        steps.push(call(Call::StartSnapshotSet));
+                        steps.push(call(RequesterCall::StartSnapshotSet));
                     }
                     SetPhase::Open(_, items) => {
                         let volumes = self.world.machines[m].volumes.len() as u8;
                         for volume in 0..volumes {
-                            steps.push(call(Call::AddToSnapshotSet {
+                            steps.push(call(RequesterCall::AddToSnapshotSet {
                                 volume,
                                 provider: ProviderChoice::Any,
                             }));
                         }
                         if r.context.has_writers() && !r.gathered {
-                            steps.push(call(Call::GatherWriterMetadata));
+                            steps.push(call(RequesterCall::GatherWriterMetadata));
                         } else if !items.is_empty() {
-                            steps.push(call(Call::DoSnapshotSet));
+                            steps.push(call(RequesterCall::DoSnapshotSet));
                         }
                     }
                     SetPhase::Created(..) => {
-                        steps.push(call(Call::SaveAsXml));
-                        steps.push(call(Call::Release));
+                        steps.push(call(RequesterCall::SaveAsXml));
+                        steps.push(call(RequesterCall::Release));
                     }
-                    SetPhase::Failed(..) => steps.push(call(Call::Release)),
+                    SetPhase::Failed(..) => steps.push(call(RequesterCall::Release)),
                 }
             }
         }
@@ -954,13 +972,13 @@ impl Model {
                 Some(HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS),
                 Some(HardwareOptions::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL),
             ] {
-                steps.push(call(Call::BreakSnapshotSet { set, flags }));
+                steps.push(call(RequesterCall::BreakSnapshotSet { set, flags }));
             }
-            steps.push(call(Call::ExposeSnapshot(Ref::to_index(
+            steps.push(call(RequesterCall::ExposeSnapshot(Ref::to_index(
                 snapshot,
                 self.snapshot_ids.len(),
             ))));
-            steps.push(call(Call::DeleteSnapshots {
+            steps.push(call(RequesterCall::DeleteSnapshots {
                 target: set,
                 set: true,
             }));

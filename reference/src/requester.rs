@@ -4,17 +4,19 @@ use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::context::Context;
 use vss_model::hresult::HResult;
 
-use super::{Copy, Model, Outcome, Place, Planned, ProviderChoice, SetPhase, Value};
+use super::{
+    Place, Planned, Prediction, ProviderChoice, ReferenceModel, SetPhase, ShadowCopy, Value,
+};
 
 /// `AddToSnapshotSet` refuses a 65th volume.
 const MAX_VOLUMES_PER_SET: usize = 64;
 /// At most 512 software shadow copies of one volume.
 const MAX_SOFTWARE_COPIES: usize = 512;
 
-impl Model {
-    pub(super) fn initialize(&mut self, m: usize, o: u8, document: Option<u8>) -> Outcome {
+impl ReferenceModel {
+    pub(super) fn initialize(&mut self, m: usize, o: u8, document: Option<u8>) -> Prediction {
         if self.object(m, o).initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let loaded = document
             .filter(|_| !self.documents.is_empty())
@@ -28,62 +30,62 @@ impl Model {
         r.loaded = loaded;
         r.context = context;
         r.backup_state = backup_state;
-        Outcome::ok(Value::None)
+        Prediction::ok(Value::None)
     }
 
-    pub(super) fn set_context(&mut self, m: usize, o: u8, context: Context) -> Outcome {
+    pub(super) fn set_context(&mut self, m: usize, o: u8, context: Context) -> Prediction {
         let r = self.object(m, o);
         // Once, and before the calls it governs: a set, the writers' metadata, a query.
         let late = r.set != SetPhase::None || r.gathered || r.queried;
         if !r.initialized || r.context_set || late {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if let Err(hr) = context.check_for_set_context() {
-            return Outcome::code(hr);
+            return Prediction::code(hr);
         }
         let r = self.object_mut(m, o);
         r.context = context;
         r.context_set = true;
-        Outcome::ok(Value::None)
+        Prediction::ok(Value::None)
     }
 
-    pub(super) fn gather_writer_metadata(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn gather_writer_metadata(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         if !r.initialized || r.gathered {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).gathered = true;
-        Outcome::finished()
+        Prediction::finished()
     }
 
-    pub(super) fn set_backup_state(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn set_backup_state(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         if !r.initialized || r.prepared {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).backup_state = true;
-        Outcome::ok(Value::None)
+        Prediction::ok(Value::None)
     }
 
-    pub(super) fn start_snapshot_set(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn start_snapshot_set(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         // One object, one operation: not after another set, a query, an abort, or a
         // document that describes a set.
         let loaded_set = r.loaded.is_some_and(|d| self.documents[d].set.is_some());
         if !r.initialized || r.set != SetPhase::None || r.queried || r.aborted || loaded_set {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if r.context.is_all() {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if self.creating[m].is_some() {
-            return Outcome::code(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
+            return Prediction::code(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
         }
         let id = self.new_id();
         self.set_ids.push(id);
         self.creating[m] = Some(o);
         self.object_mut(m, o).set = SetPhase::Open(id, Vec::new());
-        Outcome::ok(Value::Id(id))
+        Prediction::ok(Value::Id(id))
     }
 
     pub(super) fn add_to_snapshot_set(
@@ -92,42 +94,42 @@ impl Model {
         o: u8,
         volume: usize,
         provider: ProviderChoice,
-    ) -> Outcome {
+    ) -> Prediction {
         let r = self.object(m, o);
         let SetPhase::Open(_, items) = &r.set else {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         };
         if items.len() >= MAX_VOLUMES_PER_SET {
-            return Outcome::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED);
+            return Prediction::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED);
         }
         if volume >= self.world.machines[m].volumes.len() || !self.reaches(m, volume) {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         if items.iter().any(|i| i.volume == volume) {
-            return Outcome::code(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
+            return Prediction::code(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         let context = r.context;
         let hardware = match provider {
             ProviderChoice::Unregistered => {
-                return Outcome::code(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
+                return Prediction::code(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
             }
             ProviderChoice::Hardware if !self.world.machines[m].hardware_provider => {
-                return Outcome::code(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
+                return Prediction::code(HResult::VSS_E_PROVIDER_NOT_REGISTERED);
             }
             ProviderChoice::Hardware if !self.hardware_supports(m, volume, context) => {
-                return Outcome::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
+                return Prediction::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
             }
             ProviderChoice::Hardware => true,
             ProviderChoice::System if !system_supports(context) => {
-                return Outcome::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
+                return Prediction::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
             }
             ProviderChoice::System => false,
             ProviderChoice::Any if self.hardware_supports(m, volume, context) => true,
             ProviderChoice::Any if system_supports(context) => false,
-            ProviderChoice::Any => return Outcome::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED),
+            ProviderChoice::Any => return Prediction::code(HResult::VSS_E_VOLUME_NOT_SUPPORTED),
         };
         if !hardware && self.software_limit_reached(m, volume, context) {
-            return Outcome::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
+            return Prediction::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
         }
         let snapshot = self.new_id();
         self.snapshot_ids.push(snapshot);
@@ -139,7 +141,7 @@ impl Model {
             volume,
             hardware,
         });
-        Outcome::ok(Value::Id(snapshot))
+        Prediction::ok(Value::Id(snapshot))
     }
 
     /// The array's provider takes a volume on its LUNs when it can make the kind of clone
@@ -175,7 +177,7 @@ impl Model {
                     >= self.world.max_client_accessible)
     }
 
-    pub(super) fn prepare_for_backup(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn prepare_for_backup(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         let ready = r.initialized
             && r.context.has_writers()
@@ -184,19 +186,19 @@ impl Model {
             && !r.prepared
             && matches!(r.set, SetPhase::Open(..));
         if !ready {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).prepared = true;
-        Outcome::finished()
+        Prediction::finished()
     }
 
-    pub(super) fn do_snapshot_set(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn do_snapshot_set(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         let SetPhase::Open(set, items) = r.set.clone() else {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         };
         if r.context.has_writers() && !r.gathered {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let context = r.context;
         let result = self.create(m, set, &items, context);
@@ -210,11 +212,11 @@ impl Model {
                     }
                 }
                 self.object_mut(m, o).set = SetPhase::Created(set, items);
-                Outcome::finished()
+                Prediction::finished()
             }
             Err(hr) => {
                 self.object_mut(m, o).set = SetPhase::Failed(set, items);
-                Outcome::code(hr)
+                Prediction::code(hr)
             }
         }
     }
@@ -267,7 +269,7 @@ impl Model {
                 let area = self.diff_areas.entry((m, item.volume)).or_default();
                 area.take(item.snapshot);
             }
-            let copy = Copy {
+            let copy = ShadowCopy {
                 set,
                 creator: m,
                 machine: m,
@@ -304,7 +306,7 @@ impl Model {
         Ok(())
     }
 
-    pub(super) fn backup_complete(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn backup_complete(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         let ready = r.initialized
             && r.context.has_writers()
@@ -312,16 +314,16 @@ impl Model {
             && !r.completed
             && !r.aborted;
         if !ready {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).completed = true;
-        Outcome::finished()
+        Prediction::finished()
     }
 
-    pub(super) fn abort_backup(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn abort_backup(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         if !r.initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let underway = !r.aborted
             && match r.set {
@@ -333,7 +335,7 @@ impl Model {
             self.abandon(m, o);
             self.object_mut(m, o).aborted = true;
         }
-        Outcome::ok(Value::None)
+        Prediction::ok(Value::None)
     }
 
     /// Ends a creation that has not run: the set is failed and the creation lock freed.

@@ -6,13 +6,15 @@ use std::collections::BTreeSet;
 use vss_model::attributes::{HardwareOptions as H, SnapshotAttributes as A};
 use vss_model::hresult::HResult;
 
-use super::{Document, DocumentSet, FaultMethod, Id, Model, Outcome, Place, Ref, SetPhase, Value};
+use super::{
+    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, SetPhase, Value,
+};
 
-impl Model {
-    pub(super) fn save_as_xml(&mut self, m: usize, o: u8) -> Outcome {
+impl ReferenceModel {
+    pub(super) fn save_as_xml(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         if !r.initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let (set, items, created) = match &r.set {
             SetPhase::None => {
@@ -51,28 +53,28 @@ impl Model {
         self.keep_document(document)
     }
 
-    fn keep_document(&mut self, document: Document) -> Outcome {
+    fn keep_document(&mut self, document: Document) -> Prediction {
         self.documents.push(document);
-        Outcome::ok(Value::Document(self.documents.len() - 1))
+        Prediction::ok(Value::Document(self.documents.len() - 1))
     }
 
-    pub(super) fn import_snapshots(&mut self, m: usize, o: u8) -> Outcome {
+    pub(super) fn import_snapshots(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
         let Some(document) = r.loaded.map(|d| self.documents[d].clone()) else {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         };
         let Some(set) = document.set else {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         };
         if !document
             .context
             .attributes()
             .contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
         {
-            return Outcome::code(HResult::VSS_E_NONTRANSPORTABLE_BCD);
+            return Prediction::code(HResult::VSS_E_NONTRANSPORTABLE_BCD);
         }
         if self.imported_sets.contains(&set.id) {
-            return Outcome::code(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
+            return Prediction::code(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         // The copies whose shadow LUNs the document names are still on the array, unmasked
         // to nobody.
@@ -110,9 +112,9 @@ impl Model {
             self.imported_sets.insert(set.id);
         }
         match imported.len() {
-            0 => Outcome::code(failure.unwrap_or(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)),
-            n if n < wanted => Outcome::code(HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED),
-            _ => Outcome::finished(),
+            0 => Prediction::code(failure.unwrap_or(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED)),
+            n if n < wanted => Prediction::code(HResult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED),
+            _ => Prediction::finished(),
         }
     }
 
@@ -158,22 +160,22 @@ impl Model {
         o: u8,
         set: Ref,
         flags: Option<H>,
-    ) -> Outcome {
+    ) -> Prediction {
         if !self.object(m, o).initialized {
-            return Outcome::code(HResult::VSS_E_BAD_STATE);
+            return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if flags.is_some_and(|f| !f.is_valid_break()) {
-            return Outcome::code(HResult::E_INVALIDARG);
+            return Prediction::code(HResult::E_INVALIDARG);
         }
-        let Some(set) = Model::resolve(&self.set_ids, set) else {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+        let Some(set) = ReferenceModel::resolve(&self.set_ids, set) else {
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         if self.in_creation(m, set) {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
-        let here = |c: &super::Copy| c.set == set && c.machine == m && c.place == Place::Live;
+        let here = |c: &super::ShadowCopy| c.set == set && c.machine == m && c.place == Place::Live;
         if self.copies.values().any(|c| here(c) && !c.hardware) {
-            return Outcome::code(HResult::VSS_E_PROVIDER_VETO);
+            return Prediction::code(HResult::VSS_E_PROVIDER_VETO);
         }
         let ids: Vec<Id> = self
             .copies
@@ -182,7 +184,7 @@ impl Model {
             .map(|(id, _)| *id)
             .collect();
         if ids.is_empty() {
-            return Outcome::code(HResult::VSS_E_OBJECT_NOT_FOUND);
+            return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         let done = match flags {
             None => HResult::S_OK,
@@ -199,7 +201,7 @@ impl Model {
         });
         let revert = if flags.contains(H::VSS_BREAKEX_FLAG_REVERT_IDENTITY_ALL) {
             if visible_original {
-                return Outcome::code(HResult::VSS_E_BREAK_REVERT_ID_FAILED);
+                return Prediction::code(HResult::VSS_E_BREAK_REVERT_ID_FAILED);
             }
             true
         } else {
@@ -209,7 +211,7 @@ impl Model {
         let mask = flags.contains(H::VSS_BREAKEX_FLAG_MASK_LUNS);
         // The provider hears of a change it must make before VSS forgets the set.
         if (read_write || mask) && self.fault(m, FaultMethod::OnLunStateChange) {
-            return Outcome::code(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
+            return Prediction::code(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
         }
         self.broken_sets.insert(set);
         for lun in shadows {
@@ -234,7 +236,7 @@ impl Model {
                 self.mounted[m].insert(name);
             }
         }
-        Outcome::code(done)
+        Prediction::code(done)
     }
 
     /// Deletes a shadow copy: a hardware copy's shadow LUNs are handed back to the array

@@ -12,8 +12,72 @@ use vss_model::lun::{
 use vss_model::point_in_time::PointInTime;
 use vss_model::{Block, VssId};
 
-/// The array's name for a LUN.
-pub type LunId = String;
+/// The array's name for a LUN (`LUN-E`, and `LUN-E.5` for a clone of it): what a storage
+/// administrator calls it, compared as it is written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LunId(String);
+
+impl LunId {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for LunId {
+    fn from(name: &str) -> LunId {
+        LunId(name.to_string())
+    }
+}
+
+impl From<String> for LunId {
+    fn from(name: String) -> LunId {
+        LunId(name)
+    }
+}
+
+impl From<LunId> for String {
+    fn from(id: LunId) -> String {
+        id.0
+    }
+}
+
+impl std::borrow::Borrow<str> for LunId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for LunId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for LunId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for LunId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for LunId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl std::fmt::Display for LunId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// A disk's identity as Windows sees it: what makes two disks collide on one machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -272,13 +336,13 @@ impl Array {
         visible_to: BTreeSet<String>,
     ) -> Result<(), ArrayError> {
         if self.luns.contains_key(id) {
-            return Err(ArrayError::Duplicate(id.to_string()));
+            return Err(ArrayError::Duplicate(LunId::from(id)));
         }
         let (serial, naa) = self.next_identifiers();
         self.luns.insert(
-            id.to_string(),
+            LunId::from(id),
             Lun {
-                id: id.to_string(),
+                id: LunId::from(id),
                 serial,
                 naa,
                 blocks,
@@ -310,7 +374,7 @@ impl Array {
         self.luns
             .get_mut(id)
             .filter(|l| !l.retired)
-            .ok_or_else(|| ArrayError::UnknownLun(id.to_string()))
+            .ok_or_else(|| ArrayError::UnknownLun(LunId::from(id)))
     }
 
     /// Unmasks (`true`) or masks (`false`) a LUN to a machine.
@@ -328,7 +392,7 @@ impl Array {
         };
         if changed {
             self.changes.push(LunChange::Visible {
-                lun: id.to_string(),
+                lun: LunId::from(id),
                 machine: machine.to_string(),
                 visible,
             });
@@ -342,7 +406,7 @@ impl Array {
         if lun.read_only != read_only {
             lun.read_only = read_only;
             self.changes.push(LunChange::ReadOnly {
-                lun: id.to_string(),
+                lun: LunId::from(id),
                 read_only,
             });
         }
@@ -355,7 +419,7 @@ impl Array {
         if lun.hidden != hidden {
             lun.hidden = hidden;
             self.changes.push(LunChange::Hidden {
-                lun: id.to_string(),
+                lun: LunId::from(id),
                 hidden,
             });
         }
@@ -368,7 +432,7 @@ impl Array {
         let from = std::mem::replace(&mut lun.identity, identity);
         if from != identity {
             self.changes.push(LunChange::Identity {
-                lun: id.to_string(),
+                lun: LunId::from(id),
                 from,
                 to: identity,
             });
@@ -379,10 +443,10 @@ impl Array {
     fn check_block(&self, id: &str, block: u64) -> Result<&Lun, ArrayError> {
         let lun = self
             .lun(id)
-            .ok_or_else(|| ArrayError::UnknownLun(id.to_string()))?;
+            .ok_or_else(|| ArrayError::UnknownLun(LunId::from(id)))?;
         if block >= lun.blocks {
             return Err(ArrayError::OutOfRange {
-                lun: id.to_string(),
+                lun: LunId::from(id),
                 block,
                 blocks: lun.blocks,
             });
@@ -443,7 +507,7 @@ impl Array {
     pub fn clone_lun(&mut self, source: &str, kind: CloneKind) -> Result<LunId, ArrayError> {
         let src = self
             .lun(source)
-            .ok_or_else(|| ArrayError::UnknownLun(source.to_string()))?;
+            .ok_or_else(|| ArrayError::UnknownLun(LunId::from(source)))?;
         let (blocks, identity) = (src.blocks, src.identity);
         let (data, base) = match kind {
             CloneKind::Plex => {
@@ -457,14 +521,14 @@ impl Array {
             }
             CloneKind::Differential => {
                 let seq = self.luns.get_mut(source).expect("checked").views.take();
-                (BTreeMap::new(), Some((source.to_string(), seq)))
+                (BTreeMap::new(), Some((LunId::from(source), seq)))
             }
         };
         // A clone is named after its source and its number; a name taken by a provisioned
         // LUN or used before is skipped.
         let (serial, naa, id) = loop {
             let (serial, naa) = self.next_identifiers();
-            let id = format!("{source}.{}", self.made);
+            let id = LunId::from(format!("{source}.{}", self.made));
             if !self.luns.contains_key(&id) && !self.deleted.contains(&id) {
                 break (serial, naa, id);
             }
@@ -481,7 +545,7 @@ impl Array {
                 read_only: false,
                 hidden: false,
                 origin: Origin::Clone {
-                    source: source.to_string(),
+                    source: LunId::from(source),
                     kind,
                 },
                 data,
@@ -492,7 +556,7 @@ impl Array {
         );
         self.changes.push(LunChange::Created {
             lun: id.clone(),
-            source: source.to_string(),
+            source: LunId::from(source),
             kind,
         });
         Ok(id)
@@ -503,9 +567,9 @@ impl Array {
     pub fn delete(&mut self, id: &str) -> Result<(), ArrayError> {
         self.lun_mut(id)?;
         self.retire(id);
-        self.deleted.insert(id.to_string());
+        self.deleted.insert(LunId::from(id));
         self.changes.push(LunChange::Deleted {
-            lun: id.to_string(),
+            lun: LunId::from(id),
         });
         Ok(())
     }
@@ -540,14 +604,14 @@ impl Array {
     pub fn resync(&mut self, source: &str, target: &str) -> Result<(), ArrayError> {
         let src = self
             .lun(source)
-            .ok_or_else(|| ArrayError::UnknownLun(source.to_string()))?;
+            .ok_or_else(|| ArrayError::UnknownLun(LunId::from(source)))?;
         let blocks = src.blocks;
         let dst = self
             .lun(target)
-            .ok_or_else(|| ArrayError::UnknownLun(target.to_string()))?;
+            .ok_or_else(|| ArrayError::UnknownLun(LunId::from(target)))?;
         if dst.blocks < blocks {
             return Err(ArrayError::OutOfRange {
-                lun: target.to_string(),
+                lun: LunId::from(target),
                 block: blocks - 1,
                 blocks: dst.blocks,
             });

@@ -7,12 +7,14 @@ use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
     LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
+use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
-    SnapshotProp, VssId, WriterEvent, WriterStatus, methods,
+    SnapshotProp, VssId, WriterEvent, WriterStatus,
 };
 
+use crate::handles::{AsyncId, RequesterId};
 use crate::trace::TraceEvent;
 use crate::world::{ArmedFault, World, WorldError};
 use crate::world_file::{self, WorldFile};
@@ -68,13 +70,13 @@ impl Simulator {
 /// One simulated `IVssBackupComponents`. Dropping it releases the object.
 pub struct SimComponents {
     world: Arc<Mutex<World>>,
-    id: u64,
+    id: RequesterId,
 }
 
 /// One simulated `IVssAsync`.
 pub struct SimAsync {
     world: Arc<Mutex<World>>,
-    id: u64,
+    id: AsyncId,
 }
 
 impl SimComponents {
@@ -82,15 +84,15 @@ impl SimComponents {
     /// reported as `VSS_E_UNEXPECTED` (see `World::documented`).
     fn call<T>(
         &self,
-        method: &str,
-        f: impl FnOnce(&mut World, u64) -> VssResult<T>,
+        method: Method,
+        f: impl FnOnce(&mut World, RequesterId) -> VssResult<T>,
     ) -> VssResult<T> {
         let mut world = lock(&self.world);
         let result = f(&mut world, self.id);
         result.map_err(|hr| world.documented(self.id, method, hr))
     }
 
-    fn wrap(&self, op: VssResult<u64>) -> VssResult<SimAsync> {
+    fn wrap(&self, op: VssResult<AsyncId>) -> VssResult<SimAsync> {
         op.map(|id| SimAsync {
             world: Arc::clone(&self.world),
             id,
@@ -99,7 +101,7 @@ impl SimComponents {
 
     /// The object's number in the trace (`#1`, `#2`, … in creation order).
     pub fn number(&self) -> u64 {
-        self.id
+        self.id.0
     }
 }
 
@@ -127,59 +129,61 @@ impl BackupComponents for SimComponents {
     type Async = SimAsync;
 
     fn initialize_for_backup(&mut self, xml: Option<&str>) -> VssResult {
-        self.call("InitializeForBackup", |w, r| {
+        self.call(Method::InitializeForBackup, |w, r| {
             w.initialize_for_backup(r, xml)
         })
     }
 
     fn set_context(&mut self, context: Context) -> VssResult {
-        self.call("SetContext", |w, r| w.set_context(r, context))
+        self.call(Method::SetContext, |w, r| w.set_context(r, context))
     }
 
     fn set_backup_state(&mut self, state: BackupStateArgs) -> VssResult {
-        self.call("SetBackupState", |w, r| w.set_backup_state(r, state))
+        self.call(Method::SetBackupState, |w, r| w.set_backup_state(r, state))
     }
 
     fn gather_writer_metadata(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.call("GatherWriterMetadata", |w, r| w.gather_writer_metadata(r)))
+        self.wrap(self.call(Method::GatherWriterMetadata, |w, r| {
+            w.gather_writer_metadata(r)
+        }))
     }
 
     fn gather_writer_status(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.call("GatherWriterStatus", |w, r| w.gather_writer_status(r)))
+        self.wrap(self.call(Method::GatherWriterStatus, |w, r| w.gather_writer_status(r)))
     }
 
     fn writer_status(&mut self) -> VssResult<Vec<WriterStatus>> {
-        self.call("GetWriterStatus", |w, r| w.writer_status(r))
+        self.call(Method::GetWriterStatus, |w, r| w.writer_status(r))
     }
 
     fn start_snapshot_set(&mut self) -> VssResult<VssId> {
-        self.call("StartSnapshotSet", |w, r| w.start_snapshot_set(r))
+        self.call(Method::StartSnapshotSet, |w, r| w.start_snapshot_set(r))
     }
 
     fn add_to_snapshot_set(&mut self, volume_name: &str, provider_id: VssId) -> VssResult<VssId> {
-        self.call("AddToSnapshotSet", |w, r| {
+        self.call(Method::AddToSnapshotSet, |w, r| {
             w.add_to_snapshot_set(r, volume_name, provider_id)
         })
     }
 
     fn prepare_for_backup(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.call("PrepareForBackup", |w, r| w.prepare_for_backup(r)))
+        self.wrap(self.call(Method::PrepareForBackup, |w, r| w.prepare_for_backup(r)))
     }
 
     fn do_snapshot_set(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.call("DoSnapshotSet", |w, r| w.do_snapshot_set(r)))
+        self.wrap(self.call(Method::DoSnapshotSet, |w, r| w.do_snapshot_set(r)))
     }
 
     fn backup_complete(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.call("BackupComplete", |w, r| w.backup_complete(r)))
+        self.wrap(self.call(Method::BackupComplete, |w, r| w.backup_complete(r)))
     }
 
     fn abort_backup(&mut self) -> VssResult {
-        self.call("AbortBackup", |w, r| w.abort_backup(r))
+        self.call(Method::AbortBackup, |w, r| w.abort_backup(r))
     }
 
     fn get_snapshot_properties(&mut self, snapshot_id: VssId) -> VssResult<SnapshotProp> {
-        self.call("GetSnapshotProperties", |w, r| {
+        self.call(Method::GetSnapshotProperties, |w, r| {
             w.get_snapshot_properties(r, snapshot_id)
         })
     }
@@ -190,7 +194,7 @@ impl BackupComponents for SimComponents {
         queried_object_type: ObjectType,
         returned_objects_type: ObjectType,
     ) -> VssResult<Vec<ObjectProp>> {
-        self.call("Query", |w, r| {
+        self.call(Method::Query, |w, r| {
             w.query(
                 r,
                 queried_object_id,
@@ -209,21 +213,21 @@ impl BackupComponents for SimComponents {
         let mut world = lock(&self.world);
         let result = world.delete_snapshots(self.id, source_object_id, source_object_type);
         result.map_err(|f| DeleteFailure {
-            hr: world.documented(self.id, "DeleteSnapshots", f.hr),
+            hr: world.documented(self.id, Method::DeleteSnapshots, f.hr),
             ..f
         })
     }
 
     fn save_as_xml(&mut self) -> VssResult<String> {
-        self.call("SaveAsXML", |w, r| w.save_as_xml(r))
+        self.call(Method::SaveAsXml, |w, r| w.save_as_xml(r))
     }
 
     fn import_snapshots(&mut self) -> VssResult<SimAsync> {
-        self.wrap(self.call("ImportSnapshots", |w, r| w.import_snapshots(r)))
+        self.wrap(self.call(Method::ImportSnapshots, |w, r| w.import_snapshots(r)))
     }
 
     fn break_snapshot_set(&mut self, snapshot_set_id: VssId) -> VssResult {
-        self.call("BreakSnapshotSet", |w, r| {
+        self.call(Method::BreakSnapshotSet, |w, r| {
             w.break_snapshot_set(r, snapshot_set_id)
         })
     }
@@ -233,7 +237,7 @@ impl BackupComponents for SimComponents {
         snapshot_set_id: VssId,
         break_flags: HardwareOptions,
     ) -> VssResult<SimAsync> {
-        self.wrap(self.call("BreakSnapshotSetEx", |w, r| {
+        self.wrap(self.call(Method::BreakSnapshotSetEx, |w, r| {
             w.break_snapshot_set_ex(r, snapshot_set_id, break_flags)
         }))
     }
@@ -245,19 +249,19 @@ impl BackupComponents for SimComponents {
         attributes: SnapshotAttributes,
         expose: Option<&str>,
     ) -> VssResult<String> {
-        self.call("ExposeSnapshot", |w, r| {
+        self.call(Method::ExposeSnapshot, |w, r| {
             w.expose_snapshot(r, snapshot_id, path_from_root, attributes, expose)
         })
     }
 
     fn unexpose_snapshot(&mut self, snapshot_id: VssId) -> VssResult {
-        self.call("UnexposeSnapshot", |w, r| {
+        self.call(Method::UnexposeSnapshot, |w, r| {
             w.unexpose_snapshot(r, snapshot_id)
         })
     }
 
     fn is_volume_supported(&mut self, provider_id: VssId, volume_name: &str) -> VssResult<bool> {
-        self.call("IsVolumeSupported", |w, r| {
+        self.call(Method::IsVolumeSupported, |w, r| {
             w.is_volume_supported(r, provider_id, volume_name)
         })
     }
@@ -280,7 +284,7 @@ impl Backend for Simulator {
         if world.machines.len() > 1 {
             caps |= Capabilities::MULTIPLE_MACHINES;
         }
-        if world.san.is_some() {
+        if world.san.described {
             caps |= Capabilities::LUN_MANAGEMENT;
         }
         let hardware = world
@@ -358,10 +362,7 @@ impl Environment for Simulator {
     fn fail_provider_method(&self, machine: &str, fault: ProviderFault) -> Result<(), EnvError> {
         let mut world = lock(&self.world);
         let m = world.machine_index(machine)?;
-        let known = methods::METHODS
-            .iter()
-            .any(|i| !i.interface.is_requester() && i.name.eq_ignore_ascii_case(&fault.method));
-        if !known {
+        if fault.method.interface().is_requester() {
             return Err(EnvError::Invalid(format!(
                 "`{}` is not a provider method",
                 fault.method
@@ -406,21 +407,25 @@ impl Environment for Simulator {
         Ok(())
     }
 
-    fn fail_service_call(&self, machine: &str, method: &str, hr: HResult) -> Result<(), EnvError> {
+    fn fail_service_call(
+        &self,
+        machine: &str,
+        method: Method,
+        hr: HResult,
+    ) -> Result<(), EnvError> {
         let mut world = lock(&self.world);
         let m = world.machine_index(machine)?;
-        let info = methods::method(method)
-            .filter(|i| i.interface.is_requester())
-            .ok_or_else(|| EnvError::Invalid(format!("`{method}` is not a requester method")))?;
-        if !info.documents(hr) || hr.is_success() {
+        if !method.interface().is_requester() {
             return Err(EnvError::Invalid(format!(
-                "{} does not document {hr} as a failure",
-                info.name
+                "`{method}` is not a requester method"
             )));
         }
-        world.machines[m]
-            .service_faults
-            .insert(info.name.to_ascii_lowercase(), hr);
+        if !method.info().documents(hr) || hr.is_success() {
+            return Err(EnvError::Invalid(format!(
+                "{method} does not document {hr} as a failure"
+            )));
+        }
+        world.machines[m].service_faults.insert(method, hr);
         Ok(())
     }
 

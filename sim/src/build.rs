@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
+use typed_index_collections::TiVec;
 use vss_model::{BLOCK_SIZE, HResult, VssTimestamp, WriterState};
-use vss_sim_hw::{Abilities, Array, ArrayModel, DiskIdentity, HardwareProvider};
+use vss_sim_hw::{Abilities, Array, ArrayModel, DiskIdentity, HardwareProvider, LunId};
 use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
 
 use crate::size::ByteSize;
@@ -72,12 +73,12 @@ impl World {
         }
         let mut world = World {
             policy: file.policy.clone(),
-            san: None,
+            san: San::empty(),
             hw_copies: BTreeMap::new(),
             imported_sets: BTreeSet::new(),
             ids: ChaCha8Rng::seed_from_u64(file.seed),
             clock,
-            machines: Vec::new(),
+            machines: TiVec::new(),
             requesters: BTreeMap::new(),
             asyncs: BTreeMap::new(),
             next_object: 0,
@@ -132,15 +133,16 @@ impl World {
                 "san: `clones` must name at least one of differential, plex".to_string(),
             ));
         }
-        self.san = Some(San {
+        self.san = San {
             array: Arc::new(Mutex::new(array)),
-            layouts: Vec::new(),
+            layouts: TiVec::new(),
             abilities: Abilities {
                 differential: file.clones.contains(&CloneFile::Differential),
                 plex: file.clones.contains(&CloneFile::Plex),
                 transportable: file.transportable,
             },
-        });
+            described: true,
+        };
         Ok(())
     }
 
@@ -185,18 +187,14 @@ impl World {
             let volume_name = format!(r"\\?\Volume{guid}\");
             // The layout just placed is still unnamed, so it cannot match.
             let taken = volumes.iter().any(|x| x.name == volume_name)
-                || self
-                    .san
-                    .iter()
-                    .flat_map(|s| &s.layouts)
-                    .any(|l| l.name == volume_name);
+                || self.san.layouts.iter().any(|l| l.name == volume_name);
             if taken {
                 return Err(invalid(format!(
                     "machine `{name}`: two volumes have the GUID {guid}"
                 )));
             }
             if let Placement::San(l) = placement {
-                self.san.as_mut().expect("placed on the SAN").layouts[l].name = volume_name.clone();
+                self.san.layouts[l].name = volume_name.clone();
             }
             specs.push(VolumeSpec {
                 name: volume_name.clone(),
@@ -231,11 +229,12 @@ impl World {
                 )));
             }
             let hardware = |legacy: bool| -> Result<Registered, WorldError> {
-                let san = self.san.as_ref().ok_or_else(|| {
-                    invalid(format!(
+                let san = &self.san;
+                if !san.described {
+                    return Err(invalid(format!(
                         "machine `{name}`: a `{kind}` provider needs a `san` in the world"
-                    ))
-                })?;
+                    )));
+                }
                 let provider =
                     HardwareProvider::new(name, Arc::clone(&san.array), san.abilities, legacy);
                 Ok(Registered {
@@ -273,7 +272,7 @@ impl World {
             name: name.clone(),
             last_volume_device: volumes.len() as u32,
             volumes,
-            providers,
+            providers: providers.into(),
             writers,
             max_shadow_copies: m.max_shadow_copies,
             creation_lock: None,
@@ -302,11 +301,12 @@ impl World {
             })?;
             return Ok((Placement::Local(BTreeMap::new()), size.0));
         }
-        let san = self.san.as_mut().ok_or_else(|| {
-            invalid(format!(
+        let san = &mut self.san;
+        if !san.described {
+            return Err(invalid(format!(
                 "machine `{machine}`: volume `{mount}` lies on LUNs, but the world has no `san`"
-            ))
-        })?;
+            )));
+        }
         let mut extents = Vec::new();
         {
             let array = san.array();
@@ -326,7 +326,7 @@ impl World {
                     return Err(invalid(format!("LUN `{lun}` holds two volumes")));
                 }
                 extents.push(Extent {
-                    lun: lun.clone(),
+                    lun: LunId::from(lun.as_str()),
                     blocks: found.blocks,
                 });
             }
@@ -340,12 +340,12 @@ impl World {
                 ByteSize(bytes)
             )));
         }
-        san.layouts.push(Layout {
+        let layout = san.layouts.push_and_get_key(Layout {
             name: String::new(),
             extents,
             blocks,
             role: Role::Original,
         });
-        Ok((Placement::San(san.layouts.len() - 1), bytes))
+        Ok((Placement::San(layout), bytes))
     }
 }

@@ -5,6 +5,7 @@
 use vss_model::backend::EnvError;
 use vss_model::{Block, VssId};
 
+use crate::handles::MachineId;
 use crate::volumes::{Live, same_mount};
 use crate::world::World;
 
@@ -17,7 +18,7 @@ enum Target {
 }
 
 impl World {
-    fn resolve(&self, m: usize, target: &str) -> Result<Target, EnvError> {
+    fn resolve(&self, m: MachineId, target: &str) -> Result<Target, EnvError> {
         let unknown = || EnvError::UnknownTarget {
             machine: self.machines[m].name.clone(),
             target: target.to_string(),
@@ -56,7 +57,13 @@ impl World {
         Ok(Target::Shadow { device, volume })
     }
 
-    fn check_block(&self, m: usize, v: usize, target: &str, block: u64) -> Result<(), EnvError> {
+    fn check_block(
+        &self,
+        m: MachineId,
+        v: usize,
+        target: &str,
+        block: u64,
+    ) -> Result<(), EnvError> {
         let blocks = self.machines[m].volumes[v].blocks;
         if block >= blocks {
             return Err(EnvError::OutOfRange {
@@ -107,10 +114,10 @@ impl World {
             Target::Shadow { device, volume } => {
                 self.check_block(m, volume, target, block)?;
                 let machine = &self.machines[m];
-                let array = self.san.as_ref().map(|s| (s, s.array()));
+                let array = self.san.array();
                 let live = Live {
                     volumes: &machine.volumes,
-                    san: array.as_ref().map(|(s, a)| (s.layouts.as_slice(), &**a)),
+                    san: (&self.san.layouts, &*array),
                 };
                 machine
                     .providers

@@ -40,6 +40,7 @@
 
 mod backend;
 mod build;
+mod handles;
 pub mod input;
 mod io;
 pub mod recorder;
@@ -56,4 +57,4 @@ pub mod world_state;
 pub use backend::{SimAsync, SimComponents, Simulator};
 #[cfg(feature = "mutations")]
 pub use world::BrokenRule;
-pub use world::{HardwareProvider, SoftwareProvider, World, WorldError};
+pub use world::{HardwareProviderPlugin, SoftwareProviderPlugin, World, WorldError};

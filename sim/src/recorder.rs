@@ -26,7 +26,8 @@ use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
     LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
-use vss_model::call::{self, Call, Invoked, Outcome as CallOutcome, Returned};
+use vss_model::call::{self, Call, CallOutcome, Invoked, Returned};
+use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
@@ -546,7 +547,7 @@ impl<B: Backend> Environment for Recorder<B> {
     fn fail_provider_method(&self, machine: &str, fault: ProviderFault) -> Result<(), EnvError> {
         self.env()?.fail_provider_method(machine, fault.clone())?;
         let mut args = vec![
-            ("method", Value::String(fault.method)),
+            ("method", Value::String(fault.method.name().into())),
             ("hresult", code(fault.hr)),
         ];
         if let Some(provider) = fault.provider_id {
@@ -579,10 +580,15 @@ impl<B: Backend> Environment for Recorder<B> {
         Ok(())
     }
 
-    fn fail_service_call(&self, machine: &str, method: &str, hr: HResult) -> Result<(), EnvError> {
+    fn fail_service_call(
+        &self,
+        machine: &str,
+        method: Method,
+        hr: HResult,
+    ) -> Result<(), EnvError> {
         self.env()?.fail_service_call(machine, method, hr)?;
         let args = vec![
-            ("method", Value::String(method.to_string())),
+            ("method", Value::String(method.name().into())),
             ("hresult", code(hr)),
         ];
         self.env_step(machine, "fail_service", args);
@@ -685,7 +691,7 @@ impl<B: Backend> Recorded<B> {
         let Value::Object(args) = args else {
             unreachable!("a call serializes as an object tagged by `call`")
         };
-        head.push(("call".into(), Value::String(call.method().into())));
+        head.push(("call".into(), Value::String(call.method().name().into())));
         for (key, value) in args {
             // What the caller names an exposure is its choice, not something handed out.
             let value = match key.as_str() {
@@ -1156,7 +1162,7 @@ fn text(returned: Returned) -> Option<String> {
 
 impl<A> RecordedAsync<A> {
     /// Records a `Wait`, `QueryStatus` or `Cancel` of its own, on the operation's handle.
-    fn explicit(&mut self, method: &str, timeout: Option<u32>, result: HResult) {
+    fn explicit(&mut self, method: Method, timeout: Option<u32>, result: HResult) {
         self.phase = Phase::Explicit;
         let mut log = self.log.borrow_mut();
         let object = log.entries[self.step]
@@ -1164,7 +1170,7 @@ impl<A> RecordedAsync<A> {
             .expect("an operation belongs to the object that started it");
         let handle = log.bind_name(self.step);
         let mut head = log.object_head(object);
-        head.push(("call".into(), Value::String(method.into())));
+        head.push(("call".into(), Value::String(method.name().into())));
         head.push(("async".into(), Value::String(format!("${handle}"))));
         if let Some(ms) = timeout {
             head.push(("timeout".into(), Value::from(ms)));
@@ -1186,7 +1192,7 @@ impl<A: VssAsync> VssAsync for RecordedAsync<A> {
             self.phase = Phase::AwaitStatus { held: false };
         } else {
             let timeout = (milliseconds != vss_model::backend::INFINITE).then_some(milliseconds);
-            self.explicit("Wait", timeout, hr);
+            self.explicit(Method::Wait, timeout, hr);
         }
         hr
     }
@@ -1204,14 +1210,14 @@ impl<A: VssAsync> VssAsync for RecordedAsync<A> {
                 self.log.borrow_mut().entries[self.step].tail =
                     vec![("expect".into(), code(expect))];
             }
-            _ => self.explicit("QueryStatus", None, status.unwrap_or_else(|hr| hr)),
+            _ => self.explicit(Method::QueryStatus, None, status.unwrap_or_else(|hr| hr)),
         }
         status
     }
 
     fn cancel(&mut self) -> HResult {
         let hr = self.inner.cancel();
-        self.explicit("Cancel", None, hr);
+        self.explicit(Method::Cancel, None, hr);
         hr
     }
 }

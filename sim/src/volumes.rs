@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use typed_index_collections::TiVec;
 use vss_model::backend::EnvError;
 use vss_model::storage::LiveVolumes;
 use vss_model::{Block, VssId};
 use vss_sim_hw::{Array, LunId};
 
+use crate::handles::{LayoutId, MachineId};
 use crate::world::World;
 
 /// A piece of a volume: one whole LUN.
@@ -53,15 +55,34 @@ impl Layout {
     }
 }
 
-/// The array and the volumes laid out on it.
+/// The array and the volumes laid out on it. Every world has one: a world file without a
+/// `san` gets an array with no LUN, which no volume lies on and no hardware provider uses,
+/// so that whatever is on LUNs reaches the array without asking whether there is one.
 pub(crate) struct San {
     pub array: Arc<Mutex<Array>>,
-    pub layouts: Vec<Layout>,
+    pub layouts: TiVec<LayoutId, Layout>,
     /// What the array's hardware provider can do, the same on every machine.
     pub abilities: vss_sim_hw::Abilities,
+    /// Whether the world file describes the SAN (a storage administrator has one to
+    /// manage), rather than the world having only the empty stand-in.
+    pub described: bool,
 }
 
 impl San {
+    /// The SAN of a world file without one: an array with no LUN.
+    pub fn empty() -> San {
+        San {
+            array: Arc::new(Mutex::new(Array::new(vss_sim_hw::ArrayModel {
+                vendor: String::new(),
+                product: String::new(),
+                revision: String::new(),
+            }))),
+            layouts: TiVec::new(),
+            abilities: vss_sim_hw::Abilities::default(),
+            described: false,
+        }
+    }
+
     pub fn array(&self) -> MutexGuard<'_, Array> {
         self.array
             .lock()
@@ -76,7 +97,7 @@ pub(crate) enum Placement {
     /// zeros.
     Local(BTreeMap<u64, Block>),
     /// On LUNs: a layout of the SAN.
-    San(usize),
+    San(LayoutId),
 }
 
 /// A volume a machine knows.
@@ -102,7 +123,7 @@ pub(crate) fn same_mount(a: &str, b: &str) -> bool {
 /// The read side of a machine's volumes, for shadow copy drivers.
 pub(crate) struct Live<'a> {
     pub volumes: &'a [Volume],
-    pub san: Option<(&'a [Layout], &'a Array)>,
+    pub san: (&'a TiVec<LayoutId, Layout>, &'a Array),
 }
 
 impl LiveVolumes for Live<'_> {
@@ -110,13 +131,13 @@ impl LiveVolumes for Live<'_> {
         let Some(v) = self.volumes.iter().find(|v| v.name == volume) else {
             return Block::zeroed();
         };
-        match (&v.placement, self.san) {
-            (Placement::Local(data), _) => data.get(&block).cloned().unwrap_or_default(),
-            (Placement::San(l), Some((layouts, array))) => layouts[*l]
+        let (layouts, array) = self.san;
+        match &v.placement {
+            Placement::Local(data) => data.get(&block).cloned().unwrap_or_default(),
+            Placement::San(l) => layouts[*l]
                 .locate(block)
                 .and_then(|(lun, at)| array.read(lun, at).ok())
                 .unwrap_or_default(),
-            (Placement::San(_), None) => Block::zeroed(),
         }
     }
 }
@@ -124,11 +145,11 @@ impl LiveVolumes for Live<'_> {
 impl World {
     /// Whether machine `m` reaches volume `v`: a local one always, one on LUNs while every
     /// LUN is unmasked to it.
-    pub(crate) fn reaches(&self, m: usize, v: usize) -> bool {
+    pub(crate) fn reaches(&self, m: MachineId, v: usize) -> bool {
         match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => true,
             Placement::San(l) => {
-                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let san = &self.san;
                 let array = san.array();
                 let machine = &self.machines[m].name;
                 san.layouts[*l].extents.iter().all(|e| {
@@ -142,7 +163,7 @@ impl World {
 
     /// The volume a name designates on a machine that reaches it: its mount point (`E:\`),
     /// its `\\?\Volume{GUID}\` name or its device object.
-    pub(crate) fn find_volume(&self, m: usize, name: &str) -> Option<usize> {
+    pub(crate) fn find_volume(&self, m: MachineId, name: &str) -> Option<usize> {
         self.machines[m]
             .volumes
             .iter()
@@ -159,26 +180,19 @@ impl World {
     }
 
     /// Whether a volume is a hardware shadow copy's, surfaced and not broken.
-    pub(crate) fn is_shadow_volume(&self, m: usize, v: usize) -> bool {
+    pub(crate) fn is_shadow_volume(&self, m: MachineId, v: usize) -> bool {
         match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => false,
-            Placement::San(l) => matches!(
-                self.san
-                    .as_ref()
-                    .expect("volumes on LUNs imply a SAN")
-                    .layouts[*l]
-                    .role,
-                Role::Shadow(_)
-            ),
+            Placement::San(l) => matches!(self.san.layouts[*l].role, Role::Shadow(_)),
         }
     }
 
     /// Whether a volume on LUNs is read-only (any of its LUNs is).
-    pub(crate) fn volume_read_only(&self, m: usize, v: usize) -> bool {
+    pub(crate) fn volume_read_only(&self, m: MachineId, v: usize) -> bool {
         match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => false,
             Placement::San(l) => {
-                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let san = &self.san;
                 let array = san.array();
                 san.layouts[*l]
                     .extents
@@ -189,12 +203,12 @@ impl World {
     }
 
     /// Reads a block of a volume the machine reaches.
-    pub(crate) fn read_volume(&self, m: usize, v: usize, block: u64) -> Block {
+    pub(crate) fn read_volume(&self, m: MachineId, v: usize, block: u64) -> Block {
         let volume = &self.machines[m].volumes[v];
         match &volume.placement {
             Placement::Local(data) => data.get(&block).cloned().unwrap_or_default(),
             Placement::San(l) => {
-                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let san = &self.san;
                 let (lun, at) = san.layouts[*l]
                     .locate(block)
                     .expect("checked against the size");
@@ -207,7 +221,7 @@ impl World {
     /// Returns the shadow copies the drivers deleted to make room.
     pub(crate) fn write_volume(
         &mut self,
-        m: usize,
+        m: MachineId,
         v: usize,
         block: u64,
         content: Block,
@@ -218,8 +232,8 @@ impl World {
         let name = self.machines[m].volumes[v].name.clone();
         let mut deleted = Vec::new();
         {
-            let array = self.san.as_ref().map(|s| (s, s.array()));
-            let san = array.as_ref().map(|(s, a)| (s.layouts.as_slice(), &**a));
+            let array = self.san.array();
+            let san = (&self.san.layouts, &*array);
             let machine = &mut self.machines[m];
             for registered in &mut machine.providers {
                 if let Some(driver) = registered.instance.driver() {
@@ -240,7 +254,7 @@ impl World {
                 }
             }
             Placement::San(l) => {
-                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let san = &self.san;
                 let (lun, at) = san.layouts[*l]
                     .locate(block)
                     .expect("checked against the size");
@@ -268,12 +282,13 @@ impl World {
     /// The machine finds the volumes on LUNs that have become reachable: an original or
     /// broken volume of any machine, once every LUN of it is unmasked to this one, appears
     /// here too, without a mount point.
-    pub(crate) fn rescan(&mut self, m: usize) {
-        let Some(san) = &self.san else { return };
+    pub(crate) fn rescan(&mut self, m: MachineId) {
+        let san = &self.san;
         let machine = self.machines[m].name.clone();
-        let found: Vec<usize> = {
+        let found: Vec<LayoutId> = {
             let array = san.array();
-            (0..san.layouts.len())
+            san.layouts
+                .keys()
                 .filter(|l| !matches!(san.layouts[*l].role, Role::Shadow(_)))
                 .filter(|l| {
                     !self.machines[m]
@@ -292,15 +307,15 @@ impl World {
         };
         for l in found {
             let device = self.attach_layout(m, l);
-            let name = &self.san.as_ref().expect("checked").layouts[l].name;
+            let name = &self.san.layouts[l].name;
             self.note(m, format!("volume {name} arrived as {device}"));
         }
     }
 
     /// Adds a volume laid out on the SAN to a machine, without a mount point, under the
     /// machine's next device name; returns that name.
-    pub(crate) fn attach_layout(&mut self, m: usize, layout: usize) -> String {
-        let san = self.san.as_ref().expect("a layout implies a SAN");
+    pub(crate) fn attach_layout(&mut self, m: MachineId, layout: LayoutId) -> String {
+        let san = &self.san;
         let (name, blocks) = (san.layouts[layout].name.clone(), san.layouts[layout].blocks);
         let machine = &mut self.machines[m];
         machine.last_volume_device += 1;
@@ -326,17 +341,17 @@ impl World {
         visible: bool,
     ) -> Result<(), EnvError> {
         let m = self.machine_index(machine)?;
-        let san = self
-            .san
-            .as_ref()
-            .ok_or_else(|| EnvError::Invalid("the world has no SAN".into()))?;
+        if !self.san.described {
+            return Err(EnvError::Invalid("the world has no SAN".into()));
+        }
+        let san = &self.san;
         let name = self.machines[m].name.clone();
         // LUN names are matched in any case, as the other LUN steps match them.
         let lun = san
             .array()
             .luns()
             .find(|l| l.id.eq_ignore_ascii_case(lun))
-            .map_or_else(|| lun.to_string(), |l| l.id.clone());
+            .map_or_else(|| lun.to_string(), |l| l.id.to_string());
         let lun = lun.as_str();
         let reached_before: Vec<bool> = (0..self.machines[m].volumes.len())
             .map(|v| self.reaches(m, v))
@@ -354,7 +369,7 @@ impl World {
 
     /// A volume that comes back keeps its mount point unless another volume took it while it
     /// was away, as the mount manager hands a drive letter to one volume only.
-    fn settle_returning_mounts(&mut self, m: usize, reached_before: &[bool]) {
+    fn settle_returning_mounts(&mut self, m: MachineId, reached_before: &[bool]) {
         for v in 0..reached_before.len() {
             if reached_before[v] || !self.reaches(m, v) {
                 continue;
@@ -390,11 +405,8 @@ impl World {
     }
 
     /// Puts the array's LUN state changes in the trace, as seen from a machine.
-    pub(crate) fn note_lun_changes(&mut self, m: usize) {
-        let changes = match &self.san {
-            Some(san) => san.array().take_changes(),
-            None => return,
-        };
+    pub(crate) fn note_lun_changes(&mut self, m: MachineId) {
+        let changes = self.san.array().take_changes();
         for change in changes {
             self.note(m, change.to_string());
         }
@@ -402,12 +414,9 @@ impl World {
 
     /// Every LUN of the array, as a storage administrator sees it.
     pub fn lun_states(&self) -> Vec<vss_model::backend::LunState> {
-        let Some(san) = &self.san else {
-            return Vec::new();
-        };
-        let array = san.array();
+        let array = self.san.array();
         let deleted = array.deleted().map(|name| vss_model::backend::LunState {
-            name: name.clone(),
+            name: name.to_string(),
             serial: String::new(),
             identity: String::new(),
             visible_to: Vec::new(),
@@ -420,7 +429,7 @@ impl World {
         let mut states: Vec<_> = array
             .luns()
             .map(|l| vss_model::backend::LunState {
-                name: l.id.clone(),
+                name: l.id.to_string(),
                 serial: l.serial.clone(),
                 identity: l.identity.to_string(),
                 visible_to: l.visible_to.iter().cloned().collect(),
@@ -428,7 +437,7 @@ impl World {
                 hidden: l.hidden,
                 clone_of: match &l.origin {
                     vss_sim_hw::Origin::Provisioned => None,
-                    vss_sim_hw::Origin::Clone { source, .. } => Some(source.clone()),
+                    vss_sim_hw::Origin::Clone { source, .. } => Some(source.to_string()),
                 },
                 clone_kind: match &l.origin {
                     vss_sim_hw::Origin::Provisioned => None,
@@ -452,7 +461,7 @@ impl World {
         &self,
         machine: &str,
         target: &str,
-    ) -> Result<(usize, usize, Vec<String>), EnvError> {
+    ) -> Result<(MachineId, usize, Vec<String>), EnvError> {
         let m = self.machine_index(machine)?;
         let v = self
             .find_volume(m, target)
@@ -462,14 +471,10 @@ impl World {
             })?;
         let luns = match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => Vec::new(),
-            Placement::San(l) => self
-                .san
-                .as_ref()
-                .expect("volumes on LUNs imply a SAN")
-                .layouts[*l]
+            Placement::San(l) => self.san.layouts[*l]
                 .extents
                 .iter()
-                .map(|e| e.lun.clone())
+                .map(|e| e.lun.to_string())
                 .collect(),
         };
         Ok((m, v, luns))
@@ -480,7 +485,7 @@ impl World {
         &self,
         machine: &str,
         target: &str,
-    ) -> Result<(usize, usize, Vec<String>), EnvError> {
+    ) -> Result<(MachineId, usize, Vec<String>), EnvError> {
         let found = self.locate_volume(machine, target)?;
         if found.2.is_empty() {
             return Err(EnvError::Invalid(format!(
@@ -499,7 +504,7 @@ impl World {
     ) -> Result<(), EnvError> {
         let (m, _, luns) = self.volume_luns_of(machine, target)?;
         {
-            let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+            let san = &self.san;
             let mut array = san.array();
             for lun in &luns {
                 array

@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
+use typed_index_collections::TiVec;
 use vss_model::backend::{BackupStateArgs, EnvError, Privileges, ProviderFault};
 use vss_model::document::{BackupComponentsDocument, WriterMetadata};
 use vss_model::lun::VdsLunInformation;
+use vss_model::methods::Method;
 use vss_model::provider::{
     HardwareSnapshotProvider, ProviderCreateSnapshotSet, ShadowCopyDriver, SoftwareSnapshotProvider,
 };
@@ -16,15 +18,16 @@ use vss_model::{
     WriterEvent, WriterState, WriterStatus,
 };
 
+use crate::handles::{AsyncId, LayoutId, MachineId, ProviderSlot, RequesterId};
 use crate::trace::TraceEvent;
 use crate::volumes::{San, Volume};
 use crate::world_file::Policy;
 
 /// A software provider the simulated service can load: the provider interfaces and the
 /// driver that sees the volume's writes.
-pub trait SoftwareProvider: SoftwareSnapshotProvider + ShadowCopyDriver + Send {}
+pub trait SoftwareProviderPlugin: SoftwareSnapshotProvider + ShadowCopyDriver + Send {}
 
-impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send> SoftwareProvider for T {}
+impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send> SoftwareProviderPlugin for T {}
 
 /// Why a world file, read, cannot become a world: it describes an impossible one. The text
 /// names the part at fault (`machine \`M1\`: a \`hardware\` provider needs a \`san\``).
@@ -33,14 +36,14 @@ impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send> SoftwareProvider for
 pub struct WorldError(pub String);
 
 /// A hardware provider the simulated service can load.
-pub trait HardwareProvider: HardwareSnapshotProvider + Send {}
+pub trait HardwareProviderPlugin: HardwareSnapshotProvider + Send {}
 
-impl<T: HardwareSnapshotProvider + Send> HardwareProvider for T {}
+impl<T: HardwareSnapshotProvider + Send> HardwareProviderPlugin for T {}
 
 /// A loaded provider, of either kind.
 pub(crate) enum Instance {
-    Software(Box<dyn SoftwareProvider>),
-    Hardware(Box<dyn HardwareProvider>),
+    Software(Box<dyn SoftwareProviderPlugin>),
+    Hardware(Box<dyn HardwareProviderPlugin>),
 }
 
 impl Instance {
@@ -53,7 +56,7 @@ impl Instance {
     }
 
     /// The software provider interface, if it is one.
-    pub fn software(&mut self) -> Option<&mut dyn SoftwareProvider> {
+    pub fn software(&mut self) -> Option<&mut dyn SoftwareProviderPlugin> {
         match self {
             Instance::Software(p) => Some(&mut **p),
             Instance::Hardware(_) => None,
@@ -61,7 +64,7 @@ impl Instance {
     }
 
     /// The hardware provider interface, if it is one.
-    pub fn hardware(&mut self) -> Option<&mut dyn HardwareProvider> {
+    pub fn hardware(&mut self) -> Option<&mut dyn HardwareProviderPlugin> {
         match self {
             Instance::Hardware(p) => Some(&mut **p),
             Instance::Software(_) => None,
@@ -135,20 +138,20 @@ pub(crate) struct ArmedFault {
 pub(crate) struct Machine {
     pub name: String,
     pub volumes: Vec<Volume>,
-    pub providers: Vec<Registered>,
+    pub providers: TiVec<ProviderSlot, Registered>,
     pub writers: Vec<Writer>,
     /// `MaxShadowCopies` for client-accessible shadow copies.
     pub max_shadow_copies: u32,
     /// The requester object whose creation is in progress, from `StartSnapshotSet` until
     /// `DoSnapshotSet` ends.
-    pub creation_lock: Option<u64>,
+    pub creation_lock: Option<RequesterId>,
     /// Exposed names (upper case, no trailing backslash) and the shadow copies behind them.
     pub exposures: BTreeMap<String, VssId>,
     /// Auto-release shadow copies and the requester object that made or imported them.
-    pub owners: BTreeMap<VssId, u64>,
+    pub owners: BTreeMap<VssId, RequesterId>,
     pub provider_faults: Vec<ArmedFault>,
-    /// Requester methods told to fail once, by lower-case name.
-    pub service_faults: BTreeMap<String, HResult>,
+    /// Requester methods told to fail once.
+    pub service_faults: BTreeMap<Method, HResult>,
     /// The last `HarddiskVolumeN` number given to a volume of the machine.
     pub last_volume_device: u32,
 }
@@ -181,7 +184,7 @@ pub(crate) struct PlannedCopy {
     /// `\\?\Volume{GUID}\`.
     pub volume_name: String,
     /// The index of the chosen provider on the machine.
-    pub provider: usize,
+    pub provider: ProviderSlot,
     /// For a hardware provider: the volume's LUNs as VSS hands them to it.
     pub luns: Option<VolumeLuns>,
 }
@@ -202,9 +205,12 @@ pub(crate) struct VolumeLuns {
 pub(crate) enum HwState {
     /// A transportable copy not imported yet: it lives in backup components documents, and
     /// its creator machine's service answers for its lifetime.
-    Transported { creator: usize },
+    Transported { creator: MachineId },
     /// Surfaced on a machine as the volume of a layout.
-    Surfaced { machine: usize, layout: usize },
+    Surfaced {
+        machine: MachineId,
+        layout: LayoutId,
+    },
 }
 
 /// A hardware shadow copy: VSS keeps what it knows of these itself.
@@ -219,7 +225,7 @@ pub(crate) struct HwCopy {
 /// One `IVssBackupComponents` instance.
 #[derive(Debug)]
 pub(crate) struct Requester {
-    pub machine: usize,
+    pub machine: MachineId,
     pub alive: bool,
     pub privileges: Privileges,
     pub hold_next_async: bool,
@@ -276,7 +282,7 @@ pub(crate) enum AsyncState {
 
 #[derive(Debug)]
 pub(crate) struct AsyncOp {
-    pub requester: u64,
+    pub requester: RequesterId,
     pub state: AsyncState,
 }
 
@@ -284,16 +290,16 @@ pub(crate) struct AsyncOp {
 pub struct World {
     pub(crate) policy: Policy,
     /// The SAN the machines share, if the world has one.
-    pub(crate) san: Option<San>,
+    pub(crate) san: San,
     /// The hardware shadow copies VSS manages, on any machine.
     pub(crate) hw_copies: BTreeMap<VssId, HwCopy>,
     /// The transportable sets imported so far: a set imports once.
     pub(crate) imported_sets: BTreeSet<VssId>,
     pub(crate) ids: ChaCha8Rng,
     pub(crate) clock: VssTimestamp,
-    pub(crate) machines: Vec<Machine>,
-    pub(crate) requesters: BTreeMap<u64, Requester>,
-    pub(crate) asyncs: BTreeMap<u64, AsyncOp>,
+    pub(crate) machines: TiVec<MachineId, Machine>,
+    pub(crate) requesters: BTreeMap<RequesterId, Requester>,
+    pub(crate) asyncs: BTreeMap<AsyncId, AsyncOp>,
     pub(crate) next_object: u64,
     pub(crate) trace: Vec<TraceEvent>,
     #[cfg(feature = "mutations")]
@@ -335,17 +341,23 @@ impl World {
         self.clock
     }
 
-    /// A fresh handle number for a requester object or an asynchronous operation.
-    pub(crate) fn new_object(&mut self) -> u64 {
+    /// A fresh number for a requester object or an asynchronous operation: they share one
+    /// count, so the trace numbers them in the order they were made.
+    fn next_number(&mut self) -> u64 {
         self.next_object += 1;
         self.next_object
+    }
+
+    /// A fresh handle for an asynchronous operation.
+    pub(crate) fn new_async_id(&mut self) -> AsyncId {
+        AsyncId(self.next_number())
     }
 
     pub(crate) fn record(&mut self, event: TraceEvent) {
         self.trace.push(event);
     }
 
-    pub(crate) fn note(&mut self, machine: usize, text: impl Into<String>) {
+    pub(crate) fn note(&mut self, machine: MachineId, text: impl Into<String>) {
         let machine = self.machines[machine].name.clone();
         self.record(TraceEvent::Note {
             machine,
@@ -363,9 +375,8 @@ impl World {
         self.machines.iter().map(|m| m.name.clone()).collect()
     }
 
-    pub(crate) fn machine_index(&self, name: &str) -> Result<usize, EnvError> {
+    pub(crate) fn machine_index(&self, name: &str) -> Result<MachineId, EnvError> {
         self.machines
-            .iter()
             .position(|m| m.name.eq_ignore_ascii_case(name))
             .ok_or_else(|| EnvError::UnknownMachine(name.to_string()))
     }
@@ -404,7 +415,7 @@ impl World {
     }
 
     /// The mount point of a `\\?\Volume{GUID}\` name, for messages.
-    pub(crate) fn display_volume(&self, machine: usize, volume_name: &str) -> String {
+    pub(crate) fn display_volume(&self, machine: MachineId, volume_name: &str) -> String {
         self.machines[machine]
             .volumes
             .iter()
@@ -413,19 +424,19 @@ impl World {
             .unwrap_or_else(|| volume_name.to_string())
     }
 
-    pub(crate) fn requester(&self, id: u64) -> &Requester {
+    pub(crate) fn requester(&self, id: RequesterId) -> &Requester {
         &self.requesters[&id]
     }
 
-    pub(crate) fn requester_mut(&mut self, id: u64) -> &mut Requester {
+    pub(crate) fn requester_mut(&mut self, id: RequesterId) -> &mut Requester {
         self.requesters
             .get_mut(&id)
             .expect("requester handles are never removed")
     }
 
     /// `CreateVssBackupComponents`.
-    pub(crate) fn create_requester(&mut self, machine: usize) -> u64 {
-        let id = self.new_object();
+    pub(crate) fn create_requester(&mut self, machine: MachineId) -> RequesterId {
+        let id = RequesterId(self.next_number());
         self.requesters.insert(
             id,
             Requester {

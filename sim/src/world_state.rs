@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use vss_model::VssId;
 
 use crate::Simulator;
+use crate::handles::MachineId;
 use crate::volumes::Role;
 use crate::world::{HwState, SetPhase, World};
 
@@ -99,36 +100,37 @@ impl WorldState {
 /// What a world holds now ([`WorldState::capture`]).
 fn capture(world: &World) -> WorldState {
     let mut roles: BTreeMap<String, LunRole> = BTreeMap::new();
-    if let Some(san) = &world.san {
-        for (id, copy) in &world.hw_copies {
-            match copy.state {
-                HwState::Surfaced { layout, .. } => {
-                    for extent in &san.layouts[layout].extents {
+    let san = &world.san;
+    for (id, copy) in &world.hw_copies {
+        match copy.state {
+            HwState::Surfaced { layout, .. } => {
+                for extent in &san.layouts[layout].extents {
+                    let role = LunRole::ShadowCopy {
+                        snapshot: *id,
+                        transported: false,
+                    };
+                    roles.insert(extent.lun.to_string(), role);
+                }
+            }
+            HwState::Transported { .. } => {
+                let array = san.array();
+                for (_, shadow, _) in &copy.pairs {
+                    if let Some(lun) = array.find(shadow) {
                         let role = LunRole::ShadowCopy {
                             snapshot: *id,
-                            transported: false,
+                            transported: true,
                         };
-                        roles.insert(extent.lun.clone(), role);
-                    }
-                }
-                HwState::Transported { .. } => {
-                    let array = san.array();
-                    for (_, shadow, _) in &copy.pairs {
-                        if let Some(lun) = array.find(shadow) {
-                            let role = LunRole::ShadowCopy {
-                                snapshot: *id,
-                                transported: true,
-                            };
-                            roles.insert(lun.id.clone(), role);
-                        }
+                        roles.insert(lun.id.to_string(), role);
                     }
                 }
             }
         }
-        for layout in san.layouts.iter().filter(|l| l.role == Role::Broken) {
-            for extent in &layout.extents {
-                roles.entry(extent.lun.clone()).or_insert(LunRole::Broken);
-            }
+    }
+    for layout in san.layouts.iter().filter(|l| l.role == Role::Broken) {
+        for extent in &layout.extents {
+            roles
+                .entry(extent.lun.to_string())
+                .or_insert(LunRole::Broken);
         }
     }
     let luns = world
@@ -163,8 +165,8 @@ fn capture(world: &World) -> WorldState {
 /// are asked of their provider's driver, whose `device_of` only reads, for every copy a
 /// requester object's set made (objects are never forgotten, so no copy is missed).
 fn shadow_copies(world: &World) -> Vec<ShadowCopyView> {
-    let mut found: Vec<(usize, ShadowCopyView)> = Vec::new();
-    let exposed = |m: usize, id: VssId| {
+    let mut found: Vec<(MachineId, ShadowCopyView)> = Vec::new();
+    let exposed = |m: MachineId, id: VssId| {
         world.machines[m]
             .exposures
             .iter()

@@ -2,7 +2,7 @@
 //! after every step.
 //!
 //! A [`Harness`] runs [`Step`]s of `vss_model::reference` on a fresh [`Simulator`] of
-//! [`WORLD`] and on the reference [`Model`] of the same world, and fails at the first step
+//! [`WORLD`] and on the reference [`ReferenceModel`] of the same world, and fails at the first step
 //! where they disagree: a different HRESULT or value, a different list of shadow copies on a
 //! machine, a different state of the array's LUNs, or data that is not what it must be. Every
 //! step is also written down as a scenario step, so a failing case can be replayed with
@@ -26,8 +26,8 @@ use std::fmt::Write as _;
 use vss_model::backend::{Backend, BackupComponents, EnvError, INFINITE, VssAsync};
 use vss_model::{Block, Context, HResult, ObjectProp, ObjectType, ProviderType, VssId};
 use vss_reference::{
-    Call, CopyView, Id, LunView, MachineSpec, Model, Outcome, ProviderChoice, Ref, Step, Value,
-    VolumeSpec, WorldSpec,
+    CopyView, Id, LunView, MachineSpec, Prediction, ProviderChoice, Ref, ReferenceModel,
+    RequesterCall, Step, Value, VolumeSpec, WorldSpec,
 };
 use vss_sim::Simulator;
 use vss_sim::world_file;
@@ -182,7 +182,7 @@ impl OnSimulator for ComSim {
 /// The simulator (directly, or through COM) and the model side by side.
 pub struct Harness<B: OnSimulator = Simulator> {
     sim: B,
-    model: Model,
+    model: ReferenceModel,
     objects: BTreeMap<(usize, u8), B::Components>,
     set_ids: Vec<VssId>,
     snapshot_ids: Vec<VssId>,
@@ -250,7 +250,7 @@ impl<B: OnSimulator> Harness<B> {
         sim.simulator().take_trace();
         Harness {
             sim,
-            model: Model::new(world_spec()),
+            model: ReferenceModel::new(world_spec()),
             objects: BTreeMap::new(),
             set_ids: Vec::new(),
             snapshot_ids: Vec::new(),
@@ -296,7 +296,7 @@ impl<B: OnSimulator> Harness<B> {
     }
 
     /// The reference model as it stands.
-    pub fn model(&self) -> &Model {
+    pub fn model(&self) -> &ReferenceModel {
         &self.model
     }
 
@@ -342,7 +342,7 @@ impl<B: OnSimulator> Harness<B> {
         let breaking = matches!(
             step,
             Step::Call {
-                call: Call::BreakSnapshotSet { .. },
+                call: RequesterCall::BreakSnapshotSet { .. },
                 ..
             }
         );
@@ -367,7 +367,7 @@ impl<B: OnSimulator> Harness<B> {
             )));
         }
         if let Step::Call { call, .. } = step {
-            self.outcomes.push((call.method_name(), predicted.hr));
+            self.outcomes.push((call.name(), predicted.hr));
         }
         self.note_copies();
         self.note_broken(&before);
@@ -414,7 +414,7 @@ impl<B: OnSimulator> Harness<B> {
         &mut self,
         step: &Step,
         refs: &(Vec<VssId>, Vec<VssId>),
-    ) -> Result<Outcome, String> {
+    ) -> Result<Prediction, String> {
         let env = self
             .sim
             .environment()
@@ -439,16 +439,16 @@ impl<B: OnSimulator> Harness<B> {
                             .entry((*machine, *volume as usize))
                             .or_default()
                             .insert(*block as u64, *value);
-                        Ok(Outcome::ok(Value::None))
+                        Ok(Prediction::ok(Value::None))
                     }
-                    Err(EnvError::UnknownTarget { .. }) => Ok(Outcome::ok(Value::Refused)),
+                    Err(EnvError::UnknownTarget { .. }) => Ok(Prediction::ok(Value::Refused)),
                     Err(e) => Err(format!("the write failed: {e}")),
                 };
             }
             Step::Reboot { machine } => {
                 env.reboot(MACHINES[*machine]).map_err(|e| e.to_string())?;
                 self.objects.retain(|(m, _), _| m != machine);
-                return Ok(Outcome::ok(Value::None));
+                return Ok(Prediction::ok(Value::None));
             }
             Step::SetLunVisible {
                 lun,
@@ -457,19 +457,19 @@ impl<B: OnSimulator> Harness<B> {
             } => {
                 env.set_lun_visible(MACHINES[*machine], LUNS[*lun], *visible)
                     .map_err(|e| e.to_string())?;
-                return Ok(Outcome::ok(Value::None));
+                return Ok(Prediction::ok(Value::None));
             }
             Step::Fault { machine, method } => {
                 let fault = vss_model::backend::ProviderFault {
                     provider_id: None,
-                    method: method.name().to_string(),
+                    method: method.method(),
                     hr: HResult::E_FAIL,
                     after: 0,
                     times: 1,
                 };
                 env.fail_provider_method(MACHINES[*machine], fault)
                     .map_err(|e| e.to_string())?;
-                return Ok(Outcome::ok(Value::None));
+                return Ok(Prediction::ok(Value::None));
             }
             Step::Call { .. } => {}
         }
@@ -482,16 +482,18 @@ impl<B: OnSimulator> Harness<B> {
             unreachable!("the other steps returned above");
         };
         let (m, o) = (*m, *o);
-        if *call == Call::Release {
+        if *call == RequesterCall::Release {
             self.objects.remove(&(m, o));
-            return Ok(Outcome::ok(Value::None));
+            return Ok(Prediction::ok(Value::None));
         }
         let volume = match call {
-            Call::AddToSnapshotSet { volume, .. } => self.volume_name(m, *volume),
+            RequesterCall::AddToSnapshotSet { volume, .. } => self.volume_name(m, *volume),
             _ => String::new(),
         };
         let document = match call {
-            Call::InitializeForBackup { document: Some(d) } if !self.documents.is_empty() => {
+            RequesterCall::InitializeForBackup { document: Some(d) }
+                if !self.documents.is_empty() =>
+            {
                 Some(self.documents[*d as usize % self.documents.len()].clone())
             }
             _ => None,
@@ -507,41 +509,43 @@ impl<B: OnSimulator> Harness<B> {
     fn call_sim(
         &mut self,
         r: &mut B::Components,
-        call: &Call,
+        call: &RequesterCall,
         refs: &(Vec<VssId>, Vec<VssId>),
         volume: &str,
         document: Option<&str>,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Prediction, String> {
         let outcome = |result: Result<Value, HResult>| match result {
-            Ok(value) => Outcome::ok(value),
-            Err(hr) => Outcome::code(hr),
+            Ok(value) => Prediction::ok(value),
+            Err(hr) => Prediction::code(hr),
         };
         Ok(match call {
-            Call::Release => unreachable!("handled above"),
-            Call::InitializeForBackup { .. } => {
+            RequesterCall::Release => unreachable!("handled above"),
+            RequesterCall::InitializeForBackup { .. } => {
                 outcome(r.initialize_for_backup(document).map(|_| Value::None))
             }
-            Call::SetContext(context) => outcome(r.set_context(*context).map(|_| Value::None)),
-            Call::GatherWriterMetadata => waited(r.gather_writer_metadata()),
-            Call::SetBackupState => {
+            RequesterCall::SetContext(context) => {
+                outcome(r.set_context(*context).map(|_| Value::None))
+            }
+            RequesterCall::GatherWriterMetadata => waited(r.gather_writer_metadata()),
+            RequesterCall::SetBackupState => {
                 outcome(r.set_backup_state(Default::default()).map(|_| Value::None))
             }
-            Call::StartSnapshotSet => outcome(r.start_snapshot_set().map(|id| {
+            RequesterCall::StartSnapshotSet => outcome(r.start_snapshot_set().map(|id| {
                 self.set_ids.push(id);
                 Value::Id(SIM_ID)
             })),
-            Call::AddToSnapshotSet { provider, .. } => {
+            RequesterCall::AddToSnapshotSet { provider, .. } => {
                 let provider = self.provider_id(*provider);
                 outcome(r.add_to_snapshot_set(volume, provider).map(|id| {
                     self.snapshot_ids.push(id);
                     Value::Id(SIM_ID)
                 }))
             }
-            Call::PrepareForBackup => waited(r.prepare_for_backup()),
-            Call::DoSnapshotSet => waited(r.do_snapshot_set()),
-            Call::BackupComplete => waited(r.backup_complete()),
-            Call::AbortBackup => outcome(r.abort_backup().map(|_| Value::None)),
-            Call::Query => {
+            RequesterCall::PrepareForBackup => waited(r.prepare_for_backup()),
+            RequesterCall::DoSnapshotSet => waited(r.do_snapshot_set()),
+            RequesterCall::BackupComplete => waited(r.backup_complete()),
+            RequesterCall::AbortBackup => outcome(r.abort_backup().map(|_| Value::None)),
+            RequesterCall::Query => {
                 let listed = r.query(
                     VssId::NULL,
                     ObjectType::VSS_OBJECT_NONE,
@@ -556,19 +560,19 @@ impl<B: OnSimulator> Harness<B> {
                             }
                         }
                         views.sort();
-                        Outcome::ok(Value::Copies(views))
+                        Prediction::ok(Value::Copies(views))
                     }
                     Err(hr) => outcome(Err(hr)),
                 }
             }
-            Call::GetSnapshotProperties(target) => {
+            RequesterCall::GetSnapshotProperties(target) => {
                 let id = Self::id_of(&refs.1, *target);
                 match r.get_snapshot_properties(id) {
-                    Ok(prop) => Outcome::ok(Value::Copy(self.view_of(&prop)?)),
+                    Ok(prop) => Prediction::ok(Value::Copy(self.view_of(&prop)?)),
                     Err(hr) => outcome(Err(hr)),
                 }
             }
-            Call::DeleteSnapshots { target, set } => {
+            RequesterCall::DeleteSnapshots { target, set } => {
                 let (id, kind) = match set {
                     true => (
                         Self::id_of(&refs.0, *target),
@@ -580,26 +584,26 @@ impl<B: OnSimulator> Harness<B> {
                     ),
                 };
                 match r.delete_snapshots(id, kind, true) {
-                    Ok(deleted) => Outcome::ok(Value::Deleted(deleted.deleted)),
+                    Ok(deleted) => Prediction::ok(Value::Deleted(deleted.deleted)),
                     Err(failure) => outcome(Err(failure.hr)),
                 }
             }
-            Call::SaveAsXml => match r.save_as_xml() {
+            RequesterCall::SaveAsXml => match r.save_as_xml() {
                 Ok(xml) => {
                     self.documents.push(xml);
-                    Outcome::ok(Value::Document(self.documents.len() - 1))
+                    Prediction::ok(Value::Document(self.documents.len() - 1))
                 }
                 Err(hr) => outcome(Err(hr)),
             },
-            Call::ImportSnapshots => waited(r.import_snapshots()),
-            Call::BreakSnapshotSet { set, flags } => {
+            RequesterCall::ImportSnapshots => waited(r.import_snapshots()),
+            RequesterCall::BreakSnapshotSet { set, flags } => {
                 let id = Self::id_of(&refs.0, *set);
                 match flags {
                     None => outcome(r.break_snapshot_set(id).map(|_| Value::None)),
                     Some(flags) => waited(r.break_snapshot_set_ex(id, *flags)),
                 }
             }
-            Call::ExposeSnapshot(target) => {
+            RequesterCall::ExposeSnapshot(target) => {
                 let id = Self::id_of(&refs.1, *target);
                 outcome(
                     r.expose_snapshot(
@@ -611,7 +615,7 @@ impl<B: OnSimulator> Harness<B> {
                     .map(Value::Exposed),
                 )
             }
-            Call::UnexposeSnapshot(target) => {
+            RequesterCall::UnexposeSnapshot(target) => {
                 let id = Self::id_of(&refs.1, *target);
                 outcome(r.unexpose_snapshot(id).map(|_| Value::None))
             }
@@ -807,7 +811,7 @@ impl<B: OnSimulator> Harness<B> {
     fn line(
         &self,
         step: &Step,
-        predicted: &Outcome,
+        predicted: &Prediction,
         (sets, snaps, docs): (usize, usize, usize),
     ) -> String {
         let expect = match predicted.hr {
@@ -857,20 +861,22 @@ impl<B: OnSimulator> Harness<B> {
             } => {
                 let head = format!("on: {}, as: o{object}", MACHINES[*machine]);
                 let body = match call {
-                    Call::Release => return format!("{{ {head}, env: release }}"),
-                    Call::InitializeForBackup { document } => match document {
+                    RequesterCall::Release => return format!("{{ {head}, env: release }}"),
+                    RequesterCall::InitializeForBackup { document } => match document {
                         Some(d) if docs > 0 => {
                             format!("call: InitializeForBackup, xml: $doc{}", *d as usize % docs)
                         }
                         _ => "call: InitializeForBackup".to_string(),
                     },
-                    Call::SetContext(c) => format!("call: SetContext, context: {:#x}", c.0),
-                    Call::GatherWriterMetadata => "call: GatherWriterMetadata".into(),
-                    Call::SetBackupState => "call: SetBackupState".into(),
-                    Call::StartSnapshotSet => {
+                    RequesterCall::SetContext(c) => {
+                        format!("call: SetContext, context: {:#x}", c.0)
+                    }
+                    RequesterCall::GatherWriterMetadata => "call: GatherWriterMetadata".into(),
+                    RequesterCall::SetBackupState => "call: SetBackupState".into(),
+                    RequesterCall::StartSnapshotSet => {
                         format!("call: StartSnapshotSet, bind: set{sets}")
                     }
-                    Call::AddToSnapshotSet { volume, provider } => {
+                    RequesterCall::AddToSnapshotSet { volume, provider } => {
                         let provider = self.provider_id(*provider);
                         format!(
                             "call: AddToSnapshotSet, volume: '{}', provider: '{provider}', bind: snap{}",
@@ -878,16 +884,16 @@ impl<B: OnSimulator> Harness<B> {
                             snaps
                         )
                     }
-                    Call::PrepareForBackup => "call: PrepareForBackup".into(),
-                    Call::DoSnapshotSet => "call: DoSnapshotSet".into(),
-                    Call::BackupComplete => "call: BackupComplete".into(),
-                    Call::AbortBackup => "call: AbortBackup".into(),
-                    Call::Query => "call: Query".into(),
-                    Call::GetSnapshotProperties(r) => format!(
+                    RequesterCall::PrepareForBackup => "call: PrepareForBackup".into(),
+                    RequesterCall::DoSnapshotSet => "call: DoSnapshotSet".into(),
+                    RequesterCall::BackupComplete => "call: BackupComplete".into(),
+                    RequesterCall::AbortBackup => "call: AbortBackup".into(),
+                    RequesterCall::Query => "call: Query".into(),
+                    RequesterCall::GetSnapshotProperties(r) => format!(
                         "call: GetSnapshotProperties, snapshot: '{}'",
                         reference("snap", snaps, *r)
                     ),
-                    Call::DeleteSnapshots { target, set } => match set {
+                    RequesterCall::DeleteSnapshots { target, set } => match set {
                         true => format!(
                             "call: DeleteSnapshots, id: '{}', type: VSS_OBJECT_SNAPSHOT_SET, force: true",
                             reference("set", sets, *target)
@@ -897,11 +903,11 @@ impl<B: OnSimulator> Harness<B> {
                             reference("snap", snaps, *target)
                         ),
                     },
-                    Call::SaveAsXml => {
+                    RequesterCall::SaveAsXml => {
                         format!("call: SaveAsXML, bind: doc{docs}")
                     }
-                    Call::ImportSnapshots => "call: ImportSnapshots".into(),
-                    Call::BreakSnapshotSet { set, flags } => match flags {
+                    RequesterCall::ImportSnapshots => "call: ImportSnapshots".into(),
+                    RequesterCall::BreakSnapshotSet { set, flags } => match flags {
                         None => format!(
                             "call: BreakSnapshotSet, set: '{}'",
                             reference("set", sets, *set)
@@ -912,12 +918,12 @@ impl<B: OnSimulator> Harness<B> {
                             flags.bits()
                         ),
                     },
-                    Call::ExposeSnapshot(r) => format!(
+                    RequesterCall::ExposeSnapshot(r) => format!(
                         "call: ExposeSnapshot, snapshot: '{}', expose: '{}'",
                         reference("snap", snaps, *r),
                         vss_reference::EXPOSE_AS
                     ),
-                    Call::UnexposeSnapshot(r) => format!(
+                    RequesterCall::UnexposeSnapshot(r) => format!(
                         "call: UnexposeSnapshot, snapshot: '{}'",
                         reference("snap", snaps, *r)
                     ),
@@ -934,7 +940,7 @@ const SIM_ID: Id = Id(u32::MAX);
 
 /// Whether the simulator's answer is the model's, new ids aside. A write tells only whether
 /// it was refused: the copies a full diff area deleted show in the checks that follow.
-fn same(step: &Step, got: &Outcome, predicted: &Outcome) -> bool {
+fn same(step: &Step, got: &Prediction, predicted: &Prediction) -> bool {
     match (&got.value, &predicted.value) {
         (Value::Id(_), Value::Id(_)) => got.hr == predicted.hr,
         (Value::None, Value::Deleted(_)) => matches!(step, Step::Write { .. }),
@@ -943,7 +949,7 @@ fn same(step: &Step, got: &Outcome, predicted: &Outcome) -> bool {
 }
 
 /// Waits for an asynchronous operation and reports what `QueryStatus` says of it.
-fn waited(started: Result<impl VssAsync, HResult>) -> Outcome {
+fn waited(started: Result<impl VssAsync, HResult>) -> Prediction {
     let hr = match started {
         Err(hr) => hr,
         Ok(mut operation) => {
@@ -951,7 +957,7 @@ fn waited(started: Result<impl VssAsync, HResult>) -> Outcome {
             operation.query_status().unwrap_or_else(|hr| hr)
         }
     };
-    Outcome::code(hr)
+    Prediction::code(hr)
 }
 
 /// Checks a block read: `Some(v)` is the text `v{v}`, `None` zeros.
@@ -1041,13 +1047,13 @@ struct LunKey {
 
 /// Runs a sequence decoded from fuzzer bytes and fails on the first disagreement or broken
 /// invariant. Each step is, as the bytes choose, one of the steps that take an object
-/// further ([`Model::natural_steps`]) or any step of the alphabet, so that the fuzzer reaches
+/// further ([`ReferenceModel::natural_steps`]) or any step of the alphabet, so that the fuzzer reaches
 /// deep states as the property tests do.
 /// Returns how many steps ran.
 pub fn run_fuzzed(data: &[u8]) -> Result<usize, Disagreement> {
     let mut u = arbitrary::Unstructured::new(data);
     let mut harness = Harness::new();
-    let mut model = Model::new(world_spec());
+    let mut model = ReferenceModel::new(world_spec());
     let mut steps = 0;
     while steps < MAX_FUZZED_STEPS {
         let Ok(step) = fuzzed_step(&mut u, &model) else {
@@ -1066,7 +1072,7 @@ const MAX_FUZZED_STEPS: usize = 64;
 /// The contexts a fuzzed `SetContext` sets, some of them invalid.
 const FUZZED_CONTEXTS: [i32; 10] = [0, 0x10, 0x19, 0x09, 0x1d, -1, 0x20, 0x39, 0x4000, 0x12345];
 
-fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Result<Step> {
+fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &ReferenceModel) -> arbitrary::Result<Step> {
     use vss_reference::FaultMethod;
     if u.is_empty() {
         return Err(arbitrary::Error::NotEnoughData);
@@ -1106,15 +1112,15 @@ fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Res
         },
         _ => {
             let call = match u.choose_index(10)? {
-                0 => Call::Release,
-                1 => Call::AbortBackup,
-                2 => Call::Query,
-                3 => Call::GetSnapshotProperties(reference(u)?),
-                4 => Call::DeleteSnapshots {
+                0 => RequesterCall::Release,
+                1 => RequesterCall::AbortBackup,
+                2 => RequesterCall::Query,
+                3 => RequesterCall::GetSnapshotProperties(reference(u)?),
+                4 => RequesterCall::DeleteSnapshots {
                     target: reference(u)?,
                     set: u.arbitrary()?,
                 },
-                5 => Call::BreakSnapshotSet {
+                5 => RequesterCall::BreakSnapshotSet {
                     set: reference(u)?,
                     flags: match u.arbitrary::<bool>()? {
                         true => Some(vss_model::HardwareOptions::from_bits_retain(
@@ -1123,10 +1129,10 @@ fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &Model) -> arbitrary::Res
                         false => None,
                     },
                 },
-                6 => Call::ExposeSnapshot(reference(u)?),
-                7 => Call::UnexposeSnapshot(reference(u)?),
-                8 => Call::SetContext(Context(*u.choose(&FUZZED_CONTEXTS)?)),
-                _ => Call::AddToSnapshotSet {
+                6 => RequesterCall::ExposeSnapshot(reference(u)?),
+                7 => RequesterCall::UnexposeSnapshot(reference(u)?),
+                8 => RequesterCall::SetContext(Context(*u.choose(&FUZZED_CONTEXTS)?)),
+                _ => RequesterCall::AddToSnapshotSet {
                     volume: u.int_in_range(0..=3)?,
                     provider: *u.choose(&[
                         ProviderChoice::Any,

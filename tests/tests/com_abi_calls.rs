@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use vss_conformance::backends::{ComBackend, MakeBackend, SimBackend, default_world};
 use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
-use vss_model::call::{Call, Invoked, Outcome, Returned, invoke};
+use vss_model::call::{Call, CallOutcome, Invoked, Returned, invoke};
 use vss_model::{BackupType, Context, HardwareOptions, ObjectType, SnapshotAttributes, VssId};
 
 /// Where a GUID argument comes from: an id a call returned earlier, or none of them.
@@ -223,7 +223,7 @@ impl Seen {
         }
     }
 
-    fn learn(&mut self, outcome: &Outcome) {
+    fn learn(&mut self, outcome: &CallOutcome) {
         match &outcome.returned {
             Returned::Id(id) => self.ids.push(*id),
             Returned::Text(text) if text.starts_with('<') => self.saved = Some(text.clone()),
@@ -236,13 +236,13 @@ impl Seen {
 fn run<C: BackupComponents>(
     requester: &mut C,
     call: &Call,
-) -> (Outcome, Option<vss_model::HResult>) {
+) -> (CallOutcome, Option<vss_model::HResult>) {
     match invoke(requester, call) {
         Invoked::Finished(outcome) => (outcome, None),
         Invoked::Started(mut op) => {
             let waited = op.wait(INFINITE);
             let status = op.query_status();
-            let outcome = Outcome {
+            let outcome = CallOutcome {
                 hr: status.unwrap_or_else(|hr| hr),
                 returned: Returned::Nothing,
             };

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use vss_conformance::scenario_files;
 use vss_model::HResult;
-use vss_model::methods::{Reach, may_return, requester_methods};
+use vss_model::methods::{Method, Reach, may_return, requester_methods};
 use vss_sim::runner::{Scenario, run_file};
 
 #[test]
@@ -22,7 +22,7 @@ fn every_documented_code_is_reached() {
     let mut missing = Vec::new();
     for method in requester_methods() {
         for code in method.codes {
-            let key = (method.name.to_string(), code.code);
+            let key = (method.method, code.code);
             if code.reach == Reach::AbiOnly || reached.contains(&key) {
                 continue;
             }
@@ -46,7 +46,7 @@ fn no_call_returns_an_undocumented_code() {
         for path in scenario_files(folder) {
             let report = run_file(&path, false).unwrap_or_else(|e| panic!("{e}"));
             for (method, hr) in report.calls {
-                if hr.is_failure() && !sim.with_world(|w| w.may_return(&method, hr)) {
+                if hr.is_failure() && !sim.with_world(|w| w.may_return(method, hr)) {
                     wrong.push(format!("{}: {method} returned {hr}", path.display()));
                 }
             }
@@ -72,7 +72,10 @@ fn every_accepted_alternative_is_a_code_its_method_may_return() {
                 else {
                     continue;
                 };
-                let method = method.as_str().expect("a method name");
+                let method = method
+                    .as_str()
+                    .and_then(Method::requester)
+                    .expect("a requester method");
                 // `accept` is one code or a list of them.
                 let codes = match accept.as_array() {
                     Some(list) => list.clone(),

@@ -9,7 +9,7 @@
 //!
 //! `VSS_SIM_DEEP=1` explores two steps deeper (about half a minute in a debug build).
 
-use vss_reference::explore::{Exploration, Kind, Report, SmallWorld};
+use vss_reference::explore::{Exploration, Findings, Kind, SmallWorld};
 
 fn deep() -> bool {
     std::env::var("VSS_SIM_DEEP").is_ok_and(|v| v == "1")
@@ -17,14 +17,14 @@ fn deep() -> bool {
 
 /// Explores a world to its default depth (two steps deeper in a deep run) and checks that
 /// every property passed.
-fn explore(world: SmallWorld) -> Report {
+fn explore(world: SmallWorld) -> Findings {
     let depth = world.default_depth() + if deep() { 2 } else { 0 };
     let report = Exploration::new(world, depth).check();
     assert!(report.passed(), "{report}");
     report
 }
 
-fn sometimes(report: &Report) -> Vec<&'static str> {
+fn sometimes(report: &Findings) -> Vec<&'static str> {
     report
         .properties
         .iter()

@@ -22,7 +22,7 @@ use proptest_state_machine::ReferenceStateMachine;
 use vss_conformance::backends::{ComBackend, MakeBackend};
 use vss_conformance::model_check::{Harness, OnSimulator, world_spec};
 use vss_model::{Context, HResult, HardwareOptions as H};
-use vss_reference::{Call, FaultMethod, Model, ProviderChoice, Ref, Step};
+use vss_reference::{FaultMethod, ProviderChoice, Ref, ReferenceModel, RequesterCall, Step};
 use vss_sim::BrokenRule;
 use vss_sim::Simulator;
 use vss_sim_com::ComSim;
@@ -33,16 +33,16 @@ mod common;
 struct Vss<const FAULTS: bool>;
 
 impl<const FAULTS: bool> ReferenceStateMachine for Vss<FAULTS> {
-    type State = Model;
+    type State = ReferenceModel;
     type Transition = Step;
 
-    fn init_state() -> BoxedStrategy<Model> {
-        Just(Model::new(world_spec())).boxed()
+    fn init_state() -> BoxedStrategy<ReferenceModel> {
+        Just(ReferenceModel::new(world_spec())).boxed()
     }
 
     /// Mostly a step that takes some object further, so that sequences reach deep
     /// states; otherwise any step at all.
-    fn transitions(state: &Model) -> BoxedStrategy<Step> {
+    fn transitions(state: &ReferenceModel) -> BoxedStrategy<Step> {
         let fault_weight = if FAULTS { 1 } else { 0 };
         prop_oneof![
             8 => proptest::sample::select(state.natural_steps(OBJECTS)),
@@ -53,7 +53,7 @@ impl<const FAULTS: bool> ReferenceStateMachine for Vss<FAULTS> {
         .boxed()
     }
 
-    fn apply(mut state: Model, step: &Step) -> Model {
+    fn apply(mut state: ReferenceModel, step: &Step) -> ReferenceModel {
         state.step(step);
         state
     }
@@ -104,7 +104,7 @@ fn reference() -> impl Strategy<Value = Ref> {
     prop_oneof![9 => (0u8..8).prop_map(Ref::Issued), 1 => Just(Ref::Unknown)]
 }
 
-fn call() -> BoxedStrategy<Call> {
+fn call() -> BoxedStrategy<RequesterCall> {
     let provider = prop_oneof![
         6 => Just(ProviderChoice::Any),
         2 => Just(ProviderChoice::System),
@@ -112,33 +112,33 @@ fn call() -> BoxedStrategy<Call> {
         1 => Just(ProviderChoice::Unregistered),
     ];
     prop_oneof![
-        1 => Just(Call::Release),
-        4 => proptest::option::of(0u8..4).prop_map(|document| Call::InitializeForBackup { document }),
-        3 => proptest::sample::select(&CONTEXTS[..]).prop_map(Call::SetContext),
-        2 => Just(Call::GatherWriterMetadata),
-        1 => Just(Call::SetBackupState),
-        4 => Just(Call::StartSnapshotSet),
-        5 => (0u8..4, provider).prop_map(|(volume, provider)| Call::AddToSnapshotSet { volume, provider }),
-        1 => Just(Call::PrepareForBackup),
-        4 => Just(Call::DoSnapshotSet),
-        1 => Just(Call::BackupComplete),
-        1 => Just(Call::AbortBackup),
-        1 => Just(Call::Query),
-        1 => reference().prop_map(Call::GetSnapshotProperties),
-        2 => (reference(), any::<bool>()).prop_map(|(target, set)| Call::DeleteSnapshots { target, set }),
-        3 => Just(Call::SaveAsXml),
-        3 => Just(Call::ImportSnapshots),
+        1 => Just(RequesterCall::Release),
+        4 => proptest::option::of(0u8..4).prop_map(|document| RequesterCall::InitializeForBackup { document }),
+        3 => proptest::sample::select(&CONTEXTS[..]).prop_map(RequesterCall::SetContext),
+        2 => Just(RequesterCall::GatherWriterMetadata),
+        1 => Just(RequesterCall::SetBackupState),
+        4 => Just(RequesterCall::StartSnapshotSet),
+        5 => (0u8..4, provider).prop_map(|(volume, provider)| RequesterCall::AddToSnapshotSet { volume, provider }),
+        1 => Just(RequesterCall::PrepareForBackup),
+        4 => Just(RequesterCall::DoSnapshotSet),
+        1 => Just(RequesterCall::BackupComplete),
+        1 => Just(RequesterCall::AbortBackup),
+        1 => Just(RequesterCall::Query),
+        1 => reference().prop_map(RequesterCall::GetSnapshotProperties),
+        2 => (reference(), any::<bool>()).prop_map(|(target, set)| RequesterCall::DeleteSnapshots { target, set }),
+        3 => Just(RequesterCall::SaveAsXml),
+        3 => Just(RequesterCall::ImportSnapshots),
         4 => (reference(), proptest::option::of(proptest::sample::select(&BREAK_FLAGS[..])))
-            .prop_map(|(set, flags)| Call::BreakSnapshotSet { set, flags }),
-        1 => reference().prop_map(Call::ExposeSnapshot),
-        1 => reference().prop_map(Call::UnexposeSnapshot),
+            .prop_map(|(set, flags)| RequesterCall::BreakSnapshotSet { set, flags }),
+        1 => reference().prop_map(RequesterCall::ExposeSnapshot),
+        1 => reference().prop_map(RequesterCall::UnexposeSnapshot),
     ]
     .boxed()
 }
 
 /// A write to a volume that has a live software copy, so that diff areas fill; any write
 /// when there is none.
-fn write_under_copy(state: &Model) -> BoxedStrategy<Step> {
+fn write_under_copy(state: &ReferenceModel) -> BoxedStrategy<Step> {
     let volumes: Vec<(usize, u8)> = (0..2)
         .flat_map(|m| state.live_copies(m))
         .filter(|c| {
@@ -384,7 +384,7 @@ fn a_rule_broken_on_purpose_is_caught_with_a_short_case() {
 #[test]
 fn a_run_written_as_a_scenario_replays() {
     let mut harness = Harness::new();
-    let mut model = Model::new(world_spec());
+    let mut model = ReferenceModel::new(world_spec());
     for i in 0..80usize {
         let natural = model.natural_steps(OBJECTS);
         let step = natural[(i * 7 + i / 3) % natural.len()].clone();

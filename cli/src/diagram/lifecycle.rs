@@ -10,6 +10,7 @@
 //! order a backup application goes, and check every call of [`METHODS`] in it against the
 //! two tables.
 
+use vss_model::methods::Method;
 use vss_model::{Context, HResult};
 
 use super::Format;
@@ -156,44 +157,44 @@ pub enum Targets {
 pub const CONTEXT: Context = Context(0x29);
 
 /// The calls the diagram draws, in the order a backup application makes them.
-pub const METHODS: [&str; 16] = [
-    "InitializeForBackup",
-    "SetContext",
-    "GatherWriterMetadata",
-    "StartSnapshotSet",
-    "AddToSnapshotSet",
-    "SetBackupState",
-    "PrepareForBackup",
-    "DoSnapshotSet",
-    "BackupComplete",
-    "AbortBackup",
-    "ImportSnapshots",
-    "ExposeSnapshot",
-    "UnexposeSnapshot",
-    "BreakSnapshotSet",
-    "BreakSnapshotSetEx",
-    "DeleteSnapshots",
+pub const METHODS: [Method; 16] = [
+    Method::InitializeForBackup,
+    Method::SetContext,
+    Method::GatherWriterMetadata,
+    Method::StartSnapshotSet,
+    Method::AddToSnapshotSet,
+    Method::SetBackupState,
+    Method::PrepareForBackup,
+    Method::DoSnapshotSet,
+    Method::BackupComplete,
+    Method::AbortBackup,
+    Method::ImportSnapshots,
+    Method::ExposeSnapshot,
+    Method::UnexposeSnapshot,
+    Method::BreakSnapshotSet,
+    Method::BreakSnapshotSetEx,
+    Method::DeleteSnapshots,
 ];
 
 /// The calls of [`METHODS`] that act on a shadow copy or a set named in their arguments
 /// rather than on the object's own progress: any initialized object may make them, on any
 /// shadow copy of its machine.
-pub const SHADOW_COPY_METHODS: [&str; 5] = [
-    "ExposeSnapshot",
-    "UnexposeSnapshot",
-    "BreakSnapshotSet",
-    "BreakSnapshotSetEx",
-    "DeleteSnapshots",
+pub const SHADOW_COPY_METHODS: [Method; 5] = [
+    Method::ExposeSnapshot,
+    Method::UnexposeSnapshot,
+    Method::BreakSnapshotSet,
+    Method::BreakSnapshotSetEx,
+    Method::DeleteSnapshots,
 ];
 
 /// Whether a call of [`METHODS`] means something in a state: every call does, but a
 /// shadow copy call needs a set or a copy of the object's own to act on
 /// ([`Phase::targets`]).
-pub fn applies(phase: Phase, method: &str) -> bool {
+pub fn applies(phase: Phase, method: Method) -> bool {
     if !SHADOW_COPY_METHODS.contains(&method) {
         return true;
     }
-    let needs_copy = matches!(method, "ExposeSnapshot" | "UnexposeSnapshot");
+    let needs_copy = matches!(method, Method::ExposeSnapshot | Method::UnexposeSnapshot);
     match phase.targets() {
         Targets::Any | Targets::SetAndCopies => true,
         Targets::Set => !needs_copy,
@@ -208,7 +209,7 @@ pub struct Transition {
     /// The state it is made in.
     pub from: Phase,
     /// The method, as the SDK names it.
-    pub method: &'static str,
+    pub method: Method,
     /// The argument that picks this transition among others of the same method, as the
     /// SDK names it (`NULL` or `bstrXML` for `InitializeForBackup`); `None` for any.
     pub argument: Option<&'static str>,
@@ -227,7 +228,7 @@ impl Transition {
 }
 
 /// A transition whatever the call's arguments.
-const fn t(from: Phase, method: &'static str, to: Phase) -> Transition {
+const fn t(from: Phase, method: Method, to: Phase) -> Transition {
     Transition {
         from,
         method,
@@ -241,129 +242,181 @@ const fn t(from: Phase, method: &'static str, to: Phase) -> Transition {
 pub const TRANSITIONS: &[Transition] = &[
     Transition {
         from: Phase::Created,
-        method: "InitializeForBackup",
+        method: Method::InitializeForBackup,
         argument: Some("NULL"),
         to: Phase::Initialized,
     },
     Transition {
         from: Phase::Created,
-        method: "InitializeForBackup",
+        method: Method::InitializeForBackup,
         argument: Some("bstrXML"),
         to: Phase::DocumentLoaded,
     },
-    t(Phase::Initialized, "SetContext", Phase::ContextSet),
+    t(Phase::Initialized, Method::SetContext, Phase::ContextSet),
     t(
         Phase::Initialized,
-        "GatherWriterMetadata",
+        Method::GatherWriterMetadata,
         Phase::MetadataGathered,
     ),
-    t(Phase::Initialized, "StartSnapshotSet", Phase::SetStarted),
-    t(Phase::Initialized, "SetBackupState", Phase::Initialized),
-    t(Phase::Initialized, "AbortBackup", Phase::Initialized),
+    t(
+        Phase::Initialized,
+        Method::StartSnapshotSet,
+        Phase::SetStarted,
+    ),
+    t(
+        Phase::Initialized,
+        Method::SetBackupState,
+        Phase::Initialized,
+    ),
+    t(Phase::Initialized, Method::AbortBackup, Phase::Initialized),
     t(
         Phase::ContextSet,
-        "GatherWriterMetadata",
+        Method::GatherWriterMetadata,
         Phase::MetadataGathered,
     ),
-    t(Phase::ContextSet, "StartSnapshotSet", Phase::SetStarted),
-    t(Phase::ContextSet, "SetBackupState", Phase::ContextSet),
-    t(Phase::ContextSet, "AbortBackup", Phase::ContextSet),
+    t(
+        Phase::ContextSet,
+        Method::StartSnapshotSet,
+        Phase::SetStarted,
+    ),
+    t(Phase::ContextSet, Method::SetBackupState, Phase::ContextSet),
+    t(Phase::ContextSet, Method::AbortBackup, Phase::ContextSet),
     t(
         Phase::MetadataGathered,
-        "StartSnapshotSet",
+        Method::StartSnapshotSet,
         Phase::SetStarted,
     ),
     t(
         Phase::MetadataGathered,
-        "SetBackupState",
+        Method::SetBackupState,
         Phase::MetadataGathered,
     ),
     t(
         Phase::MetadataGathered,
-        "AbortBackup",
+        Method::AbortBackup,
         Phase::MetadataGathered,
     ),
-    t(Phase::SetStarted, "AddToSnapshotSet", Phase::VolumesAdded),
-    t(Phase::SetStarted, "DoSnapshotSet", Phase::ShadowCopiesMade),
-    t(Phase::SetStarted, "SetBackupState", Phase::SetStarted),
-    t(Phase::SetStarted, "AbortBackup", Phase::Aborted),
-    t(Phase::VolumesAdded, "SetBackupState", Phase::BackupStateSet),
+    t(
+        Phase::SetStarted,
+        Method::AddToSnapshotSet,
+        Phase::VolumesAdded,
+    ),
+    t(
+        Phase::SetStarted,
+        Method::DoSnapshotSet,
+        Phase::ShadowCopiesMade,
+    ),
+    t(Phase::SetStarted, Method::SetBackupState, Phase::SetStarted),
+    t(Phase::SetStarted, Method::AbortBackup, Phase::Aborted),
     t(
         Phase::VolumesAdded,
-        "DoSnapshotSet",
-        Phase::ShadowCopiesMade,
-    ),
-    t(Phase::VolumesAdded, "AddToSnapshotSet", Phase::VolumesAdded),
-    t(Phase::VolumesAdded, "AbortBackup", Phase::Aborted),
-    t(Phase::BackupStateSet, "PrepareForBackup", Phase::Prepared),
-    t(
+        Method::SetBackupState,
         Phase::BackupStateSet,
-        "DoSnapshotSet",
+    ),
+    t(
+        Phase::VolumesAdded,
+        Method::DoSnapshotSet,
         Phase::ShadowCopiesMade,
     ),
     t(
+        Phase::VolumesAdded,
+        Method::AddToSnapshotSet,
+        Phase::VolumesAdded,
+    ),
+    t(Phase::VolumesAdded, Method::AbortBackup, Phase::Aborted),
+    t(
         Phase::BackupStateSet,
-        "AddToSnapshotSet",
+        Method::PrepareForBackup,
+        Phase::Prepared,
+    ),
+    t(
+        Phase::BackupStateSet,
+        Method::DoSnapshotSet,
+        Phase::ShadowCopiesMade,
+    ),
+    t(
+        Phase::BackupStateSet,
+        Method::AddToSnapshotSet,
         Phase::BackupStateSet,
     ),
     t(
         Phase::BackupStateSet,
-        "SetBackupState",
+        Method::SetBackupState,
         Phase::BackupStateSet,
     ),
-    t(Phase::BackupStateSet, "AbortBackup", Phase::Aborted),
-    t(Phase::Prepared, "DoSnapshotSet", Phase::ShadowCopiesMade),
-    t(Phase::Prepared, "AddToSnapshotSet", Phase::Prepared),
-    t(Phase::Prepared, "AbortBackup", Phase::Aborted),
+    t(Phase::BackupStateSet, Method::AbortBackup, Phase::Aborted),
+    t(
+        Phase::Prepared,
+        Method::DoSnapshotSet,
+        Phase::ShadowCopiesMade,
+    ),
+    t(Phase::Prepared, Method::AddToSnapshotSet, Phase::Prepared),
+    t(Phase::Prepared, Method::AbortBackup, Phase::Aborted),
     t(
         Phase::ShadowCopiesMade,
-        "BackupComplete",
+        Method::BackupComplete,
         Phase::BackupCompleted,
     ),
-    t(Phase::ShadowCopiesMade, "AbortBackup", Phase::Aborted),
+    t(Phase::ShadowCopiesMade, Method::AbortBackup, Phase::Aborted),
     t(
         Phase::BackupCompleted,
-        "AbortBackup",
+        Method::AbortBackup,
         Phase::BackupCompleted,
     ),
-    t(Phase::Aborted, "AbortBackup", Phase::Aborted),
-    t(Phase::DocumentLoaded, "ImportSnapshots", Phase::Imported),
-    t(Phase::DocumentLoaded, "SetContext", Phase::DocumentLoaded),
+    t(Phase::Aborted, Method::AbortBackup, Phase::Aborted),
     t(
         Phase::DocumentLoaded,
-        "GatherWriterMetadata",
-        Phase::DocumentLoaded,
+        Method::ImportSnapshots,
+        Phase::Imported,
     ),
     t(
         Phase::DocumentLoaded,
-        "SetBackupState",
+        Method::SetContext,
         Phase::DocumentLoaded,
     ),
-    t(Phase::DocumentLoaded, "AbortBackup", Phase::DocumentLoaded),
-    t(Phase::Imported, "ExposeSnapshot", Phase::Exposed),
-    t(Phase::Imported, "BreakSnapshotSet", Phase::Broken),
-    t(Phase::Imported, "BreakSnapshotSetEx", Phase::Broken),
-    t(Phase::Imported, "DeleteSnapshots", Phase::Deleted),
-    t(Phase::Imported, "SetContext", Phase::Imported),
-    t(Phase::Imported, "GatherWriterMetadata", Phase::Imported),
-    t(Phase::Imported, "SetBackupState", Phase::Imported),
-    t(Phase::Imported, "AbortBackup", Phase::Imported),
-    t(Phase::Exposed, "UnexposeSnapshot", Phase::Imported),
-    t(Phase::Exposed, "BreakSnapshotSet", Phase::Broken),
-    t(Phase::Exposed, "BreakSnapshotSetEx", Phase::Broken),
-    t(Phase::Exposed, "DeleteSnapshots", Phase::Deleted),
-    t(Phase::Exposed, "SetContext", Phase::Exposed),
-    t(Phase::Exposed, "GatherWriterMetadata", Phase::Exposed),
-    t(Phase::Exposed, "SetBackupState", Phase::Exposed),
-    t(Phase::Exposed, "AbortBackup", Phase::Exposed),
-    t(Phase::Broken, "SetContext", Phase::Broken),
-    t(Phase::Broken, "GatherWriterMetadata", Phase::Broken),
-    t(Phase::Broken, "SetBackupState", Phase::Broken),
-    t(Phase::Broken, "AbortBackup", Phase::Broken),
-    t(Phase::Deleted, "SetContext", Phase::Deleted),
-    t(Phase::Deleted, "GatherWriterMetadata", Phase::Deleted),
-    t(Phase::Deleted, "SetBackupState", Phase::Deleted),
-    t(Phase::Deleted, "AbortBackup", Phase::Deleted),
+    t(
+        Phase::DocumentLoaded,
+        Method::GatherWriterMetadata,
+        Phase::DocumentLoaded,
+    ),
+    t(
+        Phase::DocumentLoaded,
+        Method::SetBackupState,
+        Phase::DocumentLoaded,
+    ),
+    t(
+        Phase::DocumentLoaded,
+        Method::AbortBackup,
+        Phase::DocumentLoaded,
+    ),
+    t(Phase::Imported, Method::ExposeSnapshot, Phase::Exposed),
+    t(Phase::Imported, Method::BreakSnapshotSet, Phase::Broken),
+    t(Phase::Imported, Method::BreakSnapshotSetEx, Phase::Broken),
+    t(Phase::Imported, Method::DeleteSnapshots, Phase::Deleted),
+    t(Phase::Imported, Method::SetContext, Phase::Imported),
+    t(
+        Phase::Imported,
+        Method::GatherWriterMetadata,
+        Phase::Imported,
+    ),
+    t(Phase::Imported, Method::SetBackupState, Phase::Imported),
+    t(Phase::Imported, Method::AbortBackup, Phase::Imported),
+    t(Phase::Exposed, Method::UnexposeSnapshot, Phase::Imported),
+    t(Phase::Exposed, Method::BreakSnapshotSet, Phase::Broken),
+    t(Phase::Exposed, Method::BreakSnapshotSetEx, Phase::Broken),
+    t(Phase::Exposed, Method::DeleteSnapshots, Phase::Deleted),
+    t(Phase::Exposed, Method::SetContext, Phase::Exposed),
+    t(Phase::Exposed, Method::GatherWriterMetadata, Phase::Exposed),
+    t(Phase::Exposed, Method::SetBackupState, Phase::Exposed),
+    t(Phase::Exposed, Method::AbortBackup, Phase::Exposed),
+    t(Phase::Broken, Method::SetContext, Phase::Broken),
+    t(Phase::Broken, Method::GatherWriterMetadata, Phase::Broken),
+    t(Phase::Broken, Method::SetBackupState, Phase::Broken),
+    t(Phase::Broken, Method::AbortBackup, Phase::Broken),
+    t(Phase::Deleted, Method::SetContext, Phase::Deleted),
+    t(Phase::Deleted, Method::GatherWriterMetadata, Phase::Deleted),
+    t(Phase::Deleted, Method::SetBackupState, Phase::Deleted),
+    t(Phase::Deleted, Method::AbortBackup, Phase::Deleted),
 ];
 
 /// What a call not drawn from a state gets there, unless [`REFUSALS`] says otherwise.
@@ -375,7 +428,7 @@ pub struct Refusal {
     /// The state.
     pub phase: Phase,
     /// The methods refused alike.
-    pub methods: &'static [&'static str],
+    pub methods: &'static [Method],
     /// The code they get.
     pub code: HResult,
     /// Why, in a few words.
@@ -383,12 +436,16 @@ pub struct Refusal {
 }
 
 /// The shadow copy calls that take a set: all there is to act on before a volume is added.
-const SET_CALLS: &[&str] = &["BreakSnapshotSet", "BreakSnapshotSetEx", "DeleteSnapshots"];
+const SET_CALLS: &[Method] = &[
+    Method::BreakSnapshotSet,
+    Method::BreakSnapshotSetEx,
+    Method::DeleteSnapshots,
+];
 /// Every shadow copy call.
-const ALL_COPY_CALLS: &[&str] = &SHADOW_COPY_METHODS;
+const ALL_COPY_CALLS: &[Method] = &SHADOW_COPY_METHODS;
 
 /// Calls refused in a state because what they name is not on the machine.
-const fn not_found(phase: Phase, methods: &'static [&'static str], why: &'static str) -> Refusal {
+const fn not_found(phase: Phase, methods: &'static [Method], why: &'static str) -> Refusal {
     Refusal {
         phase,
         methods,
@@ -397,7 +454,7 @@ const fn not_found(phase: Phase, methods: &'static [&'static str], why: &'static
     }
 }
 
-const IMPORTED_ONCE: &[&str] = &["ImportSnapshots"];
+const IMPORTED_ONCE: &[Method] = &[Method::ImportSnapshots];
 
 /// `ImportSnapshots` refused in a state after the import.
 const fn imported_once(phase: Phase) -> Refusal {
@@ -446,13 +503,13 @@ pub const REFUSALS: &[Refusal] = &[
     imported_once(Phase::Imported),
     not_found(
         Phase::Imported,
-        &["UnexposeSnapshot"],
+        &[Method::UnexposeSnapshot],
         "the shadow copy is not exposed",
     ),
     imported_once(Phase::Exposed),
     Refusal {
         phase: Phase::Exposed,
-        methods: &["ExposeSnapshot"],
+        methods: &[Method::ExposeSnapshot],
         code: HResult::E_INVALIDARG,
         why: "the shadow copy is exposed already",
     },
@@ -465,7 +522,7 @@ pub const REFUSALS: &[Refusal] = &[
 /// What a call of [`METHODS`] gets in a state, by the tables: the state it leads to, or
 /// the code it is refused with (and why, when it is not [`OTHERWISE`]); `None` for a
 /// shadow copy call with nothing of the object's own to act on ([`applies`]).
-pub fn expected(phase: Phase, method: &str) -> Option<Expected> {
+pub fn expected(phase: Phase, method: Method) -> Option<Expected> {
     if let Some(step) = TRANSITIONS
         .iter()
         .find(|t| t.from == phase && t.method == method)
@@ -520,9 +577,15 @@ fn general_notes() -> Vec<String> {
         format!(
             "{} act on any shadow copy of the machine once the object is initialized: they \
              are drawn where the object acts on its own set.",
-            SHADOW_COPY_METHODS.join(", ")
+            names(&SHADOW_COPY_METHODS)
         ),
     ]
+}
+
+/// Methods' names, joined by commas.
+fn names(methods: &[Method]) -> String {
+    let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
+    names.join(", ")
 }
 
 /// Paragraphs cut into lines short enough for a note, a paragraph's later lines indented.
@@ -580,7 +643,7 @@ fn phase_notes(phase: Phase) -> Vec<String> {
     for refusal in REFUSALS.iter().filter(|r| r.phase == phase) {
         notes.push(format!(
             "{}: {} ({})",
-            refusal.methods.join(", "),
+            names(refusal.methods),
             name(refusal.code),
             refusal.why
         ));
@@ -672,7 +735,7 @@ fn svg_diagram() -> String {
             })
             .collect();
         // The refused calls, grouped by code and reason in the order of METHODS.
-        let mut refused: Vec<(String, Vec<&str>)> = Vec::new();
+        let mut refused: Vec<(String, Vec<Method>)> = Vec::new();
         for method in METHODS {
             if let Some(Expected::Refused(code, why)) = expected(phase, method) {
                 let key = match why {
@@ -690,7 +753,7 @@ fn svg_diagram() -> String {
             .flat_map(|(key, methods)| {
                 let mut lines = vec![format!("{key}:")];
                 lines.extend(
-                    wrap(&methods.join(", "), 60)
+                    wrap(&names(&methods), 60)
                         .into_iter()
                         .map(|l| format!("  {l}")),
                 );

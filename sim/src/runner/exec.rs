@@ -8,6 +8,7 @@ use vss_model::backend::{
     Backend, BackupComponents, EnvError, Environment, INFINITE, LunState, VssAsync,
 };
 use vss_model::call::{self, Call, Invoked, Returned};
+use vss_model::methods::Method;
 use vss_model::position::Position;
 use vss_model::{Block, HResult, ObjectProp, SnapshotAttributes, SnapshotProp, WriterStatus};
 
@@ -57,7 +58,7 @@ pub struct Report {
     pub outcome: Outcome,
     /// Every requester and `IVssAsync` call made, with the HRESULT it produced, in order:
     /// what the coverage of documented return codes is measured on.
-    pub calls: Vec<(String, HResult)>,
+    pub calls: Vec<(Method, HResult)>,
 }
 
 /// A step the runner has just run, as an observer of the run sees it
@@ -100,7 +101,7 @@ pub struct Runner<'b, B: Backend> {
     position: Option<Position>,
     out: String,
     failures: usize,
-    calls: Vec<(String, HResult)>,
+    calls: Vec<(Method, HResult)>,
 }
 
 /// Runs a parsed scenario. `trace`, when given, is asked after every step for what
@@ -206,7 +207,7 @@ fn plural(n: usize, noun: &str) -> String {
 }
 
 /// What a step's line shows of what a call returned.
-fn describe(method: &str, returned: &Returned) -> String {
+fn describe(method: Method, returned: &Returned) -> String {
     match returned {
         Returned::Nothing => String::new(),
         Returned::Id(id) => id.to_string(),
@@ -218,7 +219,7 @@ fn describe(method: &str, returned: &Returned) -> String {
             deleted,
             nondeleted,
         } => format!("deleted {deleted}, not deleted {nondeleted}"),
-        Returned::Text(text) if method == "SaveAsXML" => format!("{} bytes", text.len()),
+        Returned::Text(text) if method == Method::SaveAsXml => format!("{} bytes", text.len()),
         Returned::Text(name) => format!("exposed as {name}"),
         Returned::Supported(true) => "supported".into(),
         Returned::Supported(false) => "not supported".into(),
@@ -370,8 +371,8 @@ impl<'b, B: Backend> Runner<'b, B> {
     }
 
     /// Prints a call step's line, records the call and checks its expectation.
-    fn report(&mut self, n: usize, step: &Step, method: &str, result: HResult, detail: &str) {
-        self.calls.push((method.to_string(), result));
+    fn report(&mut self, n: usize, step: &Step, method: Method, result: HResult, detail: &str) {
+        self.calls.push((method, result));
         self.result = Some((true, short_code(result)));
         let who = format!("{} {}", step.machine, step.object);
         let mut line = format!("{n:>3}  {who:<12} {:<44} {result}", step.label);
@@ -429,7 +430,7 @@ impl<'b, B: Backend> Runner<'b, B> {
             Action::Call(call, checks) => self.run_call(n, &step, call, checks)?,
             Action::Wait(i, timeout) => {
                 let hr = self.asyncs[*i].wait(*timeout);
-                self.report(n, &step, "Wait", hr, "");
+                self.report(n, &step, Method::Wait, hr, "");
             }
             Action::QueryStatus(i) => match self.asyncs[*i].query_status() {
                 // The step shows and checks hrResult; the call itself returned S_OK.
@@ -437,18 +438,18 @@ impl<'b, B: Backend> Runner<'b, B> {
                     self.report(
                         n,
                         &step,
-                        "QueryStatus",
+                        Method::QueryStatus,
                         status,
                         "(hrResult; the call returned S_OK)",
                     );
                     self.calls.pop();
-                    self.calls.push(("QueryStatus".into(), HResult::S_OK));
+                    self.calls.push((Method::QueryStatus, HResult::S_OK));
                 }
-                Err(hr) => self.report(n, &step, "QueryStatus", hr, "(the call failed)"),
+                Err(hr) => self.report(n, &step, Method::QueryStatus, hr, "(the call failed)"),
             },
             Action::Cancel(i) => {
                 let hr = self.asyncs[*i].cancel();
-                self.report(n, &step, "Cancel", hr, "");
+                self.report(n, &step, Method::Cancel, hr, "");
             }
             Action::Write(target, block, data, refusal_expected) => {
                 let written = self
@@ -521,7 +522,7 @@ impl<'b, B: Backend> Runner<'b, B> {
             }
             Action::FailService(method, hr) => {
                 self.env()?
-                    .fail_service_call(&machine, method, *hr)
+                    .fail_service_call(&machine, *method, *hr)
                     .map_err(|e| e.to_string())?;
                 self.report_env(n, &step, "armed");
             }
@@ -590,13 +591,13 @@ impl<'b, B: Backend> Runner<'b, B> {
         if queried.is_err() || step.hold {
             // The operation started; what the line shows is not its outcome.
             self.calls.pop();
-            self.calls.push((method.to_string(), HResult::S_OK));
+            self.calls.push((method, HResult::S_OK));
         }
         if let Some(w) = waited {
-            self.calls.push(("Wait".into(), w));
+            self.calls.push((Method::Wait, w));
         }
         self.calls
-            .push(("QueryStatus".into(), queried.err().unwrap_or(HResult::S_OK)));
+            .push((Method::QueryStatus, queried.err().unwrap_or(HResult::S_OK)));
         Ok(())
     }
 
@@ -605,8 +606,8 @@ impl<'b, B: Backend> Runner<'b, B> {
         &mut self,
         n: usize,
         step: &Step,
-        method: &str,
-        outcome: call::Outcome,
+        method: Method,
+        outcome: call::CallOutcome,
         checks: &Checks,
         direct: bool,
     ) -> Result<(), String> {

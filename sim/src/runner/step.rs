@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 use vss_model::backend::{Capabilities, Privileges, ProviderFault};
 use vss_model::call::Call;
+use vss_model::methods::Method;
 use vss_model::{HResult, VssId, WriterEvent, WriterState};
 
 use super::args::{ArgError, Bindings, Bound, StepArgs};
@@ -114,7 +115,7 @@ pub(crate) enum Action {
     Reboot,
     FailProvider(ProviderFault),
     FailWriter(String, WriterEvent, HResult),
-    FailService(String, HResult),
+    FailService(Method, HResult),
     Privileges(Privileges),
 }
 
@@ -209,15 +210,15 @@ impl LunExpect {
 }
 
 /// Each check key and the one method it applies to.
-const CHECK_KEYS: [(&str, &str); 8] = [
-    ("expect_props", "GetSnapshotProperties"),
-    ("expect_count", "Query"),
-    ("expect_includes", "Query"),
-    ("expect_excludes", "Query"),
-    ("expect_deleted", "DeleteSnapshots"),
-    ("expect_nondeleted", "DeleteSnapshots"),
-    ("expect_supported", "IsVolumeSupported"),
-    ("expect_states", "GetWriterStatus"),
+const CHECK_KEYS: [(&str, Method); 8] = [
+    ("expect_props", Method::GetSnapshotProperties),
+    ("expect_count", Method::Query),
+    ("expect_includes", Method::Query),
+    ("expect_excludes", Method::Query),
+    ("expect_deleted", Method::DeleteSnapshots),
+    ("expect_nondeleted", Method::DeleteSnapshots),
+    ("expect_supported", Method::IsVolumeSupported),
+    ("expect_states", Method::GetWriterStatus),
 ];
 
 /// Reads a step. `default_machine` is used when the step has no `on`.
@@ -343,9 +344,18 @@ fn ids(a: &mut StepArgs<'_>, key: &str) -> Result<Vec<VssId>, ArgError> {
 }
 
 /// Reads a call step: an `IVssAsync` call, or a requester call and its checks.
-fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgError> {
+fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgError> {
+    let Some(method) = Method::requester(name) else {
+        let hint = Method::from_name(name)
+            .filter(|m| m.interface().is_requester())
+            .map(|m| format!(" (names are case-sensitive: `{m}`)"))
+            .unwrap_or_default();
+        return Err(ArgError::Input(format!(
+            "`{name}` is not a requester method{hint}"
+        )));
+    };
     match method {
-        "Wait" => {
+        Method::Wait => {
             let timeout = a
                 .number("timeout")?
                 .map_or(vss_model::backend::INFINITE, |t| {
@@ -353,23 +363,17 @@ fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), Arg
                 });
             return Ok((
                 Action::Wait(a.async_handle("async")?, timeout),
-                method.into(),
+                method.to_string(),
             ));
         }
-        "QueryStatus" => return Ok((Action::QueryStatus(a.async_handle("async")?), method.into())),
-        "Cancel" => return Ok((Action::Cancel(a.async_handle("async")?), method.into())),
+        Method::QueryStatus => {
+            let handle = a.async_handle("async")?;
+            return Ok((Action::QueryStatus(handle), method.to_string()));
+        }
+        Method::Cancel => {
+            return Ok((Action::Cancel(a.async_handle("async")?), method.to_string()));
+        }
         _ => {}
-    }
-    let known = vss_model::methods::requester_methods().any(|m| m.name == method)
-        || method == "GetWriterStatus";
-    if !known {
-        let hint = vss_model::methods::method(method)
-            .filter(|m| m.interface.is_requester())
-            .map(|m| format!(" (names are case-sensitive: `{}`)", m.name))
-            .unwrap_or_default();
-        return Err(ArgError::Input(format!(
-            "`{method}` is not a requester method{hint}"
-        )));
     }
     let mut checks = Checks {
         props: a.object("expect_props")?,
@@ -403,7 +407,7 @@ fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), Arg
     }
     // DeleteSnapshots may name its object as `snapshot` or `set` instead of `id` and `type`.
     let mut args = a.rest()?;
-    if method == "DeleteSnapshots" {
+    if method == Method::DeleteSnapshots {
         for (alias, kind) in [
             ("snapshot", "VSS_OBJECT_SNAPSHOT"),
             ("set", "VSS_OBJECT_SNAPSHOT_SET"),
@@ -420,7 +424,7 @@ fn read_call(method: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), Arg
             }
         }
     }
-    args.insert("call".into(), Value::String(method.into()));
+    args.insert("call".into(), Value::String(method.name().into()));
     let given: Vec<String> = args.keys().filter(|k| *k != "call").cloned().collect();
     // A key given `null` counts as absent when the method takes it, but one it does not take
     // is unknown all the same: serde names it when the nulls are left in.
@@ -627,7 +631,9 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
         "release" => (Action::Release, "release".into()),
         "reboot" => (Action::Reboot, "reboot".into()),
         "fail_provider" => {
-            let method = a.required_text("method")?;
+            let name = a.required_text("method")?;
+            let method = Method::provider(&name)
+                .ok_or_else(|| ArgError::Input(format!("`{name}` is not a provider method")))?;
             let hr = code(a)?;
             let count = |a: &mut StepArgs<'_>, key: &str, default: u64| -> Result<u32, ArgError> {
                 let n = a.number(key)?.unwrap_or(default);
@@ -635,7 +641,7 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             };
             let fault = ProviderFault {
                 provider_id: a.id("provider")?,
-                method: method.clone(),
+                method,
                 hr,
                 after: count(a, "after", 0)?,
                 times: count(a, "times", 1)?,
@@ -653,8 +659,16 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             (Action::FailWriter(writer, event, hr), label)
         }
         "fail_service" => {
-            let method = a.required_text("method")?;
+            let name = a.required_text("method")?;
+            let method = Method::from_name(&name)
+                .filter(|m| m.interface().is_requester())
+                .ok_or_else(|| ArgError::Input(format!("`{name}` is not a requester method")))?;
             let hr = code(a)?;
+            if hr.is_success() || !method.info().documents(hr) {
+                return Err(ArgError::Input(format!(
+                    "{method} does not document {hr} as a failure"
+                )));
+            }
             let label = format!("fail_service {method} {}", short_code(hr));
             (Action::FailService(method, hr), label)
         }
@@ -780,10 +794,10 @@ mod tests {
 
     #[test]
     fn every_requester_method_has_a_call() {
-        let called: Vec<&str> = every_call().iter().map(Call::method).collect();
+        let called: Vec<Method> = every_call().iter().map(Call::method).collect();
         for m in vss_model::methods::requester_methods() {
             if m.interface != vss_model::methods::Interface::IVssAsync {
-                assert!(called.contains(&m.name), "{} has no Call", m.name);
+                assert!(called.contains(&m.method), "{m} has no Call");
             }
         }
     }

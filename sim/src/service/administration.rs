@@ -3,12 +3,14 @@
 //! software shadow copies.
 
 use vss_model::backend::{Deleted, VssResult};
+use vss_model::methods::Method;
 use vss_model::provider::{DeleteFailure, PropertyValue};
 use vss_model::{
     Context, HResult, ObjectProp, ObjectType, SnapshotAttributes as A, SnapshotProp,
     SnapshotPropertyId, VssId,
 };
 
+use crate::handles::{MachineId, RequesterId};
 use crate::service::Keeper;
 use crate::volumes::Placement;
 use crate::world::{HwState, SetPhase, World};
@@ -34,7 +36,7 @@ fn is_mount_folder(name: &str) -> bool {
 
 impl World {
     /// Whether the id belongs to a set some requester of the machine is still creating.
-    pub(crate) fn in_creation(&self, m: usize, id: VssId) -> bool {
+    pub(crate) fn in_creation(&self, m: MachineId, id: VssId) -> bool {
         self.requesters.values().any(|r| {
             r.machine == m
                 && matches!(&r.set, SetPhase::Open(plan) | SetPhase::Creating(plan)
@@ -45,10 +47,10 @@ impl World {
     /// `GetSnapshotProperties(SnapshotId, &Prop)`.
     pub(crate) fn get_snapshot_properties(
         &mut self,
-        req: u64,
+        req: RequesterId,
         id: VssId,
     ) -> VssResult<SnapshotProp> {
-        let m = self.begin_call(req, "GetSnapshotProperties")?;
+        let m = self.begin_call(req, Method::GetSnapshotProperties)?;
         if !self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -63,7 +65,11 @@ impl World {
     }
 
     /// Every created shadow copy of the machine seen under `context`, oldest first.
-    fn all_copies(&mut self, m: usize, context: Context) -> VssResult<Vec<(Keeper, SnapshotProp)>> {
+    fn all_copies(
+        &mut self,
+        m: MachineId,
+        context: Context,
+    ) -> VssResult<Vec<(Keeper, SnapshotProp)>> {
         let mut found = Vec::new();
         for p in self.software_providers(m) {
             found.extend(
@@ -84,12 +90,12 @@ impl World {
     /// `Query(GUID_NULL, VSS_OBJECT_NONE, eReturnedObjectsType, &ppEnum)`.
     pub(crate) fn query(
         &mut self,
-        req: u64,
+        req: RequesterId,
         queried: VssId,
         queried_type: ObjectType,
         returned_type: ObjectType,
     ) -> VssResult<Vec<ObjectProp>> {
-        let m = self.begin_call(req, "Query")?;
+        let m = self.begin_call(req, Method::Query)?;
         if !self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -125,7 +131,7 @@ impl World {
     /// time, stopping at the first that cannot be deleted.
     pub(crate) fn delete_snapshots(
         &mut self,
-        req: u64,
+        req: RequesterId,
         source: VssId,
         source_type: ObjectType,
     ) -> Result<Deleted, DeleteFailure> {
@@ -135,7 +141,7 @@ impl World {
             nondeleted,
         };
         let m = self
-            .begin_call(req, "DeleteSnapshots")
+            .begin_call(req, Method::DeleteSnapshots)
             .map_err(|hr| fail(hr, 0, source))?;
         if !self.requester(req).initialized {
             return Err(fail(self.policy.uninitialized_administration, 0, source));
@@ -185,13 +191,13 @@ impl World {
     /// `ExposeSnapshot(SnapshotId, wszPathFromRoot, lAttributes, wszExpose, &pwszExposed)`.
     pub(crate) fn expose_snapshot(
         &mut self,
-        req: u64,
+        req: RequesterId,
         id: VssId,
         path_from_root: Option<&str>,
         attributes: A,
         expose: Option<&str>,
     ) -> VssResult<String> {
-        let m = self.begin_call(req, "ExposeSnapshot")?;
+        let m = self.begin_call(req, Method::ExposeSnapshot)?;
         if !self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -241,8 +247,8 @@ impl World {
     }
 
     /// `UnexposeSnapshot(snapshotId)`.
-    pub(crate) fn unexpose_snapshot(&mut self, req: u64, id: VssId) -> VssResult {
-        let m = self.begin_call(req, "UnexposeSnapshot")?;
+    pub(crate) fn unexpose_snapshot(&mut self, req: RequesterId, id: VssId) -> VssResult {
+        let m = self.begin_call(req, Method::UnexposeSnapshot)?;
         if !self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -272,7 +278,7 @@ impl World {
     /// a hardware one.
     fn set_copy_properties(
         &mut self,
-        m: usize,
+        m: MachineId,
         keeper: Keeper,
         old: &SnapshotProp,
         new: Exposure,
@@ -320,7 +326,7 @@ impl World {
         };
         for (done, (property, value)) in fields(new).into_iter().enumerate() {
             let args = format!("{id}, {property}, {value:?}");
-            if let Err(hr) = self.call_provider(m, p, "SetSnapshotProperty", args, |pr| {
+            if let Err(hr) = self.call_provider(m, p, Method::SetSnapshotProperty, args, |pr| {
                 pr.set_snapshot_property(id, property, value)
             }) {
                 // Put back what was already changed, so that a failed call changes nothing.
@@ -344,11 +350,11 @@ impl World {
     /// the volume are possible at all, even if a limit is reached now.
     pub(crate) fn is_volume_supported(
         &mut self,
-        req: u64,
+        req: RequesterId,
         provider: VssId,
         volume: &str,
     ) -> VssResult<bool> {
-        let m = self.begin_call(req, "IsVolumeSupported")?;
+        let m = self.begin_call(req, Method::IsVolumeSupported)?;
         if !self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -359,7 +365,7 @@ impl World {
             .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
         let name = self.machines[m].volumes[v].name.clone();
         let context = self.requester(req).context;
-        for p in 0..self.machines[m].providers.len() {
+        for p in self.machines[m].providers.keys() {
             let id = self.machines[m].providers[p].prop.provider_id;
             if (provider.is_null() || provider == id)
                 && self.provider_supports(m, p, &name, context)?

@@ -2,29 +2,35 @@
 
 use vss_model::HResult;
 use vss_model::backend::VssResult;
+use vss_model::methods::Method;
 
+use crate::handles::{AsyncId, RequesterId};
 use crate::world::{AsyncState, SetPhase, Work, World};
 
 impl World {
     /// Runs an operation's work and returns its result (`S_OK` or an error).
-    pub(crate) fn run_work(&mut self, req: u64, work: Work) -> HResult {
+    pub(crate) fn run_work(&mut self, req: RequesterId, work: Work) -> HResult {
         let (method, result) = match work {
-            Work::GatherWriterMetadata => {
-                ("GatherWriterMetadata", self.run_gather_writer_metadata(req))
-            }
-            Work::GatherWriterStatus => ("GatherWriterStatus", self.run_gather_writer_status(req)),
-            Work::PrepareForBackup => ("PrepareForBackup", self.run_prepare_for_backup(req)),
-            Work::DoSnapshotSet => ("DoSnapshotSet", self.run_do_snapshot_set(req)),
-            Work::BackupComplete => ("BackupComplete", self.run_backup_complete(req)),
+            Work::GatherWriterMetadata => (
+                Method::GatherWriterMetadata,
+                self.run_gather_writer_metadata(req),
+            ),
+            Work::GatherWriterStatus => (
+                Method::GatherWriterStatus,
+                self.run_gather_writer_status(req),
+            ),
+            Work::PrepareForBackup => (Method::PrepareForBackup, self.run_prepare_for_backup(req)),
+            Work::DoSnapshotSet => (Method::DoSnapshotSet, self.run_do_snapshot_set(req)),
+            Work::BackupComplete => (Method::BackupComplete, self.run_backup_complete(req)),
             Work::BreakSnapshotSetEx(set, flags) => (
-                "BreakSnapshotSetEx",
+                Method::BreakSnapshotSetEx,
                 self.run_break_snapshot_set_ex(req, set, flags),
             ),
             Work::ImportSnapshots => {
                 // The one operation that can succeed with a status of its own.
                 return match self.run_import_snapshots(req) {
                     Ok(status) => status,
-                    Err(hr) => self.documented(req, "ImportSnapshots", hr),
+                    Err(hr) => self.documented(req, Method::ImportSnapshots, hr),
                 };
             }
         };
@@ -35,10 +41,10 @@ impl World {
     }
 
     /// `IVssAsync::Wait`: runs a held operation.
-    pub(crate) fn async_wait(&mut self, op: u64) -> HResult {
+    pub(crate) fn async_wait(&mut self, op: AsyncId) -> HResult {
         let state = self.asyncs[&op].state;
         let requester = self.asyncs[&op].requester;
-        if let Err(hr) = self.check_call(requester, "Wait") {
+        if let Err(hr) = self.check_call(requester, Method::Wait) {
             return hr;
         }
         if !self.requester(requester).alive && matches!(state, AsyncState::Pending(_)) {
@@ -62,7 +68,7 @@ impl World {
     }
 
     /// A held operation runs or is cancelled: it is no longer pending on its object.
-    fn forget_pending(&mut self, req: u64, work: Work) {
+    fn forget_pending(&mut self, req: RequesterId, work: Work) {
         let pending = &mut self.requester_mut(req).pending;
         if let Some(i) = pending.iter().position(|w| *w == work) {
             pending.remove(i);
@@ -70,8 +76,8 @@ impl World {
     }
 
     /// `IVssAsync::QueryStatus`.
-    pub(crate) fn async_query_status(&mut self, op: u64) -> VssResult<HResult> {
-        self.check_call(self.asyncs[&op].requester, "QueryStatus")?;
+    pub(crate) fn async_query_status(&mut self, op: AsyncId) -> VssResult<HResult> {
+        self.check_call(self.asyncs[&op].requester, Method::QueryStatus)?;
         Ok(match self.asyncs[&op].state {
             AsyncState::Pending(_) => HResult::VSS_S_ASYNC_PENDING,
             AsyncState::Done(HResult::S_OK) => HResult::VSS_S_ASYNC_FINISHED,
@@ -81,8 +87,8 @@ impl World {
     }
 
     /// `IVssAsync::Cancel`.
-    pub(crate) fn async_cancel(&mut self, op: u64) -> HResult {
-        if let Err(hr) = self.check_call(self.asyncs[&op].requester, "Cancel") {
+    pub(crate) fn async_cancel(&mut self, op: AsyncId) -> HResult {
+        if let Err(hr) = self.check_call(self.asyncs[&op].requester, Method::Cancel) {
             return hr;
         }
         match self.asyncs[&op].state {

@@ -3,8 +3,10 @@
 
 use vss_model::backend::VssResult;
 use vss_model::lun::VdsLunInformation;
+use vss_model::methods::Method;
 use vss_model::{HResult, HardwareOptions as H, VssId};
 
+use crate::handles::{AsyncId, MachineId, ProviderSlot, RequesterId};
 use crate::service::hardware::serials;
 use crate::trace::TraceEvent;
 use crate::volumes::Role;
@@ -23,7 +25,7 @@ enum Break {
 /// A hardware set ready to be broken on a machine: its copies, by the provider that made
 /// them.
 struct Target {
-    groups: Vec<(usize, Vec<VssId>)>,
+    groups: Vec<(ProviderSlot, Vec<VssId>)>,
 }
 
 impl Target {
@@ -36,7 +38,7 @@ impl World {
     /// The copies of a set this machine's service can break, or why not: it does not exist
     /// here (a transportable set must be imported first), or software shadow copies (the
     /// only kind a software or system provider makes) cannot be broken.
-    fn breakable(&mut self, m: usize, set: VssId) -> Result<Target, HResult> {
+    fn breakable(&mut self, m: MachineId, set: VssId) -> Result<Target, HResult> {
         if self.in_creation(m, set) {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
@@ -74,7 +76,7 @@ impl World {
         if ids.is_empty() {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
-        let mut groups: Vec<(usize, Vec<VssId>)> = Vec::new();
+        let mut groups: Vec<(ProviderSlot, Vec<VssId>)> = Vec::new();
         for id in ids {
             let provider = self
                 .hardware_provider(m, self.hw_copies[&id].prop.provider_id)
@@ -88,8 +90,8 @@ impl World {
     }
 
     /// `BreakSnapshotSet(SnapshotSetId)`.
-    pub(crate) fn break_snapshot_set(&mut self, req: u64, set: VssId) -> VssResult {
-        let m = self.begin_call(req, "BreakSnapshotSet")?;
+    pub(crate) fn break_snapshot_set(&mut self, req: RequesterId, set: VssId) -> VssResult {
+        let m = self.begin_call(req, Method::BreakSnapshotSet)?;
         if !self.requester(req).initialized {
             return Err(self.policy.uninitialized_administration);
         }
@@ -105,11 +107,11 @@ impl World {
     /// then the set and its provider; the break runs as an operation.
     pub(crate) fn break_snapshot_set_ex(
         &mut self,
-        req: u64,
+        req: RequesterId,
         set: VssId,
         flags: H,
-    ) -> VssResult<u64> {
-        let m = self.begin_call(req, "BreakSnapshotSetEx")?;
+    ) -> VssResult<AsyncId> {
+        let m = self.begin_call(req, Method::BreakSnapshotSetEx)?;
         if !self.requester(req).initialized {
             return Err(self.policy.uninitialized_administration);
         }
@@ -133,7 +135,7 @@ impl World {
     /// The operation `BreakSnapshotSetEx` started.
     pub(crate) fn run_break_snapshot_set_ex(
         &mut self,
-        req: u64,
+        req: RequesterId,
         set: VssId,
         flags: H,
     ) -> VssResult {
@@ -143,7 +145,7 @@ impl World {
     }
 
     /// The break: identities, then the provider's notifications, then VSS forgets the set.
-    fn break_set(&mut self, m: usize, set: VssId, target: Target, how: Break) -> VssResult {
+    fn break_set(&mut self, m: MachineId, set: VssId, target: Target, how: Break) -> VssResult {
         let flags = match how {
             Break::Legacy => H::empty(),
             Break::Ex(flags) => flags,
@@ -152,7 +154,7 @@ impl World {
         let (originals, shadows) = self.set_luns(&ids);
         let machine = self.machines[m].name.clone();
         let visible_original = {
-            let san = self.san.as_ref().expect("hardware copies imply a SAN");
+            let san = &self.san;
             let array = san.array();
             originals
                 .iter()
@@ -191,7 +193,7 @@ impl World {
         for id in &ids {
             let copy = self.hw_copies.remove(id).expect("listed");
             if let HwState::Surfaced { layout, .. } = copy.state {
-                let san = self.san.as_mut().expect("hardware copies imply a SAN");
+                let san = &mut self.san;
                 san.layouts[layout].role = Role::Broken;
             }
             self.machines[m].owners.remove(id);
@@ -208,11 +210,11 @@ impl World {
     /// Tells each provider of the set about its own LUNs with `OnLunStateChange`. If one
     /// fails, the LUNs the providers before it masked are located again, so that the failed
     /// break leaves them as they were.
-    fn notify_providers(&mut self, m: usize, target: &Target, change: H) -> VssResult {
+    fn notify_providers(&mut self, m: MachineId, target: &Target, change: H) -> VssResult {
         for (done, (p, ids)) in target.groups.iter().enumerate() {
             let (originals, shadows) = self.set_luns(ids);
             let args = format!("{}, {change}", serials(&shadows));
-            let result = self.call_hardware(m, *p, "OnLunStateChange", args, |pr| {
+            let result = self.call_hardware(m, *p, Method::OnLunStateChange, args, |pr| {
                 let ex = pr.ex().ok_or(HResult::E_NOINTERFACE)?;
                 ex.on_lun_state_change(&shadows, &originals, change)
             });
@@ -220,9 +222,10 @@ impl World {
             if change.contains(H::VSS_ONLUNSTATECHANGE_DO_MASK_LUNS) {
                 for (p, ids) in &target.groups[..done] {
                     let (_, shadows) = self.set_luns(ids);
-                    let _ = self.call_hardware(m, *p, "LocateLuns", serials(&shadows), |pr| {
-                        pr.locate_luns(&shadows)
-                    });
+                    let _ =
+                        self.call_hardware(m, *p, Method::LocateLuns, serials(&shadows), |pr| {
+                            pr.locate_luns(&shadows)
+                        });
                 }
             }
             return Err(self.translate(m, hr));
@@ -249,14 +252,14 @@ impl World {
     /// with their originals' identities if reverted.
     fn settle_luns(
         &mut self,
-        m: usize,
+        m: MachineId,
         originals: &[VdsLunInformation],
         shadows: &[VdsLunInformation],
         revert: bool,
         read_write: bool,
     ) {
         {
-            let san = self.san.as_ref().expect("hardware copies imply a SAN");
+            let san = &self.san;
             let mut array = san.array();
             for (original, shadow) in originals.iter().zip(shadows) {
                 let Some(lun) = array.find(shadow).map(|l| l.id.clone()) else {

@@ -3,12 +3,14 @@
 
 use vss_model::backend::VssResult;
 use vss_model::lun::VdsLunInformation;
+use vss_model::methods::Method;
 use vss_model::provider::ProviderCreateSnapshotSet;
 use vss_model::{
     Context, HResult, ProviderType, SnapshotAttributes as A, SnapshotProp, SnapshotState, VssId,
     WriterEvent,
 };
 
+use crate::handles::{AsyncId, MachineId, ProviderSlot, RequesterId};
 use crate::service::Keeper;
 use crate::trace::TraceEvent;
 use crate::world::{HwCopy, HwState, Instance, PlannedCopy, SetPhase, SetPlan, Work, World};
@@ -34,8 +36,8 @@ fn selection_rank(kind: ProviderType) -> u8 {
 
 impl World {
     /// `StartSnapshotSet(&SnapshotSetId)`.
-    pub(crate) fn start_snapshot_set(&mut self, req: u64) -> VssResult<VssId> {
-        let m = self.begin_call(req, "StartSnapshotSet")?;
+    pub(crate) fn start_snapshot_set(&mut self, req: RequesterId) -> VssResult<VssId> {
+        let m = self.begin_call(req, Method::StartSnapshotSet)?;
         let r = self.requester(req);
         // One object, one operation: not after another set, nor on a query object.
         if !r.initialized
@@ -52,7 +54,7 @@ impl World {
         if let Some(holder) = self.machines[m].creation_lock {
             self.note(
                 m,
-                format!("another requester object (#{holder}) is creating a set"),
+                format!("another requester object ({holder}) is creating a set"),
             );
             return Err(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
         }
@@ -69,11 +71,11 @@ impl World {
     /// `AddToSnapshotSet(pwszVolumeName, ProviderId, &pidSnapshot)`.
     pub(crate) fn add_to_snapshot_set(
         &mut self,
-        req: u64,
+        req: RequesterId,
         volume: &str,
         provider: VssId,
     ) -> VssResult<VssId> {
-        let m = self.begin_call(req, "AddToSnapshotSet")?;
+        let m = self.begin_call(req, Method::AddToSnapshotSet)?;
         let SetPhase::Open(plan) = &self.requester(req).set else {
             return Err(HResult::VSS_E_BAD_STATE);
         };
@@ -114,8 +116,8 @@ impl World {
     /// Whether provider `p` supports the volume under the context.
     pub(crate) fn provider_supports(
         &mut self,
-        m: usize,
-        p: usize,
+        m: MachineId,
+        p: ProviderSlot,
         volume_name: &str,
         context: Context,
     ) -> Result<bool, HResult> {
@@ -140,17 +142,25 @@ impl World {
                 None => Ok(false),
             };
         }
-        match self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
-            pr.set_context(context)
-        }) {
+        match self.call_provider(
+            m,
+            p,
+            Method::SoftwareSetContext,
+            context.to_string(),
+            |pr| pr.set_context(context),
+        ) {
             Err(HResult::VSS_E_UNSUPPORTED_CONTEXT) => return Ok(false),
             Err(hr) => return Err(self.translate(m, hr)),
             Ok(()) => {}
         }
         let name = volume_name.to_string();
-        self.call_provider(m, p, "IsVolumeSupported", name.clone(), |pr| {
-            pr.is_volume_supported(&name)
-        })
+        self.call_provider(
+            m,
+            p,
+            Method::SoftwareIsVolumeSupported,
+            name.clone(),
+            |pr| pr.is_volume_supported(&name),
+        )
         .map_err(|hr| self.translate(m, hr))
     }
 
@@ -158,15 +168,14 @@ impl World {
     /// that supports it.
     fn select_provider(
         &mut self,
-        m: usize,
+        m: MachineId,
         volume_name: &str,
         wanted: VssId,
         context: Context,
-    ) -> Result<usize, HResult> {
+    ) -> Result<ProviderSlot, HResult> {
         if !wanted.is_null() {
             let p = self.machines[m]
                 .providers
-                .iter()
                 .position(|r| r.prop.provider_id == wanted)
                 .ok_or(HResult::VSS_E_PROVIDER_NOT_REGISTERED)?;
             return match self.provider_supports(m, p, volume_name, context)? {
@@ -174,7 +183,7 @@ impl World {
                 false => Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER),
             };
         }
-        let mut order: Vec<usize> = (0..self.machines[m].providers.len()).collect();
+        let mut order: Vec<ProviderSlot> = self.machines[m].providers.keys().collect();
         order.sort_by_key(|p| selection_rank(self.machines[m].providers[*p].prop.provider_type));
         for p in order {
             if self.provider_supports(m, p, volume_name, context)? {
@@ -188,8 +197,8 @@ impl World {
     /// client-accessible ones.
     fn check_copy_limits(
         &mut self,
-        m: usize,
-        p: usize,
+        m: MachineId,
+        p: ProviderSlot,
         volume_name: &str,
         context: Context,
     ) -> VssResult {
@@ -220,8 +229,8 @@ impl World {
 
     /// `DoSnapshotSet(&pAsync)`: checks what must come before, then creates the set (at
     /// once, or when waited on if held).
-    pub(crate) fn do_snapshot_set(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "DoSnapshotSet")?;
+    pub(crate) fn do_snapshot_set(&mut self, req: RequesterId) -> VssResult<AsyncId> {
+        self.begin_call(req, Method::DoSnapshotSet)?;
         let r = self.requester(req);
         let SetPhase::Open(plan) = &r.set else {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -239,7 +248,7 @@ impl World {
 
     /// The creation itself. On any failure, every provider that reached `EndPrepareSnapshots`
     /// hears `AbortSnapshots` and no shadow copy of the set survives.
-    pub(crate) fn run_do_snapshot_set(&mut self, req: u64) -> VssResult {
+    pub(crate) fn run_do_snapshot_set(&mut self, req: RequesterId) -> VssResult {
         let r = self.requester(req);
         let (m, context) = (r.machine, r.context);
         let SetPhase::Creating(plan) = r.set.clone() else {
@@ -286,9 +295,10 @@ impl World {
             Err(hr) => {
                 for p in ended {
                     // AbortSnapshots' own result is neither translated nor passed on.
-                    let _ = self.call_common(m, p, "AbortSnapshots", plan.id.to_string(), |pr| {
-                        pr.abort_snapshots(plan.id)
-                    });
+                    let _ =
+                        self.call_common(m, p, Method::AbortSnapshots, plan.id.to_string(), |pr| {
+                            pr.abort_snapshots(plan.id)
+                        });
                 }
                 if context.has_writers() {
                     self.send_writer_event(m, WriterEvent::OnAbort);
@@ -305,14 +315,14 @@ impl World {
     /// that fails, its LUNs go back to the provider and the set fails.
     fn record_hardware_copies(
         &mut self,
-        m: usize,
+        m: MachineId,
         plan: &SetPlan,
         context: Context,
         now: vss_model::VssTimestamp,
         targets: Vec<TargetLuns>,
     ) -> VssResult {
         let machine = self.machines[m].name.clone();
-        let mut by_provider: Vec<(usize, Vec<VssId>)> = Vec::new();
+        let mut by_provider: Vec<(ProviderSlot, Vec<VssId>)> = Vec::new();
         for (index, shadows) in targets {
             let item = &plan.items[index];
             let luns = item.luns.as_ref().expect("hardware items have LUNs");
@@ -392,18 +402,18 @@ impl World {
     /// `GetTargetLuns` reported.
     fn commit_sequence(
         &mut self,
-        m: usize,
+        m: MachineId,
         plan: &SetPlan,
         context: Context,
-        ended: &mut Vec<usize>,
+        ended: &mut Vec<ProviderSlot>,
     ) -> VssResult<(vss_model::VssTimestamp, Vec<TargetLuns>)> {
         let set = plan.id;
         let writers = context.has_writers();
-        let mut providers: Vec<usize> = plan.items.iter().map(|i| i.provider).collect();
+        let mut providers: Vec<ProviderSlot> = plan.items.iter().map(|i| i.provider).collect();
         providers.sort();
         providers.dedup();
         let each = |world: &mut World,
-                    method: &'static str,
+                    method: Method,
                     call: &dyn Fn(&mut dyn ProviderCreateSnapshotSet) -> Result<(), HResult>|
          -> VssResult {
             for &p in &providers {
@@ -429,19 +439,23 @@ impl World {
                     return Err(HResult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
                 }
                 None => {
-                    self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
-                        pr.set_context(context)
-                    })
+                    self.call_provider(
+                        m,
+                        p,
+                        Method::SoftwareSetContext,
+                        context.to_string(),
+                        |pr| pr.set_context(context),
+                    )
                     .map_err(|hr| self.translate(m, hr))?;
                     let args = format!("{set}, {snap}, {volume}, {context}");
-                    self.call_provider(m, p, "BeginPrepareSnapshot", args, |pr| {
+                    self.call_provider(m, p, Method::SoftwareBeginPrepareSnapshot, args, |pr| {
                         pr.begin_prepare_snapshot(set, snap, &volume, context)
                     })
                     .map_err(|hr| self.translate(m, hr))?;
                 }
                 Some(luns) => {
                     let args = format!("{set}, {snap}, {context}, {}", luns.devices.join(" "));
-                    self.call_hardware(m, p, "BeginPrepareSnapshot", args, |pr| {
+                    self.call_hardware(m, p, Method::HardwareBeginPrepareSnapshot, args, |pr| {
                         pr.begin_prepare_snapshot(set, snap, context, &luns.devices, &luns.infos)
                     })
                     .map_err(|hr| self.translate(m, hr))?;
@@ -450,7 +464,7 @@ impl World {
         }
         for &p in &providers {
             ended.push(p);
-            self.call_common(m, p, "EndPrepareSnapshots", set.to_string(), |pr| {
+            self.call_common(m, p, Method::EndPrepareSnapshots, set.to_string(), |pr| {
                 pr.end_prepare_snapshots(set)
             })
             .map_err(|hr| self.translate(m, hr))?;
@@ -458,16 +472,18 @@ impl World {
         if writers {
             self.send_writer_event(m, WriterEvent::OnFreeze);
         }
-        each(self, "PreCommitSnapshots", &|pr| {
+        each(self, Method::PreCommitSnapshots, &|pr| {
             pr.pre_commit_snapshots(set)
         })?;
         self.note(m, "writes to the original volumes flushed and held");
         let now = self.tick();
-        let committed = each(self, "CommitSnapshots", &|pr| pr.commit_snapshots(set, now));
+        let committed = each(self, Method::CommitSnapshots, &|pr| {
+            pr.commit_snapshots(set, now)
+        });
         self.note(m, "held writes released");
         committed?;
         let count = plan.items.len() as i32;
-        each(self, "PostCommitSnapshots", &|pr| {
+        each(self, Method::PostCommitSnapshots, &|pr| {
             pr.post_commit_snapshots(set, count)
         })?;
         let mut targets = Vec::new();
@@ -475,7 +491,7 @@ impl World {
             let Some(luns) = &item.luns else { continue };
             let p = item.provider;
             let shadows = self
-                .call_hardware(m, p, "GetTargetLuns", luns.devices.join(" "), |pr| {
+                .call_hardware(m, p, Method::GetTargetLuns, luns.devices.join(" "), |pr| {
                     pr.get_target_luns(&luns.devices, &luns.infos)
                 })
                 .map_err(|hr| self.translate(m, hr))?;
@@ -491,10 +507,10 @@ impl World {
         if writers {
             self.send_writer_event(m, WriterEvent::OnThaw);
         }
-        each(self, "PreFinalCommitSnapshots", &|pr| {
+        each(self, Method::PreFinalCommitSnapshots, &|pr| {
             pr.pre_final_commit_snapshots(set)
         })?;
-        each(self, "PostFinalCommitSnapshots", &|pr| {
+        each(self, Method::PostFinalCommitSnapshots, &|pr| {
             pr.post_final_commit_snapshots(set)
         })?;
         if writers {

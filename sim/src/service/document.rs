@@ -5,14 +5,16 @@ use vss_model::document::{
     BackupComponentsDocument, BackupState, DiskExtent, LunMapping, LunPair, SnapshotDescription,
     SnapshotSetDescription,
 };
+use vss_model::methods::Method;
 use vss_model::{BLOCK_SIZE, Context, HResult, SnapshotAttributes, VssTimestamp};
 
+use crate::handles::RequesterId;
 use crate::world::{SetPhase, World};
 
 impl World {
     /// `SaveAsXML(&pbstrXML)`.
-    pub(crate) fn save_as_xml(&mut self, req: u64) -> VssResult<String> {
-        let m = self.begin_call(req, "SaveAsXML")?;
+    pub(crate) fn save_as_xml(&mut self, req: RequesterId) -> VssResult<String> {
+        let m = self.begin_call(req, Method::SaveAsXml)?;
         let r = self.requester(req);
         if !r.initialized {
             return Err(HResult::VSS_E_BAD_STATE);

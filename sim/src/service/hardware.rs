@@ -3,9 +3,11 @@
 //! back with `OnLunEmpty`.
 
 use vss_model::lun::{BusType, VER_VDS_LUN_INFORMATION, VdsLunInformation};
+use vss_model::methods::Method;
 use vss_model::{Context, HResult, SnapshotAttributes as A, VssId};
 use vss_sim_hw::DiskIdentity;
 
+use crate::handles::{MachineId, ProviderSlot};
 use crate::trace::TraceEvent;
 use crate::volumes::{Extent, Layout, Placement, Role};
 use crate::world::{HwState, Instance, VolumeLuns, World};
@@ -13,20 +15,20 @@ use crate::world::{HwState, Instance, VolumeLuns, World};
 impl World {
     /// The device name of a LUN on a machine, `\\.\PHYSICALDRIVEn`: the local disk is 0, and
     /// the array LUNs the machine reaches are numbered from 1 in the order of their names.
-    pub(crate) fn lun_device(&self, m: usize, lun: &str) -> String {
+    pub(crate) fn lun_device(&self, m: MachineId, lun: &str) -> String {
         let machine = &self.machines[m].name;
-        let n = self.san.as_ref().map_or(0, |san| {
-            san.array()
-                .luns()
-                .filter(|l| l.visible_to.contains(machine))
-                .position(|l| l.id == lun)
-                .map_or(0, |i| i + 1)
-        });
+        let n = self
+            .san
+            .array()
+            .luns()
+            .filter(|l| l.visible_to.contains(machine))
+            .position(|l| l.id == lun)
+            .map_or(0, |i| i + 1);
         format!(r"\\.\PHYSICALDRIVE{n}")
     }
 
     /// The machine's local disk as VSS describes it: no array knows it.
-    fn local_disk(&self, m: usize) -> VdsLunInformation {
+    fn local_disk(&self, m: MachineId) -> VdsLunInformation {
         VdsLunInformation {
             version: VER_VDS_LUN_INFORMATION,
             device_type: 0,
@@ -44,7 +46,7 @@ impl World {
     }
 
     /// The LUNs a volume lies on, as VSS hands them to hardware providers.
-    pub(crate) fn volume_luns(&self, m: usize, v: usize) -> VolumeLuns {
+    pub(crate) fn volume_luns(&self, m: MachineId, v: usize) -> VolumeLuns {
         let volume = &self.machines[m].volumes[v];
         match &volume.placement {
             Placement::Local(_) => VolumeLuns {
@@ -53,7 +55,7 @@ impl World {
                 blocks: vec![volume.blocks],
             },
             Placement::San(l) => {
-                let san = self.san.as_ref().expect("volumes on LUNs imply a SAN");
+                let san = &self.san;
                 let extents = &san.layouts[*l].extents;
                 let infos = {
                     let array = san.array();
@@ -81,8 +83,8 @@ impl World {
     /// `AreLunsSupported` for the LUNs of a volume.
     pub(crate) fn hardware_supports(
         &mut self,
-        m: usize,
-        p: usize,
+        m: MachineId,
+        p: ProviderSlot,
         v: usize,
         context: Context,
     ) -> Result<bool, HResult> {
@@ -90,17 +92,16 @@ impl World {
             devices, mut infos, ..
         } = self.volume_luns(m, v);
         let args = format!("{context}, {}", devices.join(" "));
-        self.call_hardware(m, p, "AreLunsSupported", args, |pr| {
+        self.call_hardware(m, p, Method::AreLunsSupported, args, |pr| {
             pr.are_luns_supported(context, &devices, &mut infos)
         })
         .map_err(|hr| self.translate(m, hr))
     }
 
     /// The hardware provider of a machine with this id, if it is registered there.
-    pub(crate) fn hardware_provider(&self, m: usize, id: VssId) -> Option<usize> {
+    pub(crate) fn hardware_provider(&self, m: MachineId, id: VssId) -> Option<ProviderSlot> {
         self.machines[m]
             .providers
-            .iter()
             .position(|r| r.prop.provider_id == id && matches!(r.instance, Instance::Hardware(_)))
     }
 
@@ -111,8 +112,8 @@ impl World {
     /// copy some LUN of which did not arrive is not.
     pub(crate) fn surface(
         &mut self,
-        m: usize,
-        p: usize,
+        m: MachineId,
+        p: ProviderSlot,
         ids: &[VssId],
     ) -> Result<Vec<VssId>, HResult> {
         let shadows: Vec<VdsLunInformation> = ids
@@ -124,7 +125,7 @@ impl World {
                     .map(|(_, shadow, _)| shadow.clone())
             })
             .collect();
-        self.call_hardware(m, p, "LocateLuns", serials(&shadows), |pr| {
+        self.call_hardware(m, p, Method::LocateLuns, serials(&shadows), |pr| {
             pr.locate_luns(&shadows)
         })
         .map_err(|hr| self.translate(m, hr))?;
@@ -134,7 +135,7 @@ impl World {
             for (_, shadow, blocks) in self.hw_copies[&id].pairs.clone() {
                 let machine = self.machines[m].name.clone();
                 let found = {
-                    let san = self.san.as_ref().expect("hardware copies imply a SAN");
+                    let san = &self.san;
                     let array = san.array();
                     array
                         .find(&shadow)
@@ -154,7 +155,7 @@ impl World {
                 let device = self.lun_device(m, &lun);
                 let mut info = shadow.clone();
                 let ours = self
-                    .call_hardware(m, p, "FillInLunInfo", device.clone(), |pr| {
+                    .call_hardware(m, p, Method::FillInLunInfo, device.clone(), |pr| {
                         pr.fill_in_lun_info(&device, &mut info)
                     })
                     .unwrap_or(false);
@@ -177,10 +178,10 @@ impl World {
 
     /// Mounts a shadow copy's volume on its arrived LUNs: new disk identities, hidden and
     /// read-only.
-    fn mount_shadow(&mut self, m: usize, id: VssId, extents: Vec<Extent>) {
+    fn mount_shadow(&mut self, m: MachineId, id: VssId, extents: Vec<Extent>) {
         for extent in &extents {
             let fresh = self.new_id();
-            let san = self.san.as_ref().expect("hardware copies imply a SAN");
+            let san = &self.san;
             let mut array = san.array();
             let new = match array.lun(&extent.lun).expect("arrived").identity {
                 DiskIdentity::Mbr(_) => DiskIdentity::Mbr(fresh.data1),
@@ -193,14 +194,13 @@ impl World {
         self.note_lun_changes(m);
         let guid = self.new_id();
         let blocks = extents.iter().map(|e| e.blocks).sum();
-        let san = self.san.as_mut().expect("hardware copies imply a SAN");
-        san.layouts.push(Layout {
+        let san = &mut self.san;
+        let layout = san.layouts.push_and_get_key(Layout {
             name: format!(r"\\?\Volume{guid}\"),
             extents,
             blocks,
             role: Role::Shadow(id),
         });
-        let layout = san.layouts.len() - 1;
         let device = self.attach_layout(m, layout);
         let machine_name = self.machines[m].name.clone();
         let copy = self.hw_copies.get_mut(&id).expect("known");
@@ -224,7 +224,7 @@ impl World {
     }
 
     /// The hardware shadow copies surfaced on a machine, oldest first.
-    pub(crate) fn hw_on(&self, m: usize) -> Vec<VssId> {
+    pub(crate) fn hw_on(&self, m: MachineId) -> Vec<VssId> {
         let mut ids: Vec<_> = self
             .hw_copies
             .iter()
@@ -262,20 +262,21 @@ impl World {
                 // A LUN the machine sees is described by its provider first, as VSS does
                 // before OnLunEmpty; one never surfaced has no device here.
                 let machine = self.machines[m].name.clone();
-                let seen = self.san.as_ref().and_then(|san| {
-                    san.array()
-                        .find(shadow)
-                        .filter(|l| l.visible_to.contains(&machine))
-                        .map(|l| l.id.clone())
-                });
+                let seen = self
+                    .san
+                    .array()
+                    .find(shadow)
+                    .filter(|l| l.visible_to.contains(&machine))
+                    .map(|l| l.id.clone());
                 let device = match &seen {
                     Some(lun) => {
                         let device = self.lun_device(m, lun);
                         let mut info = shadow.clone();
                         // VSS ignores what FillInLunInfo returns.
-                        let _ = self.call_hardware(m, p, "FillInLunInfo", device.clone(), |pr| {
-                            pr.fill_in_lun_info(&device, &mut info)
-                        });
+                        let _ =
+                            self.call_hardware(m, p, Method::FillInLunInfo, device.clone(), |pr| {
+                                pr.fill_in_lun_info(&device, &mut info)
+                            });
                         device
                     }
                     None => String::new(),
@@ -286,7 +287,7 @@ impl World {
                 } else {
                     format!("{device}, {serial}")
                 };
-                let _ = self.call_hardware(m, p, "OnLunEmpty", args, |pr| {
+                let _ = self.call_hardware(m, p, Method::OnLunEmpty, args, |pr| {
                     pr.on_lun_empty(&device, shadow)
                 });
             }

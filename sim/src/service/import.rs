@@ -2,14 +2,16 @@
 //! document, on the machine that made it or on another of the SAN.
 
 use vss_model::backend::VssResult;
+use vss_model::methods::Method;
 use vss_model::{HResult, SnapshotAttributes as A, VssId};
 
+use crate::handles::{AsyncId, RequesterId};
 use crate::world::{HwState, Work, World};
 
 impl World {
     /// `ImportSnapshots(&pAsync)`: needs a loaded document of a transportable set.
-    pub(crate) fn import_snapshots(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "ImportSnapshots")?;
+    pub(crate) fn import_snapshots(&mut self, req: RequesterId) -> VssResult<AsyncId> {
+        self.begin_call(req, Method::ImportSnapshots)?;
         let r = self.requester(req);
         let Some(set) = r.loaded.as_ref().and_then(|d| d.snapshot_set.as_ref()) else {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -28,7 +30,7 @@ impl World {
     /// provider of each copy, then each copy whose LUNs all arrived is mounted, hidden and
     /// read-only, with `VSS_VOLSNAP_ATTR_IMPORTED`. Returns `S_OK` when every copy arrived,
     /// `VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED` when some did.
-    pub(crate) fn run_import_snapshots(&mut self, req: u64) -> Result<HResult, HResult> {
+    pub(crate) fn run_import_snapshots(&mut self, req: RequesterId) -> Result<HResult, HResult> {
         let m = self.requester(req).machine;
         let doc = self
             .requester(req)

@@ -3,14 +3,20 @@
 
 use vss_model::backend::{BackupStateArgs, VssResult};
 use vss_model::document::BackupComponentsDocument;
+use vss_model::methods::Method;
 use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, WriterEvent};
 
+use crate::handles::{AsyncId, MachineId, RequesterId};
 use crate::world::{AsyncState, HwState, SetPhase, Work, World};
 
 impl World {
     /// `InitializeForBackup(bstrXML)`.
-    pub(crate) fn initialize_for_backup(&mut self, req: u64, xml: Option<&str>) -> VssResult {
-        self.begin_call(req, "InitializeForBackup")?;
+    pub(crate) fn initialize_for_backup(
+        &mut self,
+        req: RequesterId,
+        xml: Option<&str>,
+    ) -> VssResult {
+        self.begin_call(req, Method::InitializeForBackup)?;
         if self.requester(req).initialized {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -38,8 +44,8 @@ impl World {
     }
 
     /// `SetContext(lContext)`: once, before `StartSnapshotSet`.
-    pub(crate) fn set_context(&mut self, req: u64, context: Context) -> VssResult {
-        self.begin_call(req, "SetContext")?;
+    pub(crate) fn set_context(&mut self, req: RequesterId, context: Context) -> VssResult {
+        self.begin_call(req, Method::SetContext)?;
         let r = self.requester(req);
         // Once, and before the calls it governs: a set, the writers' metadata, a query.
         let late = !matches!(r.set, SetPhase::None)
@@ -57,8 +63,12 @@ impl World {
     }
 
     /// `SetBackupState(...)`: before `PrepareForBackup`.
-    pub(crate) fn set_backup_state(&mut self, req: u64, state: BackupStateArgs) -> VssResult {
-        self.begin_call(req, "SetBackupState")?;
+    pub(crate) fn set_backup_state(
+        &mut self,
+        req: RequesterId,
+        state: BackupStateArgs,
+    ) -> VssResult {
+        self.begin_call(req, Method::SetBackupState)?;
         let r = self.requester(req);
         if !r.initialized || r.prepared_for_backup {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -72,8 +82,8 @@ impl World {
 
     /// `AbortBackup()`: abandons a creation in progress and tells the writers; ignored when
     /// nothing is underway.
-    pub(crate) fn abort_backup(&mut self, req: u64) -> VssResult {
-        let m = self.begin_call(req, "AbortBackup")?;
+    pub(crate) fn abort_backup(&mut self, req: RequesterId) -> VssResult {
+        let m = self.begin_call(req, Method::AbortBackup)?;
         let r = self.requester(req);
         if !r.initialized {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -101,8 +111,8 @@ impl World {
     /// Ends a creation that has not finished: its pending `DoSnapshotSet` is cancelled, the
     /// set is failed and the creation lock freed. Providers have heard nothing yet, since a
     /// creation runs to its end once it starts.
-    pub(crate) fn abandon_creation(&mut self, req: u64, why: &str) {
-        let pending: Vec<u64> = self
+    pub(crate) fn abandon_creation(&mut self, req: RequesterId, why: &str) {
+        let pending: Vec<AsyncId> = self
             .asyncs
             .iter()
             .filter(|(_, op)| op.requester == req && matches!(op.state, AsyncState::Pending(_)))
@@ -120,7 +130,7 @@ impl World {
     }
 
     /// Frees the machine's creation lock if this object holds it.
-    pub(crate) fn release_lock(&mut self, req: u64, why: &str) {
+    pub(crate) fn release_lock(&mut self, req: RequesterId, why: &str) {
         let m = self.requester(req).machine;
         if self.machines[m].creation_lock == Some(req) {
             self.machines[m].creation_lock = None;
@@ -130,7 +140,7 @@ impl World {
 
     /// `Release`: the object dies; its creation is abandoned, the writers hear
     /// `OnBackupShutdown`, and VSS deletes the auto-release shadow copies it made.
-    pub(crate) fn release(&mut self, req: u64) {
+    pub(crate) fn release(&mut self, req: RequesterId) {
         if !self.requester(req).alive {
             return;
         }
@@ -180,10 +190,10 @@ impl World {
 
     /// A machine restarts: its requester objects die with their processes (no events, no
     /// clean-up by VSS), non-persistent shadow copies vanish, writers start afresh.
-    pub(crate) fn reboot_machine(&mut self, m: usize) {
+    pub(crate) fn reboot_machine(&mut self, m: MachineId) {
         let name = self.machines[m].name.clone();
         self.note(m, format!("{name} restarts"));
-        let dying: Vec<u64> = self
+        let dying: Vec<RequesterId> = self
             .requesters
             .iter()
             .filter(|(_, r)| r.machine == m && r.alive)
@@ -233,8 +243,8 @@ impl World {
 
     /// Records the start of an asynchronous operation: it runs now, or waits to be waited on
     /// when the object was told to hold it.
-    pub(crate) fn start_async(&mut self, req: u64, work: Work) -> u64 {
-        let id = self.new_object();
+    pub(crate) fn start_async(&mut self, req: RequesterId, work: Work) -> AsyncId {
+        let id = self.new_async_id();
         let hold = std::mem::take(&mut self.requester_mut(req).hold_next_async);
         let state = if hold {
             let m = self.requester(req).machine;

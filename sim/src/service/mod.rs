@@ -13,42 +13,49 @@ mod import;
 mod lifecycle;
 mod writers;
 
-use vss_model::methods;
+use vss_model::methods::{self, Method};
 use vss_model::provider::{ProviderCreateSnapshotSet, ProviderResult};
 use vss_model::{
     Context, HResult, ObjectProp, ObjectType, SnapshotProp, VssId, backend::Privileges,
 };
 
+use crate::handles::{MachineId, ProviderSlot, RequesterId};
 use crate::trace::TraceEvent;
-use crate::world::{HardwareProvider, HwState, Instance, SoftwareProvider, World};
+use crate::world::{HardwareProviderPlugin, HwState, Instance, SoftwareProviderPlugin, World};
 
 /// Who keeps what is known of a shadow copy: the software provider that made it, or, for a
 /// hardware shadow copy, the VSS service itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Keeper {
-    Provider(usize),
+    Provider(ProviderSlot),
     Service,
 }
 
 impl World {
     /// Whether a requester method may return a failure here: see
     /// [`methods::may_return`]; this world's policy names a code for some methods.
-    pub fn may_return(&self, method: &str, hr: HResult) -> bool {
+    pub fn may_return(&self, method: Method, hr: HResult) -> bool {
         let policy = &self.policy;
         let choices = [
-            ("StartSnapshotSet", policy.start_under_context_all),
-            ("ExposeSnapshot", policy.expose_refused),
-            ("DeleteSnapshots", policy.uninitialized_administration),
-            ("BreakSnapshotSet", policy.uninitialized_administration),
-            ("BreakSnapshotSetEx", policy.uninitialized_administration),
-            ("Query", policy.empty_query),
+            (Method::StartSnapshotSet, policy.start_under_context_all),
+            (Method::ExposeSnapshot, policy.expose_refused),
+            (Method::DeleteSnapshots, policy.uninitialized_administration),
+            (
+                Method::BreakSnapshotSet,
+                policy.uninitialized_administration,
+            ),
+            (
+                Method::BreakSnapshotSetEx,
+                policy.uninitialized_administration,
+            ),
+            (Method::Query, policy.empty_query),
         ];
         methods::may_return(method, hr, &choices)
     }
 
     /// A failure as the requester sees it: one the method may return passes; any other is
     /// reported as `VSS_E_UNEXPECTED`, which every method documents.
-    pub(crate) fn documented(&mut self, req: u64, method: &str, hr: HResult) -> HResult {
+    pub(crate) fn documented(&mut self, req: RequesterId, method: Method, hr: HResult) -> HResult {
         if self.may_return(method, hr) {
             return hr;
         }
@@ -63,7 +70,11 @@ impl World {
     /// What every requester call does first: a released object answers
     /// `RPC_E_DISCONNECTED`; an injected service failure fires; a caller without backup
     /// rights gets `E_ACCESSDENIED` from the methods that document it.
-    pub(crate) fn begin_call(&mut self, req: u64, method: &str) -> Result<usize, HResult> {
+    pub(crate) fn begin_call(
+        &mut self,
+        req: RequesterId,
+        method: Method,
+    ) -> Result<MachineId, HResult> {
         if !self.requester(req).alive {
             return Err(HResult::RPC_E_DISCONNECTED);
         }
@@ -73,18 +84,14 @@ impl World {
 
     /// The injected failure and the rights check of a call made on behalf of a requester
     /// object (its own methods, and those of the `IVssAsync` handles it returned).
-    pub(crate) fn check_call(&mut self, req: u64, method: &str) -> Result<(), HResult> {
+    pub(crate) fn check_call(&mut self, req: RequesterId, method: Method) -> Result<(), HResult> {
         let r = self.requester(req);
         let (m, privileges) = (r.machine, r.privileges);
-        if let Some(hr) = self.machines[m]
-            .service_faults
-            .remove(&method.to_ascii_lowercase())
-        {
+        if let Some(hr) = self.machines[m].service_faults.remove(&method) {
             self.note(m, format!("{method} fails with {hr} (injected)"));
             return Err(hr);
         }
-        let needs_rights =
-            methods::method(method).is_some_and(|i| i.documents(HResult::E_ACCESSDENIED));
+        let needs_rights = method.info().documents(HResult::E_ACCESSDENIED);
         if needs_rights && privileges == Privileges::User {
             return Err(HResult::E_ACCESSDENIED);
         }
@@ -94,9 +101,9 @@ impl World {
     /// Calls a provider method, through the fault table and into the trace.
     pub(crate) fn call_instance<T>(
         &mut self,
-        m: usize,
-        p: usize,
-        method: &'static str,
+        m: MachineId,
+        p: ProviderSlot,
+        method: Method,
         args: String,
         call: impl FnOnce(&mut Instance) -> ProviderResult<T>,
     ) -> ProviderResult<T> {
@@ -122,11 +129,11 @@ impl World {
     /// Calls a software provider method (`IVssSoftwareSnapshotProvider`).
     pub(crate) fn call_provider<T>(
         &mut self,
-        m: usize,
-        p: usize,
-        method: &'static str,
+        m: MachineId,
+        p: ProviderSlot,
+        method: Method,
         args: String,
-        call: impl FnOnce(&mut dyn SoftwareProvider) -> ProviderResult<T>,
+        call: impl FnOnce(&mut dyn SoftwareProviderPlugin) -> ProviderResult<T>,
     ) -> ProviderResult<T> {
         self.call_instance(m, p, method, args, |i| {
             i.software().map_or(Err(HResult::E_NOINTERFACE), call)
@@ -136,11 +143,11 @@ impl World {
     /// Calls a hardware provider method (`IVssHardwareSnapshotProvider`).
     pub(crate) fn call_hardware<T>(
         &mut self,
-        m: usize,
-        p: usize,
-        method: &'static str,
+        m: MachineId,
+        p: ProviderSlot,
+        method: Method,
         args: String,
-        call: impl FnOnce(&mut dyn HardwareProvider) -> ProviderResult<T>,
+        call: impl FnOnce(&mut dyn HardwareProviderPlugin) -> ProviderResult<T>,
     ) -> ProviderResult<T> {
         self.call_instance(m, p, method, args, |i| {
             i.hardware().map_or(Err(HResult::E_NOINTERFACE), call)
@@ -150,9 +157,9 @@ impl World {
     /// Calls an `IVssProviderCreateSnapshotSet` method, which every provider has.
     pub(crate) fn call_common<T>(
         &mut self,
-        m: usize,
-        p: usize,
-        method: &'static str,
+        m: MachineId,
+        p: ProviderSlot,
+        method: Method,
         args: String,
         call: impl FnOnce(&mut dyn ProviderCreateSnapshotSet) -> ProviderResult<T>,
     ) -> ProviderResult<T> {
@@ -161,26 +168,24 @@ impl World {
 
     /// The machine's software providers (the system provider among them), in registration
     /// order: the ones VSS asks about the shadow copies they keep.
-    pub(crate) fn software_providers(&self, m: usize) -> Vec<usize> {
-        (0..self.machines[m].providers.len())
-            .filter(|p| {
-                matches!(
-                    self.machines[m].providers[*p].instance,
-                    Instance::Software(_)
-                )
-            })
+    pub(crate) fn software_providers(&self, m: MachineId) -> Vec<ProviderSlot> {
+        self.machines[m]
+            .providers
+            .iter_enumerated()
+            .filter(|(_, r)| matches!(r.instance, Instance::Software(_)))
+            .map(|(p, _)| p)
             .collect()
     }
 
     fn fire_provider_fault(
         &mut self,
-        m: usize,
+        m: MachineId,
         provider_id: VssId,
-        method: &str,
+        method: Method,
     ) -> Option<HResult> {
         let faults = &mut self.machines[m].provider_faults;
         let i = faults.iter().position(|f| {
-            f.fault.method.eq_ignore_ascii_case(method)
+            f.fault.method.name() == method.name()
                 && f.fault.provider_id.is_none_or(|p| p == provider_id)
         })?;
         let armed = &mut faults[i];
@@ -197,7 +202,7 @@ impl World {
     }
 
     /// What the requester sees of a provider's failure.
-    pub(crate) fn translate(&mut self, m: usize, hr: HResult) -> HResult {
+    pub(crate) fn translate(&mut self, m: MachineId, hr: HResult) -> HResult {
         if methods::PROVIDER_CODES.contains(&hr) {
             return hr;
         }
@@ -212,7 +217,7 @@ impl World {
     /// filters what the providers show.
     pub(crate) fn find_copy(
         &mut self,
-        m: usize,
+        m: MachineId,
         id: VssId,
         context: Context,
     ) -> Result<(Keeper, SnapshotProp), HResult> {
@@ -229,13 +234,21 @@ impl World {
         // Which copies a context sees depends on its base only (see `Context::sees`).
         let context = context.base();
         for p in self.software_providers(m) {
-            self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
-                pr.set_context(context)
-            })
+            self.call_provider(
+                m,
+                p,
+                Method::SoftwareSetContext,
+                context.to_string(),
+                |pr| pr.set_context(context),
+            )
             .map_err(|hr| self.translate(m, hr))?;
-            match self.call_provider(m, p, "GetSnapshotProperties", id.to_string(), |pr| {
-                pr.get_snapshot_properties(id)
-            }) {
+            match self.call_provider(
+                m,
+                p,
+                Method::SoftwareGetSnapshotProperties,
+                id.to_string(),
+                |pr| pr.get_snapshot_properties(id),
+            ) {
                 Ok(prop) => return Ok((Keeper::Provider(p), prop)),
                 Err(HResult::VSS_E_OBJECT_NOT_FOUND) => continue,
                 Err(hr) => return Err(self.translate(m, hr)),
@@ -248,18 +261,22 @@ impl World {
     /// `Query`), failures translated.
     pub(crate) fn provider_copies(
         &mut self,
-        m: usize,
-        p: usize,
+        m: MachineId,
+        p: ProviderSlot,
         context: Context,
     ) -> Result<Vec<SnapshotProp>, HResult> {
         let context = context.base();
-        self.call_provider(m, p, "SetContext", context.to_string(), |pr| {
-            pr.set_context(context)
-        })
+        self.call_provider(
+            m,
+            p,
+            Method::SoftwareSetContext,
+            context.to_string(),
+            |pr| pr.set_context(context),
+        )
         .map_err(|hr| self.translate(m, hr))?;
         let args = "GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT".to_string();
         let objects = self
-            .call_provider(m, p, "Query", args, |pr| {
+            .call_provider(m, p, Method::SoftwareQuery, args, |pr| {
                 pr.query(
                     VssId::NULL,
                     ObjectType::VSS_OBJECT_NONE,
@@ -277,7 +294,7 @@ impl World {
     }
 
     /// Forgets a shadow copy that no longer exists: its owner, its exposure; and says so.
-    pub(crate) fn forget_copy(&mut self, m: usize, id: VssId, reason: &str) {
+    pub(crate) fn forget_copy(&mut self, m: MachineId, id: VssId, reason: &str) {
         let machine = &mut self.machines[m];
         machine.owners.remove(&id);
         machine.exposures.retain(|_, s| *s != id);
@@ -292,7 +309,7 @@ impl World {
     /// Deletes one created shadow copy through its provider.
     pub(crate) fn delete_copy(
         &mut self,
-        m: usize,
+        m: MachineId,
         keeper: Keeper,
         id: VssId,
         reason: &str,
@@ -301,13 +318,17 @@ impl World {
             self.delete_hw_copy(id, reason);
             return Ok(());
         };
-        self.call_provider(m, p, "SetContext", "VSS_CTX_ALL".into(), |pr| {
-            pr.set_context(Context::VSS_CTX_ALL)
-        })?;
         self.call_provider(
             m,
             p,
-            "DeleteSnapshots",
+            Method::SoftwareSetContext,
+            "VSS_CTX_ALL".into(),
+            |pr| pr.set_context(Context::VSS_CTX_ALL),
+        )?;
+        self.call_provider(
+            m,
+            p,
+            Method::SoftwareDeleteSnapshots,
             format!("{id}, VSS_OBJECT_SNAPSHOT"),
             |pr| {
                 pr.delete_snapshots(id, vss_model::ObjectType::VSS_OBJECT_SNAPSHOT, true)
@@ -320,7 +341,7 @@ impl World {
 
     /// The context administration calls use: the requester's own when the policy filters
     /// them, `VSS_CTX_ALL` otherwise.
-    pub(crate) fn administration_context(&self, req: u64) -> Context {
+    pub(crate) fn administration_context(&self, req: RequesterId) -> Context {
         match self.policy.context_filter {
             crate::world_file::ContextFilter::QueryOnly => Context::VSS_CTX_ALL,
             crate::world_file::ContextFilter::AllAdministration => self.requester(req).context,

@@ -6,8 +6,10 @@
 //! requester learns of the failure from `GatherWriterStatus`.
 
 use vss_model::backend::VssResult;
+use vss_model::methods::Method;
 use vss_model::{HResult, WriterEvent, WriterState as S};
 
+use crate::handles::{AsyncId, MachineId, RequesterId};
 use crate::trace::TraceEvent;
 use crate::world::{SetPhase, Work, World};
 
@@ -32,7 +34,7 @@ fn failed(state: S) -> bool {
 
 impl World {
     /// Sends an event to every writer of the machine that is still taking part.
-    pub(crate) fn send_writer_event(&mut self, m: usize, event: WriterEvent) {
+    pub(crate) fn send_writer_event(&mut self, m: MachineId, event: WriterEvent) {
         let machine = self.machines[m].name.clone();
         let mut answers = Vec::new();
         for w in &mut self.machines[m].writers {
@@ -70,8 +72,8 @@ impl World {
     }
 
     /// `GatherWriterMetadata(&pAsync)`: once per object.
-    pub(crate) fn gather_writer_metadata(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "GatherWriterMetadata")?;
+    pub(crate) fn gather_writer_metadata(&mut self, req: RequesterId) -> VssResult<AsyncId> {
+        self.begin_call(req, Method::GatherWriterMetadata)?;
         let r = self.requester(req);
         // Refused while a first call is still held, too.
         if !r.initialized || r.metadata.is_some() || r.pending.contains(&Work::GatherWriterMetadata)
@@ -82,7 +84,7 @@ impl World {
     }
 
     /// The Identify event: in writer-less contexts no writer hears anything.
-    pub(crate) fn run_gather_writer_metadata(&mut self, req: u64) -> VssResult {
+    pub(crate) fn run_gather_writer_metadata(&mut self, req: RequesterId) -> VssResult {
         let m = self.requester(req).machine;
         if !self.requester(req).context.has_writers() {
             self.note(m, "writer-less context: no Identify event");
@@ -101,8 +103,8 @@ impl World {
     }
 
     /// `GatherWriterStatus(&pAsync)`: after `GatherWriterMetadata`.
-    pub(crate) fn gather_writer_status(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "GatherWriterStatus")?;
+    pub(crate) fn gather_writer_status(&mut self, req: RequesterId) -> VssResult<AsyncId> {
+        self.begin_call(req, Method::GatherWriterStatus)?;
         let r = self.requester(req);
         if !r.initialized || r.metadata.is_none() {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -110,7 +112,7 @@ impl World {
         Ok(self.start_async(req, Work::GatherWriterStatus))
     }
 
-    pub(crate) fn run_gather_writer_status(&mut self, req: u64) -> VssResult {
+    pub(crate) fn run_gather_writer_status(&mut self, req: RequesterId) -> VssResult {
         let m = self.requester(req).machine;
         // Every writer of the machine, including those that failed to identify themselves.
         let status = self.machines[m]
@@ -123,8 +125,11 @@ impl World {
     }
 
     /// `GetWriterStatusCount` + `GetWriterStatus`.
-    pub(crate) fn writer_status(&mut self, req: u64) -> VssResult<Vec<vss_model::WriterStatus>> {
-        self.begin_call(req, "GetWriterStatus")?;
+    pub(crate) fn writer_status(
+        &mut self,
+        req: RequesterId,
+    ) -> VssResult<Vec<vss_model::WriterStatus>> {
+        self.begin_call(req, Method::GetWriterStatus)?;
         self.requester(req)
             .writer_status
             .clone()
@@ -133,8 +138,8 @@ impl World {
 
     /// `PrepareForBackup(&pAsync)`: writer contexts only, after `StartSnapshotSet` and
     /// `SetBackupState`.
-    pub(crate) fn prepare_for_backup(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "PrepareForBackup")?;
+    pub(crate) fn prepare_for_backup(&mut self, req: RequesterId) -> VssResult<AsyncId> {
+        self.begin_call(req, Method::PrepareForBackup)?;
         let r = self.requester(req);
         let ready = r.initialized
             && r.context.has_writers()
@@ -149,7 +154,7 @@ impl World {
         Ok(self.start_async(req, Work::PrepareForBackup))
     }
 
-    pub(crate) fn run_prepare_for_backup(&mut self, req: u64) -> VssResult {
+    pub(crate) fn run_prepare_for_backup(&mut self, req: RequesterId) -> VssResult {
         let m = self.requester(req).machine;
         self.requester_mut(req).prepared_for_backup = true;
         self.send_writer_event(m, WriterEvent::OnPrepareBackup);
@@ -157,8 +162,8 @@ impl World {
     }
 
     /// `BackupComplete(&pAsync)`: writer contexts only, after a successful `DoSnapshotSet`.
-    pub(crate) fn backup_complete(&mut self, req: u64) -> VssResult<u64> {
-        self.begin_call(req, "BackupComplete")?;
+    pub(crate) fn backup_complete(&mut self, req: RequesterId) -> VssResult<AsyncId> {
+        self.begin_call(req, Method::BackupComplete)?;
         let r = self.requester(req);
         let ready = r.initialized
             && r.context.has_writers()
@@ -172,7 +177,7 @@ impl World {
         Ok(self.start_async(req, Work::BackupComplete))
     }
 
-    pub(crate) fn run_backup_complete(&mut self, req: u64) -> VssResult {
+    pub(crate) fn run_backup_complete(&mut self, req: RequesterId) -> VssResult {
         let m = self.requester(req).machine;
         self.requester_mut(req).backup_completed = true;
         self.send_writer_event(m, WriterEvent::OnBackupComplete);

@@ -4,7 +4,7 @@
 
 use vss_model::backend::{Backend, BackupStateArgs, INFINITE, VssAsync};
 use vss_model::call::{self, Call, Invoked, Returned};
-use vss_model::{HResult, HardwareOptions, ObjectType, SnapshotAttributes, VssId, methods};
+use vss_model::{HResult, HardwareOptions, ObjectType, SnapshotAttributes, VssId};
 
 use super::*;
 use vss_sim::{SimComponents, Simulator};
@@ -119,7 +119,7 @@ fn way_to(phase: Phase) -> Vec<Transition> {
 /// (the document's, once it loaded one; the other object's in `Created`, where any will
 /// do); `None` for a shadow copy call with nothing to act on.
 fn call_for(
-    method: &str,
+    method: Method,
     argument: Option<&str>,
     phase: Phase,
     subject: &Subject,
@@ -130,13 +130,13 @@ fn call_for(
         _ => (subject.set, subject.snapshot),
     };
     Some(match method {
-        "InitializeForBackup" => Call::InitializeForBackup {
+        Method::InitializeForBackup => Call::InitializeForBackup {
             xml: (argument == Some("bstrXML")).then(|| world.document.clone()),
         },
-        "SetContext" => Call::SetContext { context: CONTEXT },
-        "GatherWriterMetadata" => Call::GatherWriterMetadata,
-        "StartSnapshotSet" => Call::StartSnapshotSet,
-        "AddToSnapshotSet" => Call::AddToSnapshotSet {
+        Method::SetContext => Call::SetContext { context: CONTEXT },
+        Method::GatherWriterMetadata => Call::GatherWriterMetadata,
+        Method::StartSnapshotSet => Call::StartSnapshotSet,
+        Method::AddToSnapshotSet => Call::AddToSnapshotSet {
             volume: [r"E:\", r"F:\"]
                 .into_iter()
                 .find(|v| !subject.added.contains(v))
@@ -144,27 +144,27 @@ fn call_for(
                 .into(),
             provider: VssId::NULL,
         },
-        "SetBackupState" => backup_state(),
-        "PrepareForBackup" => Call::PrepareForBackup,
-        "DoSnapshotSet" => Call::DoSnapshotSet,
-        "BackupComplete" => Call::BackupComplete,
-        "AbortBackup" => Call::AbortBackup,
-        "ImportSnapshots" => Call::ImportSnapshots,
-        "ExposeSnapshot" => Call::ExposeSnapshot {
+        Method::SetBackupState => backup_state(),
+        Method::PrepareForBackup => Call::PrepareForBackup,
+        Method::DoSnapshotSet => Call::DoSnapshotSet,
+        Method::BackupComplete => Call::BackupComplete,
+        Method::AbortBackup => Call::AbortBackup,
+        Method::ImportSnapshots => Call::ImportSnapshots,
+        Method::ExposeSnapshot => Call::ExposeSnapshot {
             snapshot: snapshot?,
             path_from_root: None,
             attributes: SnapshotAttributes::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY,
             expose: Some("X:".into()),
         },
-        "UnexposeSnapshot" => Call::UnexposeSnapshot {
+        Method::UnexposeSnapshot => Call::UnexposeSnapshot {
             snapshot: snapshot?,
         },
-        "BreakSnapshotSet" => Call::BreakSnapshotSet { set: set? },
-        "BreakSnapshotSetEx" => Call::BreakSnapshotSetEx {
+        Method::BreakSnapshotSet => Call::BreakSnapshotSet { set: set? },
+        Method::BreakSnapshotSetEx => Call::BreakSnapshotSetEx {
             set: set?,
             flags: HardwareOptions::VSS_BREAKEX_FLAG_MAKE_READ_WRITE,
         },
-        "DeleteSnapshots" => Call::DeleteSnapshots {
+        Method::DeleteSnapshots => Call::DeleteSnapshots {
             id: set?,
             source_type: ObjectType::VSS_OBJECT_SNAPSHOT_SET,
             force: false,
@@ -306,9 +306,8 @@ fn every_state_is_reached_and_every_name_is_a_requester_method() {
         .chain(TRANSITIONS.iter().map(|t| t.method))
         .chain(REFUSALS.iter().flat_map(|r| r.methods.iter().copied()));
     for method in named {
-        let info = methods::method(method);
         assert!(
-            info.is_some_and(|i| i.interface.is_requester()),
+            method.interface().is_requester(),
             "`{method}` is not a requester method of the method table"
         );
         assert!(METHODS.contains(&method), "`{method}` is not in METHODS");
