@@ -15,7 +15,7 @@ use vss_sim_cli::diagram::{self, Format, Timeline};
 
 use vss_sim::world_file;
 
-use crate::diskshadow_cli::{machine_named, read_script};
+use crate::diskshadow_cli::{machine_named, read_script, stopped_at_syntax};
 use crate::exit::bad_input;
 
 /// The arguments of `vss-sim diagram`.
@@ -135,7 +135,9 @@ fn diskshadow_diagram(
     match diskshadow_timeline(script, params, on, world, state) {
         Ok((timeline, end)) => {
             print!("{}", timeline.render(format));
-            if let ScriptEnd::Failed { line, .. } = &end {
+            if let Some(stopped) = stopped_at_syntax(script, &end) {
+                eprintln!("{stopped}; the diagram shows the run up to it");
+            } else if let ScriptEnd::Failed { line, .. } = &end {
                 eprintln!(
                     "{}: the script stopped at line {line}; the diagram shows the run up to it",
                     script.display()
@@ -171,6 +173,7 @@ fn diskshadow_timeline(
     let title = format!("diskshadow -s {} on {machine}", script.display());
     let mut timeline = Timeline::new(title, sim.machines(), WorldState::capture(&sim));
     let mut session = Session::new(&sim, &machine, params, Path::new(""));
+    session.clock(Box::new(|| sim.clock()));
     let end = diskshadow::run_script_observed(&mut session, &text, |_, _, command, done| {
         // A failed command is drawn with what failed it, as `diagram run` draws results.
         let step = match done {

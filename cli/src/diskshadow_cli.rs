@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use vss_diskshadow::{self as diskshadow, Done, ScriptEnd, Session};
 use vss_model::backend::Backend;
+use vss_model::position::located;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
 use vss_sim::state::{KeptRun, State, StateLock};
@@ -162,11 +163,26 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// A script file's text, read as [`diskshadow::script_text`] reads it.
+/// A script file's text, read as [`diskshadow::decode_script`] reads it; the refusal of
+/// one that is not text is placed `SCRIPT:LINE:COLUMN`, as all bad input is.
 pub fn read_script(path: &Path) -> Result<String, String> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the script {shown}: {e}"))?;
-    diskshadow::script_text(&bytes).map_err(|e| format!("the script {shown}: {e}"))
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("{}: cannot read it: {e}", located(&shown, None)))?;
+    diskshadow::decode_script(&bytes)
+        .map_err(|e| format!("{}: {}", located(&shown, Some(e.position)), e.problem))
+}
+
+/// What standard error says when a syntax error stopped `script`, which is bad input: the
+/// place of the word that is wrong, `SCRIPT:LINE:COLUMN`, and what is wrong with it. `None`
+/// when the script did not stop at a syntax error.
+pub fn stopped_at_syntax(script: &Path, end: &ScriptEnd) -> Option<String> {
+    let (position, e) = end.syntax_error()?;
+    Some(format!(
+        "error: {}: the script stopped at a syntax error: {}",
+        located(&script.display().to_string(), Some(position)),
+        e.message
+    ))
 }
 
 /// The machine `--on` names (any case), or the world's first.
@@ -211,22 +227,29 @@ fn session<B: Backend>(
     };
     // Relative metadata paths are taken from the working directory, as DiskShadow's are.
     let mut session = Session::new(backend, &machine, args.params.clone(), Path::new(""));
+    session.clock(Box::new(|| sim.clock()));
     if args.trace {
         sim.take_trace();
         session.trace(Box::new(|| sim.take_trace_lines()));
     }
     out.print(&diskshadow::banner(&machine, sim.clock()));
-    let code = match script {
-        Some(text) => {
+    let code = match script.zip(args.script.as_deref()) {
+        Some((text, path)) => {
             let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _, _| {
                 out.print(&session.take_output());
                 after_each();
             });
             out.print(&session.take_output());
-            if let ScriptEnd::Failed { line, .. } = &end {
-                let stopped = format!("the script stopped at line {line}\n");
-                eprint!("{stopped}");
-                out.log(&stopped);
+            let stopped = match &end {
+                ScriptEnd::Completed => None,
+                ScriptEnd::Failed { line, .. } => Some(
+                    stopped_at_syntax(path, &end)
+                        .unwrap_or_else(|| format!("the script stopped at line {line}")),
+                ),
+            };
+            if let Some(stopped) = stopped {
+                eprintln!("{stopped}");
+                out.log(&format!("{stopped}\n"));
             }
             end.exit_code()
         }

@@ -205,7 +205,7 @@ fn a_diskshadow_script_is_drawn_command_by_command() {
     );
     assert_eq!((code, switched), (1, out));
     std::fs::write(work.join("typo.dsh"), "set context transportable\n").unwrap();
-    let (code, out, _) = vss_sim_in(
+    let (code, out, err) = vss_sim_in(
         &work,
         &["diagram", "diskshadow", "typo.dsh", "--format", "dot"],
     );
@@ -214,7 +214,22 @@ fn a_diskshadow_script_is_drawn_command_by_command() {
         out.contains("set context transportable -> syntax error"),
         "{out}"
     );
+    assert_eq!(
+        err,
+        "error: typo.dsh:1:13: the script stopped at a syntax error: `transportable` is not a context: it is an option (set option transportable); the diagram shows the run up to it\n"
+    );
+    std::fs::write(work.join("latin1.dsh"), b"add volume C:\n\n\xE9\n").unwrap();
+    let (code, out, err) = vss_sim_in(&work, &["diagram", "diskshadow", "latin1.dsh"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(
+        err,
+        "error: latin1.dsh:3:1: the line is not UTF-8 text (save the script as UTF-8 or UTF-16)\n"
+    );
     let (code, _, err) = vss_sim(&["diagram", "diskshadow", "no-such.dsh"]);
     assert_eq!(code, 2);
-    assert!(err.contains("cannot read the script no-such.dsh"), "{err}");
+    assert!(
+        err.starts_with("error: no-such.dsh: cannot read it: "),
+        "{err}"
+    );
 }

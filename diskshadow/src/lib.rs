@@ -40,8 +40,13 @@ mod show;
 
 pub use session::{Done, Failure, Session};
 
+use std::fmt;
+
 use vss_model::VssTimestamp;
 use vss_model::backend::Backend;
+use vss_model::position::Position;
+
+use script::SyntaxError;
 
 /// How a script run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +75,22 @@ impl ScriptEnd {
             ScriptEnd::Failed { .. } => 1,
         }
     }
+
+    /// The syntax error that stopped the script, and where it is: its line, and the column
+    /// of the word that is wrong (1 when the reader could not tell). `None` when the script
+    /// ran to its end or a command failed.
+    pub fn syntax_error(&self) -> Option<(Position, &SyntaxError)> {
+        match self {
+            ScriptEnd::Failed {
+                line,
+                failure: Failure::Syntax(e),
+            } => {
+                let line = Position::new(*line as u64, 1);
+                Some((e.position().unwrap_or(line), e))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The lines DiskShadow prints when it starts, on `machine` at `now` (the simulated clock,
@@ -81,44 +102,126 @@ pub fn banner(machine: &str, now: VssTimestamp) -> String {
     )
 }
 
-/// A script file's text: UTF-8 (a byte-order mark is dropped), or UTF-16 with its
-/// byte-order mark, as Windows PowerShell writes files. Anything else is refused, naming the
-/// first line that is not text.
-pub fn script_text(bytes: &[u8]) -> Result<String, String> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return script_text(rest);
+/// Why a script file's bytes are not a script's text: where the first thing that is not
+/// text is, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotText {
+    /// The place, counted in the text read up to it: lines end as [`script_lines`] ends
+    /// them, columns count characters from 1 (a byte-order mark is not counted).
+    pub position: Position,
+    /// What is there.
+    pub problem: NotTextProblem,
+}
+
+/// What [`NotText`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotTextProblem {
+    /// A byte that is not UTF-8 (and there is no UTF-16 byte-order mark).
+    NotUtf8,
+    /// A NUL character, which a script saved as UTF-16 without its byte-order mark has
+    /// beside every letter.
+    Nul,
+    /// UTF-16 text that ends half way through a character.
+    Utf16Cut,
+    /// UTF-16 text with a half of a surrogate pair alone.
+    Utf16Invalid,
+}
+
+/// What is wrong, said of the place [`NotText::position`] names, with how to fix it.
+impl fmt::Display for NotTextProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NotTextProblem::NotUtf8 => {
+                "the line is not UTF-8 text (save the script as UTF-8 or UTF-16)"
+            }
+            NotTextProblem::Nul => {
+                "the line holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)"
+            }
+            NotTextProblem::Utf16Cut => "the UTF-16 text ends half way through a character",
+            NotTextProblem::Utf16Invalid => "the UTF-16 text is not valid",
+        })
     }
+}
+
+/// `LINE:COLUMN: problem`, the form that follows the script's name.
+impl fmt::Display for NotText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.position, self.problem)
+    }
+}
+
+impl std::error::Error for NotText {}
+
+/// A script file's text: UTF-8 (a byte-order mark is dropped), or UTF-16 with its
+/// byte-order mark, as Windows PowerShell writes files. Anything else is refused, placing
+/// the first thing that is not text.
+pub fn decode_script(bytes: &[u8]) -> Result<String, NotText> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return decode_script(rest);
+    }
+    let refused = |before: &str, problem| NotText {
+        position: position_after(before),
+        problem,
+    };
     let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
-        if !rest.len().is_multiple_of(2) {
-            return Err("the UTF-16 text ends half way through a character".to_string());
+        let mut text = String::new();
+        for c in char::decode_utf16(rest.chunks_exact(2).map(|c| unit([c[0], c[1]]))) {
+            match c {
+                Ok(c) => text.push(c),
+                Err(_) => return Err(refused(&text, NotTextProblem::Utf16Invalid)),
+            }
         }
-        let units: Vec<u16> = rest.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
-        String::from_utf16(&units).map_err(|_| "the UTF-16 text is not valid".to_string())
+        if !rest.len().is_multiple_of(2) {
+            return Err(refused(&text, NotTextProblem::Utf16Cut));
+        }
+        Ok(text)
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
         // UTF-16 without a byte-order mark reads as UTF-8 with a NUL beside every letter.
         _ if bytes.contains(&0) => {
-            let line = bytes
-                .iter()
-                .take_while(|b| **b != 0)
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            Err(format!(
-                "line {line} holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)"
+            let before = bytes.iter().take_while(|b| **b != 0).count();
+            Err(refused(
+                &String::from_utf8_lossy(&bytes[..before]),
+                NotTextProblem::Nul,
             ))
         }
         _ => String::from_utf8(bytes.to_vec()).map_err(|e| {
-            let line = bytes[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            format!("line {line} is not UTF-8 text (save the script as UTF-8 or UTF-16)")
+            let valid = &bytes[..e.utf8_error().valid_up_to()];
+            refused(&String::from_utf8_lossy(valid), NotTextProblem::NotUtf8)
         }),
     }
+}
+
+/// The place just after `before`, the text that precedes it.
+fn position_after(before: &str) -> Position {
+    let lines = script_lines(before);
+    // A text that ends with a line end leaves the place at the start of the next line.
+    let ended = before.ends_with(['\n', '\r']);
+    let line = lines.len() + usize::from(ended || lines.is_empty());
+    let column = match lines.last() {
+        Some(last) if !ended => last.chars().count() + 1,
+        _ => 1,
+    };
+    Position::new(line as u64, column as u64)
+}
+
+/// [`decode_script`], its refusal said in one sentence that names the line when it can:
+/// `line 3 is not UTF-8 text (save the script as UTF-8 or UTF-16)`.
+pub fn script_text(bytes: &[u8]) -> Result<String, String> {
+    decode_script(bytes).map_err(|e| {
+        let line = e.position.line;
+        match e.problem {
+            NotTextProblem::NotUtf8 => {
+                format!("line {line} is not UTF-8 text (save the script as UTF-8 or UTF-16)")
+            }
+            NotTextProblem::Nul => format!(
+                "line {line} holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)"
+            ),
+            NotTextProblem::Utf16Cut | NotTextProblem::Utf16Invalid => e.problem.to_string(),
+        }
+    })
 }
 
 /// The lines of a script, each ended by CRLF, LF or a lone CR (a script saved with old Mac
@@ -215,6 +318,49 @@ mod tests {
         assert_eq!(
             script_text(&no_mark),
             Err("line 1 holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)".into())
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_a_script_is_placed_at_its_first_bad_character() {
+        let at = |bytes: &[u8]| decode_script(bytes).unwrap_err();
+        let e = at(b"create\nadd alias x \xff\n");
+        assert_eq!(e.position, Position::new(2, 13));
+        assert_eq!(e.problem, NotTextProblem::NotUtf8);
+        assert_eq!(
+            e.to_string(),
+            "2:13: the line is not UTF-8 text (save the script as UTF-8 or UTF-16)"
+        );
+        // Lines end as the script's lines do, a lone CR included; columns count characters.
+        assert_eq!(at(b"reset\rcreate\r\xff").position, Position::new(3, 1));
+        assert_eq!(
+            at(&["é—x".as_bytes(), b"\xFF"].concat()).position,
+            Position::new(1, 4)
+        );
+        assert_eq!(at("add é\0".as_bytes()).position, Position::new(1, 6));
+        // A byte-order mark is not a column.
+        assert_eq!(at(b"\xEF\xBB\xBF\xff").position, Position::new(1, 1));
+        let utf16 = |text: &str, extra: &[u16]| -> Vec<u8> {
+            [0xFF, 0xFE]
+                .into_iter()
+                .chain(
+                    text.encode_utf16()
+                        .chain(extra.iter().copied())
+                        .flat_map(u16::to_le_bytes),
+                )
+                .collect()
+        };
+        let mut cut = utf16("ab\nc", &[]);
+        cut.push(0x41);
+        let e = at(&cut);
+        assert_eq!(
+            (e.position, e.problem),
+            (Position::new(2, 2), NotTextProblem::Utf16Cut)
+        );
+        let e = at(&utf16("ab\ncd", &[0xD800, 0x41]));
+        assert_eq!(
+            (e.position, e.problem),
+            (Position::new(2, 3), NotTextProblem::Utf16Invalid)
         );
     }
 

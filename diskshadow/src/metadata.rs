@@ -1,6 +1,7 @@
-//! DiskShadow's metadata file: a Windows cabinet (.cab) holding `Manifest.xml` (the session's
-//! aliases and which file holds the document) and the backup components document that
-//! `import` hands to `InitializeForBackup` on the importing machine.
+//! DiskShadow's metadata file: a Windows cabinet (.cab) holding `Manifest.xml` (the shadow
+//! copy set, the session's aliases and which file holds the document) and the backup
+//! components document that `import` hands to `InitializeForBackup` on the importing
+//! machine. DiskShadow never reads the document itself: it is VSS's to read.
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
@@ -8,7 +9,7 @@ use std::path::Path;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use vss_model::VssTimestamp;
+use vss_model::{VssId, VssTimestamp};
 
 /// What a metadata file carries from the creating session to the importing one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,12 +18,16 @@ pub struct Metadata {
     pub document: String,
     /// The aliases of the creating session, in the order they were set.
     pub aliases: Vec<(String, String)>,
+    /// The shadow copy set the file describes, as `StartSnapshotSet` gave it to the
+    /// creating session; `None` when the manifest does not name one.
+    pub set: Option<VssId>,
 }
 
 const MANIFEST: &str = "Manifest.xml";
 
 /// The name DiskShadow gives a metadata file when `set metadata` named none: the date and
-/// time of the shadow copies and the machine, `2026-01-01_00-00-05_HOSTA.cab`.
+/// time of the shadow copies and the machine, `2026-01-01_00-00-05_HOSTA.cab`, or
+/// `metadata_HOSTA.cab` when the time is not known.
 pub fn default_name(created: Option<VssTimestamp>, machine: &str) -> String {
     let when = created
         .map(|t| t.to_string().replace(' ', "_").replace(':', "-"))
@@ -36,9 +41,13 @@ fn escape(text: &str) -> String {
 
 fn manifest(m: &Metadata, machine: &str, document_file: &str) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let set = m
+        .set
+        .map(|set| format!(" set=\"{set}\""))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "<DiskShadowMetadata version=\"1\" machine=\"{}\" document=\"{}\">",
+        "<DiskShadowMetadata version=\"1\" machine=\"{}\"{set} document=\"{}\">",
         escape(machine),
         escape(document_file)
     );
@@ -122,7 +131,7 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
         };
     let manifest = text(&mut cabinet, MANIFEST)?;
     let mut reader = Reader::from_str(&manifest);
-    let (mut root, mut document_file, mut aliases) = (false, None, Vec::new());
+    let (mut root, mut document_file, mut aliases, mut set) = (false, None, Vec::new(), None);
     loop {
         match reader.read_event() {
             Ok(Event::Start(e) | Event::Empty(e)) => {
@@ -144,6 +153,13 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
                     "DiskShadowMetadata" => {
                         root = true;
                         document_file = get("document");
+                        set = get("set")
+                            .map(|id| {
+                                id.parse::<VssId>().map_err(|_| {
+                                    invalid(format!("{MANIFEST}: the set `{id}` is not a GUID"))
+                                })
+                            })
+                            .transpose()?;
                     }
                     "Alias" => match (get("name"), get("value")) {
                         (Some(n), Some(v)) => aliases.push((n, v)),
@@ -165,7 +181,11 @@ pub fn read(path: &Path) -> io::Result<Metadata> {
         return Err(invalid(format!("{MANIFEST} is not DiskShadow metadata")));
     };
     let document = text(&mut cabinet, &document_file)?;
-    Ok(Metadata { document, aliases })
+    Ok(Metadata {
+        document,
+        aliases,
+        set,
+    })
 }
 
 /// Checks what the `cab` crate (0.6) takes on trust and panics on when it is wrong: every
@@ -251,6 +271,7 @@ mod tests {
                 ("VSS_SHADOW_SET".into(), "{1}".into()),
                 ("x&y".into(), "<v>".into()),
             ],
+            set: Some("{6221a917-8e46-42bb-bc39-b98639fa63b4}".parse().unwrap()),
         };
         let (a, b) = (dir.join("a.cab"), dir.join("b.cab"));
         write(&a, &m, "HOSTA", "Dis0001.tmp").unwrap();

@@ -1,22 +1,108 @@
 //! Reading DiskShadow commands: lines, `#` comments, quoting, `%name%` expansion and the
 //! command grammar, case-insensitive as DiskShadow's own.
+//!
+//! Every word keeps the column it was written at, so that a command DiskShadow would not
+//! accept can be named `FILE:LINE:COLUMN`, at the word that is wrong.
 
 use std::fmt;
+use std::ops::Deref;
 
 use vss_model::VssId;
+use vss_model::position::Position;
 
 /// A command line that is not a DiskShadow command DiskShadow would accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError(pub String);
+pub struct SyntaxError {
+    /// What is wrong, as DiskShadow's transcript says it after `Syntax error: line N: `.
+    pub message: String,
+    /// The line of the script or of the prompt's input, from 1, once the session knows it.
+    pub line: Option<usize>,
+    /// The column, from 1 in characters, of the word that is wrong (or, when no one word
+    /// is, of the command), when the reader knows it.
+    pub column: Option<u64>,
+}
 
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl SyntaxError {
+    /// Where the error is, `LINE:COLUMN`, once its line is known; column 1 when the reader
+    /// could not tell the column.
+    pub fn position(&self) -> Option<Position> {
+        let line = u64::try_from(self.line?).ok()?;
+        Some(Position::new(line, self.column.unwrap_or(1)))
+    }
+
+    /// The same error, placed on line `line` of the input, whose command text started
+    /// `indent` characters into the line (the reader was given it without its indent).
+    pub fn placed(mut self, line: usize, indent: u64) -> SyntaxError {
+        self.line = Some(line);
+        self.column = self.column.map(|c| c + indent);
+        self
+    }
+
+    /// The same error, at `column` unless it already has a column of its own.
+    fn or_column(mut self, column: u64) -> SyntaxError {
+        self.column = self.column.or(Some(column));
+        self
     }
 }
 
+/// `line N: message`, as DiskShadow's transcript shows it; the message alone when the line
+/// is not known.
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+/// An error about the command as a whole; [`parse`] places it at the command's first word.
 fn syntax(message: impl Into<String>) -> SyntaxError {
-    SyntaxError(message.into())
+    SyntaxError {
+        message: message.into(),
+        line: None,
+        column: None,
+    }
+}
+
+/// An error about one word, placed at it.
+fn wrong(word: &Word, message: impl Into<String>) -> SyntaxError {
+    syntax(message).or_column(word.column)
+}
+
+/// One word of a command line (quotes removed, aliases expanded) and the column, from 1 in
+/// characters, where it was written: a word that came from an alias or parameter is placed
+/// at the `%` that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The word's text.
+    pub text: String,
+    /// Where it starts in the line as written.
+    pub column: u64,
+}
+
+/// A word reads as its text, since the grammar only looks at the text; the column only
+/// places errors.
+impl Deref for Word {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq<&str> for Word {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
 }
 
 /// `set context`: the kind of shadow copy `create` makes.
@@ -184,112 +270,178 @@ pub enum Command {
     Exit,
 }
 
-/// Splits a command line into words: spaces and tabs separate, double quotes group (and
-/// are removed).
-pub fn words(line: &str) -> Result<Vec<String>, SyntaxError> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                in_word = true;
-            }
-            ' ' | '\t' if !quoted => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    in_word = false;
-                }
-            }
-            _ => {
-                current.push(c);
-                in_word = true;
-            }
+/// A command line after `%name%` expansion, knowing for each of its characters the column
+/// of the line as written that it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expanded {
+    /// The expanded text.
+    pub text: String,
+    /// For each character of `text`, its column in the line as written.
+    columns: Vec<u64>,
+}
+
+impl Expanded {
+    /// A line with nothing to expand: each character is where it was written.
+    pub fn plain(line: &str) -> Expanded {
+        Expanded {
+            text: line.to_string(),
+            columns: (1..).take(line.chars().count()).collect(),
         }
     }
-    if quoted {
-        return Err(syntax("a quoted text is not closed"));
+
+    /// The column the character at `index` (in characters) was written at.
+    fn column(&self, index: usize) -> u64 {
+        self.columns.get(index).copied().unwrap_or(1)
     }
-    if in_word {
-        words.push(current);
+
+    /// Splits the line into words: spaces and tabs separate, double quotes group (and are
+    /// removed).
+    pub fn words(&self) -> Result<Vec<Word>, SyntaxError> {
+        let mut words = Vec::new();
+        let mut current = String::new();
+        // Where the word being read starts, and the quote left open, as character indices.
+        let mut start: Option<usize> = None;
+        let mut open_quote: Option<usize> = None;
+        for (i, c) in self.text.chars().enumerate() {
+            match c {
+                '"' => {
+                    open_quote = match open_quote {
+                        Some(_) => None,
+                        None => Some(i),
+                    };
+                    start.get_or_insert(i);
+                }
+                ' ' | '\t' if open_quote.is_none() => {
+                    if let Some(at) = start.take() {
+                        words.push(Word {
+                            text: std::mem::take(&mut current),
+                            column: self.column(at),
+                        });
+                    }
+                }
+                _ => {
+                    current.push(c);
+                    start.get_or_insert(i);
+                }
+            }
+        }
+        if let Some(at) = open_quote {
+            return Err(syntax("a quoted text is not closed").or_column(self.column(at)));
+        }
+        if let Some(at) = start {
+            words.push(Word {
+                text: current,
+                column: self.column(at),
+            });
+        }
+        Ok(words)
     }
-    Ok(words)
+}
+
+/// Splits a command line into words: spaces and tabs separate, double quotes group (and
+/// are removed). Columns are counted from the line's first character.
+pub fn words(line: &str) -> Result<Vec<Word>, SyntaxError> {
+    Expanded::plain(line).words()
 }
 
 /// Replaces each `%name%` by what `lookup` gives for it; `%%` is a literal `%`.
-pub fn expand(line: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, SyntaxError> {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find('%') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('%') else {
+pub fn expand(
+    line: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Expanded, SyntaxError> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut text = String::new();
+    let mut columns = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let column = i as u64 + 1;
+        if chars[i] != '%' {
+            text.push(chars[i]);
+            columns.push(column);
+            i += 1;
+            continue;
+        }
+        let after = &chars[i + 1..];
+        let Some(end) = after.iter().position(|c| *c == '%') else {
+            let after: String = after.iter().collect();
             return Err(syntax(format!(
                 "`%{after}` has no closing `%` (an alias is written %name%)"
-            )));
+            ))
+            .or_column(column));
         };
-        let name = &after[..end];
-        if name.is_empty() {
-            out.push('%');
+        let name: String = after[..end].iter().collect();
+        let value = if name.is_empty() {
+            "%".to_string()
         } else {
-            match lookup(name) {
-                Some(value) => out.push_str(&value),
-                None => {
-                    return Err(syntax(format!(
-                        "%{name}% is not an alias or variable of this session"
-                    )));
-                }
-            }
+            lookup(&name).ok_or_else(|| {
+                syntax(format!(
+                    "%{name}% is not an alias or variable of this session"
+                ))
+                .or_column(column)
+            })?
+        };
+        // What an alias or parameter brings in is placed where it was named.
+        for c in value.chars() {
+            text.push(c);
+            columns.push(column);
         }
-        rest = &after[end + 1..];
+        i += end + 2;
     }
-    out.push_str(rest);
-    Ok(out)
+    Ok(Expanded { text, columns })
 }
 
 fn is(word: &str, keyword: &str) -> bool {
     word.eq_ignore_ascii_case(keyword)
 }
 
-fn guid(word: Option<&String>, what: &str) -> Result<VssId, SyntaxError> {
+/// A word in lower case, to match keywords.
+fn lower(word: Option<&Word>) -> Option<String> {
+    word.map(|w| w.to_ascii_lowercase())
+}
+
+fn guid(word: Option<&Word>, what: &str) -> Result<VssId, SyntaxError> {
     let word = word.ok_or_else(|| syntax(format!("{what} is missing")))?;
     word.parse::<VssId>().map_err(|_| {
-        syntax(format!(
-            "`{word}` is not a {what} (a GUID such as {{12345678-...}})"
-        ))
+        wrong(
+            word,
+            format!("`{word}` is not a {what} (a GUID such as {{12345678-...}})"),
+        )
     })
 }
 
-fn one(words: &[String], what: &str, usage: &str) -> Result<String, SyntaxError> {
+fn one(words: &[Word], what: &str, usage: &str) -> Result<String, SyntaxError> {
     match words {
         [word] => filled(word, what, usage),
         [] => Err(syntax(format!("{what} is missing: {usage}"))),
-        [_, extra, ..] => Err(syntax(format!("unexpected `{extra}`: {usage}"))),
+        [_, extra, ..] => Err(wrong(extra, format!("unexpected `{extra}`: {usage}"))),
     }
 }
 
 /// `word`, unless it is empty (`""`, or an alias or parameter that expanded to nothing).
-fn filled(word: &str, what: &str, usage: &str) -> Result<String, SyntaxError> {
+fn filled(word: &Word, what: &str, usage: &str) -> Result<String, SyntaxError> {
     if word.is_empty() {
-        return Err(syntax(format!("{what} is empty: {usage}")));
+        return Err(wrong(word, format!("{what} is empty: {usage}")));
     }
-    Ok(word.to_string())
+    Ok(word.text.clone())
 }
 
-/// Reads one command from its words (after expansion).
-pub fn parse(words: &[String]) -> Result<Command, SyntaxError> {
+/// Reads one command from its words (after expansion). An error that is about no one word
+/// is placed at the command's first word.
+pub fn parse(words: &[Word]) -> Result<Command, SyntaxError> {
     let Some((first, rest)) = words.split_first() else {
         return Err(syntax("empty command"));
     };
-    let second = rest.first().map(|w| w.to_ascii_lowercase());
+    parse_command(first, rest).map_err(|e| e.or_column(first.column))
+}
+
+fn parse_command(first: &Word, rest: &[Word]) -> Result<Command, SyntaxError> {
+    let second = rest.first();
     let tail = rest.get(1..).unwrap_or_default();
     match first.to_ascii_lowercase().as_str() {
-        "set" => parse_set(second.as_deref(), tail),
-        "add" => parse_add(second.as_deref(), tail),
+        "set" => parse_set(second, tail),
+        "add" => parse_add(second, tail),
         "create" => none_after(rest, Command::Create, "create"),
-        "load" => match second.as_deref() {
+        "load" => match lower(second).as_deref() {
             Some("metadata") => {
                 one(tail, "the .cab file", "load metadata FILE.cab").map(Command::LoadMetadata)
             }
@@ -301,18 +453,18 @@ pub fn parse(words: &[String]) -> Result<Command, SyntaxError> {
                 Some((w, ids)) if is(w, "writable") => (true, ids),
                 _ => (false, rest),
             };
-            if ids.len() > 1 {
-                return Err(syntax(format!(
-                    "unexpected `{}`: break [writable] SETID",
-                    ids[1]
-                )));
+            if let Some(extra) = ids.get(1) {
+                return Err(wrong(
+                    extra,
+                    format!("unexpected `{extra}`: break [writable] SETID"),
+                ));
             }
             let set = guid(ids.first(), "shadow copy set ID")?;
             Ok(Command::Break { writable, set })
         }
         "mask" => {
-            let id = one(rest, "the shadow copy set ID", "mask SETID")?;
-            Ok(Command::Mask(guid(Some(&id), "shadow copy set ID")?))
+            one(rest, "the shadow copy set ID", "mask SETID")?;
+            Ok(Command::Mask(guid(rest.first(), "shadow copy set ID")?))
         }
         "expose" => match rest {
             [id, target] => Ok(Command::Expose {
@@ -333,11 +485,11 @@ pub fn parse(words: &[String]) -> Result<Command, SyntaxError> {
             "unexpose {SHADOWID | drive: | share | mountpoint}",
         )
         .map(Command::Unexpose),
-        "delete" => parse_delete(second.as_deref(), tail),
-        "list" => parse_list(second.as_deref(), tail),
+        "delete" => parse_delete(second, tail),
+        "list" => parse_list(second, tail),
         "writer" => {
             let usage = "writer {verify | exclude} {WRITER | COMPONENT}";
-            match second.as_deref() {
+            match lower(second).as_deref() {
                 Some("verify") => one(tail, "the writer", usage).map(Command::WriterVerify),
                 Some("exclude") => one(tail, "the writer", usage).map(Command::WriterExclude),
                 _ => Err(syntax(format!("usage: {usage}"))),
@@ -345,7 +497,7 @@ pub fn parse(words: &[String]) -> Result<Command, SyntaxError> {
         }
         "begin" | "end" => {
             let begin = is(first, "begin");
-            match (second.as_deref(), tail.is_empty()) {
+            match (lower(second).as_deref(), tail.is_empty()) {
                 (Some("backup"), true) if begin => Ok(Command::BeginBackup),
                 (Some("backup"), true) => Ok(Command::EndBackup),
                 (Some("restore"), true) => Err(syntax(format!(
@@ -369,37 +521,45 @@ pub fn parse(words: &[String]) -> Result<Command, SyntaxError> {
     }
 }
 
-fn none_after(rest: &[String], command: Command, usage: &str) -> Result<Command, SyntaxError> {
+fn none_after(rest: &[Word], command: Command, usage: &str) -> Result<Command, SyntaxError> {
     match rest.first() {
         None => Ok(command),
-        Some(extra) => Err(syntax(format!("unexpected `{extra}`: {usage}"))),
+        Some(extra) => Err(wrong(extra, format!("unexpected `{extra}`: {usage}"))),
     }
 }
 
-fn parse_set(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxError> {
-    match second {
+fn parse_set(second: Option<&Word>, tail: &[Word]) -> Result<Command, SyntaxError> {
+    match lower(second).as_deref() {
         None => Ok(Command::ShowSettings),
         Some("context") => {
             let usage =
                 "set context {clientaccessible | persistent [nowriters] | volatile [nowriters]}";
-            let (kind, more) = tail
+            let (kind_word, more) = tail
                 .split_first()
                 .ok_or_else(|| syntax(format!("usage: {usage}")))?;
-            let kind = match kind.to_ascii_lowercase().as_str() {
+            let kind = match kind_word.to_ascii_lowercase().as_str() {
                 "volatile" => ContextKind::Volatile,
                 "persistent" => ContextKind::Persistent,
                 "clientaccessible" => ContextKind::ClientAccessible,
                 "transportable" => {
-                    return Err(syntax(
+                    return Err(wrong(
+                        kind_word,
                         "`transportable` is not a context: it is an option (set option transportable)",
                     ));
                 }
-                other => return Err(syntax(format!("`{other}` is not a context: {usage}"))),
+                other => {
+                    return Err(wrong(
+                        kind_word,
+                        format!("`{other}` is not a context: {usage}"),
+                    ));
+                }
             };
             let no_writers = match more {
                 [] => false,
                 [w] if is(w, "nowriters") && kind != ContextKind::ClientAccessible => true,
-                [extra, ..] => return Err(syntax(format!("unexpected `{extra}`: {usage}"))),
+                [extra, ..] => {
+                    return Err(wrong(extra, format!("unexpected `{extra}`: {usage}")));
+                }
             };
             Ok(Command::SetContext { kind, no_writers })
         }
@@ -413,7 +573,7 @@ fn parse_set(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxErr
                     "rollbackrecover" => SetOption::RollbackRecover,
                     "txfrecover" => SetOption::TxfRecover,
                     "noautorecover" => SetOption::NoAutoRecover,
-                    other => return Err(syntax(format!("`{other}` is not an option"))),
+                    other => return Err(wrong(word, format!("`{other}` is not an option"))),
                 };
                 if !options.contains(&option) {
                     options.push(option);
@@ -438,19 +598,29 @@ fn parse_set(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxErr
             [w] if is(w, "off") => Ok(Command::SetVerbose(false)),
             // The Pure Storage toolkit writes a bare `SET VERBOSE`, taken as `on`.
             [] => Ok(Command::SetVerbose(true)),
-            _ => Err(syntax("usage: set verbose {on | off}")),
+            [_, extra, ..] => Err(wrong(extra, "usage: set verbose {on | off}")),
+            [w] => Err(wrong(w, "usage: set verbose {on | off}")),
         },
         Some("metadata") => {
             one(tail, "the .cab file", "set metadata FILE.cab").map(Command::SetMetadata)
         }
-        Some(other) => Err(syntax(format!(
-            "`set {other}` is not a setting: context, option, verbose or metadata"
-        ))),
+        Some(other) => Err(at_second(
+            second,
+            format!("`set {other}` is not a setting: context, option, verbose or metadata"),
+        )),
     }
 }
 
-fn parse_add(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxError> {
+/// An error about the command's second word, placed at it.
+fn at_second(second: Option<&Word>, message: String) -> SyntaxError {
     match second {
+        Some(word) => wrong(word, message),
+        None => syntax(message),
+    }
+}
+
+fn parse_add(second: Option<&Word>, tail: &[Word]) -> Result<Command, SyntaxError> {
+    match lower(second).as_deref() {
         None => Ok(Command::ShowAdded),
         Some("volume") => {
             let usage = "add volume VOLUME [alias NAME] [provider {ID}]";
@@ -462,13 +632,13 @@ fn parse_add(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxErr
             while let Some((key, after)) = more.split_first() {
                 let value = after
                     .first()
-                    .ok_or_else(|| syntax(format!("`{key}` needs a value: {usage}")))?;
+                    .ok_or_else(|| wrong(key, format!("`{key}` needs a value: {usage}")))?;
                 if is(key, "alias") && alias.is_none() {
                     alias = Some(filled(value, "the alias", usage)?);
                 } else if is(key, "provider") && provider.is_none() {
                     provider = Some(guid(Some(value), "provider ID")?);
                 } else {
-                    return Err(syntax(format!("unexpected `{key}`: {usage}")));
+                    return Err(wrong(key, format!("unexpected `{key}`: {usage}")));
                 }
                 more = &after[1..];
             }
@@ -485,27 +655,30 @@ fn parse_add(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxErr
             }),
             _ => Err(syntax("usage: add alias NAME VALUE")),
         },
-        Some("shadow") => Err(syntax(
-            "`add shadow` is not supported: the simulator does not model LUN resync",
+        Some("shadow") => Err(at_second(
+            second,
+            "`add shadow` is not supported: the simulator does not model LUN resync".into(),
         )),
-        Some(other) => Err(syntax(format!(
-            "`add {other}`: usage: add volume … or add alias …"
-        ))),
+        Some(other) => Err(at_second(
+            second,
+            format!("`add {other}`: usage: add volume … or add alias …"),
+        )),
     }
 }
 
-fn parse_delete(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxError> {
+fn parse_delete(second: Option<&Word>, tail: &[Word]) -> Result<Command, SyntaxError> {
     let usage = "delete shadows {all | volume V | oldest V | set SETID | id ID | exposed {drive: | mountpoint}}";
-    if second != Some("shadows") {
-        return Err(syntax(format!("usage: {usage}")));
+    if lower(second).as_deref() != Some("shadows") {
+        return Err(at_second(second, format!("usage: {usage}")));
     }
-    let (kind, value) = match tail {
-        [kind] => (kind.to_ascii_lowercase(), None),
-        [kind, value] => (kind.to_ascii_lowercase(), Some(value)),
+    let (kind_word, value) = match tail {
+        [kind] => (kind, None),
+        [kind, value] => (kind, Some(value)),
         _ => return Err(syntax(format!("usage: {usage}"))),
     };
-    let needs = |v: Option<&String>| {
-        let v = v.ok_or_else(|| syntax(format!("`{kind}` needs a value: {usage}")))?;
+    let kind = kind_word.to_ascii_lowercase();
+    let needs = |v: Option<&Word>| {
+        let v = v.ok_or_else(|| wrong(kind_word, format!("`{kind}` needs a value: {usage}")))?;
         filled(v, &format!("the value of `{kind}`"), usage)
     };
     let what = match kind.as_str() {
@@ -515,13 +688,13 @@ fn parse_delete(second: Option<&str>, tail: &[String]) -> Result<Command, Syntax
         "set" => DeleteWhat::Set(guid(value, "shadow copy set ID")?),
         "id" => DeleteWhat::Id(guid(value, "shadow copy ID")?),
         "exposed" => DeleteWhat::Exposed(needs(value)?),
-        _ => return Err(syntax(format!("usage: {usage}"))),
+        _ => return Err(wrong(kind_word, format!("usage: {usage}"))),
     };
     Ok(Command::DeleteShadows(what))
 }
 
-fn parse_list(second: Option<&str>, tail: &[String]) -> Result<Command, SyntaxError> {
-    match second {
+fn parse_list(second: Option<&Word>, tail: &[Word]) -> Result<Command, SyntaxError> {
+    match lower(second).as_deref() {
         Some("shadows") => {
             let usage = "list shadows {all | set SETID | id ID}";
             match tail {
@@ -585,7 +758,8 @@ mod tests {
     #[test]
     fn the_documentations_transportable_context_is_refused_with_the_fix() {
         let e = command("SET CONTEXT TRANSPORTABLE").unwrap_err();
-        assert!(e.0.contains("set option transportable"), "{e}");
+        assert!(e.message.contains("set option transportable"), "{e}");
+        assert_eq!(e.column, Some(13), "{e:?}");
     }
 
     #[test]
@@ -604,15 +778,13 @@ mod tests {
     #[test]
     fn expansion_replaces_known_names_and_refuses_unknown_ones() {
         let lookup = |n: &str| (n.eq_ignore_ascii_case("x")).then(|| "{1}".to_string());
-        assert_eq!(expand("expose %X% Z:", lookup), Ok("expose {1} Z:".into()));
-        assert_eq!(expand("a %% b", lookup), Ok("a % b".into()));
-        assert!(
-            expand("expose %Y% Z:", lookup)
-                .unwrap_err()
-                .0
-                .contains("%Y%")
-        );
-        assert!(expand("expose %X Z:", lookup).is_err());
+        let text = |line: &str| expand(line, lookup).map(|e| e.text);
+        assert_eq!(text("expose %X% Z:"), Ok("expose {1} Z:".into()));
+        assert_eq!(text("a %% b"), Ok("a % b".into()));
+        let unknown = expand("expose %Y% Z:", lookup).unwrap_err();
+        assert!(unknown.message.contains("%Y%"), "{unknown}");
+        assert_eq!(unknown.column, Some(8));
+        assert_eq!(expand("expose %X Z:", lookup).unwrap_err().column, Some(8));
     }
 
     #[test]
@@ -620,10 +792,10 @@ mod tests {
         // Expansion is on the line's text, before it is split into words, as in cmd.
         let lookup = |_: &str| Some(r"C:\My Backups\set.cab".to_string());
         let bare = expand("set metadata %P%", lookup).unwrap();
-        assert_eq!(words(&bare).unwrap().len(), 4);
+        assert_eq!(bare.words().unwrap().len(), 4);
         let quoted = expand(r#"set metadata "%P%""#, lookup).unwrap();
         assert_eq!(
-            words(&quoted).unwrap(),
+            quoted.words().unwrap(),
             ["set", "metadata", r"C:\My Backups\set.cab"]
         );
     }
@@ -633,19 +805,19 @@ mod tests {
         assert!(
             command("break")
                 .unwrap_err()
-                .0
+                .message
                 .contains("shadow copy set ID is missing")
         );
         assert!(
             command("break writable nope")
                 .unwrap_err()
-                .0
+                .message
                 .contains("`nope`")
         );
         assert!(
             command("frobnicate")
                 .unwrap_err()
-                .0
+                .message
                 .contains("not a DiskShadow command")
         );
         assert!(command("delete shadows").is_err());
@@ -669,8 +841,39 @@ mod tests {
             ),
             (r#"delete shadows volume """#, "is empty"),
         ] {
-            let e = command(line).unwrap_err().0;
+            let e = command(line).unwrap_err().message;
             assert!(e.contains(what), "{line}: {e}");
         }
+    }
+
+    #[test]
+    fn an_error_is_placed_at_the_word_that_is_wrong() {
+        let column = |line: &str| command(line).unwrap_err().column;
+        // The word named in the message.
+        assert_eq!(column("add volme C:"), Some(5));
+        assert_eq!(column("  frobnicate now"), Some(3));
+        assert_eq!(column("break writable nope"), Some(16));
+        assert_eq!(column("set option plex bogus"), Some(17));
+        assert_eq!(column("create now"), Some(8));
+        assert_eq!(column("add alias x \"\""), Some(13));
+        assert_eq!(column("add volume C: alias"), Some(15));
+        // Nothing to point at: the command.
+        assert_eq!(column("break"), Some(1));
+        assert_eq!(column("set option differential plex"), Some(1));
+        // An open quote is placed where it opens; columns count characters, not bytes.
+        assert_eq!(words("add alias é \"x").unwrap_err().column, Some(13));
+    }
+
+    #[test]
+    fn a_word_from_an_alias_is_placed_at_the_alias() {
+        let lookup = |_: &str| Some("nope".to_string());
+        let expanded = expand("break %X%", lookup).unwrap();
+        let e = parse(&expanded.words().unwrap()).unwrap_err();
+        assert!(e.message.contains("`nope`"), "{e}");
+        assert_eq!(e.column, Some(7));
+        // The session places it on its line, past the indent the reader did not see.
+        let placed = e.placed(7, 2);
+        assert_eq!(placed.position(), Some(Position::new(7, 9)));
+        assert!(placed.to_string().starts_with("line 7: `nope`"), "{placed}");
     }
 }

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, LunState, VssAsync, VssResult,
 };
-use vss_model::document::BackupComponentsDocument;
 use vss_model::{
     BackupType, Context, HResult, HardwareOptions, ObjectProp, ObjectType, ProviderProp,
-    SnapshotAttributes as A, SnapshotProp, VssId,
+    SnapshotAttributes as A, SnapshotProp, VssId, VssTimestamp,
 };
 
 use super::metadata::{self, Metadata};
@@ -141,6 +140,8 @@ pub struct Session<'b, B: Backend> {
     cabs: u32,
     /// The metadata files this session wrote.
     written: Vec<String>,
+    /// The machine's clock, when the caller gave it.
+    clock: Option<Box<dyn Fn() -> VssTimestamp + 'b>>,
 }
 
 /// What a session holds between commands and `reset` drops.
@@ -180,7 +181,16 @@ impl<'b, B: Backend> Session<'b, B> {
             tracing: None,
             cabs: 0,
             written: Vec::new(),
+            clock: None,
         }
+    }
+
+    /// Gives the session the machine's clock, as DiskShadow reads the system time: a
+    /// transportable set is on no machine to query, so the default name of its metadata
+    /// file takes the time `create` made it from the clock. Without a clock, such a file is
+    /// named `metadata_MACHINE.cab`.
+    pub fn clock(&mut self, now: Box<dyn Fn() -> VssTimestamp + 'b>) {
+        self.clock = Some(now);
     }
 
     /// Echoes each command (`-> command`) and each alias it used, as script mode does.
@@ -228,9 +238,9 @@ impl<'b, B: Backend> Session<'b, B> {
         if self.echo {
             let _ = writeln!(self.out, "-> {trimmed}");
         }
-        let command = self
-            .read(trimmed)
-            .map_err(|e| SyntaxError(format!("line {number}: {e}")));
+        // The reader sees the command without its indent; its columns are the line's.
+        let indent = (line.chars().count() - line.trim_start().chars().count()) as u64;
+        let command = self.read(trimmed).map_err(|e| e.placed(number, indent));
         let result = match command {
             Err(e) => Err(Failure::Syntax(e)),
             Ok(command) => {
@@ -285,7 +295,7 @@ impl<'b, B: Backend> Session<'b, B> {
                 let _ = writeln!(self.out, "-> %{name}% = {value}");
             }
         }
-        script::parse(&script::words(&expanded)?)
+        script::parse(&expanded.words()?)
     }
 
     fn lookup(&self, name: &str) -> Option<String> {
@@ -642,6 +652,7 @@ impl<'b, B: Backend> Session<'b, B> {
                 return Err(self.abort(object, failure));
             }
         }
+        let made_at = self.clock.as_ref().map(|now| now());
         for (n, (id, alias)) in ids.iter().enumerate() {
             let name = format!("VSS_SHADOW_{}", n + 1);
             let _ = writeln!(
@@ -666,7 +677,8 @@ impl<'b, B: Backend> Session<'b, B> {
             self.held.backup_object = Some((object, self.held.settings.has_writers()));
         }
         // DiskShadow writes the metadata of every creation, named or not.
-        self.save_metadata(object, set)?;
+        let first = ids.first().map(|(id, _)| *id);
+        self.save_metadata(object, set, first, made_at)?;
         let _ = writeln!(
             self.out,
             "\nQuerying all shadow copies with the shadow copy set ID {set}\n"
@@ -761,17 +773,29 @@ impl<'b, B: Backend> Session<'b, B> {
         Ok(())
     }
 
-    fn save_metadata(&mut self, object: usize, set: VssId) -> Result<(), Failure> {
+    /// Writes the metadata cabinet of the set `object` just made: `first` is its first
+    /// shadow copy, and `made_at` what the clock read once it was made, if there is a clock.
+    fn save_metadata(
+        &mut self,
+        object: usize,
+        set: VssId,
+        first: Option<VssId>,
+        made_at: Option<VssTimestamp>,
+    ) -> Result<(), Failure> {
         let document = self.call(object, "SaveAsXML()".into(), |c| c.save_as_xml())?;
         self.cabs += 1;
         let file = match &self.held.settings.metadata {
             Some(file) => file.clone(),
-            None => self.metadata_name(&document, set),
+            None => {
+                let created = self.creation_time(object, first).or(made_at);
+                self.metadata_name(created)
+            }
         };
         let inner = format!("Dis{:04}.tmp", self.cabs);
         let saved = Metadata {
             document,
             aliases: self.held.aliases.clone(),
+            set: Some(set),
         };
         let path = self.dir.join(&file);
         metadata::write(&path, &saved, &self.machine, &inner).map_err(|e| {
@@ -783,15 +807,28 @@ impl<'b, B: Backend> Session<'b, B> {
         Ok(())
     }
 
-    /// The name of a metadata file `set metadata` did not name: the set's creation time (from
-    /// the document, since a transportable set is on no machine to query) and the machine.
-    /// A name this session already wrote gets a number, so that no set's file is lost.
-    fn metadata_name(&self, document: &str, set: VssId) -> String {
-        let created = BackupComponentsDocument::from_xml(document)
-            .ok()
-            .and_then(|d| d.snapshot_set)
-            .filter(|s| s.snapshot_set_id == set)
-            .and_then(|s| s.snapshots.first().map(|p| p.creation_timestamp));
+    /// When the set `object` made was created, as `GetSnapshotProperties` tells of its
+    /// first shadow copy. A transportable set is not asked about: it is on no machine to
+    /// query until it is imported, so the clock tells instead. A failed call is no failure
+    /// of `create`: the set is made, and only its file's name is at stake.
+    fn creation_time(&mut self, object: usize, first: Option<VssId>) -> Option<VssTimestamp> {
+        let transportable = self
+            .held
+            .settings
+            .options
+            .contains(&SetOption::Transportable);
+        let id = first.filter(|_| !transportable)?;
+        self.call(object, format!("GetSnapshotProperties({id})"), |c| {
+            c.get_snapshot_properties(id)
+        })
+        .ok()
+        .map(|p| p.creation_timestamp)
+    }
+
+    /// The name of a metadata file `set metadata` did not name: the set's creation time and
+    /// the machine. A name this session already wrote gets a number, so that no set's file
+    /// is lost.
+    fn metadata_name(&self, created: Option<VssTimestamp>) -> String {
         let name = metadata::default_name(created, &self.machine);
         let mut candidate = name.clone();
         let mut n = 1;
@@ -832,11 +869,9 @@ impl<'b, B: Backend> Session<'b, B> {
         )?;
         self.call_async(object, "ImportSnapshots()".into(), |c| c.import_snapshots())?;
         self.held.importer = Some(object);
-        let set = BackupComponentsDocument::from_xml(&loaded.document)
-            .ok()
-            .and_then(|d| d.snapshot_set)
-            .map(|s| s.snapshot_set_id);
-        match set {
+        // The set is the one the cabinet's manifest names; a manifest that names none still
+        // imports, and the message then names no set.
+        match loaded.set {
             Some(set) => {
                 let _ = writeln!(self.out, "The shadow copy set {set} was imported.");
             }

@@ -36,6 +36,7 @@ fn run(
     let text = std::fs::read_to_string(dir.join(script)).expect("the script");
     let params = params.iter().map(|p| p.to_string()).collect();
     let mut session = Session::new(sim, machine, params, dir);
+    session.clock(Box::new(|| sim.clock()));
     if trace {
         sim.take_trace();
         session.trace(Box::new(|| sim.take_trace_lines()));
@@ -90,10 +91,13 @@ fn the_documentations_transportable_context_stops_the_script() {
         "transportable-context.dsh",
         ScriptEnd::Failed {
             line: 4,
-            failure: diskshadow::Failure::Syntax(diskshadow::script::SyntaxError(
-                "line 4: `transportable` is not a context: it is an option (set option transportable)"
-                    .into(),
-            )),
+            failure: diskshadow::Failure::Syntax(diskshadow::script::SyntaxError {
+                message:
+                    "`transportable` is not a context: it is an option (set option transportable)"
+                        .into(),
+                line: Some(4),
+                column: Some(13),
+            }),
         },
     );
     insta::assert_snapshot!(out);
@@ -579,4 +583,96 @@ fn a_metadata_file_that_cannot_be_written_stops_create_before_anything_is_made()
     );
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
+}
+
+#[test]
+fn the_metadata_file_names_its_set_and_import_says_which_set_it_imported() {
+    let dir = workdir("manifest-set");
+    let sim = Simulator::default_world();
+    let (made, end) = run(
+        &sim,
+        &dir,
+        "HOSTA",
+        "transport-create.dsh",
+        &["t.cab"],
+        false,
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{made}");
+    let set_line = lines_with(&made, "Alias VSS_SHADOW_SET for shadow set ID ");
+    let set = set_line[0]
+        .split(' ')
+        .nth(6)
+        .expect("the set id")
+        .parse::<vss_model::VssId>()
+        .expect("a GUID");
+    let written = diskshadow::metadata::read(&dir.join("t.cab")).expect("the cabinet");
+    assert_eq!(written.set, Some(set));
+    // A cabinet whose manifest names no set still loads and imports; the message then
+    // names no set.
+    let unnamed = diskshadow::metadata::Metadata {
+        set: None,
+        ..written
+    };
+    diskshadow::metadata::write(&dir.join("unnamed.cab"), &unnamed, "HOSTA", "Dis0001.tmp")
+        .expect("written");
+    std::fs::write(
+        dir.join("import.dsh"),
+        "load metadata %DISKSH_PARAM_1%\nimport\n",
+    )
+    .unwrap();
+    let (imported, end) = run(&sim, &dir, "HOSTB", "import.dsh", &["unnamed.cab"], false);
+    assert_eq!(end, ScriptEnd::Completed, "{imported}");
+    assert!(
+        imported.contains("\n-> import\nThe shadow copy set was imported.\n"),
+        "{imported}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unnamed_metadata_file_takes_the_time_of_its_set() {
+    // A set this machine can query is asked about; a transportable one is not, and without
+    // a clock its file is named after the machine alone.
+    let sim = Simulator::default_world();
+    let dir = workdir("unnamed-times");
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
+    session.trace(Box::new(Vec::new));
+    let script = "set context persistent\nadd volume C:\ncreate\nreset\nset context persistent\nset option transportable\nadd volume E:\ncreate\n";
+    let end = diskshadow::run_script(&mut session, script);
+    let out = session.end();
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    assert_eq!(
+        lines_with(&out, "Inserted file Manifest.xml into .cab file "),
+        [
+            "Inserted file Manifest.xml into .cab file 2026-01-01_00-00-01_HOSTA.cab",
+            "Inserted file Manifest.xml into .cab file metadata_HOSTA.cab",
+        ],
+        "{out}"
+    );
+    let asked: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("GetSnapshotProperties("))
+        .collect();
+    assert_eq!(asked.len(), 1, "{out}");
+    assert!(asked[0].ends_with("-> S_OK (0x00000000)"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_syntax_error_is_placed_at_the_word_that_is_wrong() {
+    let sim = Simulator::default_world();
+    let (out, end, dir) = inline(
+        &sim,
+        "typo.dsh",
+        "add alias x {11111111-2222-3333-4444-555555555555}\n\n  break writable %x% now\n",
+    );
+    let (position, e) = end.syntax_error().expect("a syntax error");
+    assert_eq!(position, vss_model::position::Position::new(3, 22), "{out}");
+    assert_eq!(e.message, "unexpected `now`: break [writable] SETID");
+    // The transcript says it as DiskShadow does, by line.
+    assert!(
+        out.contains("Syntax error: line 3: unexpected `now`: break [writable] SETID\n"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

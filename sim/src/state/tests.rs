@@ -453,7 +453,7 @@ fn a_run_with_a_step_that_cannot_be_read_is_refused_on_load() {
     steps[3]["hlod"] = Value::Bool(true);
     let text = with_digest(content);
     fs::write(&path, &text).expect("written");
-    let e = State::load(&path).err().expect("refused");
+    let e = State::load(&path).expect_err("refused");
     assert!(matches!(e, StateError::BadStep(_)), "{e:?}");
     let shown = e.to_string().replace(&path.display().to_string(), "STATE");
     assert!(
