@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use vss_diskshadow::{self as diskshadow, Done, Failure, ScriptEnd, Session};
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
-use vss_sim::runner::Outcome;
-use vss_sim::state::State;
+use vss_sim::runner::RunEnd;
+use vss_sim::state::StateFile;
 use vss_sim::world_state::WorldState;
 use vss_sim_cli::diagram::{self, Format, Timeline};
 
@@ -84,7 +84,7 @@ pub fn run(args: Args) -> ExitCode {
             Ok((timeline, outcome)) => {
                 print!("{}", timeline.render(format));
                 match outcome {
-                    Outcome::Failed(n) => {
+                    RunEnd::Failed(n) => {
                         let s = if n == 1 { "" } else { "s" };
                         eprintln!(
                             "{}: {n} expectation{s} did not hold; the diagram shows the run as it went",
@@ -159,7 +159,7 @@ fn diskshadow_timeline(
     state: Option<PathBuf>,
 ) -> Result<(Timeline, ScriptEnd), String> {
     let sim = match (state, world) {
-        (Some(path), _) => State::load(&path)
+        (Some(path), _) => StateFile::load(&path)
             .and_then(|state| state.simulator())
             .map_err(|e| e.to_string())?,
         (None, Some(path)) => {

@@ -10,7 +10,7 @@ use vss_model::backend::Backend;
 use vss_model::position::located;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
-use vss_sim::state::{KeptRun, State, StateLock};
+use vss_sim::state::{KeptRun, StateFile, StateLock};
 use vss_sim::world_file;
 
 use crate::exit::bad_input;
@@ -129,7 +129,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(lock) => lock,
         Err(e) => return bad_input(e),
     };
-    let mut state = match State::load_or_new(&path, world) {
+    let mut state = match StateFile::load_or_new(&path, world) {
         Ok(state) => state,
         Err(e) => return bad_input(e),
     };

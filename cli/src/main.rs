@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
 use vss_reference::explore::{Exploration, SmallWorld};
-use vss_sim::runner::Outcome;
+use vss_sim::runner::RunEnd;
 
 use exit::{BAD_INPUT, bad_input};
 
@@ -187,11 +187,11 @@ fn run(files: &[PathBuf], trace: bool) -> ExitCode {
     ExitCode::from(worst as u8)
 }
 
-fn run_file(path: &Path, trace: bool) -> Result<Outcome, String> {
+fn run_file(path: &Path, trace: bool) -> Result<RunEnd, String> {
     println!("== {}", path.display());
     let report = vss_sim::runner::run_file(path, trace).map_err(|e| e.to_string())?;
     print!("{}", report.output);
-    if let Outcome::BadInput(e) = &report.outcome {
+    if let RunEnd::BadInput(e) = &report.outcome {
         eprintln!("error: {e}");
     }
     Ok(report.outcome)

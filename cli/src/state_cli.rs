@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use vss_sim::runner::{Outcome, read_file};
-use vss_sim::state::{State, StateLock};
+use vss_sim::runner::{RunEnd, read_file};
+use vss_sim::state::{StateFile, StateLock};
 use vss_sim::world_file;
 
 use crate::exit::{BAD_INPUT, bad_input};
@@ -25,7 +25,7 @@ pub fn run(state: &Path, world: Option<&Path>, files: &[PathBuf], trace: bool) -
         Ok(lock) => lock,
         Err(e) => return bad_input(e),
     };
-    let mut kept = match State::load_or_new(state, world) {
+    let mut kept = match StateFile::load_or_new(state, world) {
         Ok(kept) => kept,
         Err(e) => return bad_input(e),
     };
@@ -49,13 +49,13 @@ pub fn run(state: &Path, world: Option<&Path>, files: &[PathBuf], trace: bool) -
         let report = kept.run_scenario(&sim, &scenario, &shown, trace);
         print!("{}", report.output);
         match &report.outcome {
-            Outcome::Passed | Outcome::Failed(_) => {
+            RunEnd::Passed | RunEnd::Failed(_) => {
                 if let Err(e) = kept.save(state) {
                     return bad_input(e);
                 }
             }
             outcome => {
-                if let Outcome::BadInput(e) = outcome {
+                if let RunEnd::BadInput(e) = outcome {
                     eprintln!("error: {e}");
                 }
                 // The steps before the bad one may have changed the simulator, and the

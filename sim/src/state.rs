@@ -18,7 +18,7 @@
 //! The file is JSON: `format` ([`FORMAT`]), `version` ([`VERSION`]), `world`, `runs` (each
 //! a `label` and its `steps`) and `digest`, an FNV-1a 64 of the rest that catches a file
 //! damaged or changed after it was written. `docs/scenario-format.md` §12 describes it.
-//! [`State::save`] replaces the file atomically, so a crash while saving leaves the previous
+//! [`StateFile::save`] replaces the file atomically, so a crash while saving leaves the previous
 //! state whole, and a [`StateLock`] held from the load to the save keeps a second run from
 //! saving over the first.
 
@@ -38,7 +38,7 @@ use vss_model::position::{Position, located};
 
 use crate::Simulator;
 use crate::recorder::Recorder;
-use crate::runner::{InputError, Outcome, Problem, Report, Scenario, WorldSource, run_scenario};
+use crate::runner::{InputError, Problem, Report, RunEnd, Scenario, WorldSource, run_scenario};
 use crate::world::WorldError;
 use crate::world_file::{self, WorldFile};
 
@@ -53,7 +53,7 @@ const DIGEST_PREFIX: &str = "fnv1a64:";
 
 /// A world and the runs made on it; see the [module documentation](self).
 #[derive(Debug, Clone, PartialEq)]
-pub struct State {
+pub struct StateFile {
     /// The state file it was loaded from or is meant for, named in messages.
     file: PathBuf,
     world: WorldFile,
@@ -308,7 +308,7 @@ pub struct KeptRun {
 
 impl KeptRun {
     /// A run labelled `label`, to be added to `state`.
-    pub fn new(state: &State, label: impl Into<String>) -> KeptRun {
+    pub fn new(state: &StateFile, label: impl Into<String>) -> KeptRun {
         KeptRun {
             label: label.into(),
             runs_before: state.runs.len(),
@@ -323,7 +323,7 @@ impl KeptRun {
     /// taken out of the file again.
     pub fn keep<B: Backend>(
         &mut self,
-        state: &mut State,
+        state: &mut StateFile,
         recorder: &Recorder<B>,
     ) -> Result<(), StateError> {
         let steps = recorder.steps().len();
@@ -344,11 +344,11 @@ impl KeptRun {
     }
 }
 
-impl State {
+impl StateFile {
     /// A state with no runs yet, of `world`, to be saved at `file`. Refused when the
     /// simulator cannot build the world.
-    pub fn new(file: &Path, world: WorldFile) -> Result<State, StateError> {
-        let state = State {
+    pub fn new(file: &Path, world: WorldFile) -> Result<StateFile, StateError> {
+        let state = StateFile {
             file: file.to_path_buf(),
             world,
             runs: Vec::new(),
@@ -361,28 +361,28 @@ impl State {
     /// read, is not JSON or is cut short, is not a state file, was written by a newer
     /// version, does not match its digest, or has a world the simulator cannot build. The
     /// runs are replayed only by [`simulator`](Self::simulator).
-    pub fn load(path: &Path) -> Result<State, StateError> {
+    pub fn load(path: &Path) -> Result<StateFile, StateError> {
         let bytes = fs::read(path).map_err(|source| StateError::Read {
             file: path.display().to_string(),
             source,
         })?;
-        State::from_bytes(path, &bytes)
+        StateFile::from_bytes(path, &bytes)
     }
 
     /// The state at `path` when that file exists (then `world` must be `None`: the state
     /// has its own), else a new state of `world`, or of the embedded default world when
     /// `world` is `None`. Nothing is written until [`save`](Self::save).
-    pub fn load_or_new(path: &Path, world: Option<WorldFile>) -> Result<State, StateError> {
+    pub fn load_or_new(path: &Path, world: Option<WorldFile>) -> Result<StateFile, StateError> {
         let file = path.display().to_string();
         match fs::read(path) {
             Ok(_) if world.is_some() => Err(StateError::WorldGiven { file }),
-            Ok(bytes) => State::from_bytes(path, &bytes),
+            Ok(bytes) => StateFile::from_bytes(path, &bytes),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let world = match world {
                     Some(world) => world,
                     None => world_file::default_world().clone(),
                 };
-                State::new(path, world)
+                StateFile::new(path, world)
             }
             Err(source) => Err(StateError::Read { file, source }),
         }
@@ -414,13 +414,13 @@ impl State {
             // What the replay did underneath is history, not part of the next run's trace.
             sim.take_trace();
             let reason = match report.outcome {
-                Outcome::Passed => continue,
-                Outcome::Failed(_) => first_failure(&report.output),
-                Outcome::BadInput(e) => match e.step {
+                RunEnd::Passed => continue,
+                RunEnd::Failed(_) => first_failure(&report.output),
+                RunEnd::BadInput(e) => match e.step {
                     Some(step) => format!("step {step}: {}", e.problem),
                     None => e.problem.to_string(),
                 },
-                Outcome::Skipped(reason) => reason,
+                RunEnd::Skipped(reason) => reason,
             };
             return Err(StateError::Replay {
                 file: self.file.display().to_string(),
@@ -488,7 +488,7 @@ impl State {
     ) -> Report {
         let bad_input = |problem: Problem| Report {
             output: String::new(),
-            outcome: Outcome::BadInput(InputError::new(&scenario.file, None, problem)),
+            outcome: RunEnd::BadInput(InputError::new(&scenario.file, None, problem)),
             calls: Vec::new(),
         };
         if scenario.world_file() != &self.world {
@@ -509,11 +509,11 @@ impl State {
         // `run_scenario` releases the run's objects before it returns, so their releases
         // are in the recording.
         let mut report = run_scenario(scenario, &recorder, tracer);
-        if matches!(report.outcome, Outcome::Passed | Outcome::Failed(_))
+        if matches!(report.outcome, RunEnd::Passed | RunEnd::Failed(_))
             && let Err(e) = self.push_recording(label, &recorder)
         {
             let problem = Problem::Invalid(e.to_string());
-            report.outcome = Outcome::BadInput(InputError::new(&scenario.file, None, problem));
+            report.outcome = RunEnd::BadInput(InputError::new(&scenario.file, None, problem));
         }
         report
     }
@@ -558,7 +558,7 @@ impl State {
     }
 
     /// Reads a state file's bytes; see [`load`](Self::load).
-    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<State, StateError> {
+    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
         let file = path.display().to_string();
         let value: Value = serde_json::from_slice(bytes).map_err(|e| {
             let (line, column, message) = (e.line(), e.column(), position_free(&e));
@@ -631,7 +631,7 @@ impl State {
             position: Some(Position::new(e.line() as u64, e.column() as u64)),
             message: position_free(&e),
         })?;
-        let state = State::new(path, stored.world).map(|state| State {
+        let state = StateFile::new(path, stored.world).map(|state| StateFile {
             runs: stored.runs,
             ..state
         })?;

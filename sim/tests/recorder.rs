@@ -10,7 +10,7 @@ use vss_model::backend::{
 use vss_model::{Context, HResult, ObjectType, VssId};
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
-use vss_sim::runner::{Outcome, Report, Scenario, WorldSource, run_scenario};
+use vss_sim::runner::{Report, RunEnd, Scenario, WorldSource, run_scenario};
 use vss_sim::world_file::WorldFile;
 
 /// The embedded default world.
@@ -89,7 +89,7 @@ fn a_recorded_id_is_replayed_as_a_reference() {
     // It replays where the ids are those of another seed.
     for seed in [1, 2] {
         let replayed = run_text(&text, reseeded(seed));
-        assert_eq!(replayed.outcome, Outcome::Passed, "{}", replayed.output);
+        assert_eq!(replayed.outcome, RunEnd::Passed, "{}", replayed.output);
     }
 }
 
@@ -131,7 +131,7 @@ fn a_wrong_recorded_result_fails_the_replay() {
         let replayed = run_text(&wrong, default_world());
         assert_eq!(
             replayed.outcome,
-            Outcome::Failed(1),
+            RunEnd::Failed(1),
             "{method} {key}:\n{}",
             replayed.output
         );
@@ -193,7 +193,7 @@ fn environment_steps_are_recorded_with_their_observations() {
         assert!(text.contains(needle), "no `{needle}` in\n{text}");
     }
     let replayed = run_text(&text, default_world());
-    assert_eq!(replayed.outcome, Outcome::Passed, "{}", replayed.output);
+    assert_eq!(replayed.outcome, RunEnd::Passed, "{}", replayed.output);
 }
 
 /// The simulator without its environment, as real Windows is.
@@ -299,7 +299,7 @@ fn recorded_run(text: &str) -> (Report, Recorder<Simulator>) {
 #[test]
 fn the_objects_left_alive_are_released_in_the_steps_when_the_run_ends() {
     let (report, recorder) = recorded_run(LEFT_ALIVE);
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     let steps = recorder.steps();
     let last: Vec<Value> = steps[steps.len() - 3..]
         .iter()
@@ -348,7 +348,7 @@ fn a_run_replayed_from_its_steps_leaves_no_auto_release_copy() {
     )
     .expect("the recorded steps read");
     let replayed = run_scenario(&replay, &sim, None);
-    assert_eq!(replayed.outcome, Outcome::Passed, "{}", replayed.output);
+    assert_eq!(replayed.outcome, RunEnd::Passed, "{}", replayed.output);
     // The copy was auto-release; its object's release, recorded at the end, took it.
     let mut admin = sim.create_backup_components("HOSTA").expect("created");
     admin.initialize_for_backup(None).expect("initialized");

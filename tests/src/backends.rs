@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use vss_model::backend::Backend;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
-use vss_sim::runner::{InputError, Outcome, Problem, Report, Scenario, run_scenario};
+use vss_sim::runner::{InputError, Problem, Report, RunEnd, Scenario, run_scenario};
 use vss_sim::world_file::WorldFile;
 use vss_sim_com::ComSim;
 
@@ -238,7 +238,7 @@ pub fn run_file_recording<M: MakeBackend>(maker: &M, path: &Path, record: Option
             Some(reason) => {
                 return Report {
                     output: String::new(),
-                    outcome: Outcome::Skipped(reason),
+                    outcome: RunEnd::Skipped(reason),
                     calls: Vec::new(),
                 };
             }
@@ -246,7 +246,7 @@ pub fn run_file_recording<M: MakeBackend>(maker: &M, path: &Path, record: Option
         Err(e) => {
             return Report {
                 output: String::new(),
-                outcome: Outcome::BadInput(e),
+                outcome: RunEnd::BadInput(e),
                 calls: Vec::new(),
             };
         }
@@ -283,8 +283,8 @@ fn failed(report: &mut Report, line: String) {
     report.output.push_str(&line);
     report.output.push('\n');
     report.outcome = match report.outcome {
-        Outcome::Failed(n) => Outcome::Failed(n + 1),
-        _ => Outcome::Failed(1),
+        RunEnd::Failed(n) => RunEnd::Failed(n + 1),
+        _ => RunEnd::Failed(1),
     };
 }
 

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeSet;
 
-use vss_sim::runner::{Outcome, REFERENCE_BACKEND, Report};
+use vss_sim::runner::{REFERENCE_BACKEND, Report, RunEnd};
 
 use crate::backends::KNOWN_BACKENDS;
 
@@ -162,26 +162,26 @@ impl Ledger {
                 .iter()
                 .find(|d| d.backend == backend && d.scenario == *scenario);
             match (&report.outcome, entry) {
-                (Outcome::Passed, None) => {}
-                (Outcome::Passed, Some(d)) => judgement.problems.push(format!(
+                (RunEnd::Passed, None) => {}
+                (RunEnd::Passed, Some(d)) => judgement.problems.push(format!(
                     "{scenario} on {backend}: no longer diverges: remove the entry from {LEDGER_FILE} (it said: {})",
                     d.differs
                 )),
-                (Outcome::Failed(_), Some(d)) => judgement.notes.push(format!(
+                (RunEnd::Failed(_), Some(d)) => judgement.notes.push(format!(
                     "{scenario} on {backend}: known divergence: {} ({})",
                     d.differs, d.why
                 )),
-                (Outcome::Failed(n), None) => judgement.problems.push(format!(
+                (RunEnd::Failed(n), None) => judgement.problems.push(format!(
                     "{scenario} on {backend}: {n} expectation(s) failed\n{}",
                     report.output
                 )),
                 // A ledger entry excuses behaviour, not a malformed file.
-                (Outcome::BadInput(e), _) => {
+                (RunEnd::BadInput(e), _) => {
                     judgement
                         .problems
                         .push(format!("{scenario} on {backend}: bad input: {e}"));
                 }
-                (Outcome::Skipped(reason), _) => judgement
+                (RunEnd::Skipped(reason), _) => judgement
                     .notes
                     .push(format!("{scenario} on {backend}: skipped: {reason}")),
             }
@@ -196,7 +196,7 @@ mod tests {
 
     use super::*;
 
-    fn report(outcome: Outcome) -> Report {
+    fn report(outcome: RunEnd) -> Report {
         Report {
             output: String::new(),
             outcome,
@@ -236,7 +236,7 @@ why = "the code is not documented"
     fn a_listed_scenario_that_fails_is_a_known_divergence() {
         let runs = [(
             "tests/scenarios/a.yaml".to_string(),
-            report(Outcome::Failed(1)),
+            report(RunEnd::Failed(1)),
         )];
         let judgement = ledger("windows").judge("windows", &runs);
         assert_eq!(judgement.problems, Vec::<String>::new());
@@ -250,10 +250,7 @@ why = "the code is not documented"
 
     #[test]
     fn a_listed_scenario_that_passes_fails_the_suite() {
-        let runs = [(
-            "tests/scenarios/a.yaml".to_string(),
-            report(Outcome::Passed),
-        )];
+        let runs = [("tests/scenarios/a.yaml".to_string(), report(RunEnd::Passed))];
         let judgement = ledger("windows").judge("windows", &runs);
         assert_eq!(judgement.problems.len(), 1);
         assert!(
@@ -267,7 +264,7 @@ why = "the code is not documented"
     fn an_entry_for_another_backend_excuses_nothing() {
         let runs = [(
             "tests/scenarios/a.yaml".to_string(),
-            report(Outcome::Failed(2)),
+            report(RunEnd::Failed(2)),
         )];
         let judgement = ledger("windows").judge("other", &runs);
         assert_eq!(judgement.problems.len(), 1);
@@ -275,10 +272,7 @@ why = "the code is not documented"
             judgement.problems[0]
                 .starts_with("tests/scenarios/a.yaml on other: 2 expectation(s) failed")
         );
-        let passed = [(
-            "tests/scenarios/a.yaml".to_string(),
-            report(Outcome::Passed),
-        )];
+        let passed = [("tests/scenarios/a.yaml".to_string(), report(RunEnd::Passed))];
         assert_eq!(
             ledger("windows").judge("other", &passed),
             Judgement::default()
@@ -292,13 +286,11 @@ why = "the code is not documented"
         let runs = [
             (
                 "tests/scenarios/a.yaml".to_string(),
-                report(Outcome::BadInput(error)),
+                report(RunEnd::BadInput(error)),
             ),
             (
                 "tests/scenarios/b.yaml".to_string(),
-                report(Outcome::Skipped(
-                    "needs REBOOT: step 4 `env: reboot`".into(),
-                )),
+                report(RunEnd::Skipped("needs REBOOT: step 4 `env: reboot`".into())),
             ),
         ];
         let judgement = ledger("windows").judge("windows", &runs);

@@ -22,7 +22,7 @@ use vss_model::lun::{
 };
 use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, VssTimestamp};
 use vss_sim::Simulator;
-use vss_sim::runner::{InputError, Outcome, Scenario, WorldSource, run_text};
+use vss_sim::runner::{InputError, RunEnd, Scenario, WorldSource, run_text};
 use vss_sim::world_file::WorldFile;
 
 /// The longest scenario text [`scenario_file`] runs, in bytes. Every scenario of the project
@@ -55,7 +55,7 @@ pub enum ScenarioVerdict {
     /// Refused as bad input before any step ran.
     Refused(InputError),
     /// Run on a fresh simulator of its world; how it ended.
-    Ran(Outcome),
+    Ran(RunEnd),
 }
 
 /// The `call_sequence` target: bytes decoded, step by step, into a sequence of requester
@@ -113,7 +113,7 @@ pub fn scenario_file(data: &[u8]) -> ScenarioVerdict {
                 "two runs of one scenario printed different bytes"
             );
             assert_eq!(first.outcome, second.outcome);
-            if let Outcome::BadInput(error) = &first.outcome {
+            if let RunEnd::BadInput(error) = &first.outcome {
                 check_input_error(error, &text, name);
             }
             ScenarioVerdict::Ran(first.outcome)

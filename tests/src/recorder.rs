@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use vss_model::backend::Backend;
 use vss_sim::recorder::Recorder;
-use vss_sim::runner::{Outcome, Report, Scenario};
+use vss_sim::runner::{Report, RunEnd, Scenario};
 
 use crate::scenario_name;
 
@@ -36,7 +36,7 @@ pub fn write_recording<B: Backend>(
     path: &Path,
     out: &Path,
 ) -> std::io::Result<()> {
-    if !matches!(report.outcome, Outcome::Passed | Outcome::Failed(_)) {
+    if !matches!(report.outcome, RunEnd::Passed | RunEnd::Failed(_)) {
         return Ok(());
     }
     let text = recorder.scenario_text(

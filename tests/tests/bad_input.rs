@@ -2,7 +2,7 @@
 //! and column of a syntax error) and what is wrong; never with a panic.
 
 use vss_conformance::{repo_root, scenario_files};
-use vss_sim::runner::{InputError, Outcome, run_file};
+use vss_sim::runner::{InputError, RunEnd, run_file};
 
 /// (file, what the message must contain).
 const CASES: &[(&str, &[&str])] = &[
@@ -198,7 +198,7 @@ fn input_error(name: &str) -> InputError {
     match run_file(&path, false) {
         Err(e) => e,
         Ok(report) => match report.outcome {
-            Outcome::BadInput(e) => e,
+            RunEnd::BadInput(e) => e,
             other => panic!(
                 "{name}: expected bad input, got {other:?}\n{}",
                 report.output
@@ -270,7 +270,7 @@ fn every_file_of_the_folder_is_checked() {
 #[test]
 fn bad_input_exits_with_2() {
     assert_eq!(
-        Outcome::BadInput(input_error("unknown-method.yaml")).exit_code(),
+        RunEnd::BadInput(input_error("unknown-method.yaml")).exit_code(),
         2
     );
 }

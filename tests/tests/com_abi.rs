@@ -14,7 +14,7 @@ use vss_conformance::scenarios::{Ran, canonical_backup, transport_and_break};
 use vss_conformance::{scenario_files, scenario_name};
 use vss_model::backend::{Backend, BackupComponents};
 use vss_sim::Simulator;
-use vss_sim::runner::{Outcome, Report, Scenario, run_scenario};
+use vss_sim::runner::{Report, RunEnd, Scenario, run_scenario};
 
 /// Runs a scenario file traced on a backend of `maker` whose simulator `sim_of` reaches,
 /// and gives the report and the backend.
@@ -134,7 +134,7 @@ fn the_corpus_runner_fails_a_run_whose_audit_fails() {
     }
     let path = scenario_files("examples")[0].clone();
     let report = vss_conformance::backends::run_file(&Leaky, &path);
-    assert_eq!(report.outcome, Outcome::Failed(1), "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Failed(1), "{}", report.output);
     assert!(
         report
             .output

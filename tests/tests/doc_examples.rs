@@ -29,7 +29,7 @@
 //! other pages of `docs/`, reaches a file and a heading that exist.
 //!
 //! The library is used through a few entry points only: `runner::run_text`, the recorder
-//! helper of this crate, and `state::State`.
+//! helper of this crate, and `state::StateFile`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -38,8 +38,8 @@ use serde_json::Value;
 use vss_conformance::backends::{SimBackend, run_file_recording};
 use vss_conformance::repo_root;
 use vss_model::call::Call;
-use vss_sim::runner::{Outcome, run_text};
-use vss_sim::state::State;
+use vss_sim::runner::{RunEnd, run_text};
+use vss_sim::state::StateFile;
 
 /// The pages whose examples are checked: the scenario format and the pages it points to.
 const PAGES: [&str; 5] = [
@@ -236,10 +236,10 @@ fn dedent(text: &str) -> String {
 fn run(text: &str, file: &str) -> Result<(usize, String), String> {
     let report = run_text(text, file, false).map_err(|e| format!("bad input: {e}"))?;
     match report.outcome {
-        Outcome::Passed => Ok((0, report.output)),
-        Outcome::Failed(n) => Ok((n, report.output)),
-        Outcome::BadInput(e) => Err(format!("bad input: {e}\n{}", report.output)),
-        Outcome::Skipped(why) => Err(format!("skipped: {why}")),
+        RunEnd::Passed => Ok((0, report.output)),
+        RunEnd::Failed(n) => Ok((n, report.output)),
+        RunEnd::BadInput(e) => Err(format!("bad input: {e}\n{}", report.output)),
+        RunEnd::Skipped(why) => Err(format!("skipped: {why}")),
     }
 }
 
@@ -338,7 +338,7 @@ fn check(block: &Block, next: Option<&Block>) -> Result<(), String> {
             let error = match run_text(text, file, false) {
                 Err(e) => e,
                 Ok(report) => match report.outcome {
-                    Outcome::BadInput(e) => e,
+                    RunEnd::BadInput(e) => e,
                     other => return Err(format!("it is not refused: {other:?}")),
                 },
             };
@@ -358,7 +358,7 @@ fn check(block: &Block, next: Option<&Block>) -> Result<(), String> {
                 .ok_or("a recording names its scenario file: `of=PATH`")?;
             let out = scratch(&block.place).join("recording.json");
             let report = run_file_recording(&SimBackend, &repo_root().join(of), Some(&out));
-            if report.outcome != Outcome::Passed {
+            if report.outcome != RunEnd::Passed {
                 return Err(format!("{of} does not pass: {:?}", report.outcome));
             }
             let recorded = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
@@ -373,7 +373,7 @@ fn check(block: &Block, next: Option<&Block>) -> Result<(), String> {
             let dir = scratch(&block.place);
             let (file, again) = (dir.join("state.json"), dir.join("again.json"));
             std::fs::write(&file, text).expect("written");
-            let state = State::load(&file).map_err(|e| format!("it does not load: {e}"))?;
+            let state = StateFile::load(&file).map_err(|e| format!("it does not load: {e}"))?;
             state
                 .simulator()
                 .map_err(|e| format!("its runs do not replay: {e}"))?;
@@ -533,7 +533,7 @@ fn the_method_table_is_the_modelled_requester_methods() {
         let refused = match run_text(&scenario, "method.yaml", false) {
             Err(e) => Some(e.to_string()),
             Ok(report) => match report.outcome {
-                Outcome::BadInput(e) => Some(e.to_string()),
+                RunEnd::BadInput(e) => Some(e.to_string()),
                 _ => None,
             },
         };

@@ -18,7 +18,7 @@ use vss_conformance::repo_root;
 use vss_model::backend::{Backend, BackupComponents, BackupStateArgs, INFINITE, VssAsync};
 use vss_model::{Context, HResult, SnapshotAttributes, VssId};
 use vss_sim::Simulator;
-use vss_sim::runner::Outcome;
+use vss_sim::runner::RunEnd;
 use vss_sim::world_file;
 
 /// The seed folder of a target.
@@ -60,10 +60,10 @@ fn scenario_file_seeds() {
             }
             _ if name.starts_with("example-") || name.starts_with("scenario-") => assert_eq!(
                 verdict,
-                ScenarioVerdict::Ran(Outcome::Passed),
+                ScenarioVerdict::Ran(RunEnd::Passed),
                 "{name} no longer passes"
             ),
-            ScenarioVerdict::Refused(_) | ScenarioVerdict::Ran(Outcome::BadInput(_))
+            ScenarioVerdict::Refused(_) | ScenarioVerdict::Ran(RunEnd::BadInput(_))
                 if name.starts_with("bad-input-") => {}
             _ if name.starts_with("bad-input-") => {
                 panic!("{name} is no longer bad input: {verdict:?}")

@@ -398,7 +398,7 @@ fn a_run_written_as_a_scenario_replays() {
         .unwrap_or_else(|e| panic!("the written scenario is bad input: {e}\n{scenario}"));
     assert_eq!(
         report.outcome,
-        vss_sim::runner::Outcome::Passed,
+        vss_sim::runner::RunEnd::Passed,
         "{}",
         report.output
     );

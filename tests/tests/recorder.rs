@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use vss_conformance::backends::{MakeBackend, SimBackend, run_file_recording};
 use vss_conformance::recorder::recording_path;
 use vss_conformance::{scenario_files, scenario_name};
-use vss_sim::runner::{Outcome, Report};
+use vss_sim::runner::{Report, RunEnd};
 
 /// A fresh folder for this test's recordings.
 fn folder(test: &str) -> PathBuf {
@@ -41,7 +41,7 @@ fn every_corpus_file_and_example_replays_from_its_recording() {
         let original = run_file_recording(&SimBackend, path, Some(&out));
         assert_eq!(
             original.outcome,
-            Outcome::Passed,
+            RunEnd::Passed,
             "{name}:\n{}",
             original.output
         );
@@ -55,7 +55,7 @@ fn every_corpus_file_and_example_replays_from_its_recording() {
             "{name}: two recordings differ"
         );
         let replayed = replay(&out);
-        if replayed.outcome != Outcome::Passed {
+        if replayed.outcome != RunEnd::Passed {
             problems.push(format!(
                 "{name}: the replay ended {:?}\n{}\n{recording}",
                 replayed.outcome, replayed.output

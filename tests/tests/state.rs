@@ -8,8 +8,8 @@ use vss_conformance::{scenario_files, scenario_name};
 use vss_model::backend::{Backend, BackupComponents, Environment};
 use vss_model::{Context, ObjectType, VssId};
 use vss_sim::Simulator;
-use vss_sim::runner::{Outcome, Scenario};
-use vss_sim::state::State;
+use vss_sim::runner::{RunEnd, Scenario};
+use vss_sim::state::StateFile;
 
 /// A fresh folder for this test's state files.
 fn folder(test: &str) -> PathBuf {
@@ -54,26 +54,26 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
         let scenario = Scenario::parse(&text, &path.display().to_string()).expect("parses");
         let world = scenario.world_file().clone();
         let state_path = dir.join(format!("{i}.json"));
-        let mut state = State::load_or_new(&state_path, Some(world)).expect("a new state");
+        let mut state = StateFile::load_or_new(&state_path, Some(world)).expect("a new state");
         let sim = state.simulator().expect("an empty state replays");
         let first = state.run_scenario(&sim, &scenario, &name, false);
-        assert_eq!(first.outcome, Outcome::Passed, "{name}:\n{}", first.output);
+        assert_eq!(first.outcome, RunEnd::Passed, "{name}:\n{}", first.output);
         // Run again in what the first run left, it may well fail expectations; whatever it
         // did is kept when it ran to its end. Bad input is not kept, and the steps it ran
         // before stopping are then in `sim` only: the world to compare with is the first
         // run's alone.
         let again = state.run_scenario(&sim, &scenario, &name, false);
-        let expected = if matches!(again.outcome, Outcome::Passed | Outcome::Failed(_)) {
+        let expected = if matches!(again.outcome, RunEnd::Passed | RunEnd::Failed(_)) {
             kept_twice += 1;
             seen(&sim)
         } else {
             let fresh = Simulator::new(scenario.world_file()).expect("valid");
             let alone = vss_sim::runner::run_scenario(&scenario, &fresh, None);
-            assert_eq!(alone.outcome, Outcome::Passed, "{name}");
+            assert_eq!(alone.outcome, RunEnd::Passed, "{name}");
             seen(&fresh)
         };
         state.save(&state_path).expect("saved");
-        let loaded = State::load(&state_path).expect("loads");
+        let loaded = StateFile::load(&state_path).expect("loads");
         assert_eq!(loaded, state, "{name}");
         let replayed = loaded.simulator().unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(seen(&replayed), expected, "{name}");

@@ -9,7 +9,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use vss_conformance::{repo_root, scenario_files};
-use vss_sim::runner::{Outcome, run_file};
+use vss_sim::runner::{RunEnd, run_file};
 
 /// Where this file's snapshots live, and how their names start (insta's default: the test
 /// binary's module name, then two underscores).
@@ -39,7 +39,7 @@ fn every_example_matches_its_traced_snapshot() {
         let result = catch_unwind(AssertUnwindSafe(|| {
             let report = run_file(example, true)
                 .unwrap_or_else(|e| panic!("the example {name} is bad input: {e}"));
-            assert_eq!(report.outcome, Outcome::Passed, "{name}\n{}", report.output);
+            assert_eq!(report.outcome, RunEnd::Passed, "{name}\n{}", report.output);
             // A snapshot must read the same on every machine.
             assert!(
                 !report.output.contains(&root),

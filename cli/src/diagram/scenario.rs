@@ -9,22 +9,22 @@ use vss_sim::world_state::WorldState;
 use super::timeline::Timeline;
 use vss_sim::Simulator;
 use vss_sim::runner::{
-    InputError, Observer, Outcome, Problem, Scenario, StepDone, run_scenario_observed,
+    InputError, Observer, Problem, RunEnd, Scenario, StepDone, run_scenario_observed,
 };
 
 /// Reads a scenario file and runs it on a fresh simulator of its world, capturing the
 /// LUNs and shadow copies after each step. Returns the timeline and how the run ended
-/// ([`Outcome::Passed`], or [`Outcome::Failed`] when some expectation did not hold: the
+/// ([`RunEnd::Passed`], or [`RunEnd::Failed`] when some expectation did not hold: the
 /// timeline then shows the run as it went); a file that cannot be read or run is an
 /// [`InputError`] naming it.
-pub fn timeline_of_file(path: &Path) -> Result<(Timeline, Outcome), InputError> {
+pub fn timeline_of_file(path: &Path) -> Result<(Timeline, RunEnd), InputError> {
     let (text, shown) = vss_sim::runner::read_file(path)?;
     timeline_of_text(&text, &shown)
 }
 
 /// [`timeline_of_file`] for a scenario given as text; `file` names it (and decides JSON or
 /// YAML, and where a world file it names is looked for).
-pub fn timeline_of_text(text: &str, file: &str) -> Result<(Timeline, Outcome), InputError> {
+pub fn timeline_of_text(text: &str, file: &str) -> Result<(Timeline, RunEnd), InputError> {
     let scenario = Scenario::parse(text, file)?;
     let sim = Simulator::new(scenario.world_file())
         .map_err(|e| InputError::new(file, None, Problem::World(e)))?;
@@ -39,7 +39,7 @@ pub fn timeline_of_text(text: &str, file: &str) -> Result<(Timeline, Outcome), I
         ));
     });
     let report = run_scenario_observed(&scenario, &sim, None, Some(observer));
-    if let Outcome::BadInput(e) = report.outcome {
+    if let RunEnd::BadInput(e) = report.outcome {
         return Err(e);
     }
     for (machine, label, state) in steps {
@@ -121,7 +121,7 @@ steps:
   - { env: release }
 ";
         let (timeline, outcome) = timeline_of_text(text, "skip.yaml").unwrap();
-        assert_eq!(outcome, Outcome::Failed(1));
+        assert_eq!(outcome, RunEnd::Failed(1));
         let labels: Vec<&str> = timeline.steps.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(
             labels,

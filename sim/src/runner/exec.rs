@@ -26,7 +26,7 @@ pub const REFERENCE_BACKEND: &str = "sim";
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum RunEnd {
     /// Every expectation held.
     Passed,
     /// This many expectations did not hold (or steps could not run because of one).
@@ -38,13 +38,13 @@ pub enum Outcome {
     Skipped(String),
 }
 
-impl Outcome {
+impl RunEnd {
     /// The process exit code: 0 (passed, or skipped), 1 or 2.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Outcome::Passed | Outcome::Skipped(_) => 0,
-            Outcome::Failed(_) => 1,
-            Outcome::BadInput(_) => 2,
+            RunEnd::Passed | RunEnd::Skipped(_) => 0,
+            RunEnd::Failed(_) => 1,
+            RunEnd::BadInput(_) => 2,
         }
     }
 }
@@ -55,7 +55,7 @@ pub struct Report {
     /// One line per step (and the trace, when asked for).
     pub output: String,
     /// How the run ended.
-    pub outcome: Outcome,
+    pub outcome: RunEnd,
     /// Every requester and `IVssAsync` call made, with the HRESULT it produced, in order:
     /// what the coverage of documented return codes is measured on.
     pub calls: Vec<(Method, HResult)>,
@@ -147,11 +147,11 @@ pub fn run_scenario_observed<'b, B: Backend>(
             if let Some(n) = first.step {
                 error = error.in_step(n, scenario.steps[n - 1].position);
             }
-            return ended(String::new(), Outcome::BadInput(error));
+            return ended(String::new(), RunEnd::BadInput(error));
         }
         let reason: Vec<String> = missing.iter().map(ToString::to_string).collect();
         let reason = reason.join("; ");
-        return ended(format!("skipped: {reason}\n"), Outcome::Skipped(reason));
+        return ended(format!("skipped: {reason}\n"), RunEnd::Skipped(reason));
     }
     let mut runner = Runner {
         backend,
@@ -179,7 +179,7 @@ pub fn run_scenario_observed<'b, B: Backend>(
         runner.objects.clear();
         runner.flush_trace();
     }
-    if matches!(outcome, Outcome::Passed | Outcome::Failed(_)) {
+    if matches!(outcome, RunEnd::Passed | RunEnd::Failed(_)) {
         let _ = writeln!(
             runner.out,
             "{}, {}",
@@ -242,7 +242,7 @@ fn describe(method: Method, returned: &Returned) -> String {
 }
 
 impl<'b, B: Backend> Runner<'b, B> {
-    fn run(&mut self, scenario: &Scenario) -> Outcome {
+    fn run(&mut self, scenario: &Scenario) -> RunEnd {
         let default_machine = self
             .backend
             .machines()
@@ -301,9 +301,9 @@ impl<'b, B: Backend> Runner<'b, B> {
             }
         }
         if self.failures == 0 {
-            Outcome::Passed
+            RunEnd::Passed
         } else {
-            Outcome::Failed(self.failures)
+            RunEnd::Failed(self.failures)
         }
     }
 
@@ -329,10 +329,10 @@ impl<'b, B: Backend> Runner<'b, B> {
 
     /// Bad input found while running step `step`: something only the run can tell, such as
     /// a volume that does not exist at that point.
-    fn bad_input(&mut self, step: usize, message: String) -> Outcome {
+    fn bad_input(&mut self, step: usize, message: String) -> RunEnd {
         self.flush_trace();
         let error = InputError::new(&self.file, None, Problem::Invalid(message));
-        Outcome::BadInput(error.in_step(step, self.position))
+        RunEnd::BadInput(error.in_step(step, self.position))
     }
 
     fn flush_trace(&mut self) {

@@ -25,7 +25,7 @@ use crate::world_file::{self, WorldFile};
 
 pub use crate::input::{InputError, Problem, read_file};
 pub use exec::{
-    Observer, Outcome, REFERENCE_BACKEND, Report, Runner, StepDone, run_scenario,
+    Observer, REFERENCE_BACKEND, Report, RunEnd, Runner, StepDone, run_scenario,
     run_scenario_observed,
 };
 pub use needs::{Need, capability_names, unmet};

@@ -2,7 +2,7 @@
 
 use vss_model::backend::{Backend, Capabilities, EnvError, Environment, VssResult};
 
-use super::{Outcome, Report, Scenario, run_scenario};
+use super::{Report, RunEnd, Scenario, run_scenario};
 use crate::{SimComponents, Simulator};
 
 /// The simulator under another name, with the capabilities a test gives it: what the runner
@@ -74,7 +74,7 @@ steps:
 #[test]
 fn another_backend_may_return_an_accepted_alternative() {
     let report = run(CONTEXT_ALL, Some(Capabilities::all()));
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     assert!(
         report
             .output
@@ -87,7 +87,7 @@ fn another_backend_may_return_an_accepted_alternative() {
 #[test]
 fn the_reference_must_return_exactly_what_is_expected() {
     let report = run(CONTEXT_ALL, None);
-    assert_eq!(report.outcome, Outcome::Failed(1), "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Failed(1), "{}", report.output);
     assert!(
         report
             .output
@@ -101,7 +101,7 @@ fn the_reference_must_return_exactly_what_is_expected() {
 fn a_code_neither_expected_nor_accepted_fails_on_any_backend() {
     let text = CONTEXT_ALL.replace("accept: [VSS_E_BAD_STATE]", "accept: [VSS_E_UNEXPECTED]");
     let report = run(&text, Some(Capabilities::all()));
-    assert_eq!(report.outcome, Outcome::Failed(1), "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Failed(1), "{}", report.output);
     assert!(
         report.output.contains(
             "[EXPECTED E_INVALIDARG (0x80070057), or an accepted UNCONFIRMED alternative: VSS_E_UNEXPECTED]"
@@ -123,7 +123,7 @@ fn a_backend_lacking_a_capability_skips_the_scenario_with_the_reason() {
     let report = run(MASKS, Some(Capabilities::HARDWARE_PROVIDER));
     let reason =
         "needs LUN_MANAGEMENT: step 2 `env: mask`; needs MULTIPLE_MACHINES: step 3 runs on HOSTB";
-    assert_eq!(report.outcome, Outcome::Skipped(reason.to_string()));
+    assert_eq!(report.outcome, RunEnd::Skipped(reason.to_string()));
     assert_eq!(report.output, format!("skipped: {reason}\n"));
     assert!(report.calls.is_empty());
     assert_eq!(report.outcome.exit_code(), 0);
@@ -135,7 +135,7 @@ fn a_backend_with_every_capability_needed_runs_the_scenario() {
         | Capabilities::LUN_MANAGEMENT
         | Capabilities::MULTIPLE_MACHINES;
     let report = run(MASKS, Some(all));
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
 }
 
 #[test]
@@ -147,7 +147,7 @@ steps:
   - { call: InitializeForBackup }
   - { env: unmask, lun: LUN-E }
 ";
-    let Outcome::BadInput(error) = run(text, None).outcome else {
+    let RunEnd::BadInput(error) = run(text, None).outcome else {
         panic!("the reference skipped or ran it");
     };
     assert_eq!(
@@ -171,11 +171,11 @@ steps:
 ";
     let local = text.replace(r"'E:\'", r"'C:\', expect_supported: true");
     let report = run(&local, Some(Capabilities::empty()));
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     let reason =
         r"needs HARDWARE_PROVIDER: step 6 `IsVolumeSupported E:\` (a volume on array LUNs)";
     let report = run(text, Some(Capabilities::empty()));
-    assert_eq!(report.outcome, Outcome::Skipped(reason.to_string()));
+    assert_eq!(report.outcome, RunEnd::Skipped(reason.to_string()));
 }
 
 #[test]
@@ -187,7 +187,7 @@ requires: [HARDWARE_PROVIDER]
 steps:
   - { call: InitializeForBackup }
 ";
-    let Outcome::BadInput(error) = run(text, None).outcome else {
+    let RunEnd::BadInput(error) = run(text, None).outcome else {
         panic!("the reference skipped or ran it");
     };
     assert_eq!(

@@ -65,12 +65,12 @@ const ONE_WRITE: &str = r#"{"steps": [
 ]}"#;
 
 /// A new state of the default world at `path` with `runs` run on it, saved.
-fn saved(path: &Path, runs: &[&str]) -> State {
-    let mut state = State::load_or_new(path, None).expect("a new state");
+fn saved(path: &Path, runs: &[&str]) -> StateFile {
+    let mut state = StateFile::load_or_new(path, None).expect("a new state");
     let sim = state.simulator().expect("an empty state replays");
     for (i, text) in runs.iter().enumerate() {
         let report = state.run_scenario(&sim, &scenario(text), &format!("run{}", i + 1), false);
-        assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+        assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     }
     state.save(path).expect("saved");
     state
@@ -101,7 +101,7 @@ fn a_saved_state_loads_as_it_was_and_saves_to_the_same_bytes() {
     let dir = folder("round-trip");
     let path = dir.join("state.json");
     let state = saved(&path, &[TWO_COPIES, ONE_WRITE]);
-    let loaded = State::load(&path).expect("loads");
+    let loaded = StateFile::load(&path).expect("loads");
     assert_eq!(loaded, state);
     assert_eq!(loaded.runs().len(), 2);
     assert_eq!(loaded.runs()[1].label, "run2");
@@ -118,7 +118,7 @@ fn a_persistent_copy_survives_into_later_runs_and_an_auto_release_one_does_not()
     let dir = folder("survival");
     let path = dir.join("state.json");
     saved(&path, &[TWO_COPIES]);
-    let sim = State::load(&path)
+    let sim = StateFile::load(&path)
         .expect("loads")
         .simulator()
         .expect("replays");
@@ -145,10 +145,10 @@ fn a_persistent_copy_survives_into_later_runs_and_an_auto_release_one_does_not()
 fn the_simulator_of_a_state_is_the_one_its_runs_left() {
     let dir = folder("same-simulator");
     let path = dir.join("state.json");
-    let mut state = State::load_or_new(&path, None).expect("new");
+    let mut state = StateFile::load_or_new(&path, None).expect("new");
     let live = state.simulator().expect("replays");
     let report = state.run_scenario(&live, &scenario(TWO_COPIES), "run1", false);
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     let replayed = state.simulator().expect("replays");
     // The same ids, devices and times: the replay rebuilt the very same world.
     assert_eq!(copies_on_hosta(&replayed), copies_on_hosta(&live));
@@ -167,14 +167,14 @@ fn the_simulator_of_a_state_is_the_one_its_runs_left() {
 fn a_run_with_failed_expectations_is_kept_and_a_bad_input_one_is_not() {
     let dir = folder("outcomes");
     let path = dir.join("state.json");
-    let mut state = State::load_or_new(&path, None).expect("new");
+    let mut state = StateFile::load_or_new(&path, None).expect("new");
     let sim = state.simulator().expect("replays");
     let failed = r#"{"steps": [
       {"env": "write", "volume": "E:\\", "block": 0, "data": "kept"},
       {"call": "StartSnapshotSet", "expect": "S_OK"}
     ]}"#;
     let report = state.run_scenario(&sim, &scenario(failed), "failed", false);
-    assert_eq!(report.outcome, Outcome::Failed(1), "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Failed(1), "{}", report.output);
     assert_eq!(state.runs().len(), 1);
     // The recording holds what happened, so it replays.
     let replayed = state.simulator().expect("replays");
@@ -187,7 +187,7 @@ fn a_run_with_failed_expectations_is_kept_and_a_bad_input_one_is_not() {
     ]}"#;
     let report = state.run_scenario(&sim, &scenario(bad), "bad", false);
     assert!(
-        matches!(report.outcome, Outcome::BadInput(_)),
+        matches!(report.outcome, RunEnd::BadInput(_)),
         "{:?}",
         report.outcome
     );
@@ -202,13 +202,13 @@ fn a_run_with_failed_expectations_is_kept_and_a_bad_input_one_is_not() {
 fn a_scenario_runs_in_the_worlds_of_the_state_only() {
     let dir = folder("worlds");
     let path = dir.join("state.json");
-    let mut state = State::load_or_new(&path, None).expect("new");
+    let mut state = StateFile::load_or_new(&path, None).expect("new");
     let sim = state.simulator().expect("replays");
     let mut other = state.world().clone();
     other.seed = 7;
     let own = in_world(ONE_WRITE, other);
     let report = state.run_scenario(&sim, &own, "own", false);
-    let Outcome::BadInput(e) = &report.outcome else {
+    let RunEnd::BadInput(e) = &report.outcome else {
         panic!("{:?}", report.outcome)
     };
     assert_eq!(
@@ -222,7 +222,7 @@ fn a_scenario_runs_in_the_worlds_of_the_state_only() {
     // Naming the state's own world is running in it.
     let same = in_world(ONE_WRITE, state.world().clone());
     let report = state.run_scenario(&sim, &same, "same", false);
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     assert_eq!(state.runs().len(), 1);
 }
 
@@ -231,10 +231,10 @@ fn the_trace_of_a_run_starts_with_the_run() {
     let dir = folder("trace");
     let path = dir.join("state.json");
     saved(&path, &[TWO_COPIES]);
-    let mut state = State::load(&path).expect("loads");
+    let mut state = StateFile::load(&path).expect("loads");
     let sim = state.simulator().expect("replays");
     let report = state.run_scenario(&sim, &scenario(ONE_WRITE), "traced", true);
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     // The replayed run's provider calls are not shown under this run's first step.
     assert!(
         !report.output.contains("DoSnapshotSet"),
@@ -251,7 +251,7 @@ fn the_trace_of_a_run_starts_with_the_run() {
 #[test]
 fn a_recording_that_misses_part_of_its_run_is_not_kept() {
     let dir = folder("gaps");
-    let mut state = State::load_or_new(&dir.join("state.json"), None).expect("new");
+    let mut state = StateFile::load_or_new(&dir.join("state.json"), None).expect("new");
     let recorder = Recorder::new(state.simulator().expect("replays"));
     {
         let mut r = recorder.create_backup_components("HOSTA").expect("created");
@@ -285,7 +285,7 @@ fn refused(test: &str, text: &[u8]) -> (StateError, String) {
     let dir = folder(test);
     let path = dir.join("state.json");
     fs::write(&path, text).expect("written");
-    let e = State::load(&path).expect_err("refused");
+    let e = StateFile::load(&path).expect_err("refused");
     assert_eq!(fs::read(&path).expect("read"), text, "the file was changed");
     let shown = e.to_string();
     let file = path.display().to_string();
@@ -429,7 +429,7 @@ fn a_run_that_does_not_replay_as_recorded_is_refused() {
     commit["expect"] = Value::String("VSS_E_BAD_STATE".into());
     let text = with_digest(content);
     fs::write(&path, &text).expect("written");
-    let state = State::load(&path).expect("the file itself is sound");
+    let state = StateFile::load(&path).expect("the file itself is sound");
     let e = state.simulator().err().expect("refused");
     assert!(matches!(e, StateError::Replay { run: 3, .. }), "{e:?}");
     let shown = e.to_string().replace(&path.display().to_string(), "STATE");
@@ -453,7 +453,7 @@ fn a_run_with_a_step_that_cannot_be_read_is_refused_on_load() {
     steps[3]["hlod"] = Value::Bool(true);
     let text = with_digest(content);
     fs::write(&path, &text).expect("written");
-    let e = State::load(&path).expect_err("refused");
+    let e = StateFile::load(&path).expect_err("refused");
     assert!(matches!(e, StateError::BadStep(_)), "{e:?}");
     let shown = e.to_string().replace(&path.display().to_string(), "STATE");
     assert!(
@@ -469,7 +469,7 @@ fn a_world_cannot_be_given_for_a_state_that_exists() {
     let path = dir.join("state.json");
     let state = saved(&path, &[ONE_WRITE]);
     let before = fs::read(&path).expect("read");
-    let e = State::load_or_new(&path, Some(state.world().clone())).expect_err("refused");
+    let e = StateFile::load_or_new(&path, Some(state.world().clone())).expect_err("refused");
     assert!(matches!(e, StateError::WorldGiven { .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
@@ -485,16 +485,16 @@ fn a_world_cannot_be_given_for_a_state_that_exists() {
 fn a_new_state_starts_from_the_world_given() {
     let dir = folder("new-world");
     let path = dir.join("state.json");
-    let mut world = State::load_or_new(&path, None)
+    let mut world = StateFile::load_or_new(&path, None)
         .expect("new")
         .world()
         .clone();
     world.seed = 42;
-    let state = State::load_or_new(&path, Some(world.clone())).expect("new");
+    let state = StateFile::load_or_new(&path, Some(world.clone())).expect("new");
     assert_eq!(state.world(), &world);
     assert!(!path.exists(), "nothing is written before a save");
     world.machines[0].volumes[1].luns = vec!["LUN-NONE".into()];
-    let e = State::load_or_new(&path, Some(world)).expect_err("refused");
+    let e = StateFile::load_or_new(&path, Some(world)).expect_err("refused");
     assert!(matches!(e, StateError::World { .. }), "{e:?}");
 }
 
@@ -504,10 +504,10 @@ fn a_save_that_fails_half_way_leaves_the_previous_state_whole() {
     let path = dir.join("state.json");
     saved(&path, &[ONE_WRITE]);
     let before = fs::read(&path).expect("read");
-    let mut state = State::load(&path).expect("loads");
+    let mut state = StateFile::load(&path).expect("loads");
     let sim = state.simulator().expect("replays");
     let report = state.run_scenario(&sim, &scenario(TWO_COPIES), "run2", false);
-    assert_eq!(report.outcome, Outcome::Passed, "{}", report.output);
+    assert_eq!(report.outcome, RunEnd::Passed, "{}", report.output);
     // The disk fills up half way through the new text.
     let e = state
         .save_with(&path, |file, text| {
@@ -532,20 +532,20 @@ fn a_save_that_fails_half_way_leaves_the_previous_state_whole() {
         .map(|entry| entry.expect("an entry").file_name())
         .collect();
     assert_eq!(names, ["state.json"], "the temporary file is left behind");
-    assert_eq!(State::load(&path).expect("loads").runs().len(), 1);
+    assert_eq!(StateFile::load(&path).expect("loads").runs().len(), 1);
     // A process killed while saving leaves its temporary file; the next save is unharmed.
     let leftover = dir.join(format!(".state.json.{}.tmp", std::process::id()));
     fs::write(&leftover, "{\"format\": \"vss-sim-st").expect("written");
     state.save(&path).expect("saved");
     assert!(!leftover.exists());
-    assert_eq!(State::load(&path).expect("loads"), state);
+    assert_eq!(StateFile::load(&path).expect("loads"), state);
 }
 
 #[test]
 fn a_save_into_a_missing_folder_fails_and_writes_nothing() {
     let dir = folder("missing-folder");
     let path = dir.join("not-there").join("state.json");
-    let state = State::load_or_new(&path, None).expect("new");
+    let state = StateFile::load_or_new(&path, None).expect("new");
     let e = state.save(&path).expect_err("refused");
     assert!(matches!(e, StateError::Save { .. }), "{e:?}");
     assert!(!path.exists());
@@ -617,11 +617,12 @@ fn the_folder_is_tried_even_when_an_earlier_run_left_the_lock_file() {
 fn a_run_kept_as_it_goes_is_saved_again_after_a_failed_save_and_dropped_when_not_whole() {
     let dir = folder("kept");
     let path = dir.join("state.json");
-    let mut state = State::load_or_new(&path, None).expect("new");
+    let mut state = StateFile::load_or_new(&path, None).expect("new");
     let recorder = Recorder::new(state.simulator().expect("replays"));
     let mut kept = KeptRun::new(&state, "session");
-    let saved_steps =
-        || State::load(&path).map(|s| s.runs().iter().map(|r| r.steps.len()).collect::<Vec<_>>());
+    let saved_steps = || {
+        StateFile::load(&path).map(|s| s.runs().iter().map(|r| r.steps.len()).collect::<Vec<_>>())
+    };
     let mut r = recorder.create_backup_components("HOSTA").expect("created");
     r.initialize_for_backup(None).expect("initialized");
     kept.keep(&mut state, &recorder).expect("kept");

@@ -8,7 +8,7 @@ use vss_model::{Context, ObjectType, SnapshotAttributes, VssId};
 
 use super::*;
 use crate::diagram::scenario::timeline_of_text;
-use vss_sim::runner::Outcome;
+use vss_sim::runner::RunEnd;
 
 const EXAMPLE: &str = "examples/transport-and-break.yaml";
 
@@ -18,7 +18,7 @@ fn example() -> Timeline {
         .join(EXAMPLE);
     let text = std::fs::read_to_string(path).expect("the example is there");
     let (timeline, outcome) = timeline_of_text(&text, EXAMPLE).expect("the example runs");
-    assert_eq!(outcome, Outcome::Passed);
+    assert_eq!(outcome, RunEnd::Passed);
     timeline
 }
 
@@ -161,7 +161,7 @@ steps:
   - { call: DeleteSnapshots, snapshot: $f, expect: S_OK }
 ";
     let (timeline, outcome) = timeline_of_text(text, "inline.yaml").unwrap();
-    assert_eq!(outcome, Outcome::Passed);
+    assert_eq!(outcome, RunEnd::Passed);
     let clone_of = |state: &WorldState, source: &str| {
         state
             .luns
