@@ -37,6 +37,7 @@ pub mod enums;
 mod flag_text;
 pub mod guid;
 pub mod hresult;
+pub mod lifecycle;
 pub mod lun;
 pub mod methods;
 pub mod point_in_time;

@@ -6,15 +6,17 @@
 use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::hresult::HResult;
 
-use super::{EXPOSE_AS, Id, Place, Prediction, Ref, ReferenceModel, SetPhase, Value, view};
+use vss_model::lifecycle::RequesterPhase;
+
+use super::{EXPOSE_AS, Id, Place, Prediction, Ref, ReferenceModel, Value, view};
 
 impl ReferenceModel {
     /// Whether an id belongs to a set some object on the machine is still building.
     pub(super) fn in_creation(&self, m: usize, id: Id) -> bool {
         self.objects.iter().any(|((machine, _), r)| {
             *machine == m
-                && matches!(&r.set, SetPhase::Open(set, items)
-                    if *set == id || items.iter().any(|i| i.snapshot == id))
+                && matches!(&r.phase, RequesterPhase::SetOpen(set)
+                    if set.id == id || set.items.iter().any(|i| i.snapshot == id))
         })
     }
 
@@ -29,18 +31,18 @@ impl ReferenceModel {
 
     pub(super) fn query(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        if !r.initialized {
+        if !r.phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let found = self.visible_copies(m, r.context);
-        if r.set == SetPhase::None {
+        if !r.phase.has_set() {
             self.object_mut(m, o).queried = true;
         }
         Prediction::ok(Value::Copies(found))
     }
 
     pub(super) fn get_snapshot_properties(&mut self, m: usize, o: u8, r: Ref) -> Prediction {
-        if !self.object(m, o).initialized {
+        if !self.object(m, o).phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let id = ReferenceModel::resolve(&self.snapshot_ids, r);
@@ -60,7 +62,7 @@ impl ReferenceModel {
         target: Ref,
         set: bool,
     ) -> Prediction {
-        if !self.object(m, o).initialized {
+        if !self.object(m, o).phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let targets: Vec<Id> = if set {
@@ -95,7 +97,7 @@ impl ReferenceModel {
     }
 
     pub(super) fn expose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Prediction {
-        if !self.object(m, o).initialized {
+        if !self.object(m, o).phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let Some(id) = self.live_here(m, ReferenceModel::resolve(&self.snapshot_ids, r)) else {
@@ -122,7 +124,7 @@ impl ReferenceModel {
     }
 
     pub(super) fn unexpose_snapshot(&mut self, m: usize, o: u8, r: Ref) -> Prediction {
-        if !self.object(m, o).initialized {
+        if !self.object(m, o).phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let Some(id) = self.live_here(m, ReferenceModel::resolve(&self.snapshot_ids, r)) else {

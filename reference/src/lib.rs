@@ -58,6 +58,7 @@ use diff_area::DiffArea;
 use vss_model::attributes::{HardwareOptions, SnapshotAttributes as A};
 use vss_model::context::Context;
 use vss_model::hresult::HResult;
+use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::methods::{self, Method};
 
 /// A symbolic identifier: the n-th set or shadow copy id VSS handed out (counting from 0).
@@ -414,15 +415,11 @@ impl Prediction {
     }
 }
 
-/// Where a requester object's shadow copy set stands.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-enum SetPhase {
-    #[default]
-    None,
-    /// Started; the shadow copies added so far.
-    Open(Id, Vec<Planned>),
-    Created(Id, Vec<Planned>),
-    Failed(Id, Vec<Planned>),
+/// A set an object started: its id and the shadow copies added to it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PlannedSet {
+    id: Id,
+    items: Vec<Planned>,
 }
 
 /// A shadow copy added to a set that is not yet created.
@@ -436,17 +433,17 @@ struct Planned {
 /// A requester object (`IVssBackupComponents`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 struct Requester {
-    initialized: bool,
+    /// Where it stands, with the set it started.
+    phase: RequesterPhase<PlannedSet>,
     context: Context,
     context_set: bool,
     gathered: bool,
     backup_state: bool,
     prepared: bool,
-    set: SetPhase,
     /// A query was made before any set: the object is a query object now.
     queried: bool,
-    aborted: bool,
-    completed: bool,
+    /// How the backup ended, once `BackupComplete` or `AbortBackup` ended it.
+    ended: Option<BackupEnd>,
     /// The document it was initialized with.
     loaded: Option<usize>,
 }
@@ -645,7 +642,9 @@ impl ReferenceModel {
             let open: Vec<u8> = self
                 .objects
                 .iter()
-                .filter(|((machine, _), r)| *machine == m && matches!(r.set, SetPhase::Open(..)))
+                .filter(|((machine, _), r)| {
+                    *machine == m && matches!(r.phase, RequesterPhase::SetOpen(_))
+                })
                 .map(|((_, o), _)| *o)
                 .collect();
             if open.len() > 1 || open.first() != holder.as_ref() {
@@ -904,7 +903,11 @@ impl ReferenceModel {
                     object: o,
                     call,
                 };
-                let Some(r) = self.objects.get(&(m, o)).filter(|r| r.initialized) else {
+                let Some(r) = self
+                    .objects
+                    .get(&(m, o))
+                    .filter(|r| r.phase.is_initialized())
+                else {
                     steps.push(call(RequesterCall::InitializeForBackup { document: None }));
                     if !self.documents.is_empty() {
                         let last = (self.documents.len() - 1) as u8;
@@ -915,11 +918,11 @@ impl ReferenceModel {
                     continue;
                 };
                 let loaded_set = r.loaded.is_some_and(|d| self.documents[d].set.is_some());
-                match &r.set {
-                    SetPhase::None if loaded_set => {
+                match &r.phase {
+                    RequesterPhase::Uninitialized | RequesterPhase::Initialized if loaded_set => {
                         steps.push(call(RequesterCall::ImportSnapshots))
                     }
-                    SetPhase::None => {
+                    RequesterPhase::Uninitialized | RequesterPhase::Initialized => {
                         if !r.context_set {
                             for context in NATURAL_CONTEXTS {
                                 steps.push(call(RequesterCall::SetContext(context)));
@@ -927,7 +930,8 @@ impl ReferenceModel {
                         }
                         steps.push(call(RequesterCall::StartSnapshotSet));
                     }
-                    SetPhase::Open(_, items) => {
+                    RequesterPhase::SetOpen(PlannedSet { items, .. })
+                    | RequesterPhase::Creating(PlannedSet { items, .. }) => {
                         let volumes = self.world.machines[m].volumes.len() as u8;
                         for volume in 0..volumes {
                             steps.push(call(RequesterCall::AddToSnapshotSet {
@@ -941,11 +945,11 @@ impl ReferenceModel {
                             steps.push(call(RequesterCall::DoSnapshotSet));
                         }
                     }
-                    SetPhase::Created(..) => {
+                    RequesterPhase::Created(_) => {
                         steps.push(call(RequesterCall::SaveAsXml));
                         steps.push(call(RequesterCall::Release));
                     }
-                    SetPhase::Failed(..) => steps.push(call(RequesterCall::Release)),
+                    RequesterPhase::Failed(_) => steps.push(call(RequesterCall::Release)),
                 }
             }
         }

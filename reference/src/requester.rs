@@ -4,8 +4,10 @@ use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::context::Context;
 use vss_model::hresult::HResult;
 
+use vss_model::lifecycle::{BackupEnd, RequesterPhase};
+
 use super::{
-    Place, Planned, Prediction, ProviderChoice, ReferenceModel, SetPhase, ShadowCopy, Value,
+    Place, Planned, PlannedSet, Prediction, ProviderChoice, ReferenceModel, ShadowCopy, Value,
 };
 
 /// `AddToSnapshotSet` refuses a 65th volume.
@@ -15,7 +17,7 @@ const MAX_SOFTWARE_COPIES: usize = 512;
 
 impl ReferenceModel {
     pub(super) fn initialize(&mut self, m: usize, o: u8, document: Option<u8>) -> Prediction {
-        if self.object(m, o).initialized {
+        if self.object(m, o).phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         let loaded = document
@@ -26,7 +28,7 @@ impl ReferenceModel {
             None => (Context::VSS_CTX_BACKUP, false),
         };
         let r = self.object_mut(m, o);
-        r.initialized = true;
+        r.phase = RequesterPhase::Initialized;
         r.loaded = loaded;
         r.context = context;
         r.backup_state = backup_state;
@@ -36,8 +38,8 @@ impl ReferenceModel {
     pub(super) fn set_context(&mut self, m: usize, o: u8, context: Context) -> Prediction {
         let r = self.object(m, o);
         // Once, and before the calls it governs: a set, the writers' metadata, a query.
-        let late = r.set != SetPhase::None || r.gathered || r.queried;
-        if !r.initialized || r.context_set || late {
+        let late = r.phase.has_set() || r.gathered || r.queried;
+        if !r.phase.is_initialized() || r.context_set || late {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if let Err(hr) = context.check_for_set_context() {
@@ -51,7 +53,7 @@ impl ReferenceModel {
 
     pub(super) fn gather_writer_metadata(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        if !r.initialized || r.gathered {
+        if !r.phase.is_initialized() || r.gathered {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).gathered = true;
@@ -60,7 +62,7 @@ impl ReferenceModel {
 
     pub(super) fn set_backup_state(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        if !r.initialized || r.prepared {
+        if !r.phase.is_initialized() || r.prepared {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         self.object_mut(m, o).backup_state = true;
@@ -72,7 +74,8 @@ impl ReferenceModel {
         // One object, one operation: not after another set, a query, an abort, or a
         // document that describes a set.
         let loaded_set = r.loaded.is_some_and(|d| self.documents[d].set.is_some());
-        if !r.initialized || r.set != SetPhase::None || r.queried || r.aborted || loaded_set {
+        let aborted = r.ended == Some(BackupEnd::Aborted);
+        if r.phase != RequesterPhase::Initialized || r.queried || aborted || loaded_set {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if r.context.is_all() {
@@ -84,7 +87,10 @@ impl ReferenceModel {
         let id = self.new_id();
         self.set_ids.push(id);
         self.creating[m] = Some(o);
-        self.object_mut(m, o).set = SetPhase::Open(id, Vec::new());
+        self.object_mut(m, o).phase = RequesterPhase::SetOpen(PlannedSet {
+            id,
+            items: Vec::new(),
+        });
         Prediction::ok(Value::Id(id))
     }
 
@@ -96,7 +102,7 @@ impl ReferenceModel {
         provider: ProviderChoice,
     ) -> Prediction {
         let r = self.object(m, o);
-        let SetPhase::Open(_, items) = &r.set else {
+        let RequesterPhase::SetOpen(PlannedSet { items, .. }) = &r.phase else {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         };
         if items.len() >= MAX_VOLUMES_PER_SET {
@@ -133,7 +139,8 @@ impl ReferenceModel {
         }
         let snapshot = self.new_id();
         self.snapshot_ids.push(snapshot);
-        let SetPhase::Open(_, items) = &mut self.object_mut(m, o).set else {
+        let RequesterPhase::SetOpen(PlannedSet { items, .. }) = &mut self.object_mut(m, o).phase
+        else {
             unreachable!("checked above");
         };
         items.push(Planned {
@@ -179,12 +186,12 @@ impl ReferenceModel {
 
     pub(super) fn prepare_for_backup(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        let ready = r.initialized
+        let ready = r.phase.is_initialized()
             && r.context.has_writers()
             && r.backup_state
             && r.gathered
             && !r.prepared
-            && matches!(r.set, SetPhase::Open(..));
+            && matches!(r.phase, RequesterPhase::SetOpen(_));
         if !ready {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
@@ -194,7 +201,7 @@ impl ReferenceModel {
 
     pub(super) fn do_snapshot_set(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        let SetPhase::Open(set, items) = r.set.clone() else {
+        let RequesterPhase::SetOpen(PlannedSet { id: set, items }) = r.phase.clone() else {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         };
         if r.context.has_writers() && !r.gathered {
@@ -211,11 +218,12 @@ impl ReferenceModel {
                         copy.owners.push((m, o));
                     }
                 }
-                self.object_mut(m, o).set = SetPhase::Created(set, items);
+                self.object_mut(m, o).phase =
+                    RequesterPhase::Created(PlannedSet { id: set, items });
                 Prediction::finished()
             }
             Err(hr) => {
-                self.object_mut(m, o).set = SetPhase::Failed(set, items);
+                self.object_mut(m, o).phase = RequesterPhase::Failed(PlannedSet { id: set, items });
                 Prediction::code(hr)
             }
         }
@@ -308,32 +316,32 @@ impl ReferenceModel {
 
     pub(super) fn backup_complete(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        let ready = r.initialized
+        let ready = r.phase.is_initialized()
             && r.context.has_writers()
-            && matches!(r.set, SetPhase::Created(..))
-            && !r.completed
-            && !r.aborted;
+            && matches!(r.phase, RequesterPhase::Created(_))
+            && r.ended.is_none();
         if !ready {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
-        self.object_mut(m, o).completed = true;
+        self.object_mut(m, o).ended = Some(BackupEnd::Completed);
         Prediction::finished()
     }
 
     pub(super) fn abort_backup(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        if !r.initialized {
+        if !r.phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
-        let underway = !r.aborted
-            && match r.set {
-                SetPhase::Open(..) => true,
-                SetPhase::Created(..) => !r.completed,
-                SetPhase::None | SetPhase::Failed(..) => false,
-            };
+        let underway = match r.phase {
+            RequesterPhase::SetOpen(_) | RequesterPhase::Creating(_) => r.ended.is_none(),
+            RequesterPhase::Created(_) => r.ended.is_none(),
+            RequesterPhase::Uninitialized
+            | RequesterPhase::Initialized
+            | RequesterPhase::Failed(_) => false,
+        };
         if underway {
             self.abandon(m, o);
-            self.object_mut(m, o).aborted = true;
+            self.object_mut(m, o).ended = Some(BackupEnd::Aborted);
         }
         Prediction::ok(Value::None)
     }
@@ -341,8 +349,8 @@ impl ReferenceModel {
     /// Ends a creation that has not run: the set is failed and the creation lock freed.
     fn abandon(&mut self, m: usize, o: u8) {
         let r = self.object_mut(m, o);
-        if let SetPhase::Open(set, items) = &r.set {
-            r.set = SetPhase::Failed(*set, items.clone());
+        if let RequesterPhase::SetOpen(set) = &r.phase {
+            r.phase = RequesterPhase::Failed(set.clone());
         }
         if self.creating[m] == Some(o) {
             self.creating[m] = None;

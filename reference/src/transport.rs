@@ -6,18 +6,20 @@ use std::collections::BTreeSet;
 use vss_model::attributes::{HardwareOptions as H, SnapshotAttributes as A};
 use vss_model::hresult::HResult;
 
+use vss_model::lifecycle::RequesterPhase;
+
 use super::{
-    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, SetPhase, Value,
+    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, Value,
 };
 
 impl ReferenceModel {
     pub(super) fn save_as_xml(&mut self, m: usize, o: u8) -> Prediction {
         let r = self.object(m, o);
-        if !r.initialized {
+        if !r.phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
-        let (set, items, created) = match &r.set {
-            SetPhase::None => {
+        let (set, items, created) = match &r.phase {
+            RequesterPhase::Uninitialized | RequesterPhase::Initialized => {
                 if let Some(d) = r.loaded {
                     let again = self.documents[d].clone();
                     return self.keep_document(again);
@@ -29,8 +31,10 @@ impl ReferenceModel {
                 };
                 return self.keep_document(document);
             }
-            SetPhase::Open(set, items) | SetPhase::Failed(set, items) => (*set, items, false),
-            SetPhase::Created(set, items) => (*set, items, true),
+            RequesterPhase::SetOpen(set)
+            | RequesterPhase::Creating(set)
+            | RequesterPhase::Failed(set) => (set.id, &set.items, false),
+            RequesterPhase::Created(set) => (set.id, &set.items, true),
         };
         // The LUN mapping of a hardware copy is known once the set is created, and as long
         // as the copy exists.
@@ -161,7 +165,7 @@ impl ReferenceModel {
         set: Ref,
         flags: Option<H>,
     ) -> Prediction {
-        if !self.object(m, o).initialized {
+        if !self.object(m, o).phase.is_initialized() {
             return Prediction::code(HResult::VSS_E_BAD_STATE);
         }
         if flags.is_some_and(|f| !f.is_valid_break()) {

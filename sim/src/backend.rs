@@ -7,6 +7,7 @@ use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
     LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
+use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
 use vss_model::{
@@ -32,6 +33,40 @@ fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The world locked for something that may change it: a debug build checks the world's
+/// invariants when the lock is let go ([`World::check_invariants`]), so that a broken rule
+/// shows at the call that broke it.
+struct Changing<'a>(MutexGuard<'a, World>);
+
+fn lock_to_change(world: &Mutex<World>) -> Changing<'_> {
+    Changing(lock(world))
+}
+
+impl std::ops::Deref for Changing<'_> {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Changing<'_> {
+    fn deref_mut(&mut self) -> &mut World {
+        &mut self.0
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        // A panic already under way is not hidden behind a second one.
+        if cfg!(debug_assertions)
+            && !std::thread::panicking()
+            && let Err(broken) = self.0.check_invariants()
+        {
+            panic!("the simulated world broke its invariants:\n{broken}");
+        }
+    }
+}
+
 impl Simulator {
     /// A simulator of the world a world file describes.
     pub fn new(file: &WorldFile) -> Result<Simulator, WorldError> {
@@ -47,7 +82,7 @@ impl Simulator {
 
     /// Runs `f` with the world locked.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut lock(&self.world))
+        f(&mut lock_to_change(&self.world))
     }
 
     /// The world's clock, read without moving it on: the time of the last thing that
@@ -87,7 +122,7 @@ impl SimComponents {
         method: Method,
         f: impl FnOnce(&mut World, RequesterId) -> VssResult<T>,
     ) -> VssResult<T> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let result = f(&mut world, self.id);
         result.map_err(|hr| world.documented(self.id, method, hr))
     }
@@ -99,6 +134,11 @@ impl SimComponents {
         })
     }
 
+    /// Where the object stands in its life, as the service keeps it.
+    pub fn phase(&self) -> RequesterPhase {
+        lock(&self.world).requester(self.id).phase.kind()
+    }
+
     /// The object's number in the trace (`#1`, `#2`, … in creation order).
     pub fn number(&self) -> u64 {
         self.id.0
@@ -107,21 +147,21 @@ impl SimComponents {
 
 impl Drop for SimComponents {
     fn drop(&mut self) {
-        lock(&self.world).release(self.id);
+        lock_to_change(&self.world).release(self.id);
     }
 }
 
 impl VssAsync for SimAsync {
     fn wait(&mut self, _milliseconds: u32) -> HResult {
-        lock(&self.world).async_wait(self.id)
+        lock_to_change(&self.world).async_wait(self.id)
     }
 
     fn query_status(&mut self) -> VssResult<HResult> {
-        lock(&self.world).async_query_status(self.id)
+        lock_to_change(&self.world).async_query_status(self.id)
     }
 
     fn cancel(&mut self) -> HResult {
-        lock(&self.world).async_cancel(self.id)
+        lock_to_change(&self.world).async_cancel(self.id)
     }
 }
 
@@ -210,7 +250,7 @@ impl BackupComponents for SimComponents {
         source_object_type: ObjectType,
         _force_delete: bool,
     ) -> Result<Deleted, DeleteFailure> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let result = world.delete_snapshots(self.id, source_object_id, source_object_type);
         result.map_err(|f| DeleteFailure {
             hr: world.documented(self.id, Method::DeleteSnapshots, f.hr),
@@ -303,7 +343,7 @@ impl Backend for Simulator {
     }
 
     fn create_backup_components(&self, machine: &str) -> VssResult<SimComponents> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let m = world
             .machine_index(machine)
             .map_err(|_| HResult::E_INVALIDARG)?;
@@ -345,7 +385,7 @@ impl Environment for Simulator {
         block: u64,
         data: &[u8],
     ) -> Result<(), EnvError> {
-        lock(&self.world).write_block(machine, target, block, data)
+        lock_to_change(&self.world).write_block(machine, target, block, data)
     }
 
     fn read_block(&self, machine: &str, target: &str, block: u64) -> Result<Block, EnvError> {
@@ -353,7 +393,7 @@ impl Environment for Simulator {
     }
 
     fn reboot(&self, machine: &str) -> Result<(), EnvError> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let m = world.machine_index(machine)?;
         world.reboot_machine(m);
         Ok(())
@@ -438,7 +478,7 @@ impl Environment for Simulator {
     }
 
     fn set_lun_visible(&self, machine: &str, lun: &str, visible: bool) -> Result<(), EnvError> {
-        lock(&self.world).set_lun_visible(machine, lun, visible)
+        lock_to_change(&self.world).set_lun_visible(machine, lun, visible)
     }
 
     fn set_volume_read_only(
@@ -447,7 +487,7 @@ impl Environment for Simulator {
         target: &str,
         read_only: bool,
     ) -> Result<(), EnvError> {
-        lock(&self.world).set_volume_read_only(machine, target, read_only)
+        lock_to_change(&self.world).set_volume_read_only(machine, target, read_only)
     }
 
     fn assign_mount(
@@ -456,7 +496,7 @@ impl Environment for Simulator {
         target: &str,
         mount: Option<&str>,
     ) -> Result<(), EnvError> {
-        lock(&self.world).assign_mount(machine, target, mount)
+        lock_to_change(&self.world).assign_mount(machine, target, mount)
     }
 
     fn set_privileges(

@@ -101,6 +101,7 @@ impl World {
             product: file.product.clone(),
             revision: file.revision.clone(),
         });
+        let mut originals = BTreeMap::new();
         for lun in &file.luns {
             if lun.size.0 < BLOCK_SIZE as u64 {
                 return Err(invalid(format!(
@@ -124,6 +125,7 @@ impl World {
             } else {
                 DiskIdentity::Mbr(self.new_id().data1)
             };
+            originals.insert(LunId::from(lun.name.as_str()), identity);
             array
                 .provision(&lun.name, lun.size.0 / BLOCK_SIZE as u64, identity, visible)
                 .map_err(|e| invalid(e.to_string()))?;
@@ -142,6 +144,9 @@ impl World {
                 transportable: file.transportable,
             },
             described: true,
+            originals,
+            left_behind: BTreeSet::new(),
+            made_in_creation: Vec::new(),
         };
         Ok(())
     }

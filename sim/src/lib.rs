@@ -42,6 +42,7 @@ mod backend;
 mod build;
 mod handles;
 pub mod input;
+mod invariants;
 mod io;
 pub mod recorder;
 pub mod runner;
@@ -58,3 +59,8 @@ pub use backend::{SimAsync, SimComponents, Simulator};
 #[cfg(feature = "mutations")]
 pub use world::BrokenRule;
 pub use world::{HardwareProviderPlugin, SoftwareProviderPlugin, World, WorldError};
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

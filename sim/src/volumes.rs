@@ -1,14 +1,14 @@
 //! Volumes as a machine sees them: on its local disk, or laid out on array LUNs, which the
 //! machine reaches only while every one of them is unmasked to it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use typed_index_collections::TiVec;
 use vss_model::backend::EnvError;
 use vss_model::storage::LiveVolumes;
 use vss_model::{Block, VssId};
-use vss_sim_hw::{Array, LunId};
+use vss_sim_hw::{Array, DiskIdentity, LunChange, LunId};
 
 use crate::handles::{LayoutId, MachineId};
 use crate::world::World;
@@ -66,6 +66,15 @@ pub(crate) struct San {
     /// Whether the world file describes the SAN (a storage administrator has one to
     /// manage), rather than the world having only the empty stand-in.
     pub described: bool,
+    /// The LUNs of the world file, with the disk identity each was provisioned with: VSS
+    /// never deletes one nor changes its identity.
+    pub originals: BTreeMap<LunId, DiskIdentity>,
+    /// Clones VSS gave up on: a provider refused to take them back (`OnLunEmpty`) or to
+    /// discard an aborted set's (`AbortSnapshots`). They stay on the array, no copy's.
+    pub left_behind: BTreeSet<LunId>,
+    /// The clones the array made since the set being created started its commit, so that
+    /// a failed `AbortSnapshots` knows what it left.
+    pub made_in_creation: Vec<LunId>,
 }
 
 impl San {
@@ -80,6 +89,9 @@ impl San {
             layouts: TiVec::new(),
             abilities: vss_sim_hw::Abilities::default(),
             described: false,
+            originals: BTreeMap::new(),
+            left_behind: BTreeSet::new(),
+            made_in_creation: Vec::new(),
         }
     }
 
@@ -408,6 +420,9 @@ impl World {
     pub(crate) fn note_lun_changes(&mut self, m: MachineId) {
         let changes = self.san.array().take_changes();
         for change in changes {
+            if let LunChange::Created { lun, .. } = &change {
+                self.san.made_in_creation.push(lun.clone());
+            }
             self.note(m, change.to_string());
         }
     }

@@ -8,6 +8,7 @@ use rand_core::RngCore;
 use typed_index_collections::TiVec;
 use vss_model::backend::{BackupStateArgs, EnvError, Privileges, ProviderFault};
 use vss_model::document::{BackupComponentsDocument, WriterMetadata};
+use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::lun::VdsLunInformation;
 use vss_model::methods::Method;
 use vss_model::provider::{
@@ -156,21 +157,6 @@ pub(crate) struct Machine {
     pub last_volume_device: u32,
 }
 
-/// Where a requester object's shadow copy set stands.
-#[derive(Debug, Clone)]
-pub(crate) enum SetPhase {
-    /// No `StartSnapshotSet` yet.
-    None,
-    /// Volumes are being added.
-    Open(SetPlan),
-    /// `DoSnapshotSet` was accepted and has not finished.
-    Creating(SetPlan),
-    /// The set was created.
-    Created(SetPlan),
-    /// Creation failed or was abandoned; the object cannot make another set.
-    Failed(SetPlan),
-}
-
 /// The volumes of a set and the providers chosen for them.
 #[derive(Debug, Clone)]
 pub(crate) struct SetPlan {
@@ -229,18 +215,17 @@ pub(crate) struct Requester {
     pub alive: bool,
     pub privileges: Privileges,
     pub hold_next_async: bool,
-    pub initialized: bool,
     pub context: Context,
     pub context_set: bool,
     pub backup_state: Option<BackupStateArgs>,
     /// The writers whose metadata `GatherWriterMetadata` gathered.
     pub metadata: Option<Vec<WriterMetadata>>,
     pub writer_status: Option<Vec<WriterStatus>>,
-    pub set: SetPhase,
+    /// Where the object stands, with the set it started.
+    pub phase: RequesterPhase<SetPlan>,
     pub prepared_for_backup: bool,
-    pub backup_completed: bool,
-    /// `AbortBackup` ended the backup.
-    pub aborted: bool,
+    /// How the backup ended, once `BackupComplete` or `AbortBackup` ended it.
+    pub ended: Option<BackupEnd>,
     /// Whether `Query` was called before any set: such an object is a query object and
     /// cannot make a backup.
     pub queried: bool,
@@ -444,16 +429,14 @@ impl World {
                 alive: true,
                 privileges: Privileges::Administrator,
                 hold_next_async: false,
-                initialized: false,
                 context: Context::VSS_CTX_BACKUP,
                 context_set: false,
                 backup_state: None,
                 metadata: None,
                 writer_status: None,
-                set: SetPhase::None,
+                phase: RequesterPhase::Uninitialized,
                 prepared_for_backup: false,
-                backup_completed: false,
-                aborted: false,
+                ended: None,
                 queried: false,
                 pending: Vec::new(),
                 loaded: None,

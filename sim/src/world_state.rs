@@ -8,11 +8,12 @@
 use std::collections::BTreeMap;
 
 use vss_model::VssId;
+use vss_model::lifecycle::RequesterPhase;
 
 use crate::Simulator;
 use crate::handles::MachineId;
 use crate::volumes::Role;
-use crate::world::{HwState, SetPhase, World};
+use crate::world::{HwState, World};
 
 /// What a LUN is to VSS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -201,7 +202,7 @@ fn shadow_copies(world: &World) -> Vec<ShadowCopyView> {
         ));
     }
     for requester in world.requesters.values() {
-        let SetPhase::Created(plan) = &requester.set else {
+        let RequesterPhase::Created(plan) = &requester.phase else {
             continue;
         };
         let m = requester.machine;

@@ -10,6 +10,7 @@
 //! order a backup application goes, and check every call of [`METHODS`] in it against the
 //! two tables.
 
+use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::{Context, HResult};
 
@@ -58,6 +59,29 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The object's phase in the terms the simulator and the reference model keep it
+    /// ([`RequesterPhase`]), where the drawn state has one: `Aborted` has none, since an
+    /// object aborted before `DoSnapshotSet` has a failed set and one aborted after it keeps
+    /// its created set. An object that loaded a document has started no set of its own.
+    pub const fn requester_phase(self) -> Option<RequesterPhase> {
+        Some(match self {
+            Phase::Created => RequesterPhase::Uninitialized,
+            Phase::Initialized | Phase::ContextSet | Phase::MetadataGathered => {
+                RequesterPhase::Initialized
+            }
+            Phase::SetStarted | Phase::VolumesAdded | Phase::BackupStateSet | Phase::Prepared => {
+                RequesterPhase::SetOpen(())
+            }
+            Phase::ShadowCopiesMade | Phase::BackupCompleted => RequesterPhase::Created(()),
+            Phase::Aborted => return None,
+            Phase::DocumentLoaded
+            | Phase::Imported
+            | Phase::Exposed
+            | Phase::Broken
+            | Phase::Deleted => RequesterPhase::Initialized,
+        })
+    }
+
     /// Every state, in the order the diagram lists them.
     pub const ALL: [Phase; 16] = [
         Phase::Created,

@@ -3,6 +3,7 @@
 //! software shadow copies.
 
 use vss_model::backend::{Deleted, VssResult};
+use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::provider::{DeleteFailure, PropertyValue};
 use vss_model::{
@@ -13,7 +14,7 @@ use vss_model::{
 use crate::handles::{MachineId, RequesterId};
 use crate::service::Keeper;
 use crate::volumes::Placement;
-use crate::world::{HwState, SetPhase, World};
+use crate::world::{HwState, World};
 
 /// The exposure fields of a shadow copy's properties.
 struct Exposure {
@@ -39,7 +40,7 @@ impl World {
     pub(crate) fn in_creation(&self, m: MachineId, id: VssId) -> bool {
         self.requesters.values().any(|r| {
             r.machine == m
-                && matches!(&r.set, SetPhase::Open(plan) | SetPhase::Creating(plan)
+                && matches!(&r.phase, RequesterPhase::SetOpen(plan) | RequesterPhase::Creating(plan)
                     if plan.id == id || plan.items.iter().any(|i| i.snapshot_id == id))
         })
     }
@@ -51,7 +52,7 @@ impl World {
         id: VssId,
     ) -> VssResult<SnapshotProp> {
         let m = self.begin_call(req, Method::GetSnapshotProperties)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         if id.is_null() {
@@ -96,7 +97,7 @@ impl World {
         returned_type: ObjectType,
     ) -> VssResult<Vec<ObjectProp>> {
         let m = self.begin_call(req, Method::Query)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         if !queried.is_null() || queried_type != ObjectType::VSS_OBJECT_NONE {
@@ -118,7 +119,7 @@ impl World {
             _ => return Err(HResult::E_INVALIDARG),
         };
         // An object that queried before making a set is a query object from now on.
-        if matches!(self.requester(req).set, SetPhase::None) {
+        if !self.requester(req).phase.has_set() {
             self.requester_mut(req).queried = true;
         }
         if found.is_empty() && self.policy.empty_query.is_failure() {
@@ -143,7 +144,7 @@ impl World {
         let m = self
             .begin_call(req, Method::DeleteSnapshots)
             .map_err(|hr| fail(hr, 0, source))?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(fail(self.policy.uninitialized_administration, 0, source));
         }
         if source.is_null()
@@ -198,7 +199,7 @@ impl World {
         expose: Option<&str>,
     ) -> VssResult<String> {
         let m = self.begin_call(req, Method::ExposeSnapshot)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         let locally = attributes == A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
@@ -249,7 +250,7 @@ impl World {
     /// `UnexposeSnapshot(snapshotId)`.
     pub(crate) fn unexpose_snapshot(&mut self, req: RequesterId, id: VssId) -> VssResult {
         let m = self.begin_call(req, Method::UnexposeSnapshot)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         if id.is_null() {
@@ -355,7 +356,7 @@ impl World {
         volume: &str,
     ) -> VssResult<bool> {
         let m = self.begin_call(req, Method::IsVolumeSupported)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         // A name without its trailing backslash names no volume.

@@ -2,10 +2,11 @@
 
 use vss_model::HResult;
 use vss_model::backend::VssResult;
+use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 
 use crate::handles::{AsyncId, RequesterId};
-use crate::world::{AsyncState, SetPhase, Work, World};
+use crate::world::{AsyncState, Work, World};
 
 impl World {
     /// Runs an operation's work and returns its result (`S_OK` or an error).
@@ -98,8 +99,8 @@ impl World {
                 self.forget_pending(req, work);
                 if work == Work::DoSnapshotSet {
                     let r = self.requester_mut(req);
-                    if let SetPhase::Creating(plan) = &r.set {
-                        r.set = SetPhase::Failed(plan.clone());
+                    if let RequesterPhase::Creating(plan) = &r.phase {
+                        r.phase = RequesterPhase::Failed(plan.clone());
                     }
                     let (m, writers) = (r.machine, r.engages_writers());
                     self.release_lock(req, "DoSnapshotSet cancelled");

@@ -92,7 +92,7 @@ impl World {
     /// `BreakSnapshotSet(SnapshotSetId)`.
     pub(crate) fn break_snapshot_set(&mut self, req: RequesterId, set: VssId) -> VssResult {
         let m = self.begin_call(req, Method::BreakSnapshotSet)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(self.policy.uninitialized_administration);
         }
         if set.is_null() {
@@ -112,7 +112,7 @@ impl World {
         flags: H,
     ) -> VssResult<AsyncId> {
         let m = self.begin_call(req, Method::BreakSnapshotSetEx)?;
-        if !self.requester(req).initialized {
+        if !self.requester(req).phase.is_initialized() {
             return Err(self.policy.uninitialized_administration);
         }
         if set.is_null() || !flags.is_valid_break() {
@@ -196,7 +196,9 @@ impl World {
                 let san = &mut self.san;
                 san.layouts[layout].role = Role::Broken;
             }
-            self.machines[m].owners.remove(id);
+            for machine in &mut self.machines {
+                machine.owners.remove(id);
+            }
             self.machines[m].exposures.retain(|_, s| s != id);
             self.record(TraceEvent::Note {
                 machine: machine.clone(),

@@ -2,6 +2,7 @@
 //! with the provider call sequence of vsprov.h.
 
 use vss_model::backend::VssResult;
+use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::lun::VdsLunInformation;
 use vss_model::methods::Method;
 use vss_model::provider::ProviderCreateSnapshotSet;
@@ -13,7 +14,7 @@ use vss_model::{
 use crate::handles::{AsyncId, MachineId, ProviderSlot, RequesterId};
 use crate::service::Keeper;
 use crate::trace::TraceEvent;
-use crate::world::{HwCopy, HwState, Instance, PlannedCopy, SetPhase, SetPlan, Work, World};
+use crate::world::{HwCopy, HwState, Instance, PlannedCopy, SetPlan, Work, World};
 
 /// The shadow LUNs `GetTargetLuns` reported for a hardware item, by its place in the plan.
 type TargetLuns = (usize, Vec<VdsLunInformation>);
@@ -40,10 +41,9 @@ impl World {
         let m = self.begin_call(req, Method::StartSnapshotSet)?;
         let r = self.requester(req);
         // One object, one operation: not after another set, nor on a query object.
-        if !r.initialized
-            || !matches!(r.set, SetPhase::None)
+        if !matches!(r.phase, RequesterPhase::Initialized)
             || r.queried
-            || r.aborted
+            || r.ended == Some(BackupEnd::Aborted)
             || r.loaded.as_ref().is_some_and(|d| d.snapshot_set.is_some())
         {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -61,7 +61,7 @@ impl World {
         let id = self.new_id();
         self.machines[m].creation_lock = Some(req);
         self.note(m, format!("creation lock taken for set {id}"));
-        self.requester_mut(req).set = SetPhase::Open(SetPlan {
+        self.requester_mut(req).phase = RequesterPhase::SetOpen(SetPlan {
             id,
             items: Vec::new(),
         });
@@ -76,7 +76,7 @@ impl World {
         provider: VssId,
     ) -> VssResult<VssId> {
         let m = self.begin_call(req, Method::AddToSnapshotSet)?;
-        let SetPhase::Open(plan) = &self.requester(req).set else {
+        let RequesterPhase::SetOpen(plan) = &self.requester(req).phase else {
             return Err(HResult::VSS_E_BAD_STATE);
         };
         if plan.items.len() >= MAX_VOLUMES_PER_SET {
@@ -101,7 +101,7 @@ impl World {
             Instance::Hardware(_)
         );
         let luns = hardware.then(|| self.volume_luns(m, v));
-        let SetPhase::Open(plan) = &mut self.requester_mut(req).set else {
+        let RequesterPhase::SetOpen(plan) = &mut self.requester_mut(req).phase else {
             unreachable!("checked above");
         };
         plan.items.push(PlannedCopy {
@@ -232,17 +232,17 @@ impl World {
     pub(crate) fn do_snapshot_set(&mut self, req: RequesterId) -> VssResult<AsyncId> {
         self.begin_call(req, Method::DoSnapshotSet)?;
         let r = self.requester(req);
-        let SetPhase::Open(plan) = &r.set else {
+        let RequesterPhase::SetOpen(plan) = &r.phase else {
             return Err(HResult::VSS_E_BAD_STATE);
         };
         // Writer contexts need the writers' metadata gathered, and nothing may still be held
         // pending (a PrepareForBackup not yet run, say).
         let unready = (r.context.has_writers() && r.metadata.is_none()) || !r.pending.is_empty();
-        if !r.initialized || r.context.is_all() || unready {
+        if !r.phase.is_initialized() || r.context.is_all() || unready {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         let plan = plan.clone();
-        self.requester_mut(req).set = SetPhase::Creating(plan);
+        self.requester_mut(req).phase = RequesterPhase::Creating(plan);
         Ok(self.start_async(req, Work::DoSnapshotSet))
     }
 
@@ -251,10 +251,11 @@ impl World {
     pub(crate) fn run_do_snapshot_set(&mut self, req: RequesterId) -> VssResult {
         let r = self.requester(req);
         let (m, context) = (r.machine, r.context);
-        let SetPhase::Creating(plan) = r.set.clone() else {
+        let RequesterPhase::Creating(plan) = r.phase.clone() else {
             return Err(HResult::VSS_E_BAD_STATE);
         };
         let mut ended = Vec::new();
+        self.san.made_in_creation.clear();
         let result = match self.commit_sequence(m, &plan, context, &mut ended) {
             Ok((now, targets)) => {
                 // The set is committed: if importing it fails now, VSS deletes its copies
@@ -288,22 +289,33 @@ impl World {
                         self.machines[m].owners.insert(item.snapshot_id, req);
                     }
                 }
-                self.requester_mut(req).set = SetPhase::Created(plan);
+                self.requester_mut(req).phase = RequesterPhase::Created(plan);
                 self.release_lock(req, "DoSnapshotSet finished");
                 Ok(())
             }
             Err(hr) => {
                 for p in ended {
-                    // AbortSnapshots' own result is neither translated nor passed on.
-                    let _ =
+                    // AbortSnapshots' own result is neither translated nor passed on; the
+                    // clones of a provider that could not discard them stay on the array.
+                    let aborted =
                         self.call_common(m, p, Method::AbortSnapshots, plan.id.to_string(), |pr| {
                             pr.abort_snapshots(plan.id)
                         });
+                    if aborted.is_err() {
+                        let made = self.san.made_in_creation.clone();
+                        let array = self.san.array();
+                        let kept: Vec<_> = made
+                            .into_iter()
+                            .filter(|l| array.lun(l).is_some())
+                            .collect();
+                        drop(array);
+                        self.san.left_behind.extend(kept);
+                    }
                 }
                 if context.has_writers() {
                     self.send_writer_event(m, WriterEvent::OnAbort);
                 }
-                self.requester_mut(req).set = SetPhase::Failed(plan);
+                self.requester_mut(req).phase = RequesterPhase::Failed(plan);
                 self.release_lock(req, "DoSnapshotSet failed");
                 Err(hr)
             }
@@ -396,10 +408,10 @@ impl World {
         Ok(())
     }
 
-    /// Prepare, freeze, commit, thaw: the sequence of §5.2. `ended` collects the providers
-    /// that got `EndPrepareSnapshots`, which are the ones to abort on failure. Returns the
-    /// commit time, and for each hardware item (by its place in the plan) the shadow LUNs
-    /// `GetTargetLuns` reported.
+    /// Prepare, freeze, commit, thaw: the sequence of vss-behaviour.md §5.2. `ended` collects
+    /// the providers that got `EndPrepareSnapshots`, which are the ones to abort on failure.
+    /// Returns the commit time, and for each hardware item (by its place in the plan) the
+    /// shadow LUNs `GetTargetLuns` reported.
     fn commit_sequence(
         &mut self,
         m: MachineId,

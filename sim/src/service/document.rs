@@ -5,32 +5,33 @@ use vss_model::document::{
     BackupComponentsDocument, BackupState, DiskExtent, LunMapping, LunPair, SnapshotDescription,
     SnapshotSetDescription,
 };
+use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::{BLOCK_SIZE, Context, HResult, SnapshotAttributes, VssTimestamp};
 
 use crate::handles::RequesterId;
-use crate::world::{SetPhase, World};
+use crate::world::World;
 
 impl World {
     /// `SaveAsXML(&pbstrXML)`.
     pub(crate) fn save_as_xml(&mut self, req: RequesterId) -> VssResult<String> {
         let m = self.begin_call(req, Method::SaveAsXml)?;
         let r = self.requester(req);
-        if !r.initialized {
+        if !r.phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
-        let (plan, created) = match &r.set {
-            SetPhase::None => {
+        let (plan, created) = match &r.phase {
+            RequesterPhase::Uninitialized | RequesterPhase::Initialized => {
                 // A document that was loaded and not added to is saved as it came.
                 if let Some(doc) = &r.loaded {
                     return Ok(doc.to_xml());
                 }
                 (None, false)
             }
-            SetPhase::Open(p) | SetPhase::Creating(p) | SetPhase::Failed(p) => {
-                (Some(p.clone()), false)
-            }
-            SetPhase::Created(p) => (Some(p.clone()), true),
+            RequesterPhase::SetOpen(p)
+            | RequesterPhase::Creating(p)
+            | RequesterPhase::Failed(p) => (Some(p.clone()), false),
+            RequesterPhase::Created(p) => (Some(p.clone()), true),
         };
         let context = r.context;
         let mut doc = BackupComponentsDocument {

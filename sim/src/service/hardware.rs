@@ -287,9 +287,14 @@ impl World {
                 } else {
                     format!("{device}, {serial}")
                 };
-                let _ = self.call_hardware(m, p, Method::OnLunEmpty, args, |pr| {
+                let handed_back = self.call_hardware(m, p, Method::OnLunEmpty, args, |pr| {
                     pr.on_lun_empty(&device, shadow)
                 });
+                // A LUN its provider would not take back stays on the array, no copy's.
+                if handed_back.is_err() {
+                    let lun = self.san.array().find(shadow).map(|l| l.id.clone());
+                    self.san.left_behind.extend(lun);
+                }
             }
         }
         self.forget_copy(m, id, reason);

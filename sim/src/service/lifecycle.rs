@@ -3,11 +3,12 @@
 
 use vss_model::backend::{BackupStateArgs, VssResult};
 use vss_model::document::BackupComponentsDocument;
+use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::methods::Method;
 use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, WriterEvent};
 
 use crate::handles::{AsyncId, MachineId, RequesterId};
-use crate::world::{AsyncState, HwState, SetPhase, Work, World};
+use crate::world::{AsyncState, HwState, Work, World};
 
 impl World {
     /// `InitializeForBackup(bstrXML)`.
@@ -17,7 +18,7 @@ impl World {
         xml: Option<&str>,
     ) -> VssResult {
         self.begin_call(req, Method::InitializeForBackup)?;
-        if self.requester(req).initialized {
+        if self.requester(req).phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         let loaded = match xml {
@@ -29,7 +30,7 @@ impl World {
             })?),
         };
         let r = self.requester_mut(req);
-        r.initialized = true;
+        r.phase = RequesterPhase::Initialized;
         if let Some(doc) = &loaded {
             r.context = doc.context;
             r.backup_state = doc.backup_state.as_ref().map(|s| BackupStateArgs {
@@ -48,11 +49,8 @@ impl World {
         self.begin_call(req, Method::SetContext)?;
         let r = self.requester(req);
         // Once, and before the calls it governs: a set, the writers' metadata, a query.
-        let late = !matches!(r.set, SetPhase::None)
-            || r.metadata.is_some()
-            || !r.pending.is_empty()
-            || r.queried;
-        if !r.initialized || r.context_set || late {
+        let late = r.phase.has_set() || r.metadata.is_some() || !r.pending.is_empty() || r.queried;
+        if !r.phase.is_initialized() || r.context_set || late {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         context.check_for_set_context()?;
@@ -70,7 +68,7 @@ impl World {
     ) -> VssResult {
         self.begin_call(req, Method::SetBackupState)?;
         let r = self.requester(req);
-        if !r.initialized || r.prepared_for_backup {
+        if !r.phase.is_initialized() || r.prepared_for_backup {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         if matches!(state.backup_type, BackupType::VSS_BT_UNDEFINED) {
@@ -85,23 +83,25 @@ impl World {
     pub(crate) fn abort_backup(&mut self, req: RequesterId) -> VssResult {
         let m = self.begin_call(req, Method::AbortBackup)?;
         let r = self.requester(req);
-        if !r.initialized {
+        if !r.phase.is_initialized() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         // A held operation is underway too.
-        let underway = !r.aborted
+        let underway = r.ended != Some(BackupEnd::Aborted)
             && (!r.pending.is_empty()
-                || match &r.set {
-                    SetPhase::Open(_) | SetPhase::Creating(_) => true,
-                    SetPhase::Created(_) => !r.backup_completed,
-                    SetPhase::None | SetPhase::Failed(_) => false,
+                || match &r.phase {
+                    RequesterPhase::SetOpen(_) | RequesterPhase::Creating(_) => true,
+                    RequesterPhase::Created(_) => r.ended.is_none(),
+                    RequesterPhase::Uninitialized
+                    | RequesterPhase::Initialized
+                    | RequesterPhase::Failed(_) => false,
                 });
         if !underway {
             self.note(m, "AbortBackup: nothing underway, ignored");
             return Ok(());
         }
         self.abandon_creation(req, "aborted by AbortBackup");
-        self.requester_mut(req).aborted = true;
+        self.requester_mut(req).ended = Some(BackupEnd::Aborted);
         if self.requester(req).engages_writers() {
             self.send_writer_event(m, WriterEvent::OnAbort);
         }
@@ -123,8 +123,8 @@ impl World {
         }
         let r = self.requester_mut(req);
         r.pending.clear();
-        if let SetPhase::Open(plan) | SetPhase::Creating(plan) = &r.set {
-            r.set = SetPhase::Failed(plan.clone());
+        if let RequesterPhase::SetOpen(plan) | RequesterPhase::Creating(plan) = &r.phase {
+            r.phase = RequesterPhase::Failed(plan.clone());
         }
         self.release_lock(req, why);
     }

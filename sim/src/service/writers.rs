@@ -6,12 +6,13 @@
 //! requester learns of the failure from `GatherWriterStatus`.
 
 use vss_model::backend::VssResult;
+use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::methods::Method;
 use vss_model::{HResult, WriterEvent, WriterState as S};
 
 use crate::handles::{AsyncId, MachineId, RequesterId};
 use crate::trace::TraceEvent;
-use crate::world::{SetPhase, Work, World};
+use crate::world::{Work, World};
 
 /// The state a writer reaches after handling an event well.
 fn state_after(event: WriterEvent) -> S {
@@ -76,7 +77,9 @@ impl World {
         self.begin_call(req, Method::GatherWriterMetadata)?;
         let r = self.requester(req);
         // Refused while a first call is still held, too.
-        if !r.initialized || r.metadata.is_some() || r.pending.contains(&Work::GatherWriterMetadata)
+        if !r.phase.is_initialized()
+            || r.metadata.is_some()
+            || r.pending.contains(&Work::GatherWriterMetadata)
         {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -106,7 +109,7 @@ impl World {
     pub(crate) fn gather_writer_status(&mut self, req: RequesterId) -> VssResult<AsyncId> {
         self.begin_call(req, Method::GatherWriterStatus)?;
         let r = self.requester(req);
-        if !r.initialized || r.metadata.is_none() {
+        if !r.phase.is_initialized() || r.metadata.is_none() {
             return Err(HResult::VSS_E_BAD_STATE);
         }
         Ok(self.start_async(req, Work::GatherWriterStatus))
@@ -141,13 +144,13 @@ impl World {
     pub(crate) fn prepare_for_backup(&mut self, req: RequesterId) -> VssResult<AsyncId> {
         self.begin_call(req, Method::PrepareForBackup)?;
         let r = self.requester(req);
-        let ready = r.initialized
+        let ready = r.phase.is_initialized()
             && r.context.has_writers()
             && r.backup_state.is_some()
             && r.metadata.is_some()
             && !r.prepared_for_backup
             && r.pending.is_empty()
-            && matches!(r.set, SetPhase::Open(_));
+            && matches!(r.phase, RequesterPhase::SetOpen(_));
         if !ready {
             return Err(HResult::VSS_E_BAD_STATE);
         }
@@ -165,11 +168,10 @@ impl World {
     pub(crate) fn backup_complete(&mut self, req: RequesterId) -> VssResult<AsyncId> {
         self.begin_call(req, Method::BackupComplete)?;
         let r = self.requester(req);
-        let ready = r.initialized
+        let ready = r.phase.is_initialized()
             && r.context.has_writers()
-            && matches!(r.set, SetPhase::Created(_))
-            && !r.backup_completed
-            && !r.aborted
+            && matches!(r.phase, RequesterPhase::Created(_))
+            && r.ended.is_none()
             && r.pending.is_empty();
         if !ready {
             return Err(HResult::VSS_E_BAD_STATE);
@@ -179,7 +181,7 @@ impl World {
 
     pub(crate) fn run_backup_complete(&mut self, req: RequesterId) -> VssResult {
         let m = self.requester(req).machine;
-        self.requester_mut(req).backup_completed = true;
+        self.requester_mut(req).ended = Some(BackupEnd::Completed);
         self.send_writer_event(m, WriterEvent::OnBackupComplete);
         Ok(())
     }

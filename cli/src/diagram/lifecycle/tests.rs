@@ -224,6 +224,26 @@ fn every_drawn_call_succeeds_where_it_is_drawn() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// The drawn state is the phase the simulator keeps the object in, where the two speak of
+/// the same thing; an aborted object keeps the set it made or has a failed one.
+#[test]
+fn each_drawn_state_is_the_phase_the_simulator_keeps() {
+    for phase in Phase::ALL {
+        let (_world, subject) = drive(phase);
+        let kept = subject.object.phase();
+        match phase.requester_phase() {
+            Some(drawn) => assert_eq!(kept, drawn, "{phase:?}"),
+            None => assert!(
+                matches!(
+                    kept,
+                    RequesterPhase::Created(()) | RequesterPhase::Failed(())
+                ),
+                "{phase:?}: {kept:?}"
+            ),
+        }
+    }
+}
+
 #[test]
 fn every_other_call_is_refused_with_the_code_the_diagram_gives() {
     let mut checked = 0;
