@@ -3,11 +3,11 @@
 //! The table serves two readers: `vss-sim explain <MethodName>`, which prints a method's
 //! summary and codes, and the coverage test, which checks that every documented code of every
 //! requester method is reached by some test. The codes come from the "valid return codes"
-//! tables of the Windows SDK pages, as gathered in the project's VSS reference (§2.3 for the
-//! requester, §5.2, §5.3 and §5.6 for providers). The reference leaves some lists out: those
-//! were taken from the SDK pages themselves (MicrosoftDocs/sdk-api). Codes that a page only
-//! mentions for old systems (`E_NOTIMPL` from `SetContext` on Windows XP, `E_INVALIDARG` from
-//! `Wait` on Windows Server 2003) are not listed as codes; the summaries mention them.
+//! tables of the Windows SDK pages, which vss-behaviour.md §2.3 (requester), §5.2, §5.3 and
+//! §5.6 (providers) list. Those sections leave some lists out: those were taken from the SDK
+//! pages themselves (MicrosoftDocs/sdk-api). Codes that a page only mentions for old systems
+//! (`E_NOTIMPL` from `SetContext` on Windows XP, `E_INVALIDARG` from `Wait` on Windows Server
+//! 2003) are not listed as codes; the summaries mention them.
 //!
 //! Every `when` text is short and says, for an asynchronous method, whether the code is the
 //! call's own return ("directly") or arrives through `IVssAsync::QueryStatus`.

@@ -2,14 +2,15 @@
 //!
 //! A [`Recorder`] wraps any [`Backend`] and is one itself: every requester call made through
 //! it is passed on unchanged and written down, in order, as a step of a scenario
-//! (`docs/scenario-format.md` §11): the call in its data form ([`Call`]), the machine (`on`)
-//! and requester object (`as`) it was made on, the HRESULT it produced as `expect` (for an
-//! asynchronous call, the operation's outcome as the waited form of §5.1 reports it), and
-//! `bind` for what it handed out. A later argument equal to something handed out earlier is
-//! written as a `$name` reference to it, so that the recording replays on a backend that
-//! hands out other ids. The checks that should agree between real VSS and the simulator are
-//! recorded too; nothing machine-specific (GUIDs, device names, machine names, timestamps)
-//! is recorded as an expectation.
+//! (`docs/recordings-and-state-files.md` §1): the call in its data form ([`Call`]), the
+//! machine (`on`) and requester object (`as`) it was made on, the HRESULT it produced as
+//! `expect` (for an asynchronous call, the operation's outcome as the waited form of
+//! `docs/scenario-format.md` §5.1 reports it), and `bind` for what it handed out. A later
+//! argument equal to something handed out earlier is written as a `$name` reference to it,
+//! so that the recording replays on a backend that hands out other ids. The checks that
+//! should agree between real VSS and the simulator are recorded too; nothing
+//! machine-specific (GUIDs, device names, machine names, timestamps) is recorded as an
+//! expectation.
 //!
 //! When the wrapped backend controls its world ([`Backend::environment`]), the recorder
 //! wraps that as well and records the environment steps (writes, reads, restarts, faults,
@@ -54,7 +55,8 @@ pub struct Recorded<B: Backend> {
 
 /// The `IVssAsync` of a [`Recorded`] object. The `Wait` and `QueryStatus` a requester makes
 /// right after starting an operation are folded into the call's step, as the runner's
-/// waited and held forms make them (§5); any other call on it is a step of its own.
+/// waited and held forms make them (scenario-format.md §5); any other call on it is a step
+/// of its own.
 pub struct RecordedAsync<A> {
     inner: A,
     log: Rc<RefCell<Log>>,
@@ -669,7 +671,7 @@ impl<B: Backend> Environment for Recorder<B> {
     }
 
     /// Not a step of its own: the object's next asynchronous call is recorded with
-    /// `hold: true` (§5.2).
+    /// `hold: true` (scenario-format.md §5.2).
     fn hold_next_async(&self, components: &Recorded<B>, hold: bool) -> Result<(), EnvError> {
         self.env()?.hold_next_async(&components.inner, hold)?;
         self.log.borrow_mut().objects[components.object].hold_next = hold;
@@ -1201,7 +1203,8 @@ impl<A: VssAsync> VssAsync for RecordedAsync<A> {
         let status = self.inner.query_status();
         match self.phase {
             Phase::AwaitStatus { held } if self.adjacent() => {
-                // §5.1: a finished operation is `S_OK`; a held one shows its pending status.
+                // scenario-format.md §5.1: a finished operation is `S_OK`; a held one shows
+                // its pending status.
                 let expect = match status {
                     Ok(HResult::VSS_S_ASYNC_FINISHED) if !held => HResult::S_OK,
                     Ok(s) | Err(s) => s,

@@ -17,7 +17,8 @@
 //!
 //! The file is JSON: `format` ([`FORMAT`]), `version` ([`VERSION`]), `world`, `runs` (each
 //! a `label` and its `steps`) and `digest`, an FNV-1a 64 of the rest that catches a file
-//! damaged or changed after it was written. `docs/scenario-format.md` §12 describes it.
+//! damaged or changed after it was written. `docs/recordings-and-state-files.md` §2
+//! describes it.
 //! [`StateFile::save`] replaces the file atomically, so a crash while saving leaves the previous
 //! state whole, and a [`StateLock`] held from the load to the save keeps a second run from
 //! saving over the first.

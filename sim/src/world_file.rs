@@ -1,7 +1,7 @@
 //! The world file: machines, their volumes, providers and writers, and the service policy.
 //!
 //! A world file is JSON or YAML. Every field but the machine and volume names has a default,
-//! so a small world stays small. See `docs/scenario-format.md`.
+//! so a small world stays small. See `docs/world-files.md`.
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -45,7 +45,7 @@ pub const CANONICAL_BACKUP_NEEDS: Capabilities = Capabilities::empty();
 pub const TRANSPORT_AND_BREAK_NEEDS: Capabilities =
     Capabilities::HARDWARE_PROVIDER.union(Capabilities::MULTIPLE_MACHINES);
 
-/// The canonical backup of a volume (`vss-reference.md` §2.2 A), on the backend's first
+/// The canonical backup of a volume (vss-behaviour.md §2.2, sequence A), on the backend's first
 /// machine: `InitializeForBackup`, `SetContext(VSS_CTX_BACKUP)`, `GatherWriterMetadata`,
 /// `SetBackupState`, `StartSnapshotSet`, `AddToSnapshotSet`, `PrepareForBackup`,
 /// `DoSnapshotSet`, `GetSnapshotProperties`, `BackupComplete`, then `Release`: the copy was
@@ -109,9 +109,10 @@ pub fn canonical_backup<B: Backend>(backend: &B, volume: &str) -> ScenarioResult
     Ok(Ran::Passed)
 }
 
-/// A transportable hardware shadow copy of a volume of the first machine (§2.2 C and D, §3):
-/// made there under `VSS_CTX_BACKUP | VSS_VOLSNAP_ATTR_TRANSPORTABLE`, its document saved,
-/// imported on the second machine (the copy then carries `IMPORTED`, `TRANSPORTABLE` and
+/// A transportable hardware shadow copy of a volume of the first machine (vss-behaviour.md
+/// §2.2, sequences C and D, and §3): made there under
+/// `VSS_CTX_BACKUP | VSS_VOLSNAP_ATTR_TRANSPORTABLE`, its document saved, imported on the
+/// second machine (the copy then carries `IMPORTED`, `TRANSPORTABLE` and
 /// `HARDWARE_ASSISTED`, and is served there), and broken there with
 /// `VSS_BREAKEX_FLAG_MAKE_READ_WRITE`, after which VSS no longer knows it; the backup then
 /// completes on the first machine.

@@ -1,12 +1,18 @@
-//! Every checkable scenario of the VSS reference (§8 of `vss-reference.md`, numbered 1 to 65)
-//! is named by a scenario of the corpus, as `#N` in its text or as `sNN` in its file name, or
-//! is listed here with the reason it cannot be expressed.
+//! Every checkable scenario (§8 of `docs/vss-checkable-scenarios.md`, numbered 1 to 65) is
+//! named by a scenario of the corpus, or is listed here with the reason it cannot be
+//! expressed. A file names a scenario by citing it, as `vss-checkable-scenarios.md #23`,
+//! `vss-checkable-scenarios.md #23, #24 and #26-#28` (a range names every number between its
+//! ends), in its description or a comment, or as `sNN` in its file name. A `#N` that follows
+//! no citation of the page names nothing.
+
+mod citing;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use citing::{SCENARIOS_PAGE, scenario_numbers};
 use vss_conformance::scenario_files;
 
-/// How many checkable scenarios the reference lists.
+/// How many checkable scenarios the page lists.
 const CHECKABLE: u32 = 65;
 
 /// The checkable scenarios no corpus scenario can express, and why.
@@ -29,15 +35,9 @@ const NOT_EXPRESSIBLE: [(u32, &str); 4] = [
     ),
 ];
 
-/// The numbers a text names as `#N`.
-fn hash_numbers(text: &str) -> BTreeSet<u32> {
-    text.split('#')
-        .skip(1)
-        .filter_map(|after| {
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        })
-        .collect()
+/// The numbers a text names by citing them from the checkable scenarios page.
+fn cited_numbers(text: &str) -> BTreeSet<u32> {
+    scenario_numbers(text).into_iter().collect()
 }
 
 /// The numbers a file name names as `sNN`, each `s` starting the name or following a `-`.
@@ -60,7 +60,7 @@ fn named() -> BTreeMap<u32, Vec<String>> {
             .to_string_lossy()
             .into_owned();
         let text = std::fs::read_to_string(&path).expect("readable");
-        for n in hash_numbers(&text).union(&file_numbers(&name)) {
+        for n in cited_numbers(&text).union(&file_numbers(&name)) {
             named.entry(*n).or_default().push(name.clone());
         }
     }
@@ -75,9 +75,11 @@ fn every_checkable_scenario_is_in_the_corpus_or_excused() {
     for n in 1..=CHECKABLE {
         match (named.get(&n), excused.get(&n)) {
             (Some(_), None) | (None, Some(_)) => {}
-            (None, None) => problems.push(format!("§8 #{n} is named by no corpus scenario")),
+            (None, None) => problems.push(format!(
+                "{SCENARIOS_PAGE} #{n} is named by no corpus scenario"
+            )),
             (Some(files), Some(_)) => problems.push(format!(
-                "§8 #{n} is listed as not expressible, yet {} names it",
+                "{SCENARIOS_PAGE} #{n} is listed as not expressible, yet {} names it",
                 files.join(", ")
             )),
         }
@@ -88,9 +90,12 @@ fn every_checkable_scenario_is_in_the_corpus_or_excused() {
 #[test]
 fn numbers_are_read_from_texts_and_file_names() {
     assert_eq!(
-        hash_numbers("§8 #3-#7, #12 and not 40 nor # 9"),
-        [3, 7, 12].into()
+        cited_numbers(&format!(
+            "{SCENARIOS_PAGE} #3-#7, #12 (DOC) and #2. Not #40 nor # 9; `{SCENARIOS_PAGE}` #1"
+        )),
+        [1, 2, 3, 4, 5, 6, 7, 12].into()
     );
+    assert!(cited_numbers("#3 and #12, cited from no page").is_empty());
     assert_eq!(
         file_numbers("s10-s14-writer-context-rules.yaml"),
         [10, 14].into()

@@ -42,8 +42,9 @@ impl Step {
     }
 }
 
-/// The evidence behind an expected code, as `vss-reference.md` labels it: documented, inferred
-/// from documented statements, or without a source.
+/// The evidence behind an expected code, with the labels of vss-behaviour.md §0 as a scenario
+/// file spells them (`DOC`, `INFERRED`, `UNCONFIRMED`): documented, inferred from documented
+/// statements, or without a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Basis {
     Doc,
