@@ -7,8 +7,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use vss_model::{HResult, ObjectProp};
-use vss_windows::abi::{VSS_OBJECT_PROP, com_hresult, write_object_prop};
+use vss_windows::abi::{VSS_OBJECT_PROP, com_hresult};
 use vss_windows::interfaces::{IVssEnumObject, IVssEnumObject_Impl};
+use vss_windows::marshal::write_object_prop;
 use vss_windows::memory::ComMemory;
 use windows_core::{HRESULT, Interface, implement};
 

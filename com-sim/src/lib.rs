@@ -254,8 +254,9 @@ mod tests {
     use vss_model::backend::BackupComponents;
     use vss_model::{ObjectProp, ObjectType, VssId};
     use vss_windows::ComMemory;
-    use vss_windows::abi::{VSS_OBJECT_PROP, free_object_prop, read_object_prop, vss_id};
+    use vss_windows::abi::{VSS_OBJECT_PROP, read_object_prop, vss_id};
     use vss_windows::interfaces::{IVssAsync, IVssEnumObject};
+    use vss_windows::marshal::free_object_prop;
     use windows_core::{HRESULT, Interface};
 
     use super::*;

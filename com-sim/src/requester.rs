@@ -535,7 +535,12 @@ impl IVssBackupComponents_Impl for SimRequester_Impl {
             writable(pProp)?;
             let prop = self.call(|c| c.get_snapshot_properties(vss_id(SnapshotId)))?;
             // SAFETY: checked writable above; the strings are the caller's to free.
-            unsafe { put(pProp, abi::write_snapshot_prop(&*self.memory, &prop)) }
+            unsafe {
+                put(
+                    pProp,
+                    vss_windows::marshal::write_snapshot_prop(&*self.memory, &prop),
+                )
+            }
         };
         done(run())
     }

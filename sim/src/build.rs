@@ -11,8 +11,9 @@ use vss_model::{BLOCK_SIZE, HResult, VssTimestamp, WriterState};
 use vss_sim_hw::{Abilities, Array, ArrayModel, DiskIdentity, HardwareProvider, LunId};
 use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
 
+use crate::san::{Extent, Layout, Placement, Role, San, Volume, same_mount};
 use crate::size::ByteSize;
-use crate::volumes::{Extent, Layout, Placement, Role, San, Volume, is_mount_point, same_mount};
+use crate::volumes::is_mount_point;
 use crate::world::{Instance, Machine, Registered, World, WorldError, Writer};
 use crate::world_file::{CloneFile, MachineFile, SanFile, WorldFile};
 

@@ -15,7 +15,7 @@ use vss_model::lifecycle::RequesterPhase;
 use vss_sim_hw::{LunId, Origin};
 
 use crate::handles::MachineId;
-use crate::volumes::{Placement, Role};
+use crate::san::{Placement, Role};
 use crate::world::{HwState, World};
 
 impl World {

@@ -6,7 +6,7 @@ use vss_model::backend::EnvError;
 use vss_model::{Block, VssId};
 
 use crate::handles::MachineId;
-use crate::volumes::{Live, same_mount};
+use crate::san::{Live, same_mount};
 use crate::world::World;
 
 /// What a read or write names.

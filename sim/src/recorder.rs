@@ -230,7 +230,7 @@ impl<B: Backend> Recorder<B> {
 
     /// The steps recorded so far, each the object a scenario's `steps` list holds: the
     /// steps [`scenario_text`](Self::scenario_text) writes, as data, for a caller that keeps
-    /// them to replay later (as a [state file](crate::state) does). Take them once the run's
+    /// them to replay later (as a state file does). Take them once the run's
     /// requester objects are dropped, so that their `env: release` steps are among them.
     pub fn steps(&self) -> Vec<Map<String, Value>> {
         let log = self.log.borrow();

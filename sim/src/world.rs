@@ -20,9 +20,9 @@ use vss_model::{
 };
 
 use crate::handles::{AsyncId, LayoutId, MachineId, ProviderSlot, RequesterId};
+use crate::policy::Policy;
+use crate::san::{San, Volume};
 use crate::trace::TraceEvent;
-use crate::volumes::{San, Volume};
-use crate::world_file::Policy;
 
 /// A software provider the simulated service can load: the provider interfaces and the
 /// driver that sees the volume's writes.

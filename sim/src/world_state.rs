@@ -12,7 +12,7 @@ use vss_model::lifecycle::RequesterPhase;
 
 use crate::Simulator;
 use crate::handles::MachineId;
-use crate::volumes::Role;
+use crate::san::Role;
 use crate::world::{HwState, World};
 
 /// What a LUN is to VSS.

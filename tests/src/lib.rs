@@ -12,11 +12,6 @@ pub mod model_check;
 pub mod recorder;
 pub mod scenarios;
 
-/// The Rust blocks of the README, compiled and run as doctests so that they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,7 +8,7 @@
 //! VSS_BACKEND=windows VSS_RECORD=recordings cargo test -p vss-conformance -- --test-threads=1
 //! ```
 //!
-//! Each scenario file that [`run_file`](crate::backends::run_file) runs then goes through a
+//! Each scenario file the suite runs (`backends::run_file`) then goes through a
 //! [`Recorder`], and its recording is written to the folder under the name [`recording_path`]
 //! gives (a relative folder is taken from the directory the test
 //! runs in, `tests/` under `cargo test`). Checked in, the recordings are replayed on the

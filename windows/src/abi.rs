@@ -12,8 +12,6 @@ use vss_model::{
 };
 use windows_core::{GUID, HRESULT};
 
-use crate::memory::ComMemory;
-
 /// `BSTR`: a length-prefixed UTF-16 string from `SysAllocString`, freed with `SysFreeString`.
 pub type BSTR = *mut u16;
 /// `VSS_PWSZ`: a NUL-terminated UTF-16 string; when VSS returns one, it comes from
@@ -267,78 +265,6 @@ pub unsafe fn read_object_prop(raw: &VSS_OBJECT_PROP) -> Result<ObjectProp, Unre
             "an enumerated object of type {} is neither a shadow copy nor a provider",
             raw.Type
         ))),
-    }
-}
-
-/// Frees the strings of a `VSS_OBJECT_PROP` as the SDK asks: a shadow copy's through
-/// `VssFreeSnapshotProperties`, a provider's with `CoTaskMemFree` one by one.
-///
-/// # Safety
-/// The strings were allocated with `memory`'s task allocator and are not freed yet; after
-/// this call they must not be used.
-pub unsafe fn free_object_prop(memory: &dyn ComMemory, raw: &mut VSS_OBJECT_PROP) {
-    if raw.Type == ObjectType::VSS_OBJECT_PROVIDER.value() {
-        // SAFETY: the type says `Prov` is the member written; the caller hands its strings
-        // over to be freed.
-        unsafe {
-            let prov = &mut raw.Obj.Prov;
-            memory.task_free(prov.m_pwszProviderName.cast());
-            memory.task_free(prov.m_pwszProviderVersion.cast());
-            prov.m_pwszProviderName = ptr::null_mut();
-            prov.m_pwszProviderVersion = ptr::null_mut();
-        }
-    } else {
-        // SAFETY: any other element is a shadow copy's (`Next` fills no other kind), and the
-        // caller hands its strings over to be freed.
-        unsafe { memory.free_snapshot_properties(&mut raw.Obj.Snap) }
-    }
-}
-
-/// Fills a `VSS_SNAPSHOT_PROP` for a caller, allocating its strings with `memory`'s task
-/// allocator, as VSS does for `GetSnapshotProperties` and `IVssEnumObject::Next`.
-pub fn write_snapshot_prop(memory: &dyn ComMemory, prop: &SnapshotProp) -> VSS_SNAPSHOT_PROP {
-    let text = |s: &str| memory.task_string(s);
-    let optional = |s: &Option<String>| s.as_deref().map_or(ptr::null_mut(), text);
-    VSS_SNAPSHOT_PROP {
-        m_SnapshotId: guid(prop.snapshot_id),
-        m_SnapshotSetId: guid(prop.snapshot_set_id),
-        m_lSnapshotsCount: prop.snapshots_count,
-        m_pwszSnapshotDeviceObject: text(&prop.snapshot_device_object),
-        m_pwszOriginalVolumeName: text(&prop.original_volume_name),
-        m_pwszOriginatingMachine: text(&prop.originating_machine),
-        m_pwszServiceMachine: text(&prop.service_machine),
-        m_pwszExposedName: optional(&prop.exposed_name),
-        m_pwszExposedPath: optional(&prop.exposed_path),
-        m_ProviderId: guid(prop.provider_id),
-        m_lSnapshotAttributes: prop.snapshot_attributes.bits() as i32,
-        m_tsCreationTimestamp: prop.creation_timestamp.0,
-        m_eStatus: prop.status.value(),
-    }
-}
-
-/// Fills a `VSS_OBJECT_PROP` for a caller, allocating its strings with `memory`'s task
-/// allocator.
-pub fn write_object_prop(memory: &dyn ComMemory, prop: &ObjectProp) -> VSS_OBJECT_PROP {
-    match prop {
-        ObjectProp::Snapshot(snap) => VSS_OBJECT_PROP {
-            Type: ObjectType::VSS_OBJECT_SNAPSHOT.value(),
-            Obj: VSS_OBJECT_UNION {
-                Snap: write_snapshot_prop(memory, snap),
-            },
-        },
-        ObjectProp::Provider(prov) => VSS_OBJECT_PROP {
-            Type: ObjectType::VSS_OBJECT_PROVIDER.value(),
-            Obj: VSS_OBJECT_UNION {
-                Prov: VSS_PROVIDER_PROP {
-                    m_ProviderId: guid(prov.provider_id),
-                    m_pwszProviderName: memory.task_string(&prov.provider_name),
-                    m_eProviderType: prov.provider_type.value(),
-                    m_pwszProviderVersion: memory.task_string(&prov.provider_version),
-                    m_ProviderVersionId: guid(prov.provider_version_id),
-                    m_ClassId: guid(prov.class_id),
-                },
-            },
-        },
     }
 }
 

@@ -288,7 +288,7 @@ impl BackupComponents for ComBackupComponents {
             // strings are NULL or NUL-terminated.
             let read = unsafe { abi::read_object_prop(&element) };
             // SAFETY: the element's strings are ours to free, as its type says.
-            unsafe { abi::free_object_prop(&*self.memory, &mut element) };
+            unsafe { crate::marshal::free_object_prop(&*self.memory, &mut element) };
             objects.push(readable(read)?);
             if hr != HRESULT(0) {
                 // `S_FALSE`: fewer than asked were left, so this was the last one.

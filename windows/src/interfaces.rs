@@ -397,7 +397,7 @@ mod tests {
     use windows_core::Interface;
 
     use super::*;
-    use crate::slots::{HeaderOrder, Method, check};
+    use crate::slots::{HEADER_ORDER, HeaderOrder, Method, check, header_order};
 
     const CANCEL: Method = Method {
         name: "Cancel",
@@ -554,5 +554,41 @@ mod tests {
         for (iid, expected) in iids {
             assert_eq!(iid, GUID::from_u128(expected));
         }
+    }
+
+    #[test]
+    fn every_declared_interface_follows_its_header() {
+        for declared in DECLARED {
+            let header = header_order(declared.interface)
+                .unwrap_or_else(|| panic!("{} has no header order", declared.interface));
+            if let Err(e) = check(declared, header) {
+                panic!("{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_interface_of_the_headers_is_declared_and_parents_come_first() {
+        let names: Vec<&str> = DECLARED.iter().map(|d| d.interface).collect();
+        for header in HEADER_ORDER {
+            let at = names.iter().position(|n| *n == header.interface);
+            let at = at.unwrap_or_else(|| panic!("{} is not declared", header.interface));
+            if header.parent != "IUnknown" {
+                let parent = names.iter().position(|n| *n == header.parent);
+                assert!(parent.is_some_and(|p| p < at), "{}", header.parent);
+            }
+        }
+    }
+
+    #[test]
+    fn the_requester_vtable_has_the_sdk_slot_count() {
+        // IUnknown's 3, IVssBackupComponents' 48, Ex's 2 and Ex2's 7.
+        let ex2 = DECLARED
+            .iter()
+            .find(|d| d.interface == "IVssBackupComponentsEx2")
+            .expect("declared");
+        assert_eq!(ex2.size / size_of::<usize>(), 3 + 48 + 2 + 7);
+        let break_ex = ex2.slots.iter().find(|(n, _)| *n == "BreakSnapshotSetEx");
+        assert_eq!(break_ex.map(|(_, o)| o / size_of::<usize>()), Some(57));
     }
 }

@@ -43,6 +43,7 @@ pub mod abi;
 mod client;
 pub mod interfaces;
 mod local;
+pub mod marshal;
 pub mod memory;
 pub mod slots;
 

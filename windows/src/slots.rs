@@ -1,5 +1,5 @@
 //! The vtable slot order of the interfaces, as the SDK headers give it, and the check that
-//! the declarations in [`interfaces`](crate::interfaces) follow it.
+//! the declarations of `interfaces.rs` follow it.
 //!
 //! A COM method is called by its position in the vtable, not by its name. A declaration with
 //! two methods swapped, or one left out, still compiles, and then every call through a later
@@ -339,7 +339,7 @@ pub fn rust_type(c: &str) -> String {
     rust
 }
 
-/// What a declaration in [`interfaces`](crate::interfaces) produced: its methods in the order
+/// What a declaration of `interfaces.rs` produced: its methods in the order
 /// it declares them, each with the byte offset of its slot in the generated vtable.
 #[derive(Debug, Clone, Copy)]
 pub struct Declared {
@@ -470,46 +470,4 @@ fn position(header: &HeaderOrder, method: &str) -> usize {
         .iter()
         .position(|m| m.name == method)
         .unwrap_or(header.methods.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::interfaces::DECLARED;
-
-    #[test]
-    fn every_declared_interface_follows_its_header() {
-        for declared in DECLARED {
-            let header = header_order(declared.interface)
-                .unwrap_or_else(|| panic!("{} has no header order", declared.interface));
-            if let Err(e) = check(declared, header) {
-                panic!("{e}");
-            }
-        }
-    }
-
-    #[test]
-    fn every_interface_of_the_headers_is_declared_and_parents_come_first() {
-        let names: Vec<&str> = DECLARED.iter().map(|d| d.interface).collect();
-        for header in HEADER_ORDER {
-            let at = names.iter().position(|n| *n == header.interface);
-            let at = at.unwrap_or_else(|| panic!("{} is not declared", header.interface));
-            if header.parent != "IUnknown" {
-                let parent = names.iter().position(|n| *n == header.parent);
-                assert!(parent.is_some_and(|p| p < at), "{}", header.parent);
-            }
-        }
-    }
-
-    #[test]
-    fn the_requester_vtable_has_the_sdk_slot_count() {
-        // IUnknown's 3, IVssBackupComponents' 48, Ex's 2 and Ex2's 7.
-        let ex2 = DECLARED
-            .iter()
-            .find(|d| d.interface == "IVssBackupComponentsEx2")
-            .expect("declared");
-        assert_eq!(ex2.size / size_of::<usize>(), 3 + 48 + 2 + 7);
-        let break_ex = ex2.slots.iter().find(|(n, _)| *n == "BreakSnapshotSetEx");
-        assert_eq!(break_ex.map(|(_, o)| o / size_of::<usize>()), Some(57));
-    }
 }

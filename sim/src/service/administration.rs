@@ -12,8 +12,8 @@ use vss_model::{
 };
 
 use crate::handles::{MachineId, RequesterId};
+use crate::san::Placement;
 use crate::service::Keeper;
-use crate::volumes::Placement;
 use crate::world::{HwState, World};
 
 /// The exposure fields of a shadow copy's properties.
@@ -337,9 +337,10 @@ impl World {
                     attributes: old.snapshot_attributes,
                 };
                 for (property, value) in fields(before).into_iter().take(done) {
-                    if let Some(provider) = self.machines[m].providers[p].instance.software() {
-                        let _ = provider.set_snapshot_property(id, property, value);
-                    }
+                    let args = format!("{id}, {property}, {value:?}");
+                    let _ = self.call_provider(m, p, Method::SetSnapshotProperty, args, |pr| {
+                        pr.set_snapshot_property(id, property, value)
+                    });
                 }
                 return Err(self.translate(m, hr));
             }

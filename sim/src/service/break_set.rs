@@ -7,11 +7,11 @@ use vss_model::methods::Method;
 use vss_model::{HResult, HardwareOptions as H, VssId};
 
 use crate::handles::{AsyncId, MachineId, ProviderSlot, RequesterId};
+use crate::policy::BreakIdentity;
+use crate::san::Role;
 use crate::service::hardware::serials;
 use crate::trace::TraceEvent;
-use crate::volumes::Role;
 use crate::world::{HwState, Work, World};
-use crate::world_file::BreakIdentity;
 
 /// Which break, and with what flags.
 #[derive(Debug, Clone, Copy)]

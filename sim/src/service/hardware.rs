@@ -8,8 +8,8 @@ use vss_model::{Context, HResult, SnapshotAttributes as A, VssId};
 use vss_sim_hw::DiskIdentity;
 
 use crate::handles::{MachineId, ProviderSlot};
+use crate::san::{Extent, Layout, Placement, Role};
 use crate::trace::TraceEvent;
-use crate::volumes::{Extent, Layout, Placement, Role};
 use crate::world::{HwState, Instance, VolumeLuns, World};
 
 impl World {

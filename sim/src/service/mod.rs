@@ -347,8 +347,8 @@ impl World {
     /// them, `VSS_CTX_ALL` otherwise.
     pub(crate) fn administration_context(&self, req: RequesterId) -> Context {
         match self.policy.context_filter {
-            crate::world_file::ContextFilter::QueryOnly => Context::VSS_CTX_ALL,
-            crate::world_file::ContextFilter::AllAdministration => self.requester(req).context,
+            crate::policy::ContextFilter::QueryOnly => Context::VSS_CTX_ALL,
+            crate::policy::ContextFilter::AllAdministration => self.requester(req).context,
         }
     }
 }

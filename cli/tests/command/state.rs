@@ -4,9 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod common;
-
-use common::{root, vss_sim_in};
+use crate::common::{root, vss_sim_in};
 
 /// Runs the binary from the repository root.
 fn vss_sim(args: &[&Path]) -> (i32, String, String) {

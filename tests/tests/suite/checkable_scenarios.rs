@@ -5,7 +5,7 @@
 //! ends), in its description or a comment, or as `sNN` in its file name. A `#N` that follows
 //! no citation of the page names nothing.
 
-mod citing;
+use crate::citing;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-mod common;
-
-use common::{root, vss_sim_in};
+use crate::common::{root, vss_sim_in};
 
 /// One command of a document: its words (after `vss-sim`), the file its output is sent to
 /// (`> FILE`), and the exit code it promises.

@@ -55,7 +55,7 @@ use vss_model::{
 use vss_sim::world_file;
 use vss_sim::{SimComponents, Simulator};
 
-mod common;
+use crate::common;
 
 const MACHINES: [&str; 2] = ["HOSTA", "HOSTB"];
 const MOUNTS: [&str; 3] = [r"E:\", r"F:\", r"G:\"];

@@ -4,9 +4,7 @@ use std::path::PathBuf;
 
 use vss_sim_cli::diagram::{self, Format};
 
-mod common;
-
-use common::{root, vss_sim_in};
+use crate::common::{root, vss_sim_in};
 
 fn vss_sim(args: &[&str]) -> (i32, String, String) {
     vss_sim_in(&root(), args)

@@ -22,7 +22,7 @@
 //!   `docs/` that reaches no heading or anchor of it, or whose text names another scenario or
 //!   section than the one it reaches.
 
-mod citing;
+use crate::citing;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

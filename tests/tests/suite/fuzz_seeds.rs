@@ -94,7 +94,7 @@ fn backup_document_seeds() {
 
 /// The seeds `saved-*` of `backup_document` are what `SaveAsXML` writes at the points of a
 /// backup that give its document different parts. When the document's form changes, this
-/// test fails; `FUZZ_SEEDS_UPDATE=1 cargo test -p vss-conformance --test fuzz_seeds` writes
+/// test fails; `FUZZ_SEEDS_UPDATE=1 cargo test -p vss-conformance --test suite fuzz_seeds::` writes
 /// them anew.
 #[test]
 fn document_seeds_are_what_the_simulator_saves() {

@@ -27,7 +27,7 @@ use vss_sim::BrokenRule;
 use vss_sim::Simulator;
 use vss_sim_com::ComSim;
 
-mod common;
+use crate::common;
 
 /// The reference state machine; `FAULTS` lets provider faults into the sequences.
 struct Vss<const FAULTS: bool>;

@@ -12,9 +12,9 @@ use vss_conformance::{repo_root, scenario_files};
 use vss_sim::runner::{RunEnd, run_file};
 
 /// Where this file's snapshots live, and how their names start (insta's default: the test
-/// binary's module name, then two underscores).
-const SNAPSHOT_DIR: &str = "tests/tests/snapshots";
-const SNAPSHOT_PREFIX: &str = "trace_snapshot__";
+/// binary's name and the module's, each followed by two underscores).
+const SNAPSHOT_DIR: &str = "tests/tests/suite/snapshots";
+const SNAPSHOT_PREFIX: &str = "suite__trace_snapshot__";
 
 /// The name of an example's snapshot: its file name, extension included, so that two
 /// examples differing only in their extension cannot share one.

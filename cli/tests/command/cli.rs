@@ -1,8 +1,6 @@
 //! The `vss-sim` command: exit codes and messages as the README promises.
 
-mod common;
-
-use common::{root, vss_sim_in};
+use crate::common::{root, vss_sim_in};
 
 fn vss_sim(args: &[&str]) -> (i32, String, String) {
     vss_sim_in(&root(), args)

@@ -10,7 +10,7 @@
 //! asynchronous call what `Wait` and `QueryStatus` give) must be the same, and at the end the
 //! memory ledger must be clean.
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;

@@ -47,7 +47,7 @@ use vss_model::{BLOCK_SIZE, Block, Context, HResult, ObjectProp, ObjectType, Vss
 use vss_sim::world_file;
 use vss_sim::{SimComponents, Simulator};
 
-mod common;
+use crate::common;
 
 const MACHINE: &str = "HOST";
 const MOUNTS: [&str; 2] = [r"E:\", r"F:\"];
