@@ -6,7 +6,7 @@
 //! what DiskShadow prints. [`run_script`] runs a script as `diskshadow /s` does: each line
 //! echoed, stopping at the first command that fails. The commands, their calls and the
 //! choices made where DiskShadow's behaviour is not documented are listed in
-//! `docs/assumptions.md`.
+//! `docs/tool-assumptions.md`.
 //!
 //! # Example
 //!

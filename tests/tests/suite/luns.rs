@@ -206,7 +206,7 @@ enum Life {
 /// One shadow copy of a set: the volume it copies, its device once surfaced, and the
 /// content it must read.
 #[derive(Debug, Clone)]
-struct Copy {
+struct KnownCopy {
     id: VssId,
     volume: usize,
     device: Option<String>,
@@ -221,7 +221,7 @@ struct Set {
     persistent: bool,
     /// The LUNs the array made for it.
     luns: BTreeSet<String>,
-    copies: Vec<Copy>,
+    copies: Vec<KnownCopy>,
     document: Option<String>,
     /// The requester objects that own it while it is not persistent: its creator, then its
     /// importer.
@@ -435,7 +435,7 @@ impl Harness {
         let mut copies = Vec::new();
         for &v in &chosen {
             match r.add_to_snapshot_set(MOUNTS[v], VssId::NULL) {
-                Ok(id) => copies.push(Copy {
+                Ok(id) => copies.push(KnownCopy {
                     id,
                     volume: v,
                     device: None,

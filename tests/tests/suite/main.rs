@@ -12,6 +12,7 @@ mod com_abi;
 mod com_abi_calls;
 mod corpus;
 mod doc_examples;
+mod doc_sizes;
 mod documented_codes;
 mod exploration;
 mod fuzz_seeds;
