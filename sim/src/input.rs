@@ -226,6 +226,34 @@ pub(crate) fn places(text: &str, list: &str) -> Places {
     }
 }
 
+/// The visitor methods of every scalar, each giving `$value`: a value whose places are not
+/// looked for may be of any kind.
+macro_rules! any_scalar {
+    ($value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// Just enough of a value's shape to find its places: a list's entries, or nothing.
 #[derive(Debug, Clone)]
 enum Shape {
@@ -265,27 +293,7 @@ impl<'de> Visitor<'de> for ShapeVisitor {
         Ok(Shape::Other)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_none<E>(self) -> Result<Shape, E> {
-        Ok(Shape::Other)
-    }
+    any_scalar!(Shape::Other);
 }
 
 /// An entry of a list: the places of its keys' values when it is an object.
@@ -322,27 +330,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
         Ok(Entry(BTreeMap::new()))
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
-    fn visit_unit<E>(self) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
-    fn visit_none<E>(self) -> Result<Entry, E> {
-        Ok(Entry(BTreeMap::new()))
-    }
+    any_scalar!(Entry(BTreeMap::new()));
 }
 
 /// The place of a spanned value, when the reader knows it.

@@ -27,7 +27,7 @@ use crate::citing;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use citing::{BEHAVIOUR_PAGE, Cited, SCENARIOS_PAGE, cited, scenario_numbers};
+use citing::{BEHAVIOUR_PAGE, Cited, SCENARIOS_PAGE, anchor, cited, scenario_numbers};
 use vss_conformance::repo_root;
 
 /// A file the repository does not have, so nothing may cite it. Spelt in two halves so that
@@ -59,18 +59,6 @@ struct Page {
     anchors: BTreeSet<String>,
     /// For each top-level section, how many numbered items (open questions) it lists.
     questions: BTreeMap<String, u32>,
-}
-
-/// GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces as
-/// hyphens.
-fn anchor(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect()
 }
 
 /// The number a heading starts with: `3.3` of `3.3 Flag combinations`, `9` of

@@ -41,6 +41,8 @@ use vss_model::call::Call;
 use vss_sim::runner::{RunEnd, run_text};
 use vss_sim::state::StateFile;
 
+use crate::citing::anchor;
+
 /// The pages whose examples are checked: the scenario format and the pages it points to.
 const PAGES: [&str; 5] = [
     "docs/scenario-format.md",
@@ -544,18 +546,6 @@ fn the_method_table_is_the_modelled_requester_methods() {
             );
         }
     }
-}
-
-/// GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces as
-/// hyphens.
-fn anchor(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect()
 }
 
 /// The lines of a page outside fenced blocks, with their numbers (from 1).

@@ -149,3 +149,15 @@ pub fn scenario_numbers(text: &str) -> Vec<u32> {
         })
         .collect()
 }
+
+/// GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces as
+/// hyphens.
+pub fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
