@@ -98,6 +98,9 @@ impl Bound {
 pub(crate) struct StepArgs<'a> {
     map: &'a Map<String, Value>,
     used: BTreeSet<String>,
+    /// Keys a `null` means something for (`expect` of a `read`: zeros); any other key given
+    /// `null`, or no value, is a mistake.
+    nullable: BTreeSet<String>,
     bindings: &'a Bindings,
 }
 
@@ -135,8 +138,19 @@ impl<'a> StepArgs<'a> {
         StepArgs {
             map,
             used: BTreeSet::new(),
+            nullable: BTreeSet::new(),
             bindings,
         }
+    }
+
+    /// Lets `key` be given `null`, which then reads as absent.
+    pub(crate) fn allow_null(&mut self, key: &str) {
+        self.nullable.insert(key.to_string());
+    }
+
+    /// A key given `null` (or nothing) where that means nothing.
+    fn no_value(&self, key: &str) -> ArgError {
+        ArgError::Input(format!("`{key}` is given no value"))
     }
 
     /// Marks keys the caller handles itself.
@@ -148,7 +162,9 @@ impl<'a> StepArgs<'a> {
     pub(crate) fn get(&mut self, key: &str) -> Result<Option<Value>, ArgError> {
         self.used.insert(key.to_string());
         match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
+            Some(Value::Null) if self.nullable.contains(key) => Ok(None),
+            Some(Value::Null) => Err(self.no_value(key)),
             Some(v) => self.resolve(v).map(Some),
         }
     }
@@ -290,7 +306,8 @@ impl<'a> StepArgs<'a> {
     pub(crate) fn object(&mut self, key: &str) -> Result<Option<Map<String, Value>>, ArgError> {
         self.used.insert(key.to_string());
         match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
+            None => Ok(None),
+            Some(Value::Null) => Err(self.no_value(key)),
             Some(Value::Object(m)) => m
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), self.resolve(v)?)))
@@ -304,7 +321,7 @@ impl<'a> StepArgs<'a> {
 
     /// Every key no reader has asked for yet, references resolved: the arguments of a call,
     /// which the model's `Call` reads. A key given `null` is kept as `null`, so that the
-    /// reader can tell an unknown key given no value from a known one left absent.
+    /// reader can tell an unknown key given no value from a known one.
     pub(crate) fn rest(&mut self) -> Result<Map<String, Value>, ArgError> {
         let keys: Vec<String> = self
             .map
@@ -314,7 +331,11 @@ impl<'a> StepArgs<'a> {
             .collect();
         let mut rest = Map::new();
         for key in keys {
-            let value = self.get(&key)?.unwrap_or(Value::Null);
+            self.used.insert(key.clone());
+            let value = match &self.map[&key] {
+                Value::Null => Value::Null,
+                v => self.resolve(v)?,
+            };
             rest.insert(key, value);
         }
         Ok(rest)

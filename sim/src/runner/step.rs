@@ -427,15 +427,20 @@ fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
     }
     args.insert("call".into(), Value::String(method.name().into()));
     let given: Vec<String> = args.keys().filter(|k| *k != "call").cloned().collect();
-    // A key given `null` counts as absent when the method takes it, but one it does not take
-    // is unknown all the same: serde names it when the nulls are left in.
-    if args.values().any(Value::is_null)
+    // A key given no value is a mistake: serde names one the method does not take when the
+    // nulls are left in; one it takes is said to have no value.
+    let empty: Vec<String> = args
+        .iter()
+        .filter(|(_, v)| v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    if !empty.is_empty()
         && let Err(e) = serde_json::from_value::<Call>(Value::Object(args.clone()))
         && e.to_string().starts_with("unknown field")
     {
         return Err(ArgError::Input(format!("{method}: {e}")));
     }
-    args.retain(|_, value| !value.is_null());
+    args.retain(|_, v| !v.is_null());
     let call: Call = serde_json::from_value(Value::Object(args))
         .map_err(|e| ArgError::Input(format!("{method}: {e}")))?;
     // Serde checks the keys of methods with arguments; a method without any takes none.
@@ -457,6 +462,9 @@ fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
             "{method} takes no arguments, not `{}`",
             given.join("`, `")
         )));
+    }
+    if let Some(key) = empty.first() {
+        return Err(ArgError::Input(format!("`{key}` is given no value")));
     }
     let label = label(&call);
     Ok((Action::Call(call, checks), label))
@@ -537,6 +545,7 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             let (t, volume) = target(a)?;
             let b = block(a)?;
             // `expect: null` expects zeros; no `expect` checks nothing.
+            a.allow_null("expect");
             let expect = match (a.has("expect"), a.boolean("expect_gone")?) {
                 (true, None | Some(false)) => ReadExpect::Content(a.text("expect")?),
                 (false, Some(true)) => ReadExpect::Gone,

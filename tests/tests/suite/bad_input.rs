@@ -182,6 +182,10 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "hold-without-value.yaml",
+        &["hold-without-value.yaml:6:5: step 2: `hold` is given no value"],
+    ),
+    (
         "bound-name-of-another-kind.yaml",
         &["step 3", "`$set` is not an asynchronous operation"],
     ),
@@ -227,6 +231,7 @@ fn malformed_steps_are_refused_before_anything_runs() {
     for name in [
         "late-bad-step.yaml",
         "key-without-value.yaml",
+        "hold-without-value.yaml",
         "bound-name-of-another-kind.yaml",
         "unknown-machine.yaml",
         "release-unknown-object.yaml",
