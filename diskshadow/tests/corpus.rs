@@ -308,7 +308,7 @@ fn every_script_of_the_corpus_has_a_golden_test() {
     for script in scripts {
         assert!(
             tests.contains(&format!("\"{script}\"")),
-            "{script} has no golden test in sim/tests/diskshadow.rs"
+            "{script} has no golden test in diskshadow/tests/corpus.rs"
         );
     }
 }

@@ -138,9 +138,12 @@ fn yaml_error(e: &serde_saphyr::Error, file: &str) -> InputError {
         .location()
         .filter(|l| l.line() > 0)
         .map(|l| Position::new(l.line(), l.column()));
-    // The reader wraps an error in the lines around it, which the message does not show.
+    // The reader wraps an error in the lines around it, or in the alias that led to it;
+    // the message shows neither.
     let mut inner = e;
-    while let serde_saphyr::Error::WithSnippet { error, .. } = inner {
+    while let serde_saphyr::Error::WithSnippet { error, .. }
+    | serde_saphyr::Error::AliasError { error, .. } = inner
+    {
         inner = error;
     }
     let problem = match inner {
@@ -187,7 +190,7 @@ fn yaml_message(text: &str) -> String {
 }
 
 /// Where the entries of a list of objects are: each entry's place, and the place of each of
-/// its keys' values. [`places`] finds it for a list under a top-level key.
+/// its keys. [`places`] finds it for a list under a top-level key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Places {
     /// Each entry's place, in order.
@@ -199,11 +202,22 @@ pub(crate) struct Places {
 pub(crate) struct EntryPlaces {
     /// The entry itself.
     pub at: Option<Position>,
-    /// The value of each key, when the entry is an object.
+    /// Each key, when the entry is an object.
     pub keys: BTreeMap<String, Position>,
+    /// The places in each of its keys that holds a list (a state file's run has its steps).
+    pub lists: BTreeMap<String, Places>,
 }
 
 impl Places {
+    /// The places in the list under key `key` of entry `i` (from 0).
+    pub(crate) fn within(&self, i: usize, key: &str) -> Places {
+        self.entries
+            .get(i)
+            .and_then(|e| e.lists.get(key))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The place of entry `i` (from 0), or of its key `key` when the entry has it.
     pub(crate) fn of(&self, i: usize, key: Option<&str>) -> Option<Position> {
         let entry = self.entries.get(i)?;
@@ -280,10 +294,8 @@ impl<'de> Visitor<'de> for ShapeVisitor {
         let mut entries = Vec::new();
         while let Some(entry) = seq.next_element::<Spanned<Entry>>()? {
             let at = position(&entry);
-            entries.push(EntryPlaces {
-                at,
-                keys: entry.value.0,
-            });
+            let Entry { keys, lists } = entry.value;
+            entries.push(EntryPlaces { at, keys, lists });
         }
         Ok(Shape::List(entries))
     }
@@ -296,8 +308,13 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     any_scalar!(Shape::Other);
 }
 
-/// An entry of a list: the places of its keys' values when it is an object.
-struct Entry(BTreeMap<String, Position>);
+/// An entry of a list: the places of its keys, and of what lists under them hold, when it is
+/// an object.
+#[derive(Default)]
+struct Entry {
+    keys: BTreeMap<String, Position>,
+    lists: BTreeMap<String, Places>,
+}
 
 impl<'de> Deserialize<'de> for Entry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Entry, D::Error> {
@@ -315,22 +332,25 @@ impl<'de> Visitor<'de> for EntryVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
-        let mut keys = BTreeMap::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value::<Spanned<IgnoredAny>>()?;
-            if let Some(at) = position(&value) {
-                keys.insert(key, at);
+        let mut entry = Entry::default();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let value = map.next_value::<Shape>()?;
+            if let Some(at) = position(&key) {
+                entry.keys.insert(key.value.clone(), at);
+            }
+            if let Shape::List(entries) = value {
+                entry.lists.insert(key.value, Places { entries });
             }
         }
-        Ok(Entry(keys))
+        Ok(entry)
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Entry(BTreeMap::new()))
+        Ok(Entry::default())
     }
 
-    any_scalar!(Entry(BTreeMap::new()));
+    any_scalar!(Entry::default());
 }
 
 /// The place of a spanned value, when the reader knows it.
@@ -349,7 +369,7 @@ mod tests {
         let p = places(yaml, "steps");
         assert_eq!(p.entries.len(), 2);
         assert_eq!(p.of(0, None), Some(Position::new(3, 5)));
-        assert_eq!(p.of(1, Some("context")), Some(Position::new(4, 34)));
+        assert_eq!(p.of(1, Some("context")), Some(Position::new(4, 25)));
         let json = "{\"steps\": [\n  {\"call\": \"InitializeForBackup\"},\n  {\"call\": \"X\", \"as\": \"r2\"}\n]}";
         let p = places(json, "steps");
         assert_eq!(p.entries.len(), 2);

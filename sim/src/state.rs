@@ -38,6 +38,7 @@ use vss_model::backend::{Backend, Capabilities};
 use vss_model::position::{Position, located};
 
 use crate::Simulator;
+use crate::input;
 use crate::recorder::Recorder;
 use crate::runner::{InputError, Problem, Report, RunEnd, Scenario, WorldSource, run_scenario};
 use crate::world::WorldError;
@@ -164,8 +165,13 @@ pub enum StateError {
     },
     /// A run of the state holds a step that cannot be read: the file is refused before any
     /// run is replayed.
-    #[error("{0}")]
-    BadStep(InputError),
+    #[error("{}: run {run}{}: {}", located(&.error.file, .error.position), step_of(.error), .error.problem)]
+    BadStep {
+        /// The run, counted from 1.
+        run: usize,
+        /// What is wrong with the step, placed in the state file.
+        error: InputError,
+    },
     /// The state's world file describes a world the simulator cannot build.
     #[error("{file}: the world does not build: {source}")]
     World {
@@ -638,8 +644,17 @@ impl StateFile {
         })?;
         // Every step of every run is read now, so that a file with a bad one is refused
         // whole, before any history is replayed.
-        for i in 0..state.runs.len() {
-            state.scenario_of(i)?;
+        let text = String::from_utf8_lossy(bytes);
+        let runs = input::places(&text, "runs");
+        for (i, run) in state.runs.iter().enumerate() {
+            Scenario::from_placed_steps(
+                &file,
+                WorldSource::Inline(Box::new(state.world.clone())),
+                Capabilities::empty(),
+                run.steps.clone(),
+                &runs.within(i, "steps"),
+            )
+            .map_err(|error| StateError::BadStep { run: i + 1, error })?;
         }
         Ok(state)
     }
@@ -652,7 +667,7 @@ impl StateFile {
             Capabilities::empty(),
             self.runs[i].steps.clone(),
         )
-        .map_err(StateError::BadStep)
+        .map_err(|error| StateError::BadStep { run: i + 1, error })
     }
 
     /// A simulator of the state's world, before any run.
@@ -662,6 +677,13 @@ impl StateFile {
             source,
         })
     }
+}
+
+/// `, step N` when an error is about one step.
+fn step_of(error: &InputError) -> String {
+    error
+        .step
+        .map_or_else(String::new, |n| format!(", step {n}"))
 }
 
 /// What the digest covers: everything in the file but the digest.

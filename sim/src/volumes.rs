@@ -10,6 +10,39 @@ use crate::san::{Live, Placement, Role, Volume, same_mount};
 use crate::world::World;
 
 impl World {
+    /// `GetVolumeNameForVolumeMountPoint`.
+    pub fn volume_name_for_mount_point(
+        &self,
+        machine: &str,
+        mount: &str,
+    ) -> Result<String, EnvError> {
+        let m = self.machine_index(machine)?;
+        self.find_volume(m, mount)
+            .map(|v| self.machines[m].volumes[v].name.clone())
+            .ok_or_else(|| EnvError::UnknownTarget {
+                machine: machine.to_string(),
+                target: mount.to_string(),
+            })
+    }
+
+    /// `GetVolumePathNamesForVolumeName`: where a volume of `machine` is mounted.
+    pub fn volume_path_names_for_volume_name(
+        &self,
+        machine: &str,
+        volume_name: &str,
+    ) -> Result<Vec<String>, EnvError> {
+        let m = self.machine_index(machine)?;
+        let volume = self.machines[m]
+            .volumes
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(volume_name))
+            .ok_or_else(|| EnvError::UnknownTarget {
+                machine: machine.to_string(),
+                target: volume_name.to_string(),
+            })?;
+        Ok(volume.mount.iter().cloned().collect())
+    }
+
     /// Whether machine `m` reaches volume `v`: a local one always, one on LUNs while every
     /// LUN is unmasked to it.
     pub(crate) fn reaches(&self, m: MachineId, v: usize) -> bool {

@@ -366,39 +366,6 @@ impl World {
             .ok_or_else(|| EnvError::UnknownMachine(name.to_string()))
     }
 
-    /// `GetVolumeNameForVolumeMountPoint`.
-    pub fn volume_name_for_mount_point(
-        &self,
-        machine: &str,
-        mount: &str,
-    ) -> Result<String, EnvError> {
-        let m = self.machine_index(machine)?;
-        self.find_volume(m, mount)
-            .map(|v| self.machines[m].volumes[v].name.clone())
-            .ok_or_else(|| EnvError::UnknownTarget {
-                machine: machine.to_string(),
-                target: mount.to_string(),
-            })
-    }
-
-    /// `GetVolumePathNamesForVolumeName`: where a volume of `machine` is mounted.
-    pub fn volume_path_names_for_volume_name(
-        &self,
-        machine: &str,
-        volume_name: &str,
-    ) -> Result<Vec<String>, EnvError> {
-        let m = self.machine_index(machine)?;
-        let volume = self.machines[m]
-            .volumes
-            .iter()
-            .find(|v| v.name.eq_ignore_ascii_case(volume_name))
-            .ok_or_else(|| EnvError::UnknownTarget {
-                machine: machine.to_string(),
-                target: volume_name.to_string(),
-            })?;
-        Ok(volume.mount.iter().cloned().collect())
-    }
-
     /// The mount point of a `\\?\Volume{GUID}\` name, for messages.
     pub(crate) fn display_volume(&self, machine: MachineId, volume_name: &str) -> String {
         self.machines[machine]

@@ -1,7 +1,7 @@
 //! The bodies of the fuzz targets in `fuzz/`: what each target does with one input.
 //!
 //! They live in this ordinary library so that two callers share them: the cargo-fuzz targets
-//! (nightly, long runs, see `fuzz/README.md`) and the test `tests/fuzz_seeds.rs`, which runs
+//! (nightly, long runs, see `fuzz/README.md`) and the test `tests/tests/suite/fuzz_seeds.rs`, which runs
 //! every body over its target's checked-in seed corpus `fuzz/seeds/<target>/` on every
 //! `cargo test`. Each body takes any bytes at all; a panic means a bug was found, either a
 //! panic in the code under test or a property below that does not hold.

@@ -1,7 +1,7 @@
 //! The simulator against the reference model, step by step, with the invariants checked
 //! after every step.
 //!
-//! A [`Harness`] runs [`Step`]s of `vss_model::reference` on a fresh [`Simulator`] of
+//! A [`Harness`] runs [`Step`]s of `vss_reference` on a fresh [`Simulator`] of
 //! [`WORLD`] and on the reference [`ReferenceModel`] of the same world, and fails at the first step
 //! where they disagree: a different HRESULT or value, a different list of shadow copies on a
 //! machine, a different state of the array's LUNs, or data that is not what it must be. Every

@@ -12,8 +12,10 @@ use vss_model::{
 pub(crate) enum Bound {
     /// A GUID: a set id or a shadow copy id.
     Id(VssId),
-    /// Text: a document, an exposed name.
+    /// Text: an exposed name.
     Text(String),
+    /// A backup components document (`SaveAsXML`), which only `xml` takes.
+    Document(String),
     /// The properties `GetSnapshotProperties` returned; `$name.field` reads a field.
     Props(Box<SnapshotProp>),
     /// An `IVssAsync` the runner keeps, by its index.
@@ -165,11 +167,12 @@ impl<'a> StepArgs<'a> {
             None => Ok(None),
             Some(Value::Null) if self.nullable.contains(key) => Ok(None),
             Some(Value::Null) => Err(self.no_value(key)),
-            Some(v) => self.resolve(v).map(Some),
+            Some(v) => self.resolve(key, v).map(Some),
         }
     }
 
-    fn resolve(&self, value: &Value) -> Result<Value, ArgError> {
+    /// A value with its `$name` references replaced, for `key`.
+    fn resolve(&self, key: &str, value: &Value) -> Result<Value, ArgError> {
         match value {
             Value::String(s) if s.starts_with('$') => {
                 let (name, field) = match s[1..].split_once('.') {
@@ -186,6 +189,10 @@ impl<'a> StepArgs<'a> {
                     }),
                     (Bound::Id(id), None) => Ok(Value::String(id.to_string())),
                     (Bound::Text(t), None) => Ok(Value::String(t.clone())),
+                    (Bound::Document(d), None) if key == "xml" => Ok(Value::String(d.clone())),
+                    (Bound::Document(_), None) => Err(ArgError::Input(format!(
+                        "`{key}`: `{s}` holds a backup components document, which only `xml` takes"
+                    ))),
                     (Bound::Props(p), Some(f)) => serde_json::to_value(p)
                         .ok()
                         .and_then(|v| v.get(f).cloned())
@@ -203,7 +210,7 @@ impl<'a> StepArgs<'a> {
             }
             Value::Array(items) => items
                 .iter()
-                .map(|v| self.resolve(v))
+                .map(|v| self.resolve(key, v))
                 .collect::<Result<_, _>>()
                 .map(Value::Array),
             other => Ok(other.clone()),
@@ -310,7 +317,7 @@ impl<'a> StepArgs<'a> {
             Some(Value::Null) => Err(self.no_value(key)),
             Some(Value::Object(m)) => m
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), self.resolve(v)?)))
+                .map(|(k, v)| Ok((k.clone(), self.resolve(key, v)?)))
                 .collect::<Result<Map<_, _>, _>>()
                 .map(Some),
             Some(other) => Err(ArgError::Input(format!(
@@ -334,7 +341,7 @@ impl<'a> StepArgs<'a> {
             self.used.insert(key.clone());
             let value = match &self.map[&key] {
                 Value::Null => Value::Null,
-                v => self.resolve(v)?,
+                v => self.resolve(&key, v)?,
             };
             rest.insert(key, value);
         }

@@ -265,6 +265,10 @@ impl<'b, B: Backend> Runner<'b, B> {
                 Err(unbound @ ArgError::Unbound { .. }) => {
                     let _ = writeln!(self.out, "{n:>3}  skipped: {unbound}");
                     self.failures += 1;
+                    // What the skipped step was to bind is missing too, for the same reason.
+                    if let Some(Value::String(name)) = map.get("bind") {
+                        self.bindings.insert(name.clone(), Bound::Failed(n));
+                    }
                     let label = map
                         .get("call")
                         .or_else(|| map.get("env"))
@@ -616,6 +620,7 @@ impl<'b, B: Backend> Runner<'b, B> {
             _ if hr.is_failure() => Bound::Failed(n),
             Returned::Id(id) => Bound::Id(*id),
             Returned::Properties(p) => Bound::Props(p.clone()),
+            Returned::Text(t) if method == Method::SaveAsXml => Bound::Document(t.clone()),
             Returned::Text(t) => Bound::Text(t.clone()),
             _ => Bound::Failed(n),
         };

@@ -30,7 +30,7 @@ pub use exec::{
 };
 pub use needs::{Need, capability_names, unmet};
 
-use args::{ArgError, Bindings};
+use args::{ArgError, Bindings, Bound};
 use step::{Action, Step};
 
 /// The world a scenario runs in, as the scenario names it.
@@ -178,8 +178,19 @@ impl Scenario {
         requires: Capabilities,
         steps: Vec<Map<String, Value>>,
     ) -> Result<Scenario, InputError> {
+        Scenario::from_placed_steps(file, world, requires, steps, &Places::default())
+    }
+
+    /// [`from_steps`](Self::from_steps) with where each step stands in `file`, for messages.
+    pub(crate) fn from_placed_steps(
+        file: &str,
+        world: WorldSource,
+        requires: Capabilities,
+        steps: Vec<Map<String, Value>>,
+        places: &Places,
+    ) -> Result<Scenario, InputError> {
         let default = world_file::default_world();
-        Scenario::read(file, world, default, requires, steps, &Places::default())
+        Scenario::read(file, world, default, requires, steps, places)
     }
 
     fn read(
@@ -278,6 +289,16 @@ impl<'w> StepCheck<'w> {
                 ArgError::UnknownKey { key, .. } => Some(key.clone()),
                 _ => None,
             };
+            // Names bound by earlier steps were read as stand-ins of their kind: say what
+            // each stands for, so that a message about its value makes sense.
+            let e = match e {
+                ArgError::Input(message)
+                    if args::has_reference(source) && !message.contains('$') =>
+                {
+                    ArgError::Input(format!("{message} (read with {})", self.stands_for(source)))
+                }
+                e => e,
+            };
             (key, e)
         })?;
         let machine = self
@@ -314,6 +335,12 @@ impl<'w> StepCheck<'w> {
             _ => {}
         }
         if let (Some(name), Some(kind)) = (&step.bind, step.binds()) {
+            // A text stands for itself, so that a message about it shows the name.
+            let kind = match kind {
+                Bound::Text(_) => Bound::Text(format!("${name}")),
+                Bound::Document(_) => Bound::Document(format!("${name}")),
+                kind => kind,
+            };
             self.bindings.insert(name.clone(), kind);
         }
         Ok(if args::has_reference(source) {
@@ -321,6 +348,40 @@ impl<'w> StepCheck<'w> {
         } else {
             ReadStep::Ready(Box::new(step))
         })
+    }
+}
+
+impl StepCheck<'_> {
+    /// What each name a step uses stands for: `$set` standing for a GUID, ….
+    fn stands_for(&self, source: &Map<String, Value>) -> String {
+        let mut names = BTreeSet::new();
+        let mut texts: Vec<&Value> = source.values().collect();
+        while let Some(value) = texts.pop() {
+            match value {
+                Value::String(s) if s.starts_with('$') => {
+                    let name = s[1..].split('.').next().unwrap_or_default();
+                    names.insert(name.to_string());
+                }
+                Value::Array(items) => texts.extend(items),
+                Value::Object(map) => texts.extend(map.values()),
+                _ => {}
+            }
+        }
+        let said: Vec<String> = names
+            .iter()
+            .filter_map(|name| {
+                let what = match self.bindings.get(name)? {
+                    Bound::Id(_) => "a GUID",
+                    Bound::Text(_) => "a name",
+                    Bound::Document(_) => "a backup components document",
+                    Bound::Props(_) => "the properties of a shadow copy",
+                    Bound::Async(_) => "an asynchronous operation",
+                    Bound::Failed(_) => return None,
+                };
+                Some(format!("`${name}` standing for {what}"))
+            })
+            .collect();
+        said.join(", ")
     }
 }
 

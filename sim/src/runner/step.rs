@@ -36,7 +36,8 @@ impl Step {
             _ if call.is_async() => Bound::Async(0),
             Call::StartSnapshotSet | Call::AddToSnapshotSet { .. } => Bound::Id(VssId::NULL),
             Call::GetSnapshotProperties { .. } => Bound::some_properties(),
-            Call::SaveAsXml | Call::ExposeSnapshot { .. } => Bound::Text(String::new()),
+            Call::SaveAsXml => Bound::Document(String::new()),
+            Call::ExposeSnapshot { .. } => Bound::Text(String::new()),
             _ => return None,
         })
     }
@@ -438,11 +439,11 @@ fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
         && let Err(e) = serde_json::from_value::<Call>(Value::Object(args.clone()))
         && e.to_string().starts_with("unknown field")
     {
-        return Err(ArgError::Input(format!("{method}: {e}")));
+        return Err(argument_error(method, &e));
     }
     args.retain(|_, v| !v.is_null());
-    let call: Call = serde_json::from_value(Value::Object(args))
-        .map_err(|e| ArgError::Input(format!("{method}: {e}")))?;
+    let call: Call =
+        serde_json::from_value(Value::Object(args)).map_err(|e| argument_error(method, &e))?;
     // Serde checks the keys of methods with arguments; a method without any takes none.
     let no_arguments = matches!(
         call,
@@ -468,6 +469,32 @@ fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
     }
     let label = label(&call);
     Ok((Action::Call(call, checks), label))
+}
+
+/// The keys every call step may have besides its method's arguments.
+const CALL_STEP_KEYS: &str =
+    "`on`, `as`, `bind`, `expect`, `basis`, `accept`, `hold` and `comment`";
+
+/// Why a method's arguments do not read: a key the method does not take is an unknown key,
+/// placed where it is written and named with the keys the step could have had instead.
+fn argument_error(method: Method, e: &serde_json::Error) -> ArgError {
+    let text = e.to_string();
+    let unknown = text
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'));
+    match unknown {
+        Some((key, rest)) => {
+            let takes = match rest.strip_prefix(", expected ") {
+                Some(keys) => format!("{method} takes {}", keys.trim_start_matches("one of ")),
+                None => format!("{method} takes no arguments"),
+            };
+            ArgError::UnknownKey {
+                key: key.to_string(),
+                expected: format!("{takes}; a call step also takes {CALL_STEP_KEYS}"),
+            }
+        }
+        None => ArgError::Input(format!("{method}: {text}")),
+    }
 }
 
 /// What a step's line shows of a call.

@@ -195,3 +195,25 @@ steps:
         "t.yaml: the scenario needs HARDWARE_PROVIDER (the scenario's `requires`), which the simulator of its world lacks"
     );
 }
+
+/// A step skipped for want of a value binds nothing either: a later step that names what it
+/// would have bound is skipped in turn, rather than taken for bad input half way.
+#[test]
+fn a_skipped_step_leaves_its_name_unbound_for_later_steps() {
+    let text = "
+steps:
+  - { call: InitializeForBackup }
+  - { call: GetSnapshotProperties, snapshot: '{11111111-1111-1111-1111-111111111111}', bind: a }
+  - { call: GetSnapshotProperties, snapshot: $a.snapshot_id, bind: b }
+  - { call: GetSnapshotProperties, snapshot: $b.snapshot_id }
+";
+    let report = run(text, None);
+    assert_eq!(report.outcome, RunEnd::Failed(2), "{}", report.output);
+    assert!(
+        report
+            .output
+            .contains("4  skipped: `$b` was not bound, because step 3 failed"),
+        "{}",
+        report.output
+    );
+}

@@ -454,12 +454,22 @@ fn a_run_with_a_step_that_cannot_be_read_is_refused_on_load() {
     let text = with_digest(content);
     fs::write(&path, &text).expect("written");
     let e = StateFile::load(&path).expect_err("refused");
-    assert!(matches!(e, StateError::BadStep(_)), "{e:?}");
+    assert!(matches!(e, StateError::BadStep { run: 2, .. }), "{e:?}");
     let shown = e.to_string().replace(&path.display().to_string(), "STATE");
-    assert!(
-        shown.starts_with("STATE (run 2): step 4: ") && shown.contains("`hlod`"),
-        "{shown}"
-    );
+    // Placed where the step starts in the file: a line above its `hlod` key.
+    let key_line = String::from_utf8_lossy(&text)
+        .lines()
+        .position(|l| l.contains("\"hlod\""))
+        .expect("the key's line")
+        + 1;
+    let (place, rest) = shown
+        .strip_prefix("STATE:")
+        .and_then(|s| s.split_once(": "))
+        .expect("a place");
+    let line: usize = place.split(':').next().unwrap().parse().expect("a line");
+    assert!(line > 1 && line <= key_line, "{shown}");
+    assert!(rest.starts_with("run 2, step 4: "), "{shown}");
+    assert!(shown.contains("`hlod`"), "{shown}");
     assert_eq!(fs::read(&path).expect("read"), text);
 }
 

@@ -39,7 +39,7 @@ const CASES: &[(&str, &[&str])] = &[
         "unknown-argument.yaml",
         &[
             "step 3",
-            "AddToSnapshotSet: unknown field `volum`, expected `volume` or `provider`",
+            "unknown-argument.yaml:4:31: step 3: unknown key `volum` (AddToSnapshotSet takes `volume` or `provider`;",
         ],
     ),
     (
@@ -177,8 +177,26 @@ const CASES: &[(&str, &[&str])] = &[
     (
         "key-without-value.yaml",
         &[
-            "key-without-value.yaml:7:5: step 3:",
-            "AddToSnapshotSet: unknown field `expct`",
+            "key-without-value.yaml:7:46: step 3:",
+            "unknown key `expct` (AddToSnapshotSet takes",
+        ],
+    ),
+    (
+        "document-as-mount.yaml",
+        &[
+            "step 4",
+            "`$doc` holds a backup components document, which only `xml` takes",
+        ],
+    ),
+    (
+        "guid-as-context.yaml",
+        &["step 3", "(read with `$set` standing for a GUID)"],
+    ),
+    (
+        "alias-bomb.yaml",
+        &[
+            "alias-bomb.yaml:6:",
+            "the text holds more values than the reader takes",
         ],
     ),
     (
@@ -232,6 +250,8 @@ fn malformed_steps_are_refused_before_anything_runs() {
         "late-bad-step.yaml",
         "key-without-value.yaml",
         "hold-without-value.yaml",
+        "document-as-mount.yaml",
+        "guid-as-context.yaml",
         "bound-name-of-another-kind.yaml",
         "unknown-machine.yaml",
         "release-unknown-object.yaml",

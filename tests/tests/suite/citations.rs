@@ -3,7 +3,7 @@
 //! The facts the simulator rests on are in `docs/vss-behaviour.md` (§0 to §10) and
 //! `docs/vss-checkable-scenarios.md` (§7, the HRESULT table, and §8, the checkable scenarios,
 //! each row with an anchor `<a id="sN">`). Code, scenarios and pages cite them as
-//! `vss-checkable-scenarios.md #23` and `vss-behaviour.md §3.3` (the forms `tests/tests/citing`
+//! `vss-checkable-scenarios.md #23` and `vss-behaviour.md §3.3` (the forms `tests/tests/suite/citing`
 //! reads). In every `.rs`, `.md`, `.yaml`, `.yml`, `.json` and `.toml` file of the repository
 //! (but those under `target/` and the fuzzing corpora, `fuzz/corpus` and `fuzz/seeds`), this
 //! test fails on:

@@ -8,9 +8,6 @@
 //! `vss-checkable-scenarios.md §7`. A run of numbers goes on through commas, `and`, `or`,
 //! `to` and parenthesised words (`#19 (DOC) and #57-#60`), and ends at anything else.
 
-// Each test binary that includes this module uses only part of it.
-#![allow(dead_code)]
-
 /// The page of the checkable scenarios (§8) and the HRESULT table (§7).
 pub const SCENARIOS_PAGE: &str = "vss-checkable-scenarios.md";
 /// The page of the VSS behaviour, §0 to §10.
