@@ -241,6 +241,6 @@ fn explain(name: &str) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     bad_input(format!(
-        "`{name}` is neither an HRESULT name or value nor a VSS method name"
+        "`{name}` is not an HRESULT (a name or a value) nor a VSS method name"
     ))
 }

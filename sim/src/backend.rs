@@ -400,7 +400,7 @@ impl Environment for Simulator {
     }
 
     fn fail_provider_method(&self, machine: &str, fault: ProviderFault) -> Result<(), EnvError> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let m = world.machine_index(machine)?;
         if fault.method.interface().is_requester() {
             return Err(EnvError::Invalid(format!(
@@ -433,7 +433,7 @@ impl Environment for Simulator {
         event: WriterEvent,
         hr: HResult,
     ) -> Result<(), EnvError> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let m = world.machine_index(machine)?;
         if event.failed_state().is_none() {
             return Err(EnvError::Invalid(format!("a writer cannot fail {event}")));
@@ -453,7 +453,7 @@ impl Environment for Simulator {
         method: Method,
         hr: HResult,
     ) -> Result<(), EnvError> {
-        let mut world = lock(&self.world);
+        let mut world = lock_to_change(&self.world);
         let m = world.machine_index(machine)?;
         if !method.interface().is_requester() {
             return Err(EnvError::Invalid(format!(
@@ -504,12 +504,14 @@ impl Environment for Simulator {
         components: &SimComponents,
         privileges: Privileges,
     ) -> Result<(), EnvError> {
-        lock(&self.world).requester_mut(components.id).privileges = privileges;
+        lock_to_change(&self.world)
+            .requester_mut(components.id)
+            .privileges = privileges;
         Ok(())
     }
 
     fn hold_next_async(&self, components: &SimComponents, hold: bool) -> Result<(), EnvError> {
-        lock(&self.world)
+        lock_to_change(&self.world)
             .requester_mut(components.id)
             .hold_next_async = hold;
         Ok(())

@@ -61,8 +61,3 @@ pub use backend::{SimAsync, SimComponents, Simulator};
 #[cfg(feature = "mutations")]
 pub use world::BrokenRule;
 pub use world::{HardwareProviderPlugin, SoftwareProviderPlugin, World, WorldError};
-
-/// The README's example, compiled and run as a doctest.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -12,6 +12,12 @@ pub mod model_check;
 pub mod recorder;
 pub mod scenarios;
 
+/// The README's library example, compiled and run as a doctest. It lives in this crate,
+/// which is never published, because the README is the repository's, not a crate's.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

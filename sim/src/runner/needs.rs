@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 use vss_model::backend::Capabilities;
-use vss_model::methods::{Interface, METHODS};
+use vss_model::methods::{Interface, METHODS, Method};
 use vss_model::{ObjectType, VssId};
 use vss_sim_hw::{HARDWARE_PROVIDER_ID, LEGACY_HARDWARE_PROVIDER_ID};
 
@@ -206,8 +206,12 @@ impl ArrayUse {
             Some(Value::String(name)) => (key(&machine), key(name)),
             _ => (key(&machine), "r1".to_string()),
         };
-        let why = match (step.get("call"), step.get("env")) {
-            (Some(Value::String(method)), None) => self.call(method, step, &machine, &object),
+        let method = step
+            .get("call")
+            .and_then(Value::as_str)
+            .and_then(Method::requester);
+        let why = match (method, step.get("env")) {
+            (Some(method), None) => self.call(method, step, &machine, &object),
             (None, Some(Value::String(kind))) => self.env(kind, step, &machine),
             _ => None,
         };
@@ -216,10 +220,9 @@ impl ArrayUse {
                 .filter(|(k, _)| *k != "comment")
                 .find_map(|(_, v)| self.value(v))
         });
-        let method = step.get("call").and_then(Value::as_str);
         // What the step exposes or assigns is reached later by the name it gives.
         let given = match (method, step.get("env").and_then(Value::as_str)) {
-            (Some("ExposeSnapshot"), _) => Some(("expose", "exposed")),
+            (Some(Method::ExposeSnapshot), _) => Some(("expose", "exposed")),
             (_, Some("assign")) => Some(("mount", "assigned")),
             _ => None,
         };
@@ -235,7 +238,7 @@ impl ArrayUse {
                 *known = lead;
             }
         }
-        if method == Some("InitializeForBackup") {
+        if method == Some(Method::InitializeForBackup) {
             let written = match step.get("xml") {
                 Some(Value::String(xml)) => match xml.strip_prefix('$') {
                     Some(name) => self.written_names.contains(name),
@@ -249,7 +252,7 @@ impl ArrayUse {
         }
         if let Some(Value::String(name)) = step.get("bind") {
             self.bound.insert(name.clone(), why.as_ref().map(|_| n));
-            if method == Some("SaveAsXML") && self.written.contains(&object) {
+            if method == Some(Method::SaveAsXml) && self.written.contains(&object) {
                 self.written_names.insert(name.clone());
             } else {
                 self.written_names.remove(name);
@@ -261,25 +264,25 @@ impl ArrayUse {
     /// Why a call step of `object` needs the hardware provider, from its method and volume.
     fn call(
         &self,
-        method: &str,
+        method: Method,
         step: &Map<String, Value>,
         machine: &str,
         object: &(String, String),
     ) -> Lead {
         match method {
-            "BreakSnapshotSet" | "BreakSnapshotSetEx" if !expects_failure(step) => {
+            Method::BreakSnapshotSet | Method::BreakSnapshotSetEx if !expects_failure(step) => {
                 return Some("only a set of hardware shadow copies breaks".to_string());
             }
-            "ImportSnapshots" if !expects_failure(step) => {
+            Method::ImportSnapshots if !expects_failure(step) => {
                 return Some("only hardware shadow copies import".to_string());
             }
-            "ImportSnapshots" if self.written.contains(object) => {
+            Method::ImportSnapshots if self.written.contains(object) => {
                 return Some(
                     "its document, written out in the scenario, may list hardware shadow copies"
                         .to_string(),
                 );
             }
-            "Query" => {
+            Method::Query => {
                 let lists_providers = ["type", "queried_type"].iter().any(|k| {
                     step.get(*k).is_some_and(|v| {
                         serde_json::from_value::<ObjectType>(v.clone())
@@ -317,9 +320,9 @@ impl ArrayUse {
             // Masking is the array's, whatever the LUN.
             "mask" | "unmask" => Some("the array's LUNs".to_string()),
             "fail_provider" if !step.contains_key("provider") => {
-                let method = step.get("method").and_then(Value::as_str)?;
-                hardware_only(method)
-                    .then(|| format!("{method} is a method of hardware providers only"))
+                let written = step.get("method").and_then(Value::as_str)?;
+                hardware_only(Method::provider(written)?)
+                    .then(|| format!("{written} is a method of hardware providers only"))
             }
             _ => None,
         }
@@ -393,10 +396,10 @@ fn expects_failure(step: &Map<String, Value>) -> bool {
 
 /// Whether a fault armed for any provider in `method` can only fire in a hardware provider:
 /// no other provider interface has the method.
-fn hardware_only(method: &str) -> bool {
+fn hardware_only(method: Method) -> bool {
     METHODS
         .iter()
-        .filter(|m| !m.interface.is_requester() && m.name.eq_ignore_ascii_case(method))
+        .filter(|m| !m.interface.is_requester() && m.name == method.name())
         .all(|m| {
             matches!(
                 m.interface,
