@@ -16,7 +16,7 @@ use vss_sim_cli::diagram::{self, Format, Timeline};
 use vss_sim::world_file;
 
 use crate::diskshadow_cli::{machine_named, read_script, stopped_at_syntax};
-use crate::exit::bad_input;
+use crate::exit::{bad_input, say_part};
 
 /// The arguments of `vss-sim diagram`.
 #[derive(clap::Args)]
@@ -77,12 +77,12 @@ enum What {
 pub fn run(args: Args) -> ExitCode {
     match args.what {
         What::Lifecycle { format } => {
-            print!("{}", diagram::lifecycle(format));
+            say_part!("{}", diagram::lifecycle(format));
             ExitCode::SUCCESS
         }
         What::Run { scenario, format } => match diagram::timeline_of_file(&scenario) {
             Ok((timeline, outcome)) => {
-                print!("{}", timeline.render(format));
+                say_part!("{}", timeline.render(format));
                 match outcome {
                     RunEnd::Failed(n) => {
                         let s = if n == 1 { "" } else { "s" };
@@ -134,7 +134,7 @@ fn diskshadow_diagram(
 ) -> ExitCode {
     match diskshadow_timeline(script, params, on, world, state) {
         Ok((timeline, end)) => {
-            print!("{}", timeline.render(format));
+            say_part!("{}", timeline.render(format));
             if let Some(stopped) = stopped_at_syntax(script, &end) {
                 eprintln!("{stopped}; the diagram shows the run up to it");
             } else if let ScriptEnd::Failed { line, .. } = &end {

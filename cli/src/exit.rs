@@ -8,6 +8,26 @@ use std::process::ExitCode;
 /// an argument that cannot be used.
 pub const BAD_INPUT: u8 = 2;
 
+/// Prints a line on the standard output. A reader that went away (`vss-sim … | head -1`)
+/// is not an error of the command: what it no longer reads is dropped, and the command goes
+/// on to its end (a state file is still saved).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// [`say!`] without the line end.
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+pub(crate) use {say, say_part};
+
 /// Reports bad input on the standard error, `error: ` and the message, and gives its exit
 /// code.
 pub fn bad_input(message: impl Display) -> ExitCode {

@@ -18,7 +18,7 @@ use vss_model::methods;
 use vss_reference::explore::{Exploration, SmallWorld};
 use vss_sim::runner::RunEnd;
 
-use exit::{BAD_INPUT, bad_input};
+use exit::{BAD_INPUT, bad_input, say, say_part};
 
 #[derive(Parser)]
 #[command(
@@ -141,7 +141,7 @@ fn explore(exploration: Exploration) -> ExitCode {
         report.counts.unique_states,
         start.elapsed().as_secs_f64()
     );
-    print!("{report}");
+    say_part!("{report}");
     if report.passed() {
         ExitCode::SUCCESS
     } else {
@@ -188,9 +188,9 @@ fn run(files: &[PathBuf], trace: bool) -> ExitCode {
 }
 
 fn run_file(path: &Path, trace: bool) -> Result<RunEnd, String> {
-    println!("== {}", path.display());
+    say!("== {}", path.display());
     let report = vss_sim::runner::run_file(path, trace).map_err(|e| e.to_string())?;
-    print!("{}", report.output);
+    say_part!("{}", report.output);
     if let RunEnd::BadInput(e) = &report.outcome {
         eprintln!("error: {e}");
     }
@@ -201,36 +201,36 @@ fn explain(name: &str) -> ExitCode {
     if let Ok(hr) = name.parse::<HResult>() {
         match hr.info() {
             Some(info) => {
-                println!("{} = 0x{:08X}", info.name, info.value.code());
-                println!("{}", info.meaning);
+                say!("{} = 0x{:08X}", info.name, info.value.code());
+                say!("{}", info.meaning);
                 let severity = if hr.is_success() {
                     "success"
                 } else {
                     "failure"
                 };
-                println!("severity: {severity}");
+                say!("severity: {severity}");
                 let methods: Vec<String> = methods::METHODS
                     .iter()
                     .filter(|m| m.documents(hr))
                     .map(|m| m.qualified_name())
                     .collect();
                 if !methods.is_empty() {
-                    println!("documented by: {}", methods.join(", "));
+                    say!("documented by: {}", methods.join(", "));
                 }
             }
-            None => println!("0x{:08X} is not a VSS or common COM code", hr.code()),
+            None => say!("0x{:08X} is not a VSS or common COM code", hr.code()),
         }
         return ExitCode::SUCCESS;
     }
     if let Some(method) = methods::method(name) {
-        println!("{}", method.qualified_name());
-        println!("{}", method.summary);
+        say!("{}", method.qualified_name());
+        say!("{}", method.summary);
         if method.asynchronous {
-            println!("asynchronous: returns an IVssAsync");
+            say!("asynchronous: returns an IVssAsync");
         }
-        println!("documented return codes (and how the simulator reaches them):");
+        say!("documented return codes (and how the simulator reaches them):");
         for c in method.codes {
-            println!(
+            say!(
                 "  {:<45} 0x{:08X}  [{}] {}",
                 c.code.name().unwrap_or("?"),
                 c.code.code(),

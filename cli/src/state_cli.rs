@@ -9,7 +9,7 @@ use vss_sim::runner::{RunEnd, read_file};
 use vss_sim::state::{StateFile, StateLock};
 use vss_sim::world_file;
 
-use crate::exit::{BAD_INPUT, bad_input};
+use crate::exit::{BAD_INPUT, bad_input, say, say_part};
 
 /// Runs the scenario files in the state at `state`, saving it after each one that ran to its
 /// end (passed or failed: either changed the world). Exits 0, 1 or 2 as `run` does; a state
@@ -35,7 +35,7 @@ pub fn run(state: &Path, world: Option<&Path>, files: &[PathBuf], trace: bool) -
     };
     let mut worst = 0;
     for path in files {
-        println!("== {}", path.display());
+        say!("== {}", path.display());
         let shown = path.display().to_string();
         let scenario = read_file(path).and_then(|(text, shown)| kept.parse_scenario(&text, &shown));
         let scenario = match scenario {
@@ -47,7 +47,7 @@ pub fn run(state: &Path, world: Option<&Path>, files: &[PathBuf], trace: bool) -
             }
         };
         let report = kept.run_scenario(&sim, &scenario, &shown, trace);
-        print!("{}", report.output);
+        say_part!("{}", report.output);
         match &report.outcome {
             RunEnd::Passed | RunEnd::Failed(_) => {
                 if let Err(e) = kept.save(state) {

@@ -79,3 +79,43 @@ fn explore_exits_with_1_when_a_property_is_not_found_and_2_on_bad_arguments() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nope"), "{err}");
 }
+
+/// Every scenario file of `examples/`.
+fn example_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A reader that stops reading (`vss-sim … | head -1`) is no error of the command: it runs
+/// to its end, exits as it would have, and does not panic.
+#[test]
+fn output_to_a_reader_that_went_away_is_dropped() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // More than a pipe holds (64 KiB), so that the command writes after the reader left.
+    let mut traced = vec!["run".to_string(), "--trace".to_string()];
+    traced.extend(example_files().iter().map(|p| p.display().to_string()));
+    for args in &[traced, vec!["explain".into(), "VSS_E_BAD_STATE".into()]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+            .args(args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("its output"))
+            .read_line(&mut first)
+            .expect("a line");
+        // The reading end is dropped here: every later write finds the pipe closed.
+        let out = child.wait_with_output().expect("it ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
