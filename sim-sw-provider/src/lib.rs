@@ -19,7 +19,7 @@
 //! };
 //! use vss_model::storage::LiveVolumes;
 //! use vss_model::{Block, Context, VssId, VssTimestamp};
-//! use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
+//! use vss_sim_sw::{DiffAreaLimits, SystemProvider, ShadowedVolume};
 //!
 //! /// The live blocks of the machine's one volume.
 //! struct Disk(BTreeMap<u64, Block>);
@@ -32,7 +32,7 @@
 //!
 //! let c = r"\\?\Volume{0000000c-0000-0000-0000-000000000000}\";
 //! let limits = DiffAreaLimits { max_bytes: None, min_bytes: 0 };
-//! let spec = VolumeSpec { name: c.into(), ntfs: true, size_bytes: 1 << 30, diff_area: limits };
+//! let spec = ShadowedVolume { name: c.into(), ntfs: true, size_bytes: 1 << 30, diff_area: limits };
 //! let mut provider = SystemProvider::new("HOSTA", vec![spec]);
 //!
 //! let (set, copy) = (VssId::from_u128(1), VssId::from_u128(2));
@@ -94,7 +94,7 @@ pub fn provider_prop() -> ProviderProp {
 
 /// A volume the provider may shadow copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VolumeSpec {
+pub struct ShadowedVolume {
     /// `\\?\Volume{GUID}\`.
     pub name: String,
     /// Whether its file system is NTFS: persistent shadow copies need it.
@@ -122,7 +122,7 @@ type Creation = SetCreation<Vec<(VssId, String, Context)>>;
 pub struct SystemProvider {
     machine: String,
     context: Context,
-    volumes: BTreeMap<String, (VolumeSpec, DiffArea)>,
+    volumes: BTreeMap<String, (ShadowedVolume, DiffArea)>,
     /// The last `HarddiskVolumeShadowCopyN` number handed out.
     last_device: u32,
     creation: Option<Creation>,
@@ -131,7 +131,7 @@ pub struct SystemProvider {
 
 impl SystemProvider {
     /// The provider of `machine`, able to shadow copy `volumes`.
-    pub fn new(machine: &str, volumes: Vec<VolumeSpec>) -> SystemProvider {
+    pub fn new(machine: &str, volumes: Vec<ShadowedVolume>) -> SystemProvider {
         SystemProvider {
             machine: machine.to_string(),
             context: Context::VSS_CTX_BACKUP,

@@ -9,7 +9,7 @@ use rand_core::SeedableRng;
 use typed_index_collections::TiVec;
 use vss_model::{BLOCK_SIZE, HResult, VssTimestamp, WriterState};
 use vss_sim_hw::{Abilities, Array, ArrayModel, DiskIdentity, HardwareProvider, LunId};
-use vss_sim_sw::{DiffAreaLimits, SystemProvider, VolumeSpec};
+use vss_sim_sw::{DiffAreaLimits, ShadowedVolume, SystemProvider};
 
 use crate::san::{Extent, Layout, Placement, Role, San, Volume, same_mount};
 use crate::size::ByteSize;
@@ -202,7 +202,7 @@ impl World {
             if let Placement::San(l) = placement {
                 self.san.layouts[l].name = volume_name.clone();
             }
-            specs.push(VolumeSpec {
+            specs.push(ShadowedVolume {
                 name: volume_name.clone(),
                 ntfs: v.file_system.eq_ignore_ascii_case("NTFS"),
                 size_bytes: size,

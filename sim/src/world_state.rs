@@ -39,7 +39,7 @@ pub enum LunRole {
 
 /// A LUN of the array, as the storage administrator and VSS see it at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LunView {
+pub struct ArrayLun {
     /// Its name on the array (`LUN-E`, `LUN-E.5`).
     pub name: String,
     /// What it is to VSS.
@@ -84,7 +84,7 @@ pub struct ShadowCopyView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorldState {
     /// Every LUN the array has or had, by name.
-    pub luns: Vec<LunView>,
+    pub luns: Vec<ArrayLun>,
     /// Every shadow copy, by machine (in the world's order), original volume and id.
     pub shadow_copies: Vec<ShadowCopyView>,
 }
@@ -144,7 +144,7 @@ fn capture(world: &World) -> WorldState {
                 (false, None, None) => LunRole::Original,
                 (false, None, Some(_)) => LunRole::Unclaimed,
             };
-            LunView {
+            ArrayLun {
                 name: lun.name,
                 role,
                 visible_to: lun.visible_to,

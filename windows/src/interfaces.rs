@@ -397,17 +397,17 @@ mod tests {
     use windows_core::Interface;
 
     use super::*;
-    use crate::slots::{HEADER_ORDER, HeaderOrder, Method, check, header_order};
+    use crate::slots::{HEADER_ORDER, HeaderMethod, HeaderOrder, check, header_order};
 
-    const CANCEL: Method = Method {
+    const CANCEL: HeaderMethod = HeaderMethod {
         name: "Cancel",
         parameters: &[],
     };
-    const WAIT: Method = Method {
+    const WAIT: HeaderMethod = HeaderMethod {
         name: "Wait",
         parameters: &["DWORD"],
     };
-    const QUERY_STATUS: Method = Method {
+    const QUERY_STATUS: HeaderMethod = HeaderMethod {
         name: "QueryStatus",
         parameters: &["HRESULT *", "INT *"],
     };
@@ -517,7 +517,7 @@ mod tests {
         let fewer = HeaderOrder {
             methods: &[
                 CANCEL,
-                Method {
+                HeaderMethod {
                     name: "Wait",
                     parameters: &[],
                 },

@@ -22,12 +22,12 @@ pub struct HeaderOrder {
     /// The interface it derives from, whose slots come first.
     pub parent: &'static str,
     /// Its methods in slot order.
-    pub methods: &'static [Method],
+    pub methods: &'static [HeaderMethod],
 }
 
 /// One method as its header declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Method {
+pub struct HeaderMethod {
     /// Its name.
     pub name: &'static str,
     /// The C types of its parameters, as the header writes them (`UINT *`, `bool`,
@@ -35,10 +35,10 @@ pub struct Method {
     pub parameters: &'static [&'static str],
 }
 
-/// A [`Method`]: its name, then the C types of its parameters.
+/// A [`HeaderMethod`]: its name, then the C types of its parameters.
 macro_rules! method {
     ($name:literal $(, $parameter:literal)*) => {
-        Method {
+        HeaderMethod {
             name: $name,
             parameters: &[$($parameter),*],
         }

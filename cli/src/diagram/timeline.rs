@@ -12,7 +12,7 @@ use vss_model::VssId;
 use super::Format;
 use super::svg::{Cell, Style, Table};
 use super::text::{dot_lines, mermaid, mermaid_lines, short_id, wrap};
-use vss_sim::world_state::{LunRole, LunView, ShadowCopyView, WorldState};
+use vss_sim::world_state::{ArrayLun, LunRole, ShadowCopyView, WorldState};
 /// One step of a timeline: where it ran, what it was, and the state after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineStep {
@@ -282,14 +282,14 @@ fn role_text(role: LunRole) -> String {
     }
 }
 
-fn visibility(lun: &LunView) -> String {
+fn visibility(lun: &ArrayLun) -> String {
     match lun.visible_to.is_empty() {
         true => "masked from every machine".into(),
         false => format!("visible to {}", lun.visible_to.join(" ")),
     }
 }
 
-fn flags(lun: &LunView) -> String {
+fn flags(lun: &ArrayLun) -> String {
     let mut text = String::from(if lun.read_only {
         "read-only"
     } else {
@@ -302,7 +302,7 @@ fn flags(lun: &LunView) -> String {
 }
 
 /// A LUN in full: `LUN-E.5: LUN of shadow copy {…}, differential clone of LUN-E, …`.
-fn lun_text(lun: &LunView) -> String {
+fn lun_text(lun: &ArrayLun) -> String {
     if lun.role == LunRole::Deleted {
         return format!("{}: deleted", lun.name);
     }
@@ -321,7 +321,7 @@ fn lun_text(lun: &LunView) -> String {
 }
 
 /// What a LUN's cell of the SVG table shows.
-fn lun_cell(lun: &LunView) -> Vec<String> {
+fn lun_cell(lun: &ArrayLun) -> Vec<String> {
     let role = match lun.role {
         LunRole::Original => "original".to_string(),
         LunRole::ShadowCopy {

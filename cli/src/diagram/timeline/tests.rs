@@ -22,7 +22,7 @@ fn example() -> Timeline {
     timeline
 }
 
-fn lun<'a>(state: &'a WorldState, name: &str) -> &'a LunView {
+fn lun<'a>(state: &'a WorldState, name: &str) -> &'a ArrayLun {
     state
         .luns
         .iter()
