@@ -20,7 +20,7 @@ use crate::exit::{bad_input, say_part};
 
 /// The arguments of `vss-sim diagram`.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct DiagramArgs {
     #[command(subcommand)]
     what: What,
 }
@@ -74,7 +74,7 @@ enum What {
 }
 
 /// Prints the diagram asked for.
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: DiagramArgs) -> ExitCode {
     match args.what {
         What::Lifecycle { format } => {
             say_part!("{}", diagram::lifecycle(format));

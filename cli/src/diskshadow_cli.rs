@@ -17,7 +17,7 @@ use crate::exit::bad_input;
 
 /// The arguments of `vss-sim diskshadow`.
 #[derive(clap::Args)]
-pub struct Args {
+pub struct DiskshadowArgs {
     /// Run this script (`/s` works too) instead of the `DISKSHADOW>` prompt.
     #[arg(short = 's', long = "script", value_name = "SCRIPT")]
     script: Option<PathBuf>,
@@ -105,7 +105,7 @@ impl Output {
 }
 
 /// Runs `vss-sim diskshadow`.
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: DiskshadowArgs) -> ExitCode {
     let world = match args.world.as_deref().map(world_file::read).transpose() {
         Ok(world) => world,
         Err(e) => return bad_input(e),
@@ -207,7 +207,7 @@ pub fn machine_named<B: Backend>(backend: &B, on: Option<&str>) -> Result<String
 /// the script, calling `after_each` after each command. Gives the exit code, or bad input
 /// before anything ran.
 fn session<B: Backend>(
-    args: &Args,
+    args: &DiskshadowArgs,
     backend: &B,
     sim: &Simulator,
     after_each: &mut dyn FnMut(),

@@ -58,10 +58,10 @@ enum Command {
     },
     /// DiskShadow on the simulator: the `DISKSHADOW>` prompt, or a script with `-s` (`/s`);
     /// a script exits 0 when it ran to its end, 1 when a command failed, 2 on bad input.
-    Diskshadow(diskshadow_cli::Args),
+    Diskshadow(diskshadow_cli::DiskshadowArgs),
     /// Draw a diagram for learners: the lifecycle of a requester object, or a scenario's run
     /// step by step with the array's LUNs and the shadow copies after each step.
-    Diagram(diagram_cli::Args),
+    Diagram(diagram_cli::DiagramArgs),
     /// Explore every state of a small world the reference model reaches within a number of
     /// steps, checking its properties; exit 0 when every `always` property holds and every
     /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments.

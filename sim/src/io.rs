@@ -6,7 +6,7 @@ use vss_model::backend::EnvError;
 use vss_model::{Block, VssId};
 
 use crate::handles::MachineId;
-use crate::san::{Live, same_mount};
+use crate::san::{LiveReader, same_mount};
 use crate::world::World;
 
 /// What a read or write names.
@@ -115,7 +115,7 @@ impl World {
                 self.check_block(m, volume, target, block)?;
                 let machine = &self.machines[m];
                 let array = self.san.array();
-                let live = Live {
+                let live = LiveReader {
                     volumes: &machine.volumes,
                     san: (&self.san.layouts, &*array),
                 };

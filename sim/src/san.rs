@@ -132,12 +132,12 @@ pub(crate) fn same_mount(a: &str, b: &str) -> bool {
 }
 
 /// The read side of a machine's volumes, for shadow copy drivers.
-pub(crate) struct Live<'a> {
+pub(crate) struct LiveReader<'a> {
     pub volumes: &'a [Volume],
     pub san: (&'a TiVec<LayoutId, Layout>, &'a Array),
 }
 
-impl LiveVolumes for Live<'_> {
+impl LiveVolumes for LiveReader<'_> {
     fn read_live(&self, volume: &str, block: u64) -> Block {
         let Some(v) = self.volumes.iter().find(|v| v.name == volume) else {
             return Block::zeroed();

@@ -6,7 +6,7 @@ use vss_model::backend::EnvError;
 use vss_sim_hw::LunChange;
 
 use crate::handles::{LayoutId, MachineId};
-use crate::san::{Live, Placement, Role, Volume, same_mount};
+use crate::san::{LiveReader, Placement, Role, Volume, same_mount};
 use crate::world::World;
 
 impl World {
@@ -137,7 +137,7 @@ impl World {
             let machine = &mut self.machines[m];
             for registered in &mut machine.providers {
                 if let Some(driver) = registered.instance.driver() {
-                    let live = Live {
+                    let live = LiveReader {
                         volumes: &machine.volumes,
                         san,
                     };

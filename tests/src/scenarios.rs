@@ -25,18 +25,18 @@ pub enum Ran {
 
 /// A check that did not hold: the step and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure(pub String);
+pub struct ScenarioFailure(pub String);
 
-impl fmt::Display for Failure {
+impl fmt::Display for ScenarioFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for Failure {}
+impl std::error::Error for ScenarioFailure {}
 
 /// What a scenario function returns.
-pub type ScenarioResult = Result<Ran, Failure>;
+pub type ScenarioResult = Result<Ran, ScenarioFailure>;
 
 /// What [`canonical_backup`] needs: nothing beyond the requester API.
 pub const CANONICAL_BACKUP_NEEDS: Capabilities = Capabilities::empty();
@@ -77,9 +77,9 @@ pub fn canonical_backup<B: Backend>(backend: &B, volume: &str) -> ScenarioResult
     check_props(&props, set, copy)?;
     let original = backend
         .volume_name_for_mount_point(&machine, volume)
-        .map_err(|e| Failure(format!("GetVolumeNameForVolumeMountPoint({volume}): {e}")))?;
+        .map_err(|e| ScenarioFailure(format!("GetVolumeNameForVolumeMountPoint({volume}): {e}")))?;
     if !props.original_volume_name.eq_ignore_ascii_case(&original) {
-        return Err(Failure(format!(
+        return Err(ScenarioFailure(format!(
             "GetSnapshotProperties: m_pwszOriginalVolumeName {}, expected {original}",
             props.original_volume_name
         )));
@@ -88,7 +88,7 @@ pub fn canonical_backup<B: Backend>(backend: &B, volume: &str) -> ScenarioResult
     let kept = SnapshotAttributes::VSS_VOLSNAP_ATTR_PERSISTENT
         | SnapshotAttributes::VSS_VOLSNAP_ATTR_NO_AUTO_RELEASE;
     if props.snapshot_attributes.intersects(kept) {
-        return Err(Failure(format!(
+        return Err(ScenarioFailure(format!(
             "GetSnapshotProperties: attributes {}, expected neither of {kept}",
             props.snapshot_attributes
         )));
@@ -159,7 +159,7 @@ pub fn transport_and_break<B: Backend>(backend: &B, volume: &str) -> ScenarioRes
         | SnapshotAttributes::VSS_VOLSNAP_ATTR_TRANSPORTABLE
         | SnapshotAttributes::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED;
     if !props.snapshot_attributes.contains(imported) {
-        return Err(Failure(format!(
+        return Err(ScenarioFailure(format!(
             "GetSnapshotProperties: attributes {}, expected {imported} among them",
             props.snapshot_attributes
         )));
@@ -173,7 +173,7 @@ pub fn transport_and_break<B: Backend>(backend: &B, volume: &str) -> ScenarioRes
         ("m_pwszServiceMachine", &props.service_machine, &there),
     ] {
         if !value.eq_ignore_ascii_case(want) {
-            return Err(Failure(format!(
+            return Err(ScenarioFailure(format!(
                 "GetSnapshotProperties: {field} {value}, expected {want}"
             )));
         }
@@ -198,9 +198,9 @@ fn lacks<B: Backend>(backend: &B, needs: Capabilities) -> Option<String> {
 }
 
 /// The backend's machine at `index`: the first is where scenarios start.
-fn machine<B: Backend>(backend: &B, index: usize) -> Result<String, Failure> {
+fn machine<B: Backend>(backend: &B, index: usize) -> Result<String, ScenarioFailure> {
     backend.machines().get(index).cloned().ok_or_else(|| {
-        Failure(format!(
+        ScenarioFailure(format!(
             "the {} backend has no machine number {}",
             backend.name(),
             index + 1
@@ -209,16 +209,18 @@ fn machine<B: Backend>(backend: &B, index: usize) -> Result<String, Failure> {
 }
 
 /// The value of a call that must succeed.
-fn ok<T>(step: &str, result: VssResult<T>) -> Result<T, Failure> {
-    result.map_err(|hr| Failure(format!("{step} returned {hr}, expected S_OK")))
+fn ok<T>(step: &str, result: VssResult<T>) -> Result<T, ScenarioFailure> {
+    result.map_err(|hr| ScenarioFailure(format!("{step} returned {hr}, expected S_OK")))
 }
 
 /// A call that must fail with `want`.
-fn returns<T>(step: &str, result: VssResult<T>, want: HResult) -> Result<(), Failure> {
+fn returns<T>(step: &str, result: VssResult<T>, want: HResult) -> Result<(), ScenarioFailure> {
     match result {
         Err(hr) if hr == want => Ok(()),
-        Err(hr) => Err(Failure(format!("{step} returned {hr}, expected {want}"))),
-        Ok(_) => Err(Failure(format!(
+        Err(hr) => Err(ScenarioFailure(format!(
+            "{step} returned {hr}, expected {want}"
+        ))),
+        Ok(_) => Err(ScenarioFailure(format!(
             "{step} returned S_OK (0x00000000), expected {want}"
         ))),
     }
@@ -226,25 +228,27 @@ fn returns<T>(step: &str, result: VssResult<T>, want: HResult) -> Result<(), Fai
 
 /// An asynchronous call that must start, and whose operation must finish successfully: the
 /// requester's `Wait`, then `QueryStatus`.
-fn finished<A: VssAsync>(step: &str, started: VssResult<A>) -> Result<(), Failure> {
+fn finished<A: VssAsync>(step: &str, started: VssResult<A>) -> Result<(), ScenarioFailure> {
     let mut op = ok(step, started)?;
     let waited = op.wait(INFINITE);
     if waited.is_failure() {
-        return Err(Failure(format!("{step}: Wait returned {waited}")));
+        return Err(ScenarioFailure(format!("{step}: Wait returned {waited}")));
     }
     match op.query_status() {
         Ok(HResult::VSS_S_ASYNC_FINISHED) => Ok(()),
-        Ok(status) => Err(Failure(format!(
+        Ok(status) => Err(ScenarioFailure(format!(
             "{step}: the operation ended with {status}, expected VSS_S_ASYNC_FINISHED"
         ))),
-        Err(hr) => Err(Failure(format!("{step}: QueryStatus returned {hr}"))),
+        Err(hr) => Err(ScenarioFailure(format!(
+            "{step}: QueryStatus returned {hr}"
+        ))),
     }
 }
 
 /// The properties of a copy belong to it and to its set.
-fn check_props(props: &SnapshotProp, set: VssId, copy: VssId) -> Result<(), Failure> {
+fn check_props(props: &SnapshotProp, set: VssId, copy: VssId) -> Result<(), ScenarioFailure> {
     if props.snapshot_id != copy || props.snapshot_set_id != set {
-        return Err(Failure(format!(
+        return Err(ScenarioFailure(format!(
             "GetSnapshotProperties: copy {} of set {}, expected copy {copy} of set {set}",
             props.snapshot_id, props.snapshot_set_id
         )));

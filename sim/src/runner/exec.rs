@@ -15,7 +15,7 @@ use vss_model::{Block, HResult, ObjectProp, SnapshotAttributes, SnapshotProp, Wr
 use super::args::{ArgError, Bindings, Bound};
 use super::needs::unmet;
 use super::step::{
-    Action, Checks, LunCheck, LunSubject, Read, ReadExpect, Step, read_step, short_code,
+    Action, Checks, LunCheck, LunSubject, Read, ReadExpect, TypedStep, read_step, short_code,
 };
 use super::{InputError, Problem, ReadStep, Scenario};
 
@@ -375,7 +375,14 @@ impl<'b, B: Backend> Runner<'b, B> {
     }
 
     /// Prints a call step's line, records the call and checks its expectation.
-    fn report(&mut self, n: usize, step: &Step, method: Method, result: HResult, detail: &str) {
+    fn report(
+        &mut self,
+        n: usize,
+        step: &TypedStep,
+        method: Method,
+        result: HResult,
+        detail: &str,
+    ) {
         self.calls.push((method, result));
         self.result = Some((true, short_code(result)));
         let who = format!("{} {}", step.machine, step.object);
@@ -412,7 +419,7 @@ impl<'b, B: Backend> Runner<'b, B> {
     }
 
     /// Prints an environment step's line.
-    fn report_env(&mut self, n: usize, step: &Step, text: &str) {
+    fn report_env(&mut self, n: usize, step: &TypedStep, text: &str) {
         // `env: privileges` acts on a requester object; the other environment steps do not.
         let on_object = matches!(step.action, Action::Privileges(_));
         self.result = Some((on_object, text.to_string()));
@@ -428,7 +435,7 @@ impl<'b, B: Backend> Runner<'b, B> {
         let _ = writeln!(self.out, "     step {n}: EXPECTED {what}");
     }
 
-    fn execute(&mut self, n: usize, step: Step) -> Result<(), String> {
+    fn execute(&mut self, n: usize, step: TypedStep) -> Result<(), String> {
         let machine = step.machine.clone();
         match &step.action {
             Action::Call(call, checks) => self.run_call(n, &step, call, checks)?,
@@ -546,7 +553,7 @@ impl<'b, B: Backend> Runner<'b, B> {
     fn run_call(
         &mut self,
         n: usize,
-        step: &Step,
+        step: &TypedStep,
         call: &Call,
         checks: &Checks,
     ) -> Result<(), String> {
@@ -609,7 +616,7 @@ impl<'b, B: Backend> Runner<'b, B> {
     fn finish_call(
         &mut self,
         n: usize,
-        step: &Step,
+        step: &TypedStep,
         method: Method,
         outcome: call::CallOutcome,
         checks: &Checks,
@@ -695,7 +702,7 @@ impl<'b, B: Backend> Runner<'b, B> {
         Ok(problems)
     }
 
-    fn run_read(&mut self, n: usize, step: &Step, read: &Read) -> Result<(), String> {
+    fn run_read(&mut self, n: usize, step: &TypedStep, read: &Read) -> Result<(), String> {
         let content = match self
             .env()?
             .read_block(&step.machine, &read.target, read.block)
@@ -735,7 +742,7 @@ impl<'b, B: Backend> Runner<'b, B> {
     }
 
     /// Shows LUNs, one line each, and checks them against the step's expectations.
-    fn run_luns(&mut self, n: usize, step: &Step, check: &LunCheck) -> Result<(), String> {
+    fn run_luns(&mut self, n: usize, step: &TypedStep, check: &LunCheck) -> Result<(), String> {
         let env = self.env()?;
         let all = env.luns();
         let names: Vec<String> = match &check.subject {

@@ -31,7 +31,7 @@ pub use exec::{
 pub use needs::{Need, capability_names, unmet};
 
 use args::{ArgError, Bindings, Bound};
-use step::{Action, Step};
+use step::{Action, TypedStep};
 
 /// The world a scenario runs in, as the scenario names it.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +72,7 @@ pub struct ScenarioStep {
 #[derive(Debug, Clone)]
 enum ReadStep {
     /// Nothing in it waits for the run: it runs as read.
-    Ready(Box<Step>),
+    Ready(Box<TypedStep>),
     /// It names values earlier steps bind (`$name`): checked against what those steps bind,
     /// and read again with the values when it runs.
     Bound,

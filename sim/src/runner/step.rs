@@ -11,7 +11,7 @@ use super::args::{ArgError, Bindings, Bound, StepArgs};
 
 /// A step, read.
 #[derive(Debug, Clone)]
-pub(crate) struct Step {
+pub(crate) struct TypedStep {
     pub machine: String,
     pub object: String,
     pub bind: Option<String>,
@@ -25,7 +25,7 @@ pub(crate) struct Step {
     pub action: Action,
 }
 
-impl Step {
+impl TypedStep {
     /// A value of the kind the step binds to its `bind` name when it succeeds, for checking
     /// the steps after it before anything runs; `None` when it binds nothing.
     pub(crate) fn binds(&self) -> Option<Bound> {
@@ -228,7 +228,7 @@ pub(crate) fn read_step(
     map: &Map<String, Value>,
     bindings: &Bindings,
     default_machine: &str,
-) -> Result<Step, ArgError> {
+) -> Result<TypedStep, ArgError> {
     let mut a = StepArgs::new(map, bindings);
     a.allow(&["comment"]);
     let machine = a.text("on")?.unwrap_or_else(|| default_machine.to_string());
@@ -291,7 +291,7 @@ pub(crate) fn read_step(
             "`bind`: {label} returns nothing to bind"
         )));
     }
-    Ok(Step {
+    Ok(TypedStep {
         machine,
         object,
         bind,
