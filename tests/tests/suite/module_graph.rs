@@ -187,3 +187,46 @@ fn a_circle_is_found() {
     graph.remove("c");
     assert_eq!(cycle(&graph), None);
 }
+
+/// One name means one thing in the whole workspace: no two crates, nor two modules of one,
+/// declare a type, trait or alias of the same name that others may use.
+#[test]
+fn no_two_types_share_a_name() {
+    let root = repo_root();
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for krate in CRATES {
+        for (module, code) in modules(&root.join(krate).join("src")) {
+            for line in code.lines() {
+                let line = line.trim_start();
+                let Some(rest) = line
+                    .strip_prefix("pub(crate) ")
+                    .or_else(|| line.strip_prefix("pub "))
+                else {
+                    continue;
+                };
+                let Some(rest) = ["struct ", "enum ", "trait ", "type "]
+                    .iter()
+                    .find_map(|kind| rest.strip_prefix(kind))
+                else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                // A macro's `pub struct $name` names nothing here.
+                if !name.is_empty() {
+                    seen.entry(name)
+                        .or_default()
+                        .push(format!("{krate}::{module}"));
+                }
+            }
+        }
+    }
+    let shared: Vec<String> = seen
+        .iter()
+        .filter(|(_, places)| places.len() > 1)
+        .map(|(name, places)| format!("{name} in {}", places.join(" and ")))
+        .collect();
+    assert!(shared.is_empty(), "names that mean two things: {shared:?}");
+}
