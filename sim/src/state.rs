@@ -38,7 +38,7 @@ use vss_model::backend::{Backend, Capabilities};
 use vss_model::position::{Position, located};
 
 use crate::Simulator;
-use crate::input;
+use crate::input::{self, Places};
 use crate::recorder::Recorder;
 use crate::runner::{InputError, Problem, Report, RunEnd, Scenario, WorldSource, run_scenario};
 use crate::world::WorldError;
@@ -416,7 +416,7 @@ impl StateFile {
     pub fn simulator(&self) -> Result<Simulator, StateError> {
         let sim = self.build()?;
         for i in 0..self.runs.len() {
-            let scenario = self.scenario_of(i)?;
+            let scenario = self.scenario_of(i, &Places::default())?;
             let report = run_scenario(&scenario, &sim, None);
             // What the replay did underneath is history, not part of the next run's trace.
             sim.take_trace();
@@ -646,26 +646,21 @@ impl StateFile {
         // whole, before any history is replayed.
         let text = String::from_utf8_lossy(bytes);
         let runs = input::places(&text, "runs");
-        for (i, run) in state.runs.iter().enumerate() {
-            Scenario::from_placed_steps(
-                &file,
-                WorldSource::Inline(Box::new(state.world.clone())),
-                Capabilities::empty(),
-                run.steps.clone(),
-                &runs.within(i, "steps"),
-            )
-            .map_err(|error| StateError::BadStep { run: i + 1, error })?;
+        for i in 0..state.runs.len() {
+            state.scenario_of(i, &runs.within(i, "steps"))?;
         }
         Ok(state)
     }
 
-    /// Run `i` (from 0) as a scenario in the state's world, its steps read and checked.
-    fn scenario_of(&self, i: usize) -> Result<Scenario, StateError> {
-        Scenario::from_steps(
-            &format!("{} (run {})", self.file.display(), i + 1),
+    /// Run `i` (from 0) as a scenario in the state's world, its steps read and checked;
+    /// `places` says where they are in the state file, when known.
+    fn scenario_of(&self, i: usize, places: &Places) -> Result<Scenario, StateError> {
+        Scenario::from_placed_steps(
+            &self.file.display().to_string(),
             WorldSource::Inline(Box::new(self.world.clone())),
             Capabilities::empty(),
             self.runs[i].steps.clone(),
+            places,
         )
         .map_err(|error| StateError::BadStep { run: i + 1, error })
     }

@@ -1,5 +1,6 @@
 //! Running a scenario's steps against a backend and reporting each one.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -254,8 +255,8 @@ impl<'b, B: Backend> Runner<'b, B> {
             self.position = scenario_step.position;
             let map = &scenario_step.source;
             let read = match &scenario_step.read {
-                ReadStep::Ready(step) => Ok((**step).clone()),
-                ReadStep::Bound => read_step(map, &self.bindings, &default_machine),
+                ReadStep::Ready(step) => Ok(Cow::Borrowed(&**step)),
+                ReadStep::Bound => read_step(map, &self.bindings, &default_machine).map(Cow::Owned),
             };
             let step = match read {
                 Ok(step) => step,
@@ -290,18 +291,13 @@ impl<'b, B: Backend> Runner<'b, B> {
                     format!("no machine named `{}` in the world", step.machine),
                 );
             }
-            let (machine, object, label) = (
-                step.machine.clone(),
-                step.object.clone(),
-                step.label.clone(),
-            );
-            if let Err(message) = self.execute(n, step) {
+            if let Err(message) = self.execute(n, &step) {
                 return self.bad_input(n, message);
             }
             self.flush_trace();
             if let Some((on_object, result)) = self.result.take() {
-                let object = on_object.then_some(object.as_str());
-                self.observe(n, &machine, object, &label, &result);
+                let object = on_object.then_some(step.object.as_str());
+                self.observe(n, &step.machine, object, &step.label, &result);
             }
         }
         if self.failures == 0 {
@@ -435,20 +431,20 @@ impl<'b, B: Backend> Runner<'b, B> {
         let _ = writeln!(self.out, "     step {n}: EXPECTED {what}");
     }
 
-    fn execute(&mut self, n: usize, step: TypedStep) -> Result<(), String> {
+    fn execute(&mut self, n: usize, step: &TypedStep) -> Result<(), String> {
         let machine = step.machine.clone();
         match &step.action {
-            Action::Call(call, checks) => self.run_call(n, &step, call, checks)?,
+            Action::Call(call, checks) => self.run_call(n, step, call, checks)?,
             Action::Wait(i, timeout) => {
                 let hr = self.asyncs[*i].wait(*timeout);
-                self.report(n, &step, Method::Wait, hr, "");
+                self.report(n, step, Method::Wait, hr, "");
             }
             Action::QueryStatus(i) => match self.asyncs[*i].query_status() {
                 // The step shows and checks hrResult; the call itself returned S_OK.
                 Ok(status) => {
                     self.report(
                         n,
-                        &step,
+                        step,
                         Method::QueryStatus,
                         status,
                         "(hrResult; the call returned S_OK)",
@@ -456,11 +452,11 @@ impl<'b, B: Backend> Runner<'b, B> {
                     self.calls.pop();
                     self.calls.push((Method::QueryStatus, HResult::S_OK));
                 }
-                Err(hr) => self.report(n, &step, Method::QueryStatus, hr, "(the call failed)"),
+                Err(hr) => self.report(n, step, Method::QueryStatus, hr, "(the call failed)"),
             },
             Action::Cancel(i) => {
                 let hr = self.asyncs[*i].cancel();
-                self.report(n, &step, Method::Cancel, hr, "");
+                self.report(n, step, Method::Cancel, hr, "");
             }
             Action::Write(target, block, data, refusal_expected) => {
                 let written = self
@@ -481,28 +477,28 @@ impl<'b, B: Backend> Runner<'b, B> {
                     }
                     (Err(e), _) => return Err(e.to_string()),
                 };
-                self.report_env(n, &step, &text);
+                self.report_env(n, step, &text);
             }
             Action::LunVisible(lun, visible) => {
                 self.env()?
                     .set_lun_visible(&machine, lun, *visible)
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, "done");
+                self.report_env(n, step, "done");
             }
             Action::ReadOnly(target, read_only) => {
                 self.env()?
                     .set_volume_read_only(&machine, target, *read_only)
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, "done");
+                self.report_env(n, step, "done");
             }
             Action::Assign(target, mount) => {
                 self.env()?
                     .assign_mount(&machine, target, mount.as_deref())
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, "done");
+                self.report_env(n, step, "done");
             }
-            Action::Read(read) => self.run_read(n, &step, read)?,
-            Action::Luns(check) => self.run_luns(n, &step, check)?,
+            Action::Read(read) => self.run_read(n, step, read)?,
+            Action::Luns(check) => self.run_luns(n, step, check)?,
             Action::Release => {
                 let key = (machine.to_ascii_uppercase(), step.object.clone());
                 if self.objects.remove(&key).is_none() {
@@ -511,38 +507,38 @@ impl<'b, B: Backend> Runner<'b, B> {
                         step.object
                     ));
                 }
-                self.report_env(n, &step, "released");
+                self.report_env(n, step, "released");
             }
             Action::Reboot => {
                 self.env()?.reboot(&machine).map_err(|e| e.to_string())?;
                 let upper = machine.to_ascii_uppercase();
                 self.objects.retain(|(m, _), _| *m != upper);
-                self.report_env(n, &step, "restarted; its requester objects are gone");
+                self.report_env(n, step, "restarted; its requester objects are gone");
             }
             Action::FailProvider(fault) => {
                 self.env()?
                     .fail_provider_method(&machine, fault.clone())
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, "armed");
+                self.report_env(n, step, "armed");
             }
             Action::FailWriter(writer, event, hr) => {
                 self.env()?
                     .fail_writer_event(&machine, writer, *event, *hr)
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, "armed");
+                self.report_env(n, step, "armed");
             }
             Action::FailService(method, hr) => {
                 self.env()?
                     .fail_service_call(&machine, *method, *hr)
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, "armed");
+                self.report_env(n, step, "armed");
             }
             Action::Privileges(p) => {
                 let env = self.env()?;
                 let components = self.object(&machine, &step.object)?;
                 env.set_privileges(components, *p)
                     .map_err(|e| e.to_string())?;
-                self.report_env(n, &step, &format!("{} now runs as {p}", step.object));
+                self.report_env(n, step, &format!("{} now runs as {p}", step.object));
             }
         }
         Ok(())

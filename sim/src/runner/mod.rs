@@ -201,10 +201,7 @@ impl Scenario {
         maps: Vec<Map<String, Value>>,
         places: &Places,
     ) -> Result<Scenario, InputError> {
-        let world_file = match &world {
-            WorldSource::Default => default.clone(),
-            named => resolve_world(named, file)?,
-        };
+        let world_file = resolve_world(&world, default, file)?;
         let mut check = StepCheck::new(&world_file);
         let mut steps = Vec::with_capacity(maps.len());
         for (i, source) in maps.into_iter().enumerate() {
@@ -240,10 +237,15 @@ impl Scenario {
     }
 }
 
-/// The world file `world` names; `file` is the scenario naming it, for messages.
-fn resolve_world(world: &WorldSource, file: &str) -> Result<WorldFile, InputError> {
+/// The world file `world` names, `default` when it names none; `file` is the scenario naming
+/// it, for messages.
+fn resolve_world(
+    world: &WorldSource,
+    default: &WorldFile,
+    file: &str,
+) -> Result<WorldFile, InputError> {
     match world {
-        WorldSource::Default => Ok(world_file::default_world().clone()),
+        WorldSource::Default => Ok(default.clone()),
         WorldSource::Inline(inline) => Ok((**inline).clone()),
         WorldSource::File(path) => world_file::read(path).map_err(|e| match e.problem {
             Problem::Unreadable(why) => {

@@ -302,11 +302,10 @@ impl World {
                             pr.abort_snapshots(plan.id)
                         });
                     if aborted.is_err() {
-                        let made = self.san.made_in_creation.clone();
                         let array = self.san.array();
-                        let kept: Vec<_> = made
-                            .into_iter()
+                        let kept: Vec<_> = (self.san.made_in_creation.iter())
                             .filter(|l| array.lun(l).is_some())
+                            .cloned()
                             .collect();
                         drop(array);
                         self.san.left_behind.extend(kept);
