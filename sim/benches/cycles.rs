@@ -86,18 +86,21 @@ fn transportable_cycle(sim: &Simulator) {
     assert_eq!(op.wait(INFINITE), HResult::S_OK);
 }
 
+/// One cycle of work on a simulator.
+type Cycle = fn(&Simulator);
+
 /// A simulator that has run `history` cycles, kept while the measured cycles add no more
 /// than a tenth to its age, then built again: each measured cycle runs at an age between
 /// `history` and `history * 1.1`.
 struct Aged {
-    cycle: fn(&Simulator),
+    cycle: Cycle,
     history: u64,
     sim: Option<Simulator>,
     since_built: u64,
 }
 
 impl Aged {
-    fn new(cycle: fn(&Simulator), history: u64) -> Aged {
+    fn new(cycle: Cycle, history: u64) -> Aged {
         Aged {
             cycle,
             history,
@@ -129,7 +132,7 @@ impl Aged {
 }
 
 fn cycles(c: &mut Criterion) {
-    let kinds: [(&str, fn(&Simulator)); 3] = [
+    let kinds: [(&str, Cycle); 3] = [
         ("software_create_delete", software_cycle),
         ("hardware_create_break", hardware_cycle),
         ("transportable_create_import_break", transportable_cycle),
