@@ -296,6 +296,40 @@ pub struct Array {
     deleted: BTreeSet<LunId>,
     /// State changes not yet taken by [`Array::take_changes`].
     changes: Vec<LunChange>,
+    /// The LUNs by serial number, so that a description finds its LUN without a walk over
+    /// every LUN ever made (broken sets leave theirs for good).
+    by_serial: BTreeMap<String, LunId>,
+    /// The disk number each machine gave each LUN it sees.
+    disks: BTreeMap<String, DiskNumbers>,
+}
+
+/// The disk numbers of one machine (`\\.\PHYSICALDRIVEn`): 0 is its local disk; a LUN
+/// gets the lowest free number from 1 when it arrives and keeps it until it goes, as
+/// Windows' disk driver numbers disks in the order they arrive and reuses freed numbers.
+#[derive(Debug, Clone, Default)]
+struct DiskNumbers {
+    of: BTreeMap<LunId, u32>,
+    free: BTreeSet<u32>,
+    last: u32,
+}
+
+impl DiskNumbers {
+    fn arrive(&mut self, lun: &LunId) {
+        if self.of.contains_key(lun) {
+            return;
+        }
+        let number = self.free.pop_first().unwrap_or_else(|| {
+            self.last += 1;
+            self.last
+        });
+        self.of.insert(lun.clone(), number);
+    }
+
+    fn leave(&mut self, lun: &str) {
+        if let Some(number) = self.of.remove(lun) {
+            self.free.insert(number);
+        }
+    }
 }
 
 impl Array {
@@ -307,6 +341,26 @@ impl Array {
             made: 0,
             deleted: BTreeSet::new(),
             changes: Vec::new(),
+            by_serial: BTreeMap::new(),
+            disks: BTreeMap::new(),
+        }
+    }
+
+    /// The disk number a machine gave a LUN it sees (from 1; 0 is the local disk).
+    pub fn disk_number(&self, machine: &str, lun: &str) -> Option<u32> {
+        self.disks.get(machine)?.of.get(lun).copied()
+    }
+
+    fn arrive(&mut self, lun: &LunId, machine: &str) {
+        self.disks
+            .entry(machine.to_string())
+            .or_default()
+            .arrive(lun);
+    }
+
+    fn leave(&mut self, lun: &str, machine: &str) {
+        if let Some(disks) = self.disks.get_mut(machine) {
+            disks.leave(lun);
         }
     }
 
@@ -339,10 +393,15 @@ impl Array {
             return Err(ArrayError::Duplicate(LunId::from(id)));
         }
         let (serial, naa) = self.next_identifiers();
+        let lun = LunId::from(id);
+        for machine in &visible_to {
+            self.arrive(&lun, machine);
+        }
+        self.by_serial.insert(serial.clone(), lun.clone());
         self.luns.insert(
-            LunId::from(id),
+            lun.clone(),
             Lun {
-                id: LunId::from(id),
+                id: lun,
                 serial,
                 naa,
                 blocks,
@@ -391,6 +450,11 @@ impl Array {
             lun.visible_to.remove(machine)
         };
         if changed {
+            let lun = LunId::from(id);
+            match visible {
+                true => self.arrive(&lun, machine),
+                false => self.leave(id, machine),
+            }
             self.changes.push(LunChange::Visible {
                 lun: LunId::from(id),
                 machine: machine.to_string(),
@@ -533,6 +597,7 @@ impl Array {
                 break (serial, naa, id);
             }
         };
+        self.by_serial.insert(serial.clone(), id.clone());
         self.luns.insert(
             id.clone(),
             Lun {
@@ -582,11 +647,16 @@ impl Array {
     fn retire(&mut self, id: &str) {
         let lun = self.luns.get_mut(id).expect("known");
         lun.retired = true;
-        lun.visible_to.clear();
-        if lun.views.has_views() {
+        let gone_from = std::mem::take(&mut lun.visible_to);
+        let still_read = lun.views.has_views();
+        for machine in gone_from {
+            self.leave(id, &machine);
+        }
+        if still_read {
             return;
         }
         let lun = self.luns.remove(id).expect("known");
+        self.by_serial.remove(&lun.serial);
         if let Some((source, seq)) = lun.base {
             let src = self
                 .luns
@@ -625,12 +695,43 @@ impl Array {
         Ok(())
     }
 
-    /// The LUN a description names: the same page-83 identifiers and serial number.
+    /// The LUN a description names: the same page-83 identifiers and serial number. Found
+    /// by its serial number and compared in place, whatever the number of LUNs.
     pub fn find(&self, info: &VdsLunInformation) -> Option<&Lun> {
-        self.luns().find(|l| {
-            let ours = self.info(&l.id);
-            ours.same_lun(info)
-        })
+        let found = info
+            .serial_number
+            .as_deref()
+            .and_then(|serial| self.by_serial.get(serial))
+            .and_then(|id| self.lun(id))
+            .filter(|lun| self.describes(lun, info));
+        debug_assert_eq!(
+            found.map(|l| &l.id),
+            self.luns()
+                .find(|l| self.info(&l.id).same_lun(info))
+                .map(|l| &l.id),
+            "the serial number index and the descriptions disagree"
+        );
+        found
+    }
+
+    /// Whether a description is this LUN's as [`info`](Self::info) gives it, compared as
+    /// [`VdsLunInformation::same_lun`] compares, without building ours.
+    fn describes(&self, lun: &Lun, info: &VdsLunInformation) -> bool {
+        let model = &self.model;
+        info.device_type == 0
+            && info.device_type_modifier == 0
+            && info.vendor_id.as_deref() == Some(model.vendor.as_str())
+            && info.product_id.as_deref() == Some(model.product.as_str())
+            && info.product_revision.as_deref() == Some(model.revision.as_str())
+            && info.serial_number.as_deref() == Some(lun.serial.as_str())
+            && matches!(info.identifiers.as_slice(), [only] if Self::names(lun, only))
+    }
+
+    /// The one page-83 identifier [`info`](Self::info) reports for a LUN.
+    fn names(lun: &Lun, identifier: &StorageIdentifier) -> bool {
+        identifier.code_set == IdentifierCodeSet::VDSStorageIdCodeSetBinary
+            && identifier.id_type == IdentifierType::VDSStorageIdTypeFCPHName
+            && identifier.identifier == lun.naa
     }
 
     /// The `VDS_LUN_INFORMATION` of a LUN as the array reports it (with the disk signature

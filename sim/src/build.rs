@@ -11,7 +11,8 @@ use vss_model::{BLOCK_SIZE, HResult, VssTimestamp, WriterState};
 use vss_sim_hw::{Abilities, Array, ArrayModel, DiskIdentity, HardwareProvider, LunId};
 use vss_sim_sw::{DiffAreaLimits, ShadowedVolume, SystemProvider};
 
-use crate::san::{Extent, Layout, Placement, Role, San, Volume, same_mount};
+use crate::machine_volumes::{MachineVolumes, Placement, Volume};
+use crate::san::{Extent, Layout, Role, San, same_mount};
 use crate::size::ByteSize;
 use crate::volumes::is_mount_point;
 use crate::world::{Instance, Machine, Registered, World, WorldError, Writer};
@@ -177,7 +178,7 @@ impl World {
             }
             if volumes
                 .iter()
-                .any(|x| x.mount.as_deref().is_some_and(|y| same_mount(y, &mount)))
+                .any(|x| x.mount().is_some_and(|y| same_mount(y, &mount)))
             {
                 return Err(invalid(format!(
                     "machine `{name}`: `{mount}` is mounted twice"
@@ -214,13 +215,13 @@ impl World {
                         .map_or_else(|| default_min_diff_area(size), |s| s.0),
                 },
             });
-            volumes.push(Volume {
-                name: volume_name,
-                mount: Some(mount),
-                device: format!(r"\\?\GLOBALROOT\Device\HarddiskVolume{}", volumes.len() + 1),
-                blocks: size / BLOCK_SIZE as u64,
+            volumes.push(Volume::new(
+                volume_name,
+                Some(mount),
+                format!(r"\\?\GLOBALROOT\Device\HarddiskVolume{}", volumes.len() + 1),
+                size / BLOCK_SIZE as u64,
                 placement,
-            });
+            ));
         }
         let mut providers: Vec<Registered> = Vec::new();
         for kind in &m.providers {
@@ -277,7 +278,12 @@ impl World {
         self.machines.push(Machine {
             name: name.clone(),
             last_volume_device: volumes.len() as u32,
-            volumes,
+            volumes: volumes
+                .into_iter()
+                .fold(MachineVolumes::default(), |mut all, v| {
+                    all.add(v);
+                    all
+                }),
             providers: providers.into(),
             writers,
             max_shadow_copies: m.max_shadow_copies,

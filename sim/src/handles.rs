@@ -1,5 +1,6 @@
 //! The handles the world hands out for what it keeps: a machine, a provider registered on
-//! one, a requester object, an asynchronous operation, a volume laid out on LUNs.
+//! one, a requester object, an asynchronous operation, a volume laid out on LUNs, a volume
+//! of a machine.
 //!
 //! Each is a number of its own type, so that a provider's place can never be taken for a
 //! machine's, nor an operation for the object that started it. Lists kept in order are
@@ -39,6 +40,11 @@ place!(
 place!(
     /// A volume laid out on LUNs of the SAN, as any machine that reaches them sees it.
     LayoutId
+);
+place!(
+    /// A volume of one machine, numbered in the order it arrived there; the number stays
+    /// the volume's when others go.
+    VolumeSlot
 );
 
 /// A requester object (`IVssBackupComponents`), numbered from 1 in the order the world made

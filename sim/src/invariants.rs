@@ -15,7 +15,8 @@ use vss_model::lifecycle::RequesterPhase;
 use vss_sim_hw::{LunId, Origin};
 
 use crate::handles::MachineId;
-use crate::san::{Placement, Role};
+use crate::machine_volumes::Placement;
+use crate::san::Role;
 use crate::world::{HwState, World};
 
 impl World {
@@ -138,16 +139,13 @@ impl World {
                     "the copy {id} is surfaced on {name}, which does not serve it"
                 );
             }
-            let attached = self.machines[machine]
-                .volumes
-                .iter()
-                .any(|v| matches!(v.placement, Placement::San(l) if l == layout));
+            let attached = self.machines[machine].volumes.on_layout(layout).is_some();
             if !attached || self.san.layouts[layout].role != Role::Shadow(*id) {
                 let _ = writeln!(broken, "the copy {id} is not the volume it was surfaced as");
             }
         }
         for (m, machine) in self.machines.iter_enumerated() {
-            for volume in &machine.volumes {
+            for (_, volume) in machine.volumes.iter() {
                 if let Placement::San(l) = volume.placement
                     && let Role::Shadow(id) = self.san.layouts[l].role
                     && !self.hw_copies.contains_key(&id)

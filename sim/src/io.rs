@@ -5,16 +5,16 @@
 use vss_model::backend::EnvError;
 use vss_model::{Block, VssId};
 
-use crate::handles::MachineId;
+use crate::handles::{MachineId, VolumeSlot};
 use crate::san::{LiveReader, same_mount};
 use crate::world::World;
 
 /// What a read or write names.
 enum Target {
     /// A volume the machine reaches.
-    Volume(usize),
+    Volume(VolumeSlot),
     /// A software shadow copy's device object, and the volume it copies.
-    Shadow { device: String, volume: usize },
+    Shadow { device: String, volume: VolumeSlot },
 }
 
 impl World {
@@ -60,7 +60,7 @@ impl World {
     fn check_block(
         &self,
         m: MachineId,
-        v: usize,
+        v: VolumeSlot,
         target: &str,
         block: u64,
     ) -> Result<(), EnvError> {

@@ -44,6 +44,7 @@ mod handles;
 pub mod input;
 mod invariants;
 mod io;
+mod machine_volumes;
 pub mod policy;
 pub mod recorder;
 pub mod runner;

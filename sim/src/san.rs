@@ -1,5 +1,5 @@
-//! The SAN as the world keeps it: the array, the volumes laid out on its LUNs, and where
-//! each volume of a machine keeps its blocks. Pure data: what a machine does with its
+//! The SAN as the world keeps it: the array and the volumes laid out on its LUNs, and the
+//! read side of a machine's volumes for shadow copy drivers. Pure data: what a machine does with its
 //! volumes is `volumes.rs`'s.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +11,7 @@ use vss_model::{Block, VssId};
 use vss_sim_hw::{Array, DiskIdentity, LunId};
 
 use crate::handles::LayoutId;
+use crate::machine_volumes::{MachineVolumes, Placement};
 
 /// A piece of a volume: one whole LUN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,30 +102,6 @@ impl San {
     }
 }
 
-/// Where a machine's volume keeps its blocks.
-#[derive(Debug)]
-pub(crate) enum Placement {
-    /// On the machine's local disk: only the blocks ever written with something other than
-    /// zeros.
-    Local(BTreeMap<u64, Block>),
-    /// On LUNs: a layout of the SAN.
-    San(LayoutId),
-}
-
-/// A volume a machine knows.
-#[derive(Debug)]
-pub(crate) struct Volume {
-    /// `\\?\Volume{GUID}\`.
-    pub name: String,
-    /// Its drive letter or mount folder, `C:\`, if it has one.
-    pub mount: Option<String>,
-    /// Its device object, `\\?\GLOBALROOT\Device\HarddiskVolumeN`.
-    pub device: String,
-    /// Its size in blocks.
-    pub blocks: u64,
-    pub placement: Placement,
-}
-
 /// Whether two mount names are the same (case and the trailing backslash aside).
 pub(crate) fn same_mount(a: &str, b: &str) -> bool {
     a.trim_end_matches('\\')
@@ -133,13 +110,13 @@ pub(crate) fn same_mount(a: &str, b: &str) -> bool {
 
 /// The read side of a machine's volumes, for shadow copy drivers.
 pub(crate) struct LiveReader<'a> {
-    pub volumes: &'a [Volume],
+    pub volumes: &'a MachineVolumes,
     pub san: (&'a TiVec<LayoutId, Layout>, &'a Array),
 }
 
 impl LiveVolumes for LiveReader<'_> {
     fn read_live(&self, volume: &str, block: u64) -> Block {
-        let Some(v) = self.volumes.iter().find(|v| v.name == volume) else {
+        let Some(v) = self.volumes.by_volume_name(volume) else {
             return Block::zeroed();
         };
         let (layouts, array) = self.san;

@@ -5,8 +5,9 @@ use vss_model::Block;
 use vss_model::backend::EnvError;
 use vss_sim_hw::LunChange;
 
-use crate::handles::{LayoutId, MachineId};
-use crate::san::{LiveReader, Placement, Role, Volume, same_mount};
+use crate::handles::{LayoutId, MachineId, VolumeSlot};
+use crate::machine_volumes::{Placement, Volume};
+use crate::san::{LiveReader, Role, same_mount};
 use crate::world::World;
 
 impl World {
@@ -32,20 +33,21 @@ impl World {
         volume_name: &str,
     ) -> Result<Vec<String>, EnvError> {
         let m = self.machine_index(machine)?;
-        let volume = self.machines[m]
-            .volumes
-            .iter()
+        let volumes = &self.machines[m].volumes;
+        let volume = volumes
+            .named(volume_name)
+            .map(|v| &volumes[v])
             .find(|v| v.name.eq_ignore_ascii_case(volume_name))
             .ok_or_else(|| EnvError::UnknownTarget {
                 machine: machine.to_string(),
                 target: volume_name.to_string(),
             })?;
-        Ok(volume.mount.iter().cloned().collect())
+        Ok(volume.mount().into_iter().map(str::to_string).collect())
     }
 
     /// Whether machine `m` reaches volume `v`: a local one always, one on LUNs while every
     /// LUN is unmasked to it.
-    pub(crate) fn reaches(&self, m: MachineId, v: usize) -> bool {
+    pub(crate) fn reaches(&self, m: MachineId, v: VolumeSlot) -> bool {
         match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => true,
             Placement::San(l) => {
@@ -63,24 +65,19 @@ impl World {
 
     /// The volume a name designates on a machine that reaches it: its mount point (`E:\`),
     /// its `\\?\Volume{GUID}\` name or its device object.
-    pub(crate) fn find_volume(&self, m: MachineId, name: &str) -> Option<usize> {
-        self.machines[m]
-            .volumes
-            .iter()
-            .enumerate()
-            .position(|(i, v)| {
-                let named = v
-                    .mount
-                    .as_deref()
-                    .is_some_and(|mount| same_mount(mount, name))
-                    || same_mount(&v.name, name)
-                    || v.device.eq_ignore_ascii_case(name);
-                named && self.reaches(m, i)
-            })
+    pub(crate) fn find_volume(&self, m: MachineId, name: &str) -> Option<VolumeSlot> {
+        let volumes = &self.machines[m].volumes;
+        volumes.named(name).find(|&i| {
+            let v = &volumes[i];
+            let named = v.mount().is_some_and(|mount| same_mount(mount, name))
+                || same_mount(&v.name, name)
+                || v.device.eq_ignore_ascii_case(name);
+            named && self.reaches(m, i)
+        })
     }
 
     /// Whether a volume is a hardware shadow copy's, surfaced and not broken.
-    pub(crate) fn is_shadow_volume(&self, m: MachineId, v: usize) -> bool {
+    pub(crate) fn is_shadow_volume(&self, m: MachineId, v: VolumeSlot) -> bool {
         match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => false,
             Placement::San(l) => matches!(self.san.layouts[*l].role, Role::Shadow(_)),
@@ -88,7 +85,7 @@ impl World {
     }
 
     /// Whether a volume on LUNs is read-only (any of its LUNs is).
-    pub(crate) fn volume_read_only(&self, m: MachineId, v: usize) -> bool {
+    pub(crate) fn volume_read_only(&self, m: MachineId, v: VolumeSlot) -> bool {
         match &self.machines[m].volumes[v].placement {
             Placement::Local(_) => false,
             Placement::San(l) => {
@@ -103,7 +100,7 @@ impl World {
     }
 
     /// Reads a block of a volume the machine reaches.
-    pub(crate) fn read_volume(&self, m: MachineId, v: usize, block: u64) -> Block {
+    pub(crate) fn read_volume(&self, m: MachineId, v: VolumeSlot, block: u64) -> Block {
         let volume = &self.machines[m].volumes[v];
         match &volume.placement {
             Placement::Local(data) => data.get(&block).cloned().unwrap_or_default(),
@@ -122,7 +119,7 @@ impl World {
     pub(crate) fn write_volume(
         &mut self,
         m: MachineId,
-        v: usize,
+        v: VolumeSlot,
         block: u64,
         content: Block,
     ) -> Result<Vec<vss_model::provider::DriverDeletion>, EnvError> {
@@ -190,12 +187,7 @@ impl World {
             san.layouts
                 .keys()
                 .filter(|l| !matches!(san.layouts[*l].role, Role::Shadow(_)))
-                .filter(|l| {
-                    !self.machines[m]
-                        .volumes
-                        .iter()
-                        .any(|v| matches!(v.placement, Placement::San(x) if x == *l))
-                })
+                .filter(|l| self.machines[m].volumes.on_layout(*l).is_none())
                 .filter(|l| {
                     san.layouts[*l].extents.iter().all(|e| {
                         array
@@ -223,13 +215,13 @@ impl World {
             r"\\?\GLOBALROOT\Device\HarddiskVolume{}",
             machine.last_volume_device
         );
-        machine.volumes.push(Volume {
+        machine.volumes.add(Volume::new(
             name,
-            mount: None,
-            device: device.clone(),
+            None,
+            device.clone(),
             blocks,
-            placement: Placement::San(layout),
-        });
+            Placement::San(layout),
+        ));
         device
     }
 
@@ -253,8 +245,11 @@ impl World {
             .find(|l| l.id.eq_ignore_ascii_case(lun))
             .map_or_else(|| lun.to_string(), |l| l.id.to_string());
         let lun = lun.as_str();
-        let reached_before: Vec<bool> = (0..self.machines[m].volumes.len())
-            .map(|v| self.reaches(m, v))
+        let reached_before: Vec<(VolumeSlot, bool)> = self.machines[m]
+            .volumes
+            .slots()
+            .into_iter()
+            .map(|v| (v, self.reaches(m, v)))
             .collect();
         san.array()
             .set_visible(lun, &name, visible)
@@ -269,20 +264,21 @@ impl World {
 
     /// A volume that comes back keeps its mount point unless another volume took it while it
     /// was away, as the mount manager hands a drive letter to one volume only.
-    fn settle_returning_mounts(&mut self, m: MachineId, reached_before: &[bool]) {
-        for v in 0..reached_before.len() {
-            if reached_before[v] || !self.reaches(m, v) {
+    fn settle_returning_mounts(&mut self, m: MachineId, reached_before: &[(VolumeSlot, bool)]) {
+        for &(v, reached) in reached_before {
+            if reached || !self.reaches(m, v) {
                 continue;
             }
-            let Some(mount) = self.machines[m].volumes[v].mount.clone() else {
+            let Some(mount) = self.machines[m].volumes[v].mount().map(str::to_string) else {
                 continue;
             };
-            let holder = (0..reached_before.len()).find(|&x| {
+            let holder = self.machines[m].volumes.named(&mount).find(|&x| {
                 x != v
-                    && reached_before[x]
+                    && reached_before
+                        .binary_search_by_key(&x, |(slot, _)| *slot)
+                        .is_ok_and(|i| reached_before[i].1)
                     && self.machines[m].volumes[x]
-                        .mount
-                        .as_deref()
+                        .mount()
                         .is_some_and(|y| same_mount(y, &mount))
             });
             let exposed = self.machines[m]
@@ -294,11 +290,10 @@ impl World {
                 None if exposed => "an exposed shadow copy".to_string(),
                 None => continue,
             };
-            let volume = &mut self.machines[m].volumes[v];
-            volume.mount = None;
+            self.machines[m].volumes.set_mount(v, None);
             let text = format!(
                 "{} is back without {mount}, which {holder} holds now",
-                volume.device
+                self.machines[m].volumes[v].device
             );
             self.note(m, text);
         }
@@ -364,7 +359,7 @@ impl World {
         &self,
         machine: &str,
         target: &str,
-    ) -> Result<(MachineId, usize, Vec<String>), EnvError> {
+    ) -> Result<(MachineId, VolumeSlot, Vec<String>), EnvError> {
         let m = self.machine_index(machine)?;
         let v = self
             .find_volume(m, target)
@@ -388,7 +383,7 @@ impl World {
         &self,
         machine: &str,
         target: &str,
-    ) -> Result<(MachineId, usize, Vec<String>), EnvError> {
+    ) -> Result<(MachineId, VolumeSlot, Vec<String>), EnvError> {
         let found = self.locate_volume(machine, target)?;
         if found.2.is_empty() {
             return Err(EnvError::Invalid(format!(
@@ -442,9 +437,10 @@ impl World {
                 }
                 // A volume this machine no longer reaches (its LUNs masked) gives its mount
                 // point up.
-                let taken = self.machines[m].volumes.iter().enumerate().any(|(i, x)| {
+                let volumes = &self.machines[m].volumes;
+                let taken = volumes.named(&name).any(|i| {
                     i != v
-                        && x.mount.as_deref().is_some_and(|y| same_mount(y, &name))
+                        && volumes[i].mount().is_some_and(|y| same_mount(y, &name))
                         && self.reaches(m, i)
                 }) || self.machines[m]
                     .exposures
@@ -458,8 +454,8 @@ impl World {
                 Some(name)
             }
         };
-        let volume = &mut self.machines[m].volumes[v];
-        volume.mount = mount.clone();
+        self.machines[m].volumes.set_mount(v, mount.clone());
+        let volume = &self.machines[m].volumes[v];
         let text = match mount {
             Some(mount) => format!("{} mounted at {mount}", volume.device),
             None => format!("{} has no mount point now", volume.device),

@@ -20,8 +20,9 @@ use vss_model::{
 };
 
 use crate::handles::{AsyncId, LayoutId, MachineId, ProviderSlot, RequesterId};
+use crate::machine_volumes::MachineVolumes;
 use crate::policy::Policy;
-use crate::san::{San, Volume};
+use crate::san::San;
 use crate::trace::TraceEvent;
 
 /// A software provider the simulated service can load: the provider interfaces and the
@@ -138,7 +139,7 @@ pub(crate) struct ArmedFault {
 /// One machine and its VSS service.
 pub(crate) struct Machine {
     pub name: String,
-    pub volumes: Vec<Volume>,
+    pub volumes: MachineVolumes,
     pub providers: TiVec<ProviderSlot, Registered>,
     pub writers: Vec<Writer>,
     /// `MaxShadowCopies` for client-accessible shadow copies.
@@ -370,9 +371,8 @@ impl World {
     pub(crate) fn display_volume(&self, machine: MachineId, volume_name: &str) -> String {
         self.machines[machine]
             .volumes
-            .iter()
-            .find(|v| v.name == volume_name)
-            .and_then(|v| v.mount.clone())
+            .by_volume_name(volume_name)
+            .and_then(|v| v.mount().map(str::to_string))
             .unwrap_or_else(|| volume_name.to_string())
     }
 

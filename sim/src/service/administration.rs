@@ -12,7 +12,6 @@ use vss_model::{
 };
 
 use crate::handles::{MachineId, RequesterId};
-use crate::san::Placement;
 use crate::service::Keeper;
 use crate::world::{HwState, World};
 
@@ -299,12 +298,9 @@ impl World {
             copy.prop.exposed_path = new.path;
             copy.prop.snapshot_attributes = new.attributes;
             if let HwState::Surfaced { layout, .. } = copy.state {
-                let volume = self.machines[m]
-                    .volumes
-                    .iter_mut()
-                    .find(|v| matches!(v.placement, Placement::San(l) if l == layout));
-                if let Some(volume) = volume {
-                    volume.mount = mount;
+                let volumes = &mut self.machines[m].volumes;
+                if let Some(volume) = volumes.on_layout(layout) {
+                    volumes.set_mount(volume, mount);
                 }
             }
             return Ok(());

@@ -7,23 +7,22 @@ use vss_model::methods::Method;
 use vss_model::{Context, HResult, SnapshotAttributes as A, VssId};
 use vss_sim_hw::DiskIdentity;
 
-use crate::handles::{MachineId, ProviderSlot};
-use crate::san::{Extent, Layout, Placement, Role};
+use crate::handles::{MachineId, ProviderSlot, VolumeSlot};
+use crate::machine_volumes::Placement;
+use crate::san::{Extent, Layout, Role};
 use crate::trace::TraceEvent;
 use crate::world::{HwState, Instance, VolumeLuns, World};
 
 impl World {
     /// The device name of a LUN on a machine, `\\.\PHYSICALDRIVEn`: the local disk is 0, and
-    /// the array LUNs the machine reaches are numbered from 1 in the order of their names.
+    /// an array LUN has the number the machine gave it when it arrived (0 for one the
+    /// machine does not see).
     pub(crate) fn lun_device(&self, m: MachineId, lun: &str) -> String {
-        let machine = &self.machines[m].name;
         let n = self
             .san
             .array()
-            .luns()
-            .filter(|l| l.visible_to.contains(machine))
-            .position(|l| l.id == lun)
-            .map_or(0, |i| i + 1);
+            .disk_number(&self.machines[m].name, lun)
+            .unwrap_or(0);
         format!(r"\\.\PHYSICALDRIVE{n}")
     }
 
@@ -46,7 +45,7 @@ impl World {
     }
 
     /// The LUNs a volume lies on, as VSS hands them to hardware providers.
-    pub(crate) fn volume_luns(&self, m: MachineId, v: usize) -> VolumeLuns {
+    pub(crate) fn volume_luns(&self, m: MachineId, v: VolumeSlot) -> VolumeLuns {
         let volume = &self.machines[m].volumes[v];
         match &volume.placement {
             Placement::Local(_) => VolumeLuns {
@@ -85,7 +84,7 @@ impl World {
         &mut self,
         m: MachineId,
         p: ProviderSlot,
-        v: usize,
+        v: VolumeSlot,
         context: Context,
     ) -> Result<bool, HResult> {
         let VolumeLuns {
@@ -253,9 +252,10 @@ impl World {
             HwState::Transported { creator } => (creator, None),
         };
         if let Some(layout) = layout {
-            self.machines[m]
-                .volumes
-                .retain(|v| !matches!(v.placement, Placement::San(l) if l == layout));
+            let volumes = &mut self.machines[m].volumes;
+            if let Some(volume) = volumes.on_layout(layout) {
+                volumes.remove(volume);
+            }
         }
         if let Some(p) = self.hardware_provider(m, copy.prop.provider_id) {
             for (_, shadow, _) in &copy.pairs {
