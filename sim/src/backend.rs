@@ -151,6 +151,12 @@ impl Drop for SimComponents {
     }
 }
 
+impl Drop for SimAsync {
+    fn drop(&mut self) {
+        lock_to_change(&self.world).release_async(self.id);
+    }
+}
+
 impl VssAsync for SimAsync {
     fn wait(&mut self, _milliseconds: u32) -> HResult {
         lock_to_change(&self.world).async_wait(self.id)

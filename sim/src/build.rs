@@ -82,6 +82,7 @@ impl World {
             clock,
             machines: TiVec::new(),
             requesters: BTreeMap::new(),
+            sw_copies: Default::default(),
             asyncs: BTreeMap::new(),
             next_object: 0,
             trace: Vec::new(),

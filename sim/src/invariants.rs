@@ -31,9 +31,9 @@ impl World {
     ///   broken), or one VSS left behind when a provider refused to take it back.
     /// - **Copies consistent with the providers**: a surfaced hardware copy is a volume of
     ///   the machine that serves it, and every shadow volume a machine has is a copy VSS
-    ///   keeps; every
-    ///   exposed name and every auto-release owner names a copy that exists, kept by VSS or
-    ///   by a software provider of that machine.
+    ///   keeps; every software copy VSS counts is one its provider keeps; every exposed
+    ///   name and every auto-release owner names a copy that exists, kept by VSS or by a
+    ///   software provider of that machine.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut broken = String::new();
         self.check_creation_locks(&mut broken);
@@ -128,6 +128,21 @@ impl World {
     }
 
     fn check_copies(&self, broken: &mut String) {
+        for (id, copy) in self.sw_copies.iter() {
+            let machine = &self.machines[copy.machine];
+            let kept = machine.providers[copy.provider]
+                .instance
+                .driver_ref()
+                .and_then(|driver| driver.device_of(id))
+                .is_some();
+            if !kept {
+                let _ = writeln!(
+                    broken,
+                    "{}: the software copy {id} is counted but its provider has it no more",
+                    machine.name
+                );
+            }
+        }
         for (id, copy) in &self.hw_copies {
             let HwState::Surfaced { machine, layout } = copy.state else {
                 continue;

@@ -51,6 +51,7 @@ pub mod runner;
 mod san;
 mod service;
 pub mod size;
+mod software_copies;
 pub mod state;
 pub mod trace;
 mod volumes;

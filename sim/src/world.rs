@@ -23,6 +23,7 @@ use crate::handles::{AsyncId, LayoutId, MachineId, ProviderSlot, RequesterId};
 use crate::machine_volumes::MachineVolumes;
 use crate::policy::Policy;
 use crate::san::San;
+use crate::software_copies::SoftwareCopies;
 use crate::trace::TraceEvent;
 
 /// A software provider the simulated service can load: the provider interfaces and the
@@ -214,6 +215,10 @@ pub(crate) struct HwCopy {
 pub(crate) struct Requester {
     pub machine: MachineId,
     pub alive: bool,
+    /// The caller has released it: it is kept only while operations of it are held.
+    pub released: bool,
+    /// How many of its operations the world keeps.
+    pub operations: usize,
     pub privileges: Privileges,
     pub hold_next_async: bool,
     pub context: Context,
@@ -270,6 +275,9 @@ pub(crate) enum AsyncState {
 pub(crate) struct AsyncOp {
     pub requester: RequesterId,
     pub state: AsyncState,
+    /// The caller has released its `IVssAsync`: a finished operation is then forgotten, a
+    /// held one when it ends.
+    pub released: bool,
 }
 
 /// The whole simulated world.
@@ -279,12 +287,17 @@ pub struct World {
     pub(crate) san: San,
     /// The hardware shadow copies VSS manages, on any machine.
     pub(crate) hw_copies: BTreeMap<VssId, HwCopy>,
+    /// The software shadow copies that exist, counted per volume.
+    pub(crate) sw_copies: SoftwareCopies,
     /// The transportable sets imported so far: a set imports once.
     pub(crate) imported_sets: BTreeSet<VssId>,
     pub(crate) ids: ChaCha8Rng,
     pub(crate) clock: VssTimestamp,
     pub(crate) machines: TiVec<MachineId, Machine>,
+    /// The requester objects the caller still holds, or whose operations it still holds:
+    /// a released object is forgotten with its last operation.
     pub(crate) requesters: BTreeMap<RequesterId, Requester>,
+    /// The operations the caller still holds, and held ones not yet run.
     pub(crate) asyncs: BTreeMap<AsyncId, AsyncOp>,
     pub(crate) next_object: u64,
     pub(crate) trace: Vec<TraceEvent>,
@@ -394,6 +407,8 @@ impl World {
             Requester {
                 machine,
                 alive: true,
+                released: false,
+                operations: 0,
                 privileges: Privileges::Administrator,
                 hold_next_async: false,
                 context: Context::VSS_CTX_BACKUP,

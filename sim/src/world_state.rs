@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use vss_model::VssId;
-use vss_model::lifecycle::RequesterPhase;
 
 use crate::Simulator;
 use crate::handles::MachineId;
@@ -163,8 +162,8 @@ fn capture(world: &World) -> WorldState {
 }
 
 /// Every shadow copy of the world. Hardware copies are VSS's own record; software copies
-/// are asked of their provider's driver, whose `device_of` only reads, for every copy a
-/// requester object's set made (objects are never forgotten, so no copy is missed).
+/// are the ones VSS counted when their sets were made, with their device asked of their
+/// provider's driver, whose `device_of` only reads.
 fn shadow_copies(world: &World) -> Vec<ShadowCopyView> {
     let mut found: Vec<(MachineId, ShadowCopyView)> = Vec::new();
     let exposed = |m: MachineId, id: VssId| {
@@ -201,35 +200,30 @@ fn shadow_copies(world: &World) -> Vec<ShadowCopyView> {
             },
         ));
     }
-    for requester in world.requesters.values() {
-        let RequesterPhase::Created(plan) = &requester.phase else {
-            continue;
-        };
-        let m = requester.machine;
-        for item in plan.items.iter().filter(|i| i.luns.is_none()) {
-            let device = world.machines[m].providers[item.provider]
-                .instance
-                .driver_ref()
-                .and_then(|driver| driver.device_of(item.snapshot_id));
-            let Some(device) = device else { continue };
-            found.push((
-                m,
-                ShadowCopyView {
-                    machine: world.machines[m].name.clone(),
-                    id: item.snapshot_id,
-                    set: plan.id,
-                    original: format!(
-                        "{} {}",
-                        world.machines[m].name,
-                        world.display_volume(m, &item.volume_name)
-                    ),
-                    hardware: false,
-                    transported: false,
-                    device,
-                    exposed: exposed(m, item.snapshot_id),
-                },
-            ));
-        }
+    for (id, copy) in world.sw_copies.iter() {
+        let m = copy.machine;
+        let device = world.machines[m].providers[copy.provider]
+            .instance
+            .driver_ref()
+            .and_then(|driver| driver.device_of(id));
+        let Some(device) = device else { continue };
+        found.push((
+            m,
+            ShadowCopyView {
+                machine: world.machines[m].name.clone(),
+                id,
+                set: copy.set,
+                original: format!(
+                    "{} {}",
+                    world.machines[m].name,
+                    world.display_volume(m, &copy.volume_name)
+                ),
+                hardware: false,
+                transported: false,
+                device,
+                exposed: exposed(m, id),
+            },
+        ));
     }
     found.sort_by(|(a, x), (b, y)| (a, &x.original, x.id).cmp(&(b, &y.original, y.id)));
     found.into_iter().map(|(_, copy)| copy).collect()

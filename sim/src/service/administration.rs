@@ -35,12 +35,13 @@ fn is_mount_folder(name: &str) -> bool {
 }
 
 impl World {
-    /// Whether the id belongs to a set some requester of the machine is still creating.
+    /// Whether the id belongs to a set some requester of the machine is still creating:
+    /// the one holding the machine's creation lock, which is held from `StartSnapshotSet`
+    /// until `DoSnapshotSet` ends.
     pub(crate) fn in_creation(&self, m: MachineId, id: VssId) -> bool {
-        self.requesters.values().any(|r| {
-            r.machine == m
-                && matches!(&r.phase, RequesterPhase::SetOpen(plan) | RequesterPhase::Creating(plan)
-                    if plan.id == id || plan.items.iter().any(|i| i.snapshot_id == id))
+        self.machines[m].creation_lock.is_some_and(|holder| {
+            matches!(&self.requester(holder).phase, RequesterPhase::SetOpen(plan) | RequesterPhase::Creating(plan)
+                if plan.id == id || plan.items.iter().any(|i| i.snapshot_id == id))
         })
     }
 

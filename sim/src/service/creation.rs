@@ -13,6 +13,7 @@ use vss_model::{
 
 use crate::handles::{AsyncId, MachineId, ProviderSlot, RequesterId};
 use crate::service::Keeper;
+use crate::software_copies::SoftwareCopy;
 use crate::trace::TraceEvent;
 use crate::world::{HwCopy, HwState, Instance, PlannedCopy, SetPlan, Work, World};
 
@@ -205,22 +206,13 @@ impl World {
         if self.machines[m].providers[p].prop.provider_type == ProviderType::VSS_PROV_HARDWARE {
             return Ok(());
         }
-        let copies = self.provider_copies(m, p, Context::VSS_CTX_ALL)?;
-        let on_volume: Vec<A> = copies
-            .iter()
-            .filter(|s| s.original_volume_name == volume_name)
-            .map(|s| s.snapshot_attributes)
-            .collect();
-        let client_accessible = on_volume
-            .iter()
-            .filter(|a| a.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE))
-            .count();
+        let count = self.sw_copies.count(m, p, volume_name);
         let max_client = self.machines[m].max_shadow_copies as usize;
-        if on_volume.len() >= MAX_SOFTWARE_COPIES_PER_VOLUME
+        if count.all >= MAX_SOFTWARE_COPIES_PER_VOLUME
             || (context
                 .attributes()
                 .contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
-                && client_accessible >= max_client)
+                && count.client_accessible >= max_client)
         {
             return Err(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
         }
@@ -276,6 +268,19 @@ impl World {
                         .and_then(|d| d.device_of(item.snapshot_id))
                         .unwrap_or_default();
                     let volume = self.display_volume(m, &item.volume_name);
+                    let client_accessible = context
+                        .attributes()
+                        .contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE);
+                    self.sw_copies.add(
+                        item.snapshot_id,
+                        SoftwareCopy {
+                            machine: m,
+                            set: plan.id,
+                            provider: item.provider,
+                            volume_name: item.volume_name.clone(),
+                            client_accessible,
+                        },
+                    );
                     let event = TraceEvent::Created {
                         machine: self.machines[m].name.clone(),
                         snapshot: item.snapshot_id,

@@ -120,6 +120,7 @@ impl World {
             .collect();
         for id in pending {
             self.asyncs.get_mut(&id).expect("listed above").state = AsyncState::Cancelled;
+            self.forget_async_if_released(id);
         }
         let r = self.requester_mut(req);
         r.pending.clear();
@@ -141,9 +142,44 @@ impl World {
     /// `Release`: the object dies; its creation is abandoned, the writers hear
     /// `OnBackupShutdown`, and VSS deletes the auto-release shadow copies it made.
     pub(crate) fn release(&mut self, req: RequesterId) {
-        if !self.requester(req).alive {
-            return;
+        if self.requester(req).alive {
+            self.end_object(req);
         }
+        self.requester_mut(req).released = true;
+        self.forget_requester_if_unused(req);
+    }
+
+    /// A requester object the caller has released, with no operation of it held, can
+    /// never be named again: the world forgets it, so that no later call pays for it.
+    fn forget_requester_if_unused(&mut self, req: RequesterId) {
+        let r = self.requester(req);
+        if r.released && r.operations == 0 {
+            self.requesters.remove(&req);
+        }
+    }
+
+    /// The caller released an `IVssAsync`. A finished operation can never be asked about
+    /// again and is forgotten; a held one stays pending on its object until that object's
+    /// creation is abandoned.
+    pub(crate) fn release_async(&mut self, op: AsyncId) {
+        self.asyncs.get_mut(&op).expect("a held operation").released = true;
+        self.forget_async_if_released(op);
+    }
+
+    fn forget_async_if_released(&mut self, op: AsyncId) {
+        let (released, state, req) = {
+            let o = &self.asyncs[&op];
+            (o.released, o.state, o.requester)
+        };
+        if released && !matches!(state, AsyncState::Pending(_)) {
+            self.asyncs.remove(&op);
+            self.requester_mut(req).operations -= 1;
+            self.forget_requester_if_unused(req);
+        }
+    }
+
+    /// What VSS does when a living object is released.
+    fn end_object(&mut self, req: RequesterId) {
         let m = self.requester(req).machine;
         self.abandon_creation(req, "requester object released");
         let r = self.requester_mut(req);
@@ -259,8 +295,52 @@ impl World {
             crate::world::AsyncOp {
                 requester: req,
                 state,
+                released: false,
             },
         );
+        self.requester_mut(req).operations += 1;
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
+    use vss_model::{Context, ObjectType};
+
+    use crate::Simulator;
+
+    /// Released objects and operations leave nothing behind: what the world keeps does not
+    /// grow with the cycles it has run.
+    #[test]
+    fn released_objects_and_operations_are_forgotten() {
+        let sim = Simulator::default_world();
+        for _ in 0..20 {
+            let mut r = sim.create_backup_components("HOSTA").unwrap();
+            r.initialize_for_backup(None).unwrap();
+            r.set_context(Context::VSS_CTX_NAS_ROLLBACK).unwrap();
+            let set = r.start_snapshot_set().unwrap();
+            r.add_to_snapshot_set("C:\\", vss_model::VssId::NULL)
+                .unwrap();
+            let mut op = r.do_snapshot_set().unwrap();
+            op.wait(INFINITE);
+            // The operation outlives its object: the object is kept until it goes.
+            drop(r);
+            assert_eq!(sim.with_world(|w| w.requesters.len()), 1);
+            assert_eq!(
+                op.query_status(),
+                Ok(vss_model::HResult::VSS_S_ASYNC_FINISHED)
+            );
+            drop(op);
+            let mut d = sim.create_backup_components("HOSTA").unwrap();
+            d.initialize_for_backup(None).unwrap();
+            d.set_context(Context::VSS_CTX_ALL).unwrap();
+            d.delete_snapshots(set, ObjectType::VSS_OBJECT_SNAPSHOT_SET, true)
+                .unwrap();
+        }
+        sim.with_world(|w| {
+            assert_eq!((w.requesters.len(), w.asyncs.len()), (0, 0));
+            assert_eq!(w.sw_copies.iter().count(), 0);
+        });
     }
 }

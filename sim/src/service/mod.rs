@@ -295,6 +295,7 @@ impl World {
 
     /// Forgets a shadow copy that no longer exists: its owner, its exposure; and says so.
     pub(crate) fn forget_copy(&mut self, m: MachineId, id: VssId, reason: &str) {
+        self.sw_copies.remove(id);
         // A transportable copy has an owner on the machine that made it and on the one that
         // imported it: gone, it is no object's on any machine.
         for machine in &mut self.machines {
