@@ -85,7 +85,8 @@ impl World {
             sw_copies: Default::default(),
             asyncs: BTreeMap::new(),
             next_object: 0,
-            trace: Vec::new(),
+            trace: Default::default(),
+            trace_not_kept: 0,
             #[cfg(feature = "mutations")]
             broken_rules: BTreeSet::new(),
         };

@@ -56,7 +56,16 @@ pub enum TraceEvent {
         /// What happened.
         text: String,
     },
+    /// Events that were not kept: a world keeps the last [`TRACE_KEPT`] events until they
+    /// are taken, so that one nobody reads does not grow without end.
+    NotKept {
+        /// How many events, before the ones that follow, were let go.
+        count: u64,
+    },
 }
+
+/// How many events a world keeps until they are taken.
+pub const TRACE_KEPT: usize = 65_536;
 
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -110,6 +119,10 @@ impl fmt::Display for TraceEvent {
                 reason,
             } => write!(f, "{machine}: shadow copy {snapshot} deleted ({reason})"),
             TraceEvent::Note { machine, text } => write!(f, "{machine}: {text}"),
+            TraceEvent::NotKept { count } => write!(
+                f,
+                "{count} earlier events not kept (the trace keeps the last {TRACE_KEPT} until they are taken)"
+            ),
         }
     }
 }

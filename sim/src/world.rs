@@ -1,7 +1,7 @@
 //! The simulated world: machines with their volumes, providers, writers and VSS service
 //! state, the requester objects and asynchronous operations, the id source and the clock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
@@ -24,7 +24,7 @@ use crate::machine_volumes::MachineVolumes;
 use crate::policy::Policy;
 use crate::san::San;
 use crate::software_copies::SoftwareCopies;
-use crate::trace::TraceEvent;
+use crate::trace::{TRACE_KEPT, TraceEvent};
 
 /// A software provider the simulated service can load: the provider interfaces and the
 /// driver that sees the volume's writes.
@@ -300,7 +300,10 @@ pub struct World {
     /// The operations the caller still holds, and held ones not yet run.
     pub(crate) asyncs: BTreeMap<AsyncId, AsyncOp>,
     pub(crate) next_object: u64,
-    pub(crate) trace: Vec<TraceEvent>,
+    /// The events not taken yet, the last [`TRACE_KEPT`] of them.
+    pub(crate) trace: VecDeque<TraceEvent>,
+    /// How many events were let go since the trace was last taken.
+    pub(crate) trace_not_kept: u64,
     #[cfg(feature = "mutations")]
     /// Rules of VSS this world was told to break (see [`BrokenRule`]); empty but in tests
     /// that show a broken rule is caught.
@@ -353,7 +356,11 @@ impl World {
     }
 
     pub(crate) fn record(&mut self, event: TraceEvent) {
-        self.trace.push(event);
+        if self.trace.len() == TRACE_KEPT {
+            self.trace.pop_front();
+            self.trace_not_kept += 1;
+        }
+        self.trace.push_back(event);
     }
 
     pub(crate) fn note(&mut self, machine: MachineId, text: impl Into<String>) {
@@ -366,7 +373,9 @@ impl World {
 
     /// Everything that happened underneath since the last call.
     pub fn take_trace(&mut self) -> Vec<TraceEvent> {
-        std::mem::take(&mut self.trace)
+        let count = std::mem::take(&mut self.trace_not_kept);
+        let lost = (count > 0).then_some(TraceEvent::NotKept { count });
+        lost.into_iter().chain(self.trace.drain(..)).collect()
     }
 
     /// The machines' names, in world-file order.

@@ -343,4 +343,22 @@ mod tests {
             assert_eq!(w.sw_copies.iter().count(), 0);
         });
     }
+
+    /// A trace nobody takes keeps its last events only, and says how many it let go.
+    #[test]
+    fn an_untaken_trace_keeps_its_last_events() {
+        use crate::trace::{TRACE_KEPT, TraceEvent};
+        let sim = Simulator::default_world();
+        sim.take_trace();
+        let note = |n: usize| TraceEvent::Note {
+            machine: "HOSTA".into(),
+            text: n.to_string(),
+        };
+        sim.with_world(|w| (0..TRACE_KEPT + 3).for_each(|n| w.record(note(n))));
+        let trace = sim.take_trace();
+        assert_eq!(trace.len(), TRACE_KEPT + 1);
+        assert_eq!(trace[0], TraceEvent::NotKept { count: 3 });
+        assert_eq!(trace[1], note(3));
+        assert!(sim.take_trace().is_empty());
+    }
 }
