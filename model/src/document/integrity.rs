@@ -2,13 +2,13 @@
 //! `InitializeForBackup` refuses a document changed after `SaveAsXML` wrote it.
 
 use super::{BackupComponentsDocument, DocumentError};
-use crate::digest::fnv1a64;
+use crate::digest::Fnv1a64;
 
 /// The integrity value of a document: the 64-bit FNV-1a hash of the XML
 /// [`to_xml`](BackupComponentsDocument::to_xml) writes for it, with the integrity attribute
-/// left out.
+/// left out, hashed as it is written, with no text kept.
 pub(super) fn of(document: &BackupComponentsDocument) -> u64 {
-    fnv1a64(document.render(None).as_bytes())
+    document.render_into(Fnv1a64::default()).finish()
 }
 
 /// The integrity attribute as read.

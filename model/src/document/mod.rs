@@ -345,7 +345,7 @@ impl BackupComponentsDocument {
     /// ` integrity="…"` attribute left out (the leading space included). Windows has no such
     /// attribute; it is this simulator's way to tell that a document was tampered with.
     pub fn to_xml(&self) -> String {
-        self.render(Some(integrity::of(self)))
+        self.render_with_integrity()
     }
 
     /// Reads a document written by [`to_xml`](Self::to_xml), as `InitializeForBackup(bstrXML)`

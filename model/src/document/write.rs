@@ -13,12 +13,14 @@ use super::{
     NAMESPACE, NUL_ENTITY, ORIGINAL_LUN, PAIR, ROOT, SCHEMA_VERSION, SET, SHADOW_LUN, SNAPSHOT,
     SnapshotDescription, WRITER,
 };
+use crate::digest::fnv1a64;
 use crate::lun::VdsLunInformation;
 
 impl BackupComponentsDocument {
-    /// Writes the document, with or without the integrity attribute.
-    pub(super) fn render(&self, integrity: Option<u64>) -> String {
-        let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    /// Writes the document without the integrity attribute, in its canonical form, to
+    /// `out`: a buffer, or a hash that needs no text kept.
+    pub(super) fn render_into<W: std::io::Write>(&self, out: W) -> W {
+        let mut writer = Writer::new_with_indent(out, b' ', 2);
         let mut root = BytesStart::new(ROOT);
         push_attr(&mut root, "xmlns", NAMESPACE);
         push_attr(&mut root, "version", SCHEMA_VERSION);
@@ -40,9 +42,6 @@ impl BackupComponentsDocument {
                 "partialFileSupport",
                 yes_no(state.partial_file_support),
             );
-        }
-        if let Some(hash) = integrity {
-            push_attr(&mut root, INTEGRITY, &format!("{hash:016x}"));
         }
 
         let mut events = vec![Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))];
@@ -77,12 +76,27 @@ impl BackupComponentsDocument {
         for event in events {
             writer
                 .write_event(event)
-                .expect("writing to a Vec<u8> cannot fail");
+                .expect("writing to a buffer or a hash cannot fail");
         }
-        let mut out =
-            String::from_utf8(writer.into_inner()).expect("the writer only copies UTF-8 text");
-        out.push('\n');
+        let mut out = writer.into_inner();
+        out.write_all(b"\n")
+            .expect("writing to a buffer or a hash cannot fail");
         out
+    }
+
+    /// The canonical form with its integrity attribute as the root's last
+    /// attribute: the form written without it, with the attribute put in place.
+    pub(super) fn render_with_integrity(&self) -> String {
+        let mut text = String::from_utf8(self.render_into(Vec::new()))
+            .expect("the writer only copies UTF-8 text");
+        let hash = fnv1a64(text.as_bytes());
+        let root = text.find(&format!("<{ROOT}")).expect("the root element");
+        let mut end = root + text[root..].find('>').expect("the root's start tag ends");
+        if text[..end].ends_with('/') {
+            end -= 1;
+        }
+        text.insert_str(end, &format!(" {INTEGRITY}=\"{hash:016x}\""));
+        text
     }
 }
 
