@@ -110,16 +110,16 @@ impl ReferenceModel {
             .intersects(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY)
             || current.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
             || !current.contains(A::VSS_VOLSNAP_ATTR_PERSISTENT)
-            || self.exposures[m].contains_key(EXPOSE_AS)
-            || self.mounted[m].contains(EXPOSE_AS);
+            || self.exposures[m].contains_key(&EXPOSE_AS)
+            || self.mounted[m].contains(&EXPOSE_AS);
         if refused {
             return Prediction::code(HResult::E_INVALIDARG);
         }
         let copy = self.copies.get_mut(&id).expect("found above");
         copy.attributes =
             (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
-        copy.exposed = Some(EXPOSE_AS.to_string());
-        self.exposures[m].insert(EXPOSE_AS.to_string(), id);
+        copy.exposed = Some(EXPOSE_AS);
+        self.exposures[m].insert(EXPOSE_AS, id);
         Prediction::ok(Value::Exposed(EXPOSE_AS.to_string()))
     }
 

@@ -21,6 +21,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::net::ToSocketAddrs;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{
@@ -237,7 +238,8 @@ impl State {
 #[derive(Debug, Clone)]
 pub struct Exploration {
     world: SmallWorld,
-    spec: WorldSpec,
+    /// The world's description, shared by every state's model.
+    spec: Arc<WorldSpec>,
     depth: usize,
 }
 
@@ -246,7 +248,7 @@ impl Exploration {
     pub fn new(world: SmallWorld, depth: usize) -> Exploration {
         Exploration {
             world,
-            spec: world.spec(),
+            spec: Arc::new(world.spec()),
             depth,
         }
     }

@@ -46,14 +46,19 @@
 mod administration;
 mod diff_area;
 mod requester;
+mod sorted;
 mod transport;
 
 pub mod explore;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::Arc;
 
 use diff_area::DiffArea;
+use sorted::SortedMap;
+pub use sorted::SortedSet;
 
 use vss_model::attributes::{HardwareOptions, SnapshotAttributes as A};
 use vss_model::context::Context;
@@ -470,7 +475,8 @@ struct ShadowCopy {
     hardware: bool,
     place: Place,
     attributes: A,
-    exposed: Option<String>,
+    /// The name it is exposed as: the model exposes as [`EXPOSE_AS`] only.
+    exposed: Option<&'static str>,
     /// Its shadow LUNs (indices into the model's LUN list).
     luns: Vec<usize>,
     /// The requester objects whose release deletes it (auto-release copies): the one that
@@ -484,7 +490,7 @@ pub struct LunView {
     /// The LUN it is a clone of (index into this list), if it is one.
     pub clone_of: Option<usize>,
     /// The machines it is unmasked to.
-    pub visible_to: BTreeSet<usize>,
+    pub visible_to: SortedSet<usize>,
     /// Its volumes are read-only.
     pub read_only: bool,
     /// Its volumes are hidden.
@@ -511,40 +517,66 @@ struct DocumentSet {
     snapshots: Vec<(Id, Option<Vec<usize>>)>,
 }
 
+/// The world a model describes, shared by every state stepped from the same start: a state
+/// clones it by its reference count alone. It is no part of a state's hash: the states that
+/// are compared (one exploration's) share one world, and hashing it would only cost time.
+/// Equal states still hash alike, as the hash leaves nothing out that tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SharedWorld(Arc<WorldSpec>);
+
+impl Hash for SharedWorld {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+impl Deref for SharedWorld {
+    type Target = WorldSpec;
+
+    fn deref(&self) -> &WorldSpec {
+        &self.0
+    }
+}
+
 /// The model's whole state. Two states are equal when VSS would behave the same from them.
+///
+/// Exploration keeps hundreds of thousands of states at once, so what changes rarely is
+/// shared between states (the world, the saved documents) and the collections are sorted
+/// vectors sized to their entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReferenceModel {
-    world: WorldSpec,
-    objects: BTreeMap<(usize, u8), Requester>,
+    world: SharedWorld,
+    objects: SortedMap<(usize, u8), Requester>,
     /// The object creating a set on each machine (VSS's creation lock).
     creating: Vec<Option<u8>>,
-    copies: BTreeMap<Id, ShadowCopy>,
+    copies: SortedMap<Id, ShadowCopy>,
     luns: Vec<LunView>,
-    documents: Vec<Document>,
+    /// Every document saved, shared until one more is saved.
+    documents: Arc<Vec<Document>>,
     /// Every set and shadow copy id handed out, in order.
     set_ids: Vec<Id>,
     snapshot_ids: Vec<Id>,
     next_id: u32,
-    imported_sets: BTreeSet<Id>,
+    imported_sets: SortedSet<Id>,
     /// Exposed names per machine.
-    exposures: Vec<BTreeMap<String, Id>>,
+    exposures: Vec<SortedMap<&'static str, Id>>,
     /// Names that broken volumes kept as their mount points, per machine.
-    mounted: Vec<BTreeSet<String>>,
+    mounted: Vec<SortedSet<&'static str>>,
     /// Provider methods that will fail, per machine: each armed fault fails one call.
-    faults: Vec<BTreeMap<FaultMethod, u32>>,
+    faults: Vec<SortedMap<FaultMethod, u32>>,
     /// The diff area of each volume that has had software copies, by (machine, volume).
-    diff_areas: BTreeMap<(usize, usize), DiffArea>,
+    diff_areas: SortedMap<(usize, usize), DiffArea>,
     /// The sets broken so far, and the LUNs they left as ordinary disks.
-    broken_sets: BTreeSet<Id>,
-    broken_luns: BTreeSet<usize>,
+    broken_sets: SortedSet<Id>,
+    broken_luns: SortedSet<usize>,
 }
 
 /// The drive letter `ExposeSnapshot` steps use.
 pub const EXPOSE_AS: &str = "X:";
 
 impl ReferenceModel {
-    /// The model of a world nothing has happened in yet.
-    pub fn new(world: WorldSpec) -> ReferenceModel {
+    /// The model of a world nothing has happened in yet. The world is shared, not copied,
+    /// by every state stepped from this one.
+    pub fn new(world: impl Into<Arc<WorldSpec>>) -> ReferenceModel {
+        let world: Arc<WorldSpec> = world.into();
         let luns = world
             .luns
             .iter()
@@ -559,22 +591,22 @@ impl ReferenceModel {
             .collect();
         let machines = world.machines.len();
         ReferenceModel {
-            world,
-            objects: BTreeMap::new(),
+            world: SharedWorld(world),
+            objects: SortedMap::new(),
             creating: vec![None; machines],
-            copies: BTreeMap::new(),
+            copies: SortedMap::new(),
             luns,
-            documents: Vec::new(),
+            documents: Arc::default(),
             set_ids: Vec::new(),
             snapshot_ids: Vec::new(),
             next_id: 0,
-            imported_sets: BTreeSet::new(),
-            exposures: vec![BTreeMap::new(); machines],
-            mounted: vec![BTreeSet::new(); machines],
-            faults: vec![BTreeMap::new(); machines],
-            diff_areas: BTreeMap::new(),
-            broken_sets: BTreeSet::new(),
-            broken_luns: BTreeSet::new(),
+            imported_sets: SortedSet::new(),
+            exposures: vec![SortedMap::new(); machines],
+            mounted: vec![SortedSet::new(); machines],
+            faults: vec![SortedMap::new(); machines],
+            diff_areas: SortedMap::new(),
+            broken_sets: SortedSet::new(),
+            broken_luns: SortedSet::new(),
         }
     }
 
@@ -670,7 +702,7 @@ impl ReferenceModel {
                 ));
             }
         }
-        for (id, copy) in &self.copies {
+        for (id, copy) in self.copies.iter() {
             let volume = &self.world.machines[copy.creator].volumes[copy.volume];
             let sources: Vec<Option<usize>> =
                 copy.luns.iter().map(|l| self.luns[*l].clone_of).collect();
@@ -704,7 +736,7 @@ impl ReferenceModel {
     }
 
     /// The sets broken so far.
-    pub fn broken_sets(&self) -> &BTreeSet<Id> {
+    pub fn broken_sets(&self) -> &SortedSet<Id> {
         &self.broken_sets
     }
 
@@ -745,7 +777,7 @@ impl ReferenceModel {
                 Prediction::ok(Value::None)
             }
             Step::Fault { machine, method } => {
-                *self.faults[*machine].entry(*method).or_insert(0) += 1;
+                *self.faults[*machine].get_or_default(*method) += 1;
                 Prediction::ok(Value::None)
             }
             Step::Call {
@@ -761,7 +793,7 @@ impl ReferenceModel {
             self.release(m, o);
             return Prediction::ok(Value::None);
         }
-        self.objects.entry((m, o)).or_default();
+        self.objects.get_or_default((m, o));
         let outcome = match call {
             RequesterCall::Release => unreachable!("handled above"),
             RequesterCall::InitializeForBackup { document } => self.initialize(m, o, *document),
@@ -875,7 +907,7 @@ fn view(id: Id, c: &ShadowCopy) -> CopyView {
         id,
         set: c.set,
         attributes: c.attributes,
-        exposed_name: c.exposed.clone(),
+        exposed_name: c.exposed.map(str::to_string),
     }
 }
 
@@ -955,7 +987,7 @@ impl ReferenceModel {
         }
         // What can be done with the shadow copies that exist, from an object of their
         // machine.
-        for (id, copy) in &self.copies {
+        for (id, copy) in self.copies.iter() {
             if copy.place != Place::Live {
                 continue;
             }

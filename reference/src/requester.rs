@@ -274,7 +274,7 @@ impl ReferenceModel {
                 (attributes, Place::Live, Vec::new())
             };
             if !item.hardware {
-                let area = self.diff_areas.entry((m, item.volume)).or_default();
+                let area = self.diff_areas.get_or_default((m, item.volume));
                 area.take(item.snapshot);
             }
             let copy = ShadowCopy {

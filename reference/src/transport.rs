@@ -1,15 +1,16 @@
 //! Hardware shadow copies on the array: the document, import, break, deletion and what a
 //! restart does.
 
-use std::collections::BTreeSet;
-
 use vss_model::attributes::{HardwareOptions as H, SnapshotAttributes as A};
 use vss_model::hresult::HResult;
 
 use vss_model::lifecycle::RequesterPhase;
 
+use std::sync::Arc;
+
 use super::{
-    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, Value,
+    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, SortedSet,
+    Value,
 };
 
 impl ReferenceModel {
@@ -58,7 +59,8 @@ impl ReferenceModel {
     }
 
     fn keep_document(&mut self, document: Document) -> Prediction {
-        self.documents.push(document);
+        // The states that share the documents saved so far keep them as they are.
+        Arc::make_mut(&mut self.documents).push(document);
         Prediction::ok(Value::Document(self.documents.len() - 1))
     }
 
@@ -256,7 +258,7 @@ impl ReferenceModel {
             }
             let lun = &mut self.luns[lun];
             lun.deleted = true;
-            lun.visible_to = BTreeSet::new();
+            lun.visible_to = SortedSet::new();
         }
         self.exposures[copy.machine].retain(|_, s| *s != id);
         if !copy.hardware {
