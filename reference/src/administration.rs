@@ -3,6 +3,8 @@
 //! Every call here sees the copies of its own machine only, and (as administration tools
 //! do) under every context: only `Query` filters by the object's context.
 
+use std::sync::Arc;
+
 use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::hresult::HResult;
 
@@ -119,7 +121,7 @@ impl ReferenceModel {
         copy.attributes =
             (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
         copy.exposed = Some(EXPOSE_AS);
-        self.exposures[m].insert(EXPOSE_AS, id);
+        Arc::make_mut(&mut self.exposures)[m].insert(EXPOSE_AS, id);
         Prediction::ok(Value::Exposed(EXPOSE_AS.to_string()))
     }
 
@@ -137,7 +139,7 @@ impl ReferenceModel {
         }
         copy.attributes = (copy.attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
         copy.exposed = None;
-        self.exposures[m].retain(|_, s| *s != id);
+        self.forget_exposure(m, id);
         Prediction::ok(Value::None)
     }
 }

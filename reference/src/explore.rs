@@ -725,7 +725,10 @@ impl fmt::Display for Findings {
         }
         // What was not seen in a run cut short may be in a state it did not visit.
         let (holds, not_found) = match self.cut_short {
-            Some(_) => ("holds in the states visited", "NOT FOUND in the states visited"),
+            Some(_) => (
+                "holds in the states visited",
+                "NOT FOUND in the states visited",
+            ),
             None => ("holds", "NOT FOUND"),
         };
         for p in &self.properties {

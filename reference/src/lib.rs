@@ -538,8 +538,9 @@ impl Deref for SharedWorld {
 
 /// The model's whole state. Two states are equal when VSS would behave the same from them.
 ///
-/// Exploration keeps hundreds of thousands of states at once, so what changes rarely is
-/// shared between states (the world, the saved documents) and the collections are sorted
+/// Exploration keeps hundreds of thousands of states at once, so what most steps leave as it
+/// is (the world, the documents, the LUNs, what each machine exposes, keeps mounted and will
+/// fail) is shared between states and copied on a change, and the collections are sorted
 /// vectors sized to their entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReferenceModel {
@@ -548,7 +549,8 @@ pub struct ReferenceModel {
     /// The object creating a set on each machine (VSS's creation lock).
     creating: Vec<Option<u8>>,
     copies: SortedMap<Id, ShadowCopy>,
-    luns: Vec<LunView>,
+    /// Every LUN, shared until one changes.
+    luns: Arc<Vec<LunView>>,
     /// Every document saved, shared until one more is saved.
     documents: Arc<Vec<Document>>,
     /// Every set and shadow copy id handed out, in order.
@@ -556,12 +558,14 @@ pub struct ReferenceModel {
     snapshot_ids: Vec<Id>,
     next_id: u32,
     imported_sets: SortedSet<Id>,
-    /// Exposed names per machine.
-    exposures: Vec<SortedMap<&'static str, Id>>,
-    /// Names that broken volumes kept as their mount points, per machine.
-    mounted: Vec<SortedSet<&'static str>>,
+    /// Exposed names per machine, shared until one changes.
+    exposures: Arc<Vec<SortedMap<&'static str, Id>>>,
+    /// Names that broken volumes kept as their mount points, per machine, shared until one
+    /// changes.
+    mounted: Arc<Vec<SortedSet<&'static str>>>,
     /// Provider methods that will fail, per machine: each armed fault fails one call.
-    faults: Vec<SortedMap<FaultMethod, u32>>,
+    /// Shared until one is armed or taken.
+    faults: Arc<Vec<SortedMap<FaultMethod, u32>>>,
     /// The diff area of each volume that has had software copies, by (machine, volume).
     diff_areas: SortedMap<(usize, usize), DiffArea>,
     /// The sets broken so far, and the LUNs they left as ordinary disks.
@@ -595,15 +599,15 @@ impl ReferenceModel {
             objects: SortedMap::new(),
             creating: vec![None; machines],
             copies: SortedMap::new(),
-            luns,
+            luns: Arc::new(luns),
             documents: Arc::default(),
             set_ids: Vec::new(),
             snapshot_ids: Vec::new(),
             next_id: 0,
             imported_sets: SortedSet::new(),
-            exposures: vec![SortedMap::new(); machines],
-            mounted: vec![SortedSet::new(); machines],
-            faults: vec![SortedMap::new(); machines],
+            exposures: Arc::new(vec![SortedMap::new(); machines]),
+            mounted: Arc::new(vec![SortedSet::new(); machines]),
+            faults: Arc::new(vec![SortedMap::new(); machines]),
             diff_areas: SortedMap::new(),
             broken_sets: SortedSet::new(),
             broken_luns: SortedSet::new(),
@@ -768,7 +772,7 @@ impl ReferenceModel {
                 machine,
                 visible,
             } => {
-                let lun = &mut self.luns[*lun];
+                let lun = &mut Arc::make_mut(&mut self.luns)[*lun];
                 if *visible {
                     lun.visible_to.insert(*machine);
                 } else {
@@ -777,7 +781,7 @@ impl ReferenceModel {
                 Prediction::ok(Value::None)
             }
             Step::Fault { machine, method } => {
-                *self.faults[*machine].get_or_default(*method) += 1;
+                *Arc::make_mut(&mut self.faults)[*machine].get_or_default(*method) += 1;
                 Prediction::ok(Value::None)
             }
             Step::Call {
@@ -873,13 +877,25 @@ impl ReferenceModel {
 
     /// Takes a pending fault of a provider method on a machine: `true` if the call fails.
     fn fault(&mut self, m: usize, method: FaultMethod) -> bool {
-        match self.faults[m].get_mut(&method) {
-            Some(1) => self.faults[m].remove(&method).is_some(),
+        // Most calls find no fault armed: they leave the shared faults alone.
+        if !self.faults[m].contains_key(&method) {
+            return false;
+        }
+        let faults = &mut Arc::make_mut(&mut self.faults)[m];
+        match faults.get_mut(&method) {
+            Some(1) => faults.remove(&method).is_some(),
             Some(n) => {
                 *n -= 1;
                 true
             }
             None => false,
+        }
+    }
+
+    /// Forgets the name a shadow copy is exposed as on a machine, if it is exposed there.
+    fn forget_exposure(&mut self, m: usize, id: Id) {
+        if self.exposures[m].values().any(|s| *s == id) {
+            Arc::make_mut(&mut self.exposures)[m].retain(|_, s| *s != id);
         }
     }
 

@@ -1,5 +1,7 @@
 //! A requester object's life and the creation of a set: which call is allowed when.
 
+use std::sync::Arc;
+
 use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::context::Context;
 use vss_model::hresult::HResult;
@@ -254,7 +256,7 @@ impl ReferenceModel {
                 let mut luns = Vec::new();
                 for &source in &self.world.machines[m].volumes[item.volume].luns {
                     luns.push(self.luns.len());
-                    self.luns.push(super::LunView {
+                    Arc::make_mut(&mut self.luns).push(super::LunView {
                         clone_of: Some(source),
                         visible_to: Default::default(),
                         read_only: false,

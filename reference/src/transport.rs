@@ -133,7 +133,7 @@ impl ReferenceModel {
         }
         for id in ids {
             for &lun in &self.copies[id].luns {
-                self.luns[lun].visible_to.insert(m);
+                Arc::make_mut(&mut self.luns)[lun].visible_to.insert(m);
             }
         }
         let mut surfaced = Vec::new();
@@ -147,7 +147,7 @@ impl ReferenceModel {
                 continue;
             }
             for lun in luns {
-                let lun = &mut self.luns[lun];
+                let lun = &mut Arc::make_mut(&mut self.luns)[lun];
                 lun.source_identity = false;
                 lun.hidden = true;
                 lun.read_only = true;
@@ -222,7 +222,7 @@ impl ReferenceModel {
         self.broken_sets.insert(set);
         for lun in shadows {
             self.broken_luns.insert(lun);
-            let lun = &mut self.luns[lun];
+            let lun = &mut Arc::make_mut(&mut self.luns)[lun];
             if mask {
                 lun.visible_to.remove(&m);
             }
@@ -236,10 +236,10 @@ impl ReferenceModel {
         }
         for id in ids {
             let copy = self.copies.remove(&id).expect("listed");
-            self.exposures[m].retain(|_, s| *s != id);
+            self.forget_exposure(m, id);
             // An exposed volume that stays on the machine keeps its mount point.
             if let Some(name) = copy.exposed.filter(|_| !mask) {
-                self.mounted[m].insert(name);
+                Arc::make_mut(&mut self.mounted)[m].insert(name);
             }
         }
         Prediction::code(done)
@@ -256,11 +256,11 @@ impl ReferenceModel {
             if self.luns[lun].visible_to.contains(&copy.machine) {
                 self.fault(copy.machine, FaultMethod::FillInLunInfo);
             }
-            let lun = &mut self.luns[lun];
+            let lun = &mut Arc::make_mut(&mut self.luns)[lun];
             lun.deleted = true;
             lun.visible_to = SortedSet::new();
         }
-        self.exposures[copy.machine].retain(|_, s| *s != id);
+        self.forget_exposure(copy.machine, id);
         if !copy.hardware {
             let key = (copy.machine, copy.volume);
             let area = self
