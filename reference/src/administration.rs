@@ -117,7 +117,9 @@ impl ReferenceModel {
         if refused {
             return Prediction::code(HResult::E_INVALIDARG);
         }
-        let copy = self.copies.get_mut(&id).expect("found above");
+        let copy = Arc::make_mut(&mut self.copies)
+            .get_mut(&id)
+            .expect("found above");
         copy.attributes =
             (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
         copy.exposed = Some(EXPOSE_AS);
@@ -133,7 +135,9 @@ impl ReferenceModel {
             return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         let exposed = A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY;
-        let copy = self.copies.get_mut(&id).expect("found above");
+        let copy = Arc::make_mut(&mut self.copies)
+            .get_mut(&id)
+            .expect("found above");
         if !copy.attributes.intersects(exposed) {
             return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }

@@ -581,14 +581,13 @@ fn creation_failed_under_fault(state: &State) -> bool {
 fn no_broken_copy_listed(state: &State) -> Result<(), String> {
     let model = &state.model;
     for (m, machine) in model.world().machines.iter().enumerate() {
-        if let Some(copy) = model
-            .live_copies(m)
-            .into_iter()
-            .find(|c| model.broken_sets().contains(&c.set))
+        if let Some((id, set)) = model
+            .listed(m)
+            .find(|(_, set)| model.broken_sets().contains(set))
         {
             return Err(format!(
-                "{} lists shadow copy {} of broken set {}",
-                machine.name, copy.id, copy.set
+                "{} lists shadow copy {id} of broken set {set}",
+                machine.name
             ));
         }
     }
@@ -615,14 +614,14 @@ fn one_place_per_copy(state: &State) -> Result<(), String> {
     let model = &state.model;
     let mut seen: Vec<Id> = model.transported().into_iter().map(|(id, _)| id).collect();
     for (m, machine) in model.world().machines.iter().enumerate() {
-        for copy in model.live_copies(m) {
-            if seen.contains(&copy.id) {
+        for (id, _) in model.listed(m) {
+            if seen.contains(&id) {
                 return Err(format!(
-                    "{} lists shadow copy {}, which is also transported or listed elsewhere",
-                    machine.name, copy.id
+                    "{} lists shadow copy {id}, which is also transported or listed elsewhere",
+                    machine.name
                 ));
             }
-            seen.push(copy.id);
+            seen.push(id);
         }
     }
     Ok(())

@@ -539,23 +539,24 @@ impl Deref for SharedWorld {
 /// The model's whole state. Two states are equal when VSS would behave the same from them.
 ///
 /// Exploration keeps hundreds of thousands of states at once, so what most steps leave as it
-/// is (the world, the documents, the LUNs, what each machine exposes, keeps mounted and will
-/// fail) is shared between states and copied on a change, and the collections are sorted
-/// vectors sized to their entries.
+/// is (the world, the shadow copies, the LUNs, the documents and ids handed out, what each
+/// machine exposes, keeps mounted and will fail) is shared between states and copied on a
+/// change, and the collections are sorted vectors sized to their entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReferenceModel {
     world: SharedWorld,
     objects: SortedMap<(usize, u8), Requester>,
     /// The object creating a set on each machine (VSS's creation lock).
     creating: Vec<Option<u8>>,
-    copies: SortedMap<Id, ShadowCopy>,
+    /// Every shadow copy that exists, shared until one changes.
+    copies: Arc<SortedMap<Id, ShadowCopy>>,
     /// Every LUN, shared until one changes.
     luns: Arc<Vec<LunView>>,
     /// Every document saved, shared until one more is saved.
     documents: Arc<Vec<Document>>,
-    /// Every set and shadow copy id handed out, in order.
-    set_ids: Vec<Id>,
-    snapshot_ids: Vec<Id>,
+    /// Every set and shadow copy id handed out, in order, shared until one more is.
+    set_ids: Arc<Vec<Id>>,
+    snapshot_ids: Arc<Vec<Id>>,
     next_id: u32,
     imported_sets: SortedSet<Id>,
     /// Exposed names per machine, shared until one changes.
@@ -598,11 +599,11 @@ impl ReferenceModel {
             world: SharedWorld(world),
             objects: SortedMap::new(),
             creating: vec![None; machines],
-            copies: SortedMap::new(),
+            copies: Arc::default(),
             luns: Arc::new(luns),
             documents: Arc::default(),
-            set_ids: Vec::new(),
-            snapshot_ids: Vec::new(),
+            set_ids: Arc::default(),
+            snapshot_ids: Arc::default(),
             next_id: 0,
             imported_sets: SortedSet::new(),
             exposures: Arc::new(vec![SortedMap::new(); machines]),
@@ -675,15 +676,18 @@ impl ReferenceModel {
     ///   `EXPOSED_LOCALLY` exactly when it has an exposed name, and `NOT_SURFACED` otherwise.
     pub fn check_invariants(&self) -> Result<(), String> {
         for (m, holder) in self.creating.iter().enumerate() {
-            let open: Vec<u8> = self
-                .objects
-                .iter()
-                .filter(|((machine, _), r)| {
-                    *machine == m && matches!(r.phase, RequesterPhase::SetOpen(_))
-                })
-                .map(|((_, o), _)| *o)
-                .collect();
-            if open.len() > 1 || open.first() != holder.as_ref() {
+            let opening = || {
+                self.objects
+                    .iter()
+                    .filter(move |((machine, _), r)| {
+                        *machine == m && matches!(r.phase, RequesterPhase::SetOpen(_))
+                    })
+                    .map(|((_, o), _)| *o)
+            };
+            // Checked in every state of an exploration: no list is made unless it is wrong.
+            let mut open = opening();
+            if open.next() != *holder || open.next().is_some() {
+                let open: Vec<u8> = opening().collect();
                 return Err(format!(
                     "machine {m}: sets being created by objects {open:?}, lock held by {holder:?}"
                 ));
@@ -708,11 +712,10 @@ impl ReferenceModel {
         }
         for (id, copy) in self.copies.iter() {
             let volume = &self.world.machines[copy.creator].volumes[copy.volume];
-            let sources: Vec<Option<usize>> =
-                copy.luns.iter().map(|l| self.luns[*l].clone_of).collect();
-            let expected: Vec<Option<usize>> = volume.luns.iter().map(|l| Some(*l)).collect();
+            let sources = copy.luns.iter().map(|l| self.luns[*l].clone_of);
+            let expected = volume.luns.iter().map(|l| Some(*l));
             if copy.hardware
-                && (sources != expected || copy.luns.iter().any(|l| self.luns[*l].deleted))
+                && (!sources.eq(expected) || copy.luns.iter().any(|l| self.luns[*l].deleted))
             {
                 return Err(format!("shadow copy {id} lies on {:?}", copy.luns));
             }
@@ -909,12 +912,23 @@ impl ReferenceModel {
 
     /// The shadow copies on a machine a context sees, sorted by id.
     fn visible_copies(&self, m: usize, context: Context) -> Vec<CopyView> {
+        self.seen(m, context).map(|(id, c)| view(*id, c)).collect()
+    }
+
+    /// The shadow copies on a machine a context sees, by id, as they are kept: what the
+    /// exploration's properties look at in every state without making views of them.
+    fn seen(&self, m: usize, context: Context) -> impl Iterator<Item = (&Id, &ShadowCopy)> {
         self.copies
             .iter()
-            .filter(|(_, c)| c.machine == m && c.place == Place::Live)
-            .filter(|(_, c)| context.sees(c.attributes))
-            .map(|(id, c)| view(*id, c))
-            .collect()
+            .filter(move |(_, c)| c.machine == m && c.place == Place::Live)
+            .filter(move |(_, c)| context.sees(c.attributes))
+    }
+
+    /// The shadow copies `Query` under `VSS_CTX_ALL` lists on a machine, as
+    /// [`ReferenceModel::live_copies`] does, by id and set.
+    fn listed(&self, m: usize) -> impl Iterator<Item = (Id, Id)> {
+        self.seen(m, Context::VSS_CTX_ALL)
+            .map(|(id, c)| (*id, c.set))
     }
 }
 

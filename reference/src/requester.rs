@@ -87,7 +87,7 @@ impl ReferenceModel {
             return Prediction::code(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
         }
         let id = self.new_id();
-        self.set_ids.push(id);
+        Arc::make_mut(&mut self.set_ids).push(id);
         self.creating[m] = Some(o);
         self.object_mut(m, o).phase = RequesterPhase::SetOpen(PlannedSet {
             id,
@@ -140,7 +140,7 @@ impl ReferenceModel {
             return Prediction::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
         }
         let snapshot = self.new_id();
-        self.snapshot_ids.push(snapshot);
+        Arc::make_mut(&mut self.snapshot_ids).push(snapshot);
         let RequesterPhase::SetOpen(PlannedSet { items, .. }) = &mut self.object_mut(m, o).phase
         else {
             unreachable!("checked above");
@@ -216,7 +216,9 @@ impl ReferenceModel {
             Ok(()) => {
                 if context.is_auto_release() {
                     for item in &items {
-                        let copy = self.copies.get_mut(&item.snapshot).expect("just made");
+                        let copy = Arc::make_mut(&mut self.copies)
+                            .get_mut(&item.snapshot)
+                            .expect("just made");
                         copy.owners.push((m, o));
                     }
                 }
@@ -291,7 +293,7 @@ impl ReferenceModel {
                 luns,
                 owners: Vec::new(),
             };
-            self.copies.insert(item.snapshot, copy);
+            Arc::make_mut(&mut self.copies).insert(item.snapshot, copy);
         }
         let transportable = context
             .attributes()
@@ -375,7 +377,9 @@ impl ReferenceModel {
             .map(|(id, _)| *id)
             .collect();
         for id in owned {
-            let copy = self.copies.get_mut(&id).expect("listed");
+            let copy = Arc::make_mut(&mut self.copies)
+                .get_mut(&id)
+                .expect("listed");
             if copy.hardware && copy.place == Place::Live && copy.machine != m {
                 copy.owners.retain(|owner| *owner != (m, o));
             } else {

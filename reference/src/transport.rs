@@ -105,7 +105,9 @@ impl ReferenceModel {
                 }
             };
         for id in &imported {
-            let copy = self.copies.get_mut(id).expect("surfaced");
+            let copy = Arc::make_mut(&mut self.copies)
+                .get_mut(id)
+                .expect("surfaced");
             copy.attributes |= A::VSS_VOLSNAP_ATTR_IMPORTED;
             // An auto-release copy is its importer's on this machine now, also when it was
             // made here by another object.
@@ -152,7 +154,7 @@ impl ReferenceModel {
                 lun.hidden = true;
                 lun.read_only = true;
             }
-            let copy = self.copies.get_mut(id).expect("listed");
+            let copy = Arc::make_mut(&mut self.copies).get_mut(id).expect("listed");
             copy.place = Place::Live;
             copy.machine = m;
             surfaced.push(*id);
@@ -235,7 +237,7 @@ impl ReferenceModel {
             }
         }
         for id in ids {
-            let copy = self.copies.remove(&id).expect("listed");
+            let copy = Arc::make_mut(&mut self.copies).remove(&id).expect("listed");
             self.forget_exposure(m, id);
             // An exposed volume that stays on the machine keeps its mount point.
             if let Some(name) = copy.exposed.filter(|_| !mask) {
@@ -249,9 +251,13 @@ impl ReferenceModel {
     /// (`FillInLunInfo` for each its machine sees, whose answer VSS ignores, then
     /// `OnLunEmpty`); a software copy's view leaves its diff area.
     pub(super) fn delete_copy(&mut self, id: Id) {
-        let Some(copy) = self.copies.remove(&id) else {
+        // A copy already gone leaves the shared copies as they are.
+        if !self.copies.contains_key(&id) {
             return;
-        };
+        }
+        let copy = Arc::make_mut(&mut self.copies)
+            .remove(&id)
+            .expect("checked above");
         for lun in copy.luns {
             if self.luns[lun].visible_to.contains(&copy.machine) {
                 self.fault(copy.machine, FaultMethod::FillInLunInfo);
@@ -303,8 +309,11 @@ impl ReferenceModel {
         for id in transient {
             self.delete_copy(id);
         }
-        for copy in self.copies.values_mut() {
-            copy.owners.retain(|(machine, _)| *machine != m);
+        let owned_here = |c: &super::ShadowCopy| c.owners.iter().any(|(machine, _)| *machine == m);
+        if self.copies.values().any(owned_here) {
+            for copy in Arc::make_mut(&mut self.copies).values_mut() {
+                copy.owners.retain(|(machine, _)| *machine != m);
+            }
         }
     }
 }
