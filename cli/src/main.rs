@@ -75,9 +75,9 @@ enum Command {
         /// property].
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         depth: Option<u32>,
-        /// Stop once this many states are generated (each state is kept until the search is
-        /// done with it: about 1.1 GB for the default bound in the small world) and exit 3;
-        /// a state reached twice counts twice.
+        /// Stop once this many states are generated, and exit 3: each state is kept until
+        /// the search is done with it, about 0.7 GB for the default bound in the small world.
+        /// A state reached twice counts twice.
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
         max_states: NonZeroUsize,
         /// Serve stateright's web explorer of the world on this address (`localhost:3000`)
