@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -15,10 +16,10 @@ mod state_cli;
 use clap::{Parser, Subcommand};
 use vss_model::HResult;
 use vss_model::methods;
-use vss_reference::explore::{Exploration, SmallWorld};
+use vss_reference::explore::{DEFAULT_MAX_STATES, Exploration, SmallWorld};
 use vss_sim::runner::RunEnd;
 
-use exit::{BAD_INPUT, bad_input, say, say_part};
+use exit::{BAD_INPUT, CUT_SHORT, bad_input, say, say_part};
 
 #[derive(Parser)]
 #[command(
@@ -64,7 +65,8 @@ enum Command {
     Diagram(diagram_cli::DiagramArgs),
     /// Explore every state of a small world the reference model reaches within a number of
     /// steps, checking its properties; exit 0 when every `always` property holds and every
-    /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments.
+    /// `sometimes` property is reached, 1 otherwise, 2 on bad arguments, 3 when the run
+    /// reached its bound of states (`--max-states`) before visiting every state.
     Explore {
         /// The world: `small`, `two-luns` or `diff-area`.
         #[arg(long, default_value = "small")]
@@ -73,6 +75,11 @@ enum Command {
         /// property].
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         depth: Option<u32>,
+        /// Stop once this many states are generated, and exit 3: each state is kept until
+        /// the search is done with it, about 0.7 GB for the default bound in the small world.
+        /// A state reached twice counts twice.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
+        max_states: NonZeroUsize,
         /// Serve stateright's web explorer of the world on this address (`localhost:3000`)
         /// instead, to walk its states by hand.
         #[arg(long, value_name = "ADDR")]
@@ -103,10 +110,11 @@ fn main() -> ExitCode {
         Command::Explore {
             world,
             depth,
+            max_states,
             serve,
         } => {
             let depth = depth.map_or_else(|| world.default_depth(), |d| d as usize);
-            let exploration = Exploration::new(world, depth);
+            let exploration = Exploration::new(world, depth).max_states(max_states);
             match serve {
                 Some(address) => serve_explorer(exploration, &address),
                 None => explore(exploration),
@@ -142,10 +150,17 @@ fn explore(exploration: Exploration) -> ExitCode {
         start.elapsed().as_secs_f64()
     );
     say_part!("{report}");
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    if let Some(bound) = report.cut_short {
+        eprintln!(
+            "error: the exploration stopped at its bound of {bound} states (--max-states), \
+             and states past it may not have been visited; raise the bound with \
+             --max-states N, or explore fewer steps with --depth"
+        );
+    }
+    match (report.passed(), report.broken(), report.cut_short) {
+        (true, _, _) => ExitCode::SUCCESS,
+        (false, false, Some(_)) => ExitCode::from(CUT_SHORT),
+        (false, _, _) => ExitCode::FAILURE,
     }
 }
 

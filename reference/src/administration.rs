@@ -3,6 +3,8 @@
 //! Every call here sees the copies of its own machine only, and (as administration tools
 //! do) under every context: only `Query` filters by the object's context.
 
+use std::sync::Arc;
+
 use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::hresult::HResult;
 
@@ -110,16 +112,18 @@ impl ReferenceModel {
             .intersects(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY)
             || current.contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
             || !current.contains(A::VSS_VOLSNAP_ATTR_PERSISTENT)
-            || self.exposures[m].contains_key(EXPOSE_AS)
-            || self.mounted[m].contains(EXPOSE_AS);
+            || self.exposures[m].contains_key(&EXPOSE_AS)
+            || self.mounted[m].contains(&EXPOSE_AS);
         if refused {
             return Prediction::code(HResult::E_INVALIDARG);
         }
-        let copy = self.copies.get_mut(&id).expect("found above");
+        let copy = Arc::make_mut(&mut self.copies)
+            .get_mut(&id)
+            .expect("found above");
         copy.attributes =
             (current - A::VSS_VOLSNAP_ATTR_NOT_SURFACED) | A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY;
-        copy.exposed = Some(EXPOSE_AS.to_string());
-        self.exposures[m].insert(EXPOSE_AS.to_string(), id);
+        copy.exposed = Some(EXPOSE_AS);
+        Arc::make_mut(&mut self.exposures)[m].insert(EXPOSE_AS, id);
         Prediction::ok(Value::Exposed(EXPOSE_AS.to_string()))
     }
 
@@ -131,13 +135,15 @@ impl ReferenceModel {
             return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         };
         let exposed = A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY | A::VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY;
-        let copy = self.copies.get_mut(&id).expect("found above");
+        let copy = Arc::make_mut(&mut self.copies)
+            .get_mut(&id)
+            .expect("found above");
         if !copy.attributes.intersects(exposed) {
             return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
         copy.attributes = (copy.attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
         copy.exposed = None;
-        self.exposures[m].retain(|_, s| *s != id);
+        self.forget_exposure(m, id);
         Prediction::ok(Value::None)
     }
 }

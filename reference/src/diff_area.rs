@@ -7,9 +7,8 @@
 //! block was not written since that copy). When keeping one more would pass the area's
 //! maximum, VSS deletes the volume's oldest copy and tries again.
 
-use std::collections::BTreeMap;
-
 use super::Id;
+use super::sorted::SortedMap;
 
 /// The copies of one volume and the writes since the oldest was taken.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -17,7 +16,7 @@ pub(super) struct DiffArea {
     /// Every copy taken and every write recorded gets the next tick.
     clock: u64,
     /// The live copies, by the tick they were taken at.
-    copies: BTreeMap<u64, Id>,
+    copies: SortedMap<u64, Id>,
     /// The writes since the oldest live copy was taken: their tick and block.
     writes: Vec<(u64, u64)>,
 }
@@ -32,8 +31,9 @@ impl DiffArea {
     /// A copy is gone; the writes no live copy can need are forgotten.
     pub(super) fn release(&mut self, copy: Id) {
         self.copies.retain(|_, c| *c != copy);
-        match self.copies.keys().next() {
-            Some(&oldest) => self.writes.retain(|(at, _)| *at > oldest),
+        let oldest = self.copies.keys().next().copied();
+        match oldest {
+            Some(oldest) => self.writes.retain(|(at, _)| *at > oldest),
             None => *self = DiffArea::default(),
         }
     }

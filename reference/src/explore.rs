@@ -20,7 +20,11 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::net::ToSocketAddrs;
+use std::num::NonZeroUsize;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::{
@@ -237,17 +241,39 @@ impl State {
 #[derive(Debug, Clone)]
 pub struct Exploration {
     world: SmallWorld,
-    spec: WorldSpec,
+    /// The world's description, shared by every state's model.
+    spec: Arc<WorldSpec>,
     depth: usize,
+    max_states: NonZeroUsize,
 }
 
+/// How many states an exploration generates at most unless told otherwise
+/// ([`Exploration::max_states`]): every state is kept until the search is done with it, so a
+/// deep exploration of a world grows without end. Three million states of the small world
+/// (thirteen steps) take about 0.7 GB; every default exploration and the deep runs of the
+/// tests stay far below the bound.
+pub const DEFAULT_MAX_STATES: NonZeroUsize = NonZeroUsize::new(3_000_000).expect("not zero");
+
 impl Exploration {
-    /// An exploration of a world, `depth` steps deep.
+    /// An exploration of a world, `depth` steps deep, bounded by [`DEFAULT_MAX_STATES`].
     pub fn new(world: SmallWorld, depth: usize) -> Exploration {
         Exploration {
             world,
-            spec: world.spec(),
+            spec: Arc::new(world.spec()),
             depth,
+            max_states: DEFAULT_MAX_STATES,
+        }
+    }
+
+    /// The same exploration, stopping once it has generated `max` states (a state reached
+    /// twice counted twice, as [`Progress::states`] counts them). The checker looks at the
+    /// bound after each block of 1,500 states it visits, so a run may pass the bound by a
+    /// block's worth. A run that reaches the bound is cut short: its findings say so and
+    /// never pass.
+    pub fn max_states(self, max: NonZeroUsize) -> Exploration {
+        Exploration {
+            max_states: max,
+            ..self
         }
     }
 
@@ -555,14 +581,13 @@ fn creation_failed_under_fault(state: &State) -> bool {
 fn no_broken_copy_listed(state: &State) -> Result<(), String> {
     let model = &state.model;
     for (m, machine) in model.world().machines.iter().enumerate() {
-        if let Some(copy) = model
-            .live_copies(m)
-            .into_iter()
-            .find(|c| model.broken_sets().contains(&c.set))
+        if let Some((id, set)) = model
+            .listed(m)
+            .find(|(_, set)| model.broken_sets().contains(set))
         {
             return Err(format!(
-                "{} lists shadow copy {} of broken set {}",
-                machine.name, copy.id, copy.set
+                "{} lists shadow copy {id} of broken set {set}",
+                machine.name
             ));
         }
     }
@@ -589,14 +614,14 @@ fn one_place_per_copy(state: &State) -> Result<(), String> {
     let model = &state.model;
     let mut seen: Vec<Id> = model.transported().into_iter().map(|(id, _)| id).collect();
     for (m, machine) in model.world().machines.iter().enumerate() {
-        for copy in model.live_copies(m) {
-            if seen.contains(&copy.id) {
+        for (id, _) in model.listed(m) {
+            if seen.contains(&id) {
                 return Err(format!(
-                    "{} lists shadow copy {}, which is also transported or listed elsewhere",
-                    machine.name, copy.id
+                    "{} lists shadow copy {id}, which is also transported or listed elsewhere",
+                    machine.name
                 ));
             }
-            seen.push(copy.id);
+            seen.push(id);
         }
     }
     Ok(())
@@ -656,14 +681,27 @@ pub struct Findings {
     pub depth: usize,
     /// The counts.
     pub counts: Progress,
+    /// The bound of states, when the run reached it and stopped there: states past it may
+    /// not have been visited. `None` when the run visited every state within the depth.
+    pub cut_short: Option<usize>,
     /// Each property, `always` ones first.
     pub properties: Vec<PropertyResult>,
 }
 
 impl Findings {
-    /// Whether every `always` property holds and every `sometimes` property was reached.
+    /// Whether every state was visited, every `always` property holds and every
+    /// `sometimes` property was reached. A run cut short never passes: a state it may not
+    /// have visited may break a property.
     pub fn passed(&self) -> bool {
-        self.properties.iter().all(PropertyResult::passed)
+        self.cut_short.is_none() && self.properties.iter().all(PropertyResult::passed)
+    }
+
+    /// Whether some state breaks an `always` property: the run failed, whether it was cut
+    /// short or not, for the counterexample is a path the exploration took.
+    pub fn broken(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| p.kind == Kind::Always && !p.passed())
     }
 }
 
@@ -672,17 +710,32 @@ impl fmt::Display for Findings {
     /// and the steps that show it. It holds no timing, so an exploration prints the same
     /// text every time.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
             "world {}, {} steps: {} states, {} unique",
             self.world, self.depth, self.counts.states, self.counts.unique_states
         )?;
+        match self.cut_short {
+            Some(bound) => writeln!(
+                f,
+                "; cut short at the bound of {bound} states: states past it may not have been visited"
+            )?,
+            None => writeln!(f)?,
+        }
+        // What was not seen in a run cut short may be in a state it did not visit.
+        let (holds, not_found) = match self.cut_short {
+            Some(_) => (
+                "holds in the states visited",
+                "NOT FOUND in the states visited",
+            ),
+            None => ("holds", "NOT FOUND"),
+        };
         for p in &self.properties {
             let (kind, verdict) = match (p.kind, p.passed()) {
-                (Kind::Always, true) => ("always", "holds"),
+                (Kind::Always, true) => ("always", holds),
                 (Kind::Always, false) => ("always", "BROKEN, counterexample:"),
                 (Kind::Sometimes, true) => ("sometimes", "found, example:"),
-                (Kind::Sometimes, false) => ("sometimes", "NOT FOUND"),
+                (Kind::Sometimes, false) => ("sometimes", not_found),
             };
             writeln!(f, "{kind} {}: {verdict}", p.name)?;
             for (n, line) in p.path.iter().flatten().enumerate() {
@@ -692,9 +745,10 @@ impl fmt::Display for Findings {
                 writeln!(f, "  broken: {violation}")?;
             }
         }
-        let verdict = match self.passed() {
-            true => "passed",
-            false => "FAILED",
+        let verdict = match (self.passed(), self.broken(), self.cut_short) {
+            (true, _, _) => "passed",
+            (false, false, Some(_)) => "CUT SHORT",
+            (false, _, _) => "FAILED",
         };
         writeln!(f, "{verdict}")
     }
@@ -713,6 +767,33 @@ fn counts(checker: &impl Checker<Exploration>) -> Progress {
 /// How often [`Exploration::check_with_progress`] reports.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
+/// Waits for the checker's threads, passing on a panic of one.
+fn join(handles: Vec<JoinHandle<()>>) {
+    for handle in handles {
+        if let Err(panic) = handle.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Calls `report` every [`PROGRESS_EVERY`] until the checker's threads end, and returns as
+/// soon as they do: another thread waits for them and hangs up a channel, which ends the
+/// wait between two reports at once.
+fn report_until_done(handles: Vec<JoinHandle<()>>, mut report: impl FnMut()) {
+    let (done, ended) = mpsc::channel::<()>();
+    let waiter = std::thread::spawn(move || {
+        // Dropped when the threads have ended, or when one of them panicked.
+        let _done = done;
+        join(handles);
+    });
+    while ended.recv_timeout(PROGRESS_EVERY) == Err(RecvTimeoutError::Timeout) {
+        report();
+    }
+    if let Err(panic) = waiter.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 impl Exploration {
     /// Explores every state breadth first and reports. One thread, so that the counts and
     /// the paths are the same on every run.
@@ -727,14 +808,21 @@ impl Exploration {
     }
 
     fn run(self, progress: Option<&mut dyn FnMut(Progress)>) -> Findings {
-        let checker = self.clone().checker().threads(1).spawn_bfs();
-        if let Some(progress) = progress {
-            while !checker.is_done() {
-                progress(counts(&checker));
-                std::thread::sleep(PROGRESS_EVERY);
-            }
+        let mut checker = self
+            .clone()
+            .checker()
+            .threads(1)
+            .target_state_count(self.max_states.get())
+            .spawn_bfs();
+        let handles = checker.handles();
+        match progress {
+            Some(progress) => report_until_done(handles, || progress(counts(&checker))),
+            None => join(handles),
         }
-        let checker = checker.join();
+        // The checker looks at the bound between blocks of states and leaves no trace of why
+        // it stopped: a run that reached the bound may have had states left to visit.
+        let bound = self.max_states.get();
+        let cut_short = (checker.state_count() >= bound).then_some(bound);
         let properties = self
             .chosen()
             .map(|(name, kind, condition)| {
@@ -757,6 +845,7 @@ impl Exploration {
             world: self.world,
             depth: self.depth,
             counts: counts(&checker),
+            cut_short,
             properties,
         }
     }

@@ -46,14 +46,19 @@
 mod administration;
 mod diff_area;
 mod requester;
+mod sorted;
 mod transport;
 
 pub mod explore;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::Arc;
 
 use diff_area::DiffArea;
+use sorted::SortedMap;
+pub use sorted::SortedSet;
 
 use vss_model::attributes::{HardwareOptions, SnapshotAttributes as A};
 use vss_model::context::Context;
@@ -470,7 +475,8 @@ struct ShadowCopy {
     hardware: bool,
     place: Place,
     attributes: A,
-    exposed: Option<String>,
+    /// The name it is exposed as: the model exposes as [`EXPOSE_AS`] only.
+    exposed: Option<&'static str>,
     /// Its shadow LUNs (indices into the model's LUN list).
     luns: Vec<usize>,
     /// The requester objects whose release deletes it (auto-release copies): the one that
@@ -484,7 +490,7 @@ pub struct LunView {
     /// The LUN it is a clone of (index into this list), if it is one.
     pub clone_of: Option<usize>,
     /// The machines it is unmasked to.
-    pub visible_to: BTreeSet<usize>,
+    pub visible_to: SortedSet<usize>,
     /// Its volumes are read-only.
     pub read_only: bool,
     /// Its volumes are hidden.
@@ -511,40 +517,71 @@ struct DocumentSet {
     snapshots: Vec<(Id, Option<Vec<usize>>)>,
 }
 
+/// The world a model describes, shared by every state stepped from the same start: a state
+/// clones it by its reference count alone. It is no part of a state's hash: the states that
+/// are compared (one exploration's) share one world, and hashing it would only cost time.
+/// Equal states still hash alike, as the hash leaves nothing out that tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SharedWorld(Arc<WorldSpec>);
+
+impl Hash for SharedWorld {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+impl Deref for SharedWorld {
+    type Target = WorldSpec;
+
+    fn deref(&self) -> &WorldSpec {
+        &self.0
+    }
+}
+
 /// The model's whole state. Two states are equal when VSS would behave the same from them.
+///
+/// Exploration keeps hundreds of thousands of states at once, so what most steps leave as it
+/// is (the world, the shadow copies, the LUNs, the documents and ids handed out, what each
+/// machine exposes, keeps mounted and will fail) is shared between states and copied on a
+/// change, and the collections are sorted vectors sized to their entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReferenceModel {
-    world: WorldSpec,
-    objects: BTreeMap<(usize, u8), Requester>,
+    world: SharedWorld,
+    objects: SortedMap<(usize, u8), Requester>,
     /// The object creating a set on each machine (VSS's creation lock).
     creating: Vec<Option<u8>>,
-    copies: BTreeMap<Id, ShadowCopy>,
-    luns: Vec<LunView>,
-    documents: Vec<Document>,
-    /// Every set and shadow copy id handed out, in order.
-    set_ids: Vec<Id>,
-    snapshot_ids: Vec<Id>,
+    /// Every shadow copy that exists, shared until one changes.
+    copies: Arc<SortedMap<Id, ShadowCopy>>,
+    /// Every LUN, shared until one changes.
+    luns: Arc<Vec<LunView>>,
+    /// Every document saved, shared until one more is saved.
+    documents: Arc<Vec<Document>>,
+    /// Every set and shadow copy id handed out, in order, shared until one more is.
+    set_ids: Arc<Vec<Id>>,
+    snapshot_ids: Arc<Vec<Id>>,
     next_id: u32,
-    imported_sets: BTreeSet<Id>,
-    /// Exposed names per machine.
-    exposures: Vec<BTreeMap<String, Id>>,
-    /// Names that broken volumes kept as their mount points, per machine.
-    mounted: Vec<BTreeSet<String>>,
+    imported_sets: SortedSet<Id>,
+    /// Exposed names per machine, shared until one changes.
+    exposures: Arc<Vec<SortedMap<&'static str, Id>>>,
+    /// Names that broken volumes kept as their mount points, per machine, shared until one
+    /// changes.
+    mounted: Arc<Vec<SortedSet<&'static str>>>,
     /// Provider methods that will fail, per machine: each armed fault fails one call.
-    faults: Vec<BTreeMap<FaultMethod, u32>>,
+    /// Shared until one is armed or taken.
+    faults: Arc<Vec<SortedMap<FaultMethod, u32>>>,
     /// The diff area of each volume that has had software copies, by (machine, volume).
-    diff_areas: BTreeMap<(usize, usize), DiffArea>,
+    diff_areas: SortedMap<(usize, usize), DiffArea>,
     /// The sets broken so far, and the LUNs they left as ordinary disks.
-    broken_sets: BTreeSet<Id>,
-    broken_luns: BTreeSet<usize>,
+    broken_sets: SortedSet<Id>,
+    broken_luns: SortedSet<usize>,
 }
 
 /// The drive letter `ExposeSnapshot` steps use.
 pub const EXPOSE_AS: &str = "X:";
 
 impl ReferenceModel {
-    /// The model of a world nothing has happened in yet.
-    pub fn new(world: WorldSpec) -> ReferenceModel {
+    /// The model of a world nothing has happened in yet. The world is shared, not copied,
+    /// by every state stepped from this one.
+    pub fn new(world: impl Into<Arc<WorldSpec>>) -> ReferenceModel {
+        let world: Arc<WorldSpec> = world.into();
         let luns = world
             .luns
             .iter()
@@ -559,22 +596,22 @@ impl ReferenceModel {
             .collect();
         let machines = world.machines.len();
         ReferenceModel {
-            world,
-            objects: BTreeMap::new(),
+            world: SharedWorld(world),
+            objects: SortedMap::new(),
             creating: vec![None; machines],
-            copies: BTreeMap::new(),
-            luns,
-            documents: Vec::new(),
-            set_ids: Vec::new(),
-            snapshot_ids: Vec::new(),
+            copies: Arc::default(),
+            luns: Arc::new(luns),
+            documents: Arc::default(),
+            set_ids: Arc::default(),
+            snapshot_ids: Arc::default(),
             next_id: 0,
-            imported_sets: BTreeSet::new(),
-            exposures: vec![BTreeMap::new(); machines],
-            mounted: vec![BTreeSet::new(); machines],
-            faults: vec![BTreeMap::new(); machines],
-            diff_areas: BTreeMap::new(),
-            broken_sets: BTreeSet::new(),
-            broken_luns: BTreeSet::new(),
+            imported_sets: SortedSet::new(),
+            exposures: Arc::new(vec![SortedMap::new(); machines]),
+            mounted: Arc::new(vec![SortedSet::new(); machines]),
+            faults: Arc::new(vec![SortedMap::new(); machines]),
+            diff_areas: SortedMap::new(),
+            broken_sets: SortedSet::new(),
+            broken_luns: SortedSet::new(),
         }
     }
 
@@ -639,15 +676,18 @@ impl ReferenceModel {
     ///   `EXPOSED_LOCALLY` exactly when it has an exposed name, and `NOT_SURFACED` otherwise.
     pub fn check_invariants(&self) -> Result<(), String> {
         for (m, holder) in self.creating.iter().enumerate() {
-            let open: Vec<u8> = self
-                .objects
-                .iter()
-                .filter(|((machine, _), r)| {
-                    *machine == m && matches!(r.phase, RequesterPhase::SetOpen(_))
-                })
-                .map(|((_, o), _)| *o)
-                .collect();
-            if open.len() > 1 || open.first() != holder.as_ref() {
+            let opening = || {
+                self.objects
+                    .iter()
+                    .filter(move |((machine, _), r)| {
+                        *machine == m && matches!(r.phase, RequesterPhase::SetOpen(_))
+                    })
+                    .map(|((_, o), _)| *o)
+            };
+            // Checked in every state of an exploration: no list is made unless it is wrong.
+            let mut open = opening();
+            if open.next() != *holder || open.next().is_some() {
+                let open: Vec<u8> = opening().collect();
                 return Err(format!(
                     "machine {m}: sets being created by objects {open:?}, lock held by {holder:?}"
                 ));
@@ -670,13 +710,12 @@ impl ReferenceModel {
                 ));
             }
         }
-        for (id, copy) in &self.copies {
+        for (id, copy) in self.copies.iter() {
             let volume = &self.world.machines[copy.creator].volumes[copy.volume];
-            let sources: Vec<Option<usize>> =
-                copy.luns.iter().map(|l| self.luns[*l].clone_of).collect();
-            let expected: Vec<Option<usize>> = volume.luns.iter().map(|l| Some(*l)).collect();
+            let sources = copy.luns.iter().map(|l| self.luns[*l].clone_of);
+            let expected = volume.luns.iter().map(|l| Some(*l));
             if copy.hardware
-                && (sources != expected || copy.luns.iter().any(|l| self.luns[*l].deleted))
+                && (!sources.eq(expected) || copy.luns.iter().any(|l| self.luns[*l].deleted))
             {
                 return Err(format!("shadow copy {id} lies on {:?}", copy.luns));
             }
@@ -704,7 +743,7 @@ impl ReferenceModel {
     }
 
     /// The sets broken so far.
-    pub fn broken_sets(&self) -> &BTreeSet<Id> {
+    pub fn broken_sets(&self) -> &SortedSet<Id> {
         &self.broken_sets
     }
 
@@ -736,7 +775,7 @@ impl ReferenceModel {
                 machine,
                 visible,
             } => {
-                let lun = &mut self.luns[*lun];
+                let lun = &mut Arc::make_mut(&mut self.luns)[*lun];
                 if *visible {
                     lun.visible_to.insert(*machine);
                 } else {
@@ -745,7 +784,7 @@ impl ReferenceModel {
                 Prediction::ok(Value::None)
             }
             Step::Fault { machine, method } => {
-                *self.faults[*machine].entry(*method).or_insert(0) += 1;
+                *Arc::make_mut(&mut self.faults)[*machine].get_or_default(*method) += 1;
                 Prediction::ok(Value::None)
             }
             Step::Call {
@@ -761,7 +800,7 @@ impl ReferenceModel {
             self.release(m, o);
             return Prediction::ok(Value::None);
         }
-        self.objects.entry((m, o)).or_default();
+        self.objects.get_or_default((m, o));
         let outcome = match call {
             RequesterCall::Release => unreachable!("handled above"),
             RequesterCall::InitializeForBackup { document } => self.initialize(m, o, *document),
@@ -841,13 +880,25 @@ impl ReferenceModel {
 
     /// Takes a pending fault of a provider method on a machine: `true` if the call fails.
     fn fault(&mut self, m: usize, method: FaultMethod) -> bool {
-        match self.faults[m].get_mut(&method) {
-            Some(1) => self.faults[m].remove(&method).is_some(),
+        // Most calls find no fault armed: they leave the shared faults alone.
+        if !self.faults[m].contains_key(&method) {
+            return false;
+        }
+        let faults = &mut Arc::make_mut(&mut self.faults)[m];
+        match faults.get_mut(&method) {
+            Some(1) => faults.remove(&method).is_some(),
             Some(n) => {
                 *n -= 1;
                 true
             }
             None => false,
+        }
+    }
+
+    /// Forgets the name a shadow copy is exposed as on a machine, if it is exposed there.
+    fn forget_exposure(&mut self, m: usize, id: Id) {
+        if self.exposures[m].values().any(|s| *s == id) {
+            Arc::make_mut(&mut self.exposures)[m].retain(|_, s| *s != id);
         }
     }
 
@@ -861,12 +912,23 @@ impl ReferenceModel {
 
     /// The shadow copies on a machine a context sees, sorted by id.
     fn visible_copies(&self, m: usize, context: Context) -> Vec<CopyView> {
+        self.seen(m, context).map(|(id, c)| view(*id, c)).collect()
+    }
+
+    /// The shadow copies on a machine a context sees, by id, as they are kept: what the
+    /// exploration's properties look at in every state without making views of them.
+    fn seen(&self, m: usize, context: Context) -> impl Iterator<Item = (&Id, &ShadowCopy)> {
         self.copies
             .iter()
-            .filter(|(_, c)| c.machine == m && c.place == Place::Live)
-            .filter(|(_, c)| context.sees(c.attributes))
-            .map(|(id, c)| view(*id, c))
-            .collect()
+            .filter(move |(_, c)| c.machine == m && c.place == Place::Live)
+            .filter(move |(_, c)| context.sees(c.attributes))
+    }
+
+    /// The shadow copies `Query` under `VSS_CTX_ALL` lists on a machine, as
+    /// [`ReferenceModel::live_copies`] does, by id and set.
+    fn listed(&self, m: usize) -> impl Iterator<Item = (Id, Id)> {
+        self.seen(m, Context::VSS_CTX_ALL)
+            .map(|(id, c)| (*id, c.set))
     }
 }
 
@@ -875,7 +937,7 @@ fn view(id: Id, c: &ShadowCopy) -> CopyView {
         id,
         set: c.set,
         attributes: c.attributes,
-        exposed_name: c.exposed.clone(),
+        exposed_name: c.exposed.map(str::to_string),
     }
 }
 
@@ -955,7 +1017,7 @@ impl ReferenceModel {
         }
         // What can be done with the shadow copies that exist, from an object of their
         // machine.
-        for (id, copy) in &self.copies {
+        for (id, copy) in self.copies.iter() {
             if copy.place != Place::Live {
                 continue;
             }

@@ -1,5 +1,7 @@
 //! A requester object's life and the creation of a set: which call is allowed when.
 
+use std::sync::Arc;
+
 use vss_model::attributes::SnapshotAttributes as A;
 use vss_model::context::Context;
 use vss_model::hresult::HResult;
@@ -85,7 +87,7 @@ impl ReferenceModel {
             return Prediction::code(HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS);
         }
         let id = self.new_id();
-        self.set_ids.push(id);
+        Arc::make_mut(&mut self.set_ids).push(id);
         self.creating[m] = Some(o);
         self.object_mut(m, o).phase = RequesterPhase::SetOpen(PlannedSet {
             id,
@@ -138,7 +140,7 @@ impl ReferenceModel {
             return Prediction::code(HResult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED);
         }
         let snapshot = self.new_id();
-        self.snapshot_ids.push(snapshot);
+        Arc::make_mut(&mut self.snapshot_ids).push(snapshot);
         let RequesterPhase::SetOpen(PlannedSet { items, .. }) = &mut self.object_mut(m, o).phase
         else {
             unreachable!("checked above");
@@ -214,7 +216,9 @@ impl ReferenceModel {
             Ok(()) => {
                 if context.is_auto_release() {
                     for item in &items {
-                        let copy = self.copies.get_mut(&item.snapshot).expect("just made");
+                        let copy = Arc::make_mut(&mut self.copies)
+                            .get_mut(&item.snapshot)
+                            .expect("just made");
                         copy.owners.push((m, o));
                     }
                 }
@@ -254,7 +258,7 @@ impl ReferenceModel {
                 let mut luns = Vec::new();
                 for &source in &self.world.machines[m].volumes[item.volume].luns {
                     luns.push(self.luns.len());
-                    self.luns.push(super::LunView {
+                    Arc::make_mut(&mut self.luns).push(super::LunView {
                         clone_of: Some(source),
                         visible_to: Default::default(),
                         read_only: false,
@@ -274,7 +278,7 @@ impl ReferenceModel {
                 (attributes, Place::Live, Vec::new())
             };
             if !item.hardware {
-                let area = self.diff_areas.entry((m, item.volume)).or_default();
+                let area = self.diff_areas.get_or_default((m, item.volume));
                 area.take(item.snapshot);
             }
             let copy = ShadowCopy {
@@ -289,7 +293,7 @@ impl ReferenceModel {
                 luns,
                 owners: Vec::new(),
             };
-            self.copies.insert(item.snapshot, copy);
+            Arc::make_mut(&mut self.copies).insert(item.snapshot, copy);
         }
         let transportable = context
             .attributes()
@@ -373,7 +377,9 @@ impl ReferenceModel {
             .map(|(id, _)| *id)
             .collect();
         for id in owned {
-            let copy = self.copies.get_mut(&id).expect("listed");
+            let copy = Arc::make_mut(&mut self.copies)
+                .get_mut(&id)
+                .expect("listed");
             if copy.hardware && copy.place == Place::Live && copy.machine != m {
                 copy.owners.retain(|owner| *owner != (m, o));
             } else {

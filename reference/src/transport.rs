@@ -1,15 +1,16 @@
 //! Hardware shadow copies on the array: the document, import, break, deletion and what a
 //! restart does.
 
-use std::collections::BTreeSet;
-
 use vss_model::attributes::{HardwareOptions as H, SnapshotAttributes as A};
 use vss_model::hresult::HResult;
 
 use vss_model::lifecycle::RequesterPhase;
 
+use std::sync::Arc;
+
 use super::{
-    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, Value,
+    Document, DocumentSet, FaultMethod, Id, Place, Prediction, Ref, ReferenceModel, SortedSet,
+    Value,
 };
 
 impl ReferenceModel {
@@ -58,7 +59,8 @@ impl ReferenceModel {
     }
 
     fn keep_document(&mut self, document: Document) -> Prediction {
-        self.documents.push(document);
+        // The states that share the documents saved so far keep them as they are.
+        Arc::make_mut(&mut self.documents).push(document);
         Prediction::ok(Value::Document(self.documents.len() - 1))
     }
 
@@ -103,7 +105,9 @@ impl ReferenceModel {
                 }
             };
         for id in &imported {
-            let copy = self.copies.get_mut(id).expect("surfaced");
+            let copy = Arc::make_mut(&mut self.copies)
+                .get_mut(id)
+                .expect("surfaced");
             copy.attributes |= A::VSS_VOLSNAP_ATTR_IMPORTED;
             // An auto-release copy is its importer's on this machine now, also when it was
             // made here by another object.
@@ -131,7 +135,7 @@ impl ReferenceModel {
         }
         for id in ids {
             for &lun in &self.copies[id].luns {
-                self.luns[lun].visible_to.insert(m);
+                Arc::make_mut(&mut self.luns)[lun].visible_to.insert(m);
             }
         }
         let mut surfaced = Vec::new();
@@ -145,12 +149,12 @@ impl ReferenceModel {
                 continue;
             }
             for lun in luns {
-                let lun = &mut self.luns[lun];
+                let lun = &mut Arc::make_mut(&mut self.luns)[lun];
                 lun.source_identity = false;
                 lun.hidden = true;
                 lun.read_only = true;
             }
-            let copy = self.copies.get_mut(id).expect("listed");
+            let copy = Arc::make_mut(&mut self.copies).get_mut(id).expect("listed");
             copy.place = Place::Live;
             copy.machine = m;
             surfaced.push(*id);
@@ -220,7 +224,7 @@ impl ReferenceModel {
         self.broken_sets.insert(set);
         for lun in shadows {
             self.broken_luns.insert(lun);
-            let lun = &mut self.luns[lun];
+            let lun = &mut Arc::make_mut(&mut self.luns)[lun];
             if mask {
                 lun.visible_to.remove(&m);
             }
@@ -233,11 +237,11 @@ impl ReferenceModel {
             }
         }
         for id in ids {
-            let copy = self.copies.remove(&id).expect("listed");
-            self.exposures[m].retain(|_, s| *s != id);
+            let copy = Arc::make_mut(&mut self.copies).remove(&id).expect("listed");
+            self.forget_exposure(m, id);
             // An exposed volume that stays on the machine keeps its mount point.
             if let Some(name) = copy.exposed.filter(|_| !mask) {
-                self.mounted[m].insert(name);
+                Arc::make_mut(&mut self.mounted)[m].insert(name);
             }
         }
         Prediction::code(done)
@@ -247,18 +251,22 @@ impl ReferenceModel {
     /// (`FillInLunInfo` for each its machine sees, whose answer VSS ignores, then
     /// `OnLunEmpty`); a software copy's view leaves its diff area.
     pub(super) fn delete_copy(&mut self, id: Id) {
-        let Some(copy) = self.copies.remove(&id) else {
+        // A copy already gone leaves the shared copies as they are.
+        if !self.copies.contains_key(&id) {
             return;
-        };
+        }
+        let copy = Arc::make_mut(&mut self.copies)
+            .remove(&id)
+            .expect("checked above");
         for lun in copy.luns {
             if self.luns[lun].visible_to.contains(&copy.machine) {
                 self.fault(copy.machine, FaultMethod::FillInLunInfo);
             }
-            let lun = &mut self.luns[lun];
+            let lun = &mut Arc::make_mut(&mut self.luns)[lun];
             lun.deleted = true;
-            lun.visible_to = BTreeSet::new();
+            lun.visible_to = SortedSet::new();
         }
-        self.exposures[copy.machine].retain(|_, s| *s != id);
+        self.forget_exposure(copy.machine, id);
         if !copy.hardware {
             let key = (copy.machine, copy.volume);
             let area = self
@@ -301,8 +309,11 @@ impl ReferenceModel {
         for id in transient {
             self.delete_copy(id);
         }
-        for copy in self.copies.values_mut() {
-            copy.owners.retain(|(machine, _)| *machine != m);
+        let owned_here = |c: &super::ShadowCopy| c.owners.iter().any(|(machine, _)| *machine == m);
+        if self.copies.values().any(owned_here) {
+            for copy in Arc::make_mut(&mut self.copies).values_mut() {
+                copy.owners.retain(|(machine, _)| *machine != m);
+            }
         }
     }
 }

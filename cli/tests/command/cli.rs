@@ -78,6 +78,25 @@ fn explore_exits_with_1_when_a_property_is_not_found_and_2_on_bad_arguments() {
     let (code, _, err) = vss_sim(&["explore", "--world", "nope"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nope"), "{err}");
+    for bad in ["0", "many", "1.5"] {
+        let (code, _, err) = vss_sim(&["explore", "--max-states", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("--max-states"), "{bad}: {err}");
+    }
+}
+
+/// A run that reaches its bound of states stops, says so on both outputs, and exits 3.
+#[test]
+fn explore_exits_with_3_when_it_reaches_its_bound_of_states() {
+    let (code, out, err) = vss_sim(&["explore", "--world", "two-luns", "--max-states", "5000"]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.ends_with("CUT SHORT\n"), "{out}");
+    assert!(!out.contains("passed"), "{out}");
+    assert!(
+        err.contains("stopped at its bound of 5000 states (--max-states)"),
+        "{err}"
+    );
+    assert!(err.contains("raise the bound with --max-states N"), "{err}");
 }
 
 /// Every scenario file of `examples/`.

@@ -9,6 +9,8 @@
 //!
 //! `VSS_SIM_DEEP=1` explores two steps deeper (about half a minute in a debug build).
 
+use std::num::NonZeroUsize;
+
 use vss_reference::explore::{Exploration, Findings, Kind, SmallWorld};
 
 fn deep() -> bool {
@@ -124,4 +126,41 @@ fn an_exploration_too_shallow_to_reach_a_state_fails() {
         "{text}"
     );
     assert!(text.ends_with("FAILED\n"), "{text}");
+}
+
+#[test]
+fn an_exploration_that_reaches_its_bound_of_states_is_cut_short_and_never_passes() {
+    let bound = NonZeroUsize::new(5_000).expect("not zero");
+    let report = Exploration::new(SmallWorld::TwoLuns, 9)
+        .max_states(bound)
+        .check();
+    assert_eq!(report.cut_short, Some(5_000), "{report}");
+    assert!(!report.passed(), "{report}");
+    assert!(!report.broken(), "{report}");
+    // It stops at the first check of the bound past it, long before the 27,131 states of
+    // the whole run.
+    assert!(report.counts.states >= 5_000, "{report}");
+    assert!(report.counts.states < 27_131, "{report}");
+    let text = report.to_string();
+    assert!(
+        text.lines().next().is_some_and(|l| l.ends_with(
+            "; cut short at the bound of 5000 states: states past it may not have been visited"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("always the model's invariants hold: holds in the states visited\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("CUT SHORT\n"), "{text}");
+}
+
+#[test]
+fn an_exploration_within_its_bound_is_not_cut_short() {
+    let report = Exploration::new(SmallWorld::DiffArea, 7)
+        .max_states(NonZeroUsize::new(269).expect("not zero"))
+        .check();
+    assert_eq!(report.counts.states, 268, "{report}");
+    assert_eq!(report.cut_short, None, "{report}");
+    assert!(report.passed(), "{report}");
 }
