@@ -15,8 +15,21 @@
 /// ```
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
     const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a64_more(OFFSET_BASIS, bytes)
+}
+
+/// The 64-bit FNV-1a hash of some bytes followed by `bytes`, given `hash`, the hash of the
+/// bytes before: a file that only grows (the state file's audit log) is hashed by what was
+/// added alone.
+///
+/// ```
+/// use vss_model::digest::{fnv1a64, fnv1a64_more};
+///
+/// assert_eq!(fnv1a64_more(fnv1a64(b"foo"), b"bar"), fnv1a64(b"foobar"));
+/// ```
+pub fn fnv1a64_more(hash: u64, bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
+    bytes.iter().fold(hash, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(PRIME)
     })
 }

@@ -54,6 +54,7 @@
 //! # Ok::<(), vss_model::HResult>(())
 //! ```
 
+mod checkpoint;
 mod diff_area;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,7 @@ use vss_model::{
 };
 
 use diff_area::DiffArea;
+pub use checkpoint::SystemProviderCheckpoint;
 pub use diff_area::DiffAreaLimits;
 
 /// The system provider's id, as `vssadmin list providers` shows it.
