@@ -200,10 +200,7 @@ pub fn state(args: StateArgs) -> ExitCode {
             state.reset();
             match state.save() {
                 Ok(()) => {
-                    say!(
-                        "{}: started afresh from its world file",
-                        path.display()
-                    );
+                    say!("{}: started afresh from its world file", path.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => bad_input(e),

@@ -76,14 +76,18 @@ impl<'de> serde::Deserialize<'de> for Block {
         use serde::de::Error;
         let text = String::deserialize(deserializer)?;
         let digit = |c: u8| -> Result<u8, D::Error> {
-            char::from(c)
-                .to_digit(16)
-                .map(|d| d as u8)
-                .ok_or_else(|| D::Error::custom(format!("a block's bytes are hexadecimal digits, not `{}`", char::from(c))))
+            char::from(c).to_digit(16).map(|d| d as u8).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "a block's bytes are hexadecimal digits, not `{}`",
+                    char::from(c)
+                ))
+            })
         };
         let text = text.as_bytes();
         if text.len() % 2 != 0 {
-            return Err(D::Error::custom("a block's bytes take two hexadecimal digits each"));
+            return Err(D::Error::custom(
+                "a block's bytes take two hexadecimal digits each",
+            ));
         }
         let bytes = text
             .chunks(2)

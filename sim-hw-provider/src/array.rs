@@ -9,11 +9,11 @@ mod checkpoint;
 
 pub use checkpoint::ArrayCheckpoint;
 
+use serde::{Deserialize, Serialize};
 use vss_model::lun::{
     BusType, IdentifierCodeSet, IdentifierType, StorageIdentifier, VER_VDS_LUN_INFORMATION,
     VdsLunInformation,
 };
-use serde::{Deserialize, Serialize};
 use vss_model::point_in_time::PointInTime;
 use vss_model::{Block, VssId};
 

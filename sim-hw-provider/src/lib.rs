@@ -49,8 +49,8 @@ pub mod array;
 pub mod provider;
 
 pub use array::{
-    Array, ArrayCheckpoint, ArrayError, ArrayModel, CloneKind, DiskIdentity, Lun, LunChange,
-    LunId, Origin,
+    Array, ArrayCheckpoint, ArrayError, ArrayModel, CloneKind, DiskIdentity, Lun, LunChange, LunId,
+    Origin,
 };
 pub use provider::{
     Abilities, HARDWARE_PROVIDER_ID, HardwareProvider, HardwareProviderCheckpoint,

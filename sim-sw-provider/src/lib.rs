@@ -69,8 +69,8 @@ use vss_model::{
     SnapshotAttributes as A, SnapshotProp, SnapshotPropertyId, SnapshotState, VssId, VssTimestamp,
 };
 
-use diff_area::DiffArea;
 pub use checkpoint::SystemProviderCheckpoint;
+use diff_area::DiffArea;
 pub use diff_area::DiffAreaLimits;
 
 /// The system provider's id, as `vssadmin list providers` shows it.

@@ -188,8 +188,7 @@ fn method_name(method: Method) -> String {
 }
 
 fn method_named(name: &str) -> Result<Method, CheckpointError> {
-    Method::from_name(name)
-        .ok_or_else(|| CheckpointError(format!("no method is named `{name}`")))
+    Method::from_name(name).ok_or_else(|| CheckpointError(format!("no method is named `{name}`")))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -224,7 +223,10 @@ impl Simulator {
     ) -> Result<Simulator, CheckpointError> {
         let world = World::from_checkpoint(file, checkpoint.clone())?;
         world.check_invariants().map_err(|broken| {
-            CheckpointError(format!("the world it holds breaks the simulator's rules: {}", broken.trim_end()))
+            CheckpointError(format!(
+                "the world it holds breaks the simulator's rules: {}",
+                broken.trim_end()
+            ))
         })?;
         Ok(Simulator::from_world(world))
     }
@@ -327,7 +329,11 @@ impl World {
                     .iter()
                     .map(|l| SavedLayout {
                         name: l.name.clone(),
-                        extents: l.extents.iter().map(|e| (e.lun.clone(), e.blocks)).collect(),
+                        extents: l
+                            .extents
+                            .iter()
+                            .map(|e| (e.lun.clone(), e.blocks))
+                            .collect(),
                         blocks: l.blocks,
                         role: match l.role {
                             Role::Original => SavedRole::Original,
@@ -431,7 +437,10 @@ impl World {
             let name = machine.name.clone();
             let at = |what: String| wrong(format!("machine `{name}`: {what}"));
             if !saved.name.eq_ignore_ascii_case(&name) {
-                return Err(at(format!("it is named `{}` in the checkpoint", saved.name)));
+                return Err(at(format!(
+                    "it is named `{}` in the checkpoint",
+                    saved.name
+                )));
             }
             if saved.providers.len() != machine.providers.len()
                 || saved.writers.len() != machine.writers.len()
@@ -448,7 +457,10 @@ impl World {
                         SavedPlacement::Local(blocks) => Placement::Local(blocks),
                         SavedPlacement::San(l) if l < layouts => Placement::San(LayoutId::from(l)),
                         SavedPlacement::San(l) => {
-                            return Err(at(format!("volume `{}` lies on layout {l}, which the SAN does not have", v.name)));
+                            return Err(at(format!(
+                                "volume `{}` lies on layout {l}, which the SAN does not have",
+                                v.name
+                            )));
                         }
                     };
                     Ok(Volume {

@@ -320,7 +320,9 @@ pub enum StateError {
         gaps: String,
     },
     /// Another run holds the state file: it holds the lock on its lock file.
-    #[error("the state file {file} is in use by another run (which holds {lock}): {holder}{waited}")]
+    #[error(
+        "the state file {file} is in use by another run (which holds {lock}): {holder}{waited}"
+    )]
     InUse {
         /// The state file.
         file: String,
@@ -429,6 +431,11 @@ impl KeptRun {
                 label: self.label.clone(),
                 gaps: gaps.join(" "),
             });
+        }
+        if !state.target.exists() {
+            // A new state: its file is written first, so that the next process finds the
+            // world the unfinished run was made in.
+            state.save()?;
         }
         let unfinished = UnfinishedRun {
             format: RUN_FORMAT.into(),
@@ -559,7 +566,11 @@ impl StateFile {
 
     /// How many runs the state holds: those of its audit log and those kept since.
     pub fn run_count(&self) -> u64 {
-        let logged = self.log_end.as_ref().or(self.log.as_ref()).map_or(0, |l| l.runs);
+        let logged = self
+            .log_end
+            .as_ref()
+            .or(self.log.as_ref())
+            .map_or(0, |l| l.runs);
         logged + self.unwritten.len() as u64
     }
 
@@ -606,10 +617,12 @@ impl StateFile {
         // They are the state's last runs.
         let first = self.run_count() + 1 - self.replay.len() as u64;
         for (i, run) in self.replay.iter().enumerate() {
-            replay_run(&sim, &self.world, run, &self.file).map_err(|reason| StateError::Replay {
-                file: self.file.display().to_string(),
-                run: (first + i as u64) as usize,
-                reason,
+            replay_run(&sim, &self.world, run, &self.file).map_err(|reason| {
+                StateError::Replay {
+                    file: self.file.display().to_string(),
+                    run: (first + i as u64) as usize,
+                    reason,
+                }
             })?;
         }
         self.checkpoint = Some(
@@ -790,7 +803,9 @@ impl StateFile {
         let current = self.log_end.clone().or_else(|| self.log.clone());
         let mut lines = String::new();
         for run in &self.unwritten {
-            lines.push_str(&serde_json::to_string(run).map_err(|e| self.save_error(io::Error::other(e)))?);
+            lines.push_str(
+                &serde_json::to_string(run).map_err(|e| self.save_error(io::Error::other(e)))?,
+            );
             lines.push('\n');
         }
         match current {
@@ -801,8 +816,8 @@ impl StateFile {
                     version: VERSION,
                     base: self.start.clone(),
                 };
-                let mut text =
-                    serde_json::to_string(&header).map_err(|e| self.save_error(io::Error::other(e)))?;
+                let mut text = serde_json::to_string(&header)
+                    .map_err(|e| self.save_error(io::Error::other(e)))?;
                 text.push('\n');
                 text.push_str(&lines);
                 let name = format!("{}.log", file_name(&self.target));
@@ -827,7 +842,8 @@ impl StateFile {
                     file.write_all(lines.as_bytes())?;
                     file.sync_all()
                 })();
-                appended.map_err(|source| self.log_error(format!("cannot be written: {source}")))?;
+                appended
+                    .map_err(|source| self.log_error(format!("cannot be written: {source}")))?;
                 let digest = parse_hash(&place.digest).unwrap_or_default();
                 Ok(Some(LogPlace {
                     file: place.file,
@@ -850,13 +866,20 @@ impl StateFile {
             return Err(self.log_error(problem.clone()));
         }
         let Some(place) = &self.log else {
+            if self.checkpoint.is_none() && !self.replay.is_empty() {
+                // A version 1 file: no checkpoint yet, its runs must replay.
+                self.clone().simulator()?;
+                let runs = self.replay.len() as u64;
+                return Ok(Verdict::Matches { runs });
+            }
             // No run since the checkpoint was made (or no checkpoint at all).
             return Ok(Verdict::Matches { runs: 0 });
         };
         let (base, runs) = self.read_log(place)?;
         let sim = match &base {
-            Some(base) => Simulator::from_checkpoint(&self.world, base)
-                .map_err(|e| self.log_error(format!("starts from a checkpoint that does not build: {e}")))?,
+            Some(base) => Simulator::from_checkpoint(&self.world, base).map_err(|e| {
+                self.log_error(format!("starts from a checkpoint that does not build: {e}"))
+            })?,
             None => self.build()?,
         };
         for (i, run) in runs.iter().enumerate() {
@@ -881,7 +904,10 @@ impl StateFile {
 
     /// The audit log up to `place`: the world its runs start from and the runs. Refused when
     /// the log is shorter or does not match the digest recorded.
-    fn read_log(&self, place: &LogPlace) -> Result<(Option<WorldCheckpoint>, Vec<Run>), StateError> {
+    fn read_log(
+        &self,
+        place: &LogPlace,
+    ) -> Result<(Option<WorldCheckpoint>, Vec<Run>), StateError> {
         let path = beside(&self.target, &place.file);
         let bytes = fs::read(&path).map_err(|e| self.log_error(format!("cannot be read: {e}")))?;
         let len = usize::try_from(place.bytes).unwrap_or(usize::MAX);
@@ -1114,18 +1140,19 @@ impl StateFile {
             return Ok(());
         };
         let shown = path.display().to_string();
-        let unfinished: UnfinishedRun = read_with_digest_line(&bytes).map_err(|message| {
-            StateError::Malformed {
+        let unfinished: UnfinishedRun =
+            read_with_digest_line(&bytes).map_err(|message| StateError::Malformed {
                 file: shown.clone(),
                 position: None,
                 message,
-            }
-        })?;
+            })?;
         if unfinished.format != RUN_FORMAT || unfinished.version != VERSION {
             return Err(StateError::Malformed {
                 file: shown,
                 position: None,
-                message: format!("it is not an unfinished run of version {VERSION} (`format` \"{RUN_FORMAT}\")"),
+                message: format!(
+                    "it is not an unfinished run of version {VERSION} (`format` \"{RUN_FORMAT}\")"
+                ),
             });
         }
         if unfinished.after != self.log || !self.replay.is_empty() {
@@ -1264,22 +1291,38 @@ fn read_with_digest_line<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T
     let recorded = content.remove("digest");
     let computed = digest(&Value::Object(content.clone()));
     if recorded.as_ref().and_then(Value::as_str) != Some(computed.as_str()) {
-        return Err("the content does not match its digest: it was changed or damaged after it was written".into());
+        return Err(
+            "the content does not match its digest: it was changed or damaged after it was written"
+                .into(),
+        );
     }
     serde_json::from_value(Value::Object(content)).map_err(|e| e.to_string())
 }
 
 /// The first place where two JSON values differ, as a dotted path (`san.array.luns`).
 fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
-    let here = || if at.is_empty() { "(the whole)".to_string() } else { at.to_string() };
-    let join = |key: &str| if at.is_empty() { key.to_string() } else { format!("{at}.{key}") };
+    let here = || {
+        if at.is_empty() {
+            "(the whole)".to_string()
+        } else {
+            at.to_string()
+        }
+    };
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().find_map(|key| match (x.get(key), y.get(key)) {
-                (Some(p), Some(q)) => first_difference(p, q, &join(key)),
-                _ => Some(join(key)),
-            })
+            keys.into_iter()
+                .find_map(|key| match (x.get(key), y.get(key)) {
+                    (Some(p), Some(q)) => first_difference(p, q, &join(key)),
+                    _ => Some(join(key)),
+                })
         }
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
             .iter()

@@ -86,7 +86,9 @@ impl Array {
             if let Some((source, _)) = &lun.base
                 && !checkpoint.luns.contains_key(source)
             {
-                return Err(format!("LUN `{id}` is a clone of `{source}`, which the array does not hold"));
+                return Err(format!(
+                    "LUN `{id}` is a clone of `{source}`, which the array does not hold"
+                ));
             }
         }
         Ok(Array {

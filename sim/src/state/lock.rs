@@ -80,7 +80,8 @@ impl StateLock {
             file: file.clone(),
             reason,
         };
-        let target = resolve(path).map_err(|e| not_writable(format!("its path cannot be followed ({e})")))?;
+        let target = resolve(path)
+            .map_err(|e| not_writable(format!("its path cannot be followed ({e})")))?;
         if fs::metadata(&target).is_ok_and(|m| m.permissions().readonly()) {
             return Err(not_writable("it is read-only".into()));
         }
