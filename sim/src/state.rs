@@ -777,7 +777,13 @@ impl StateFile {
             // The checkpoint does not hold them yet.
             self.simulator()?;
         }
-        if let Some(problem) = &self.log_problem {
+        // A log that is missing or damaged is not written to; a state with no run to add
+        // to it is still saved.
+        if let Some(problem) = self
+            .log_problem
+            .as_ref()
+            .filter(|_| !self.unwritten.is_empty())
+        {
             return Err(self.log_error(problem.clone()));
         }
         let log = self.write_log()?;
