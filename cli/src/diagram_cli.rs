@@ -160,7 +160,7 @@ fn diskshadow_timeline(
 ) -> Result<(Timeline, ScriptEnd), String> {
     let sim = match (state, world) {
         (Some(path), _) => StateFile::load(&path)
-            .and_then(|state| state.simulator())
+            .and_then(|mut state| state.simulator())
             .map_err(|e| e.to_string())?,
         (None, Some(path)) => {
             let world = world_file::read(&path).map_err(|e| e.to_string())?;

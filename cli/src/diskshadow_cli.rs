@@ -42,6 +42,10 @@ pub struct DiskshadowArgs {
     /// and is added to it.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Wait up to this many seconds for another run holding the state file to let go of it
+    /// (only with `--state`).
+    #[arg(long, value_name = "SECONDS", requires = "state")]
+    wait: Option<f64>,
 }
 
 /// DiskShadow's own switches, `/s SCRIPT` and `/l LOG`, as the `-s` and `-l` clap reads.
@@ -49,8 +53,8 @@ pub struct DiskshadowArgs {
 /// Only switches are rewritten: the value after an option that takes one (a script or log
 /// file, a world, a machine, a state file) is left as it is, whatever it looks like.
 pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
-    const TAKES_A_VALUE: [&str; 7] = [
-        "-s", "--script", "-l", "--log", "--world", "--on", "--state",
+    const TAKES_A_VALUE: [&str; 8] = [
+        "-s", "--script", "-l", "--log", "--world", "--on", "--state", "--wait",
     ];
     let mut seen_subcommand = false;
     let mut value_next = false;
@@ -125,7 +129,11 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
     // With a state file, the run starts from the world the earlier runs left, and is kept
     // in the file as the calls it made, whatever its outcome: what ran changed the world.
     // The lock is held from before the load to after the save.
-    let _lock = match StateLock::take(&path) {
+    let wait = match crate::state_cli::wait_time(args.wait) {
+        Ok(wait) => wait,
+        Err(e) => return bad_input(e),
+    };
+    let _lock = match StateLock::take_waiting(&path, wait) {
         Ok(lock) => lock,
         Err(e) => return bad_input(e),
     };
@@ -142,10 +150,14 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
         Some(script) => format!("diskshadow -s {}", script.display()),
         None => "diskshadow".to_string(),
     };
-    // The run is kept after every command that called something, not only at its end: a
-    // session killed half way (Ctrl+C at the prompt) then leaves the state file holding what
-    // it did. A run that called nothing is not kept: the world is as it was.
-    let mut kept = KeptRun::new(&state, label);
+    // The run is kept after every command that changed something a later run sees, not
+    // only at its end: a session killed half way (Ctrl+C at the prompt) then leaves the
+    // state holding what it did. A run that called nothing is not kept: the world is as it
+    // was.
+    let mut kept = match KeptRun::new(&mut state, label) {
+        Ok(kept) => kept,
+        Err(e) => return bad_input(e),
+    };
     let mut warned = false;
     let code = match session(&args, &recorder, &sim, &mut || {
         if let Err(e) = kept.keep(&mut state, &recorder)
@@ -157,7 +169,7 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
         Ok(code) => code,
         Err(message) => return bad_input(message),
     };
-    match kept.keep(&mut state, &recorder) {
+    match kept.finish(&mut state, &recorder) {
         Ok(()) => ExitCode::from(code),
         Err(e) => bad_input(e),
     }

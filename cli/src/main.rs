@@ -51,7 +51,13 @@ enum Command {
         /// The world file a new state file starts from (only with `--state`).
         #[arg(long, value_name = "WORLD", requires = "state")]
         world: Option<PathBuf>,
+        /// Wait up to this many seconds for another run holding the state file to let go of
+        /// it, instead of giving up at once (only with `--state`).
+        #[arg(long, value_name = "SECONDS", requires = "state")]
+        wait: Option<f64>,
     },
+    /// Look at a state file, check it against its audit log, drop the log, or start afresh.
+    State(state_cli::StateArgs),
     /// Explain an HRESULT (by name or 0x value) or a VSS method (by name).
     Explain {
         /// `VSS_E_OBJECT_NOT_FOUND`, `0x80042308`, or `DoSnapshotSet`.
@@ -103,7 +109,12 @@ fn main() -> ExitCode {
             trace,
             state: Some(state),
             world,
-        } => state_cli::run(&state, world.as_deref(), &files, trace),
+            wait,
+        } => match state_cli::wait_time(wait) {
+            Ok(wait) => state_cli::run(&state, world.as_deref(), &files, trace, wait),
+            Err(e) => bad_input(e),
+        },
+        Command::State(args) => state_cli::state(args),
         Command::Explain { name } => explain(&name),
         Command::Diskshadow(args) => diskshadow_cli::run(args),
         Command::Diagram(args) => diagram_cli::run(args),

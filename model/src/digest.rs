@@ -56,6 +56,21 @@ impl std::io::Write for Fnv1a64 {
     }
 }
 
+/// The 64-bit FNV-1a hash of some bytes followed by `bytes`, given `hash`, the hash of the
+/// bytes before: a file that only grows (the state file's audit log) is hashed by what was
+/// added alone.
+///
+/// ```
+/// use vss_model::digest::{fnv1a64, fnv1a64_more};
+///
+/// assert_eq!(fnv1a64_more(fnv1a64(b"foo"), b"bar"), fnv1a64(b"foobar"));
+/// ```
+pub fn fnv1a64_more(hash: u64, bytes: &[u8]) -> u64 {
+    let mut more = Fnv1a64(hash);
+    more.update(bytes);
+    more.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::storage::Block;
 
 /// The preserved blocks of one device and the views that need them.
-#[derive(Debug, Clone, Default)]
+///
+/// It is saved (in the simulator's state file) without its indexes, which are built again
+/// when it is read, so that a saved form cannot hold indexes that disagree with the blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "SavedViews", into = "SavedViews")]
 pub struct PointInTime {
     /// The sequence of the latest view taken (0: none yet).
     generation: u64,
@@ -28,6 +32,48 @@ pub struct PointInTime {
     by_key: BTreeMap<u64, BTreeSet<u64>>,
     /// How many blocks are preserved.
     blocks: u64,
+}
+
+/// What is saved of a [`PointInTime`]: everything but its indexes.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedViews {
+    generation: u64,
+    live: BTreeSet<u64>,
+    written_at: BTreeMap<u64, u64>,
+    preserved: BTreeMap<u64, BTreeMap<u64, Block>>,
+}
+
+impl From<PointInTime> for SavedViews {
+    fn from(views: PointInTime) -> SavedViews {
+        SavedViews {
+            generation: views.generation,
+            live: views.live,
+            written_at: views.written_at,
+            preserved: views.preserved,
+        }
+    }
+}
+
+impl From<SavedViews> for PointInTime {
+    fn from(saved: SavedViews) -> PointInTime {
+        let mut by_key: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+        let mut blocks = 0;
+        for (block, entries) in &saved.preserved {
+            for key in entries.keys() {
+                by_key.entry(*key).or_default().insert(*block);
+                blocks += 1;
+            }
+        }
+        PointInTime {
+            generation: saved.generation,
+            live: saved.live,
+            written_at: saved.written_at,
+            preserved: saved.preserved,
+            by_key,
+            blocks,
+        }
+    }
 }
 
 impl PointInTime {

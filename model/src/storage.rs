@@ -58,6 +58,48 @@ impl fmt::Display for Block {
     }
 }
 
+/// A block is saved (in the simulator's state file) as the hexadecimal digits of its stored
+/// bytes: any bytes, written and read back exactly.
+impl serde::Serialize for Block {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::with_capacity(self.0.len() * 2);
+        for byte in self.0.iter() {
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Block {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Block, D::Error> {
+        use serde::de::Error;
+        let text = String::deserialize(deserializer)?;
+        let digit = |c: u8| -> Result<u8, D::Error> {
+            char::from(c).to_digit(16).map(|d| d as u8).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "a block's bytes are hexadecimal digits, not `{}`",
+                    char::from(c)
+                ))
+            })
+        };
+        let text = text.as_bytes();
+        if text.len() % 2 != 0 {
+            return Err(D::Error::custom(
+                "a block's bytes take two hexadecimal digits each",
+            ));
+        }
+        let bytes = text
+            .chunks(2)
+            .map(|pair| Ok(digit(pair[0])? << 4 | digit(pair[1])?))
+            .collect::<Result<Vec<u8>, D::Error>>()?;
+        Block::new(&bytes).map_err(D::Error::custom)
+    }
+}
+
+/// The digits of a block's saved form.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 impl fmt::Debug for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)

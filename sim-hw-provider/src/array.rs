@@ -5,6 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+mod checkpoint;
+
+pub use checkpoint::ArrayCheckpoint;
+
+use serde::{Deserialize, Serialize};
 use vss_model::lun::{
     BusType, IdentifierCodeSet, IdentifierType, StorageIdentifier, VER_VDS_LUN_INFORMATION,
     VdsLunInformation,
@@ -14,7 +19,8 @@ use vss_model::{Block, VssId};
 
 /// The array's name for a LUN (`LUN-E`, and `LUN-E.5` for a clone of it): what a storage
 /// administrator calls it, compared as it is written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct LunId(String);
 
 impl LunId {
@@ -80,7 +86,7 @@ impl std::fmt::Display for LunId {
 }
 
 /// A disk's identity as Windows sees it: what makes two disks collide on one machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum DiskIdentity {
     /// An MBR disk signature.
     Mbr(u32),
@@ -111,7 +117,7 @@ impl std::fmt::Display for DiskIdentity {
 }
 
 /// How a shadow LUN holds its point-in-time data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CloneKind {
     /// Copy-on-write: the clone shares the source's blocks that have not changed since.
     Differential,
@@ -130,7 +136,7 @@ impl CloneKind {
 }
 
 /// A change of a LUN's state, as the array logs it for whoever watches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LunChange {
     /// A clone was made.
     Created {
@@ -208,7 +214,7 @@ impl fmt::Display for LunChange {
 }
 
 /// Where a LUN came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Origin {
     /// Provisioned on the array (an original).
     Provisioned,
@@ -306,7 +312,8 @@ pub struct Array {
 /// The disk numbers of one machine (`\\.\PHYSICALDRIVEn`): 0 is its local disk; a LUN
 /// gets the lowest free number from 1 when it arrives and keeps it until it goes, as
 /// Windows' disk driver numbers disks in the order they arrive and reuses freed numbers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DiskNumbers {
     of: BTreeMap<LunId, u32>,
     free: BTreeSet<u32>,

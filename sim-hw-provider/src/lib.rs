@@ -49,8 +49,10 @@ pub mod array;
 pub mod provider;
 
 pub use array::{
-    Array, ArrayError, ArrayModel, CloneKind, DiskIdentity, Lun, LunChange, LunId, Origin,
+    Array, ArrayCheckpoint, ArrayError, ArrayModel, CloneKind, DiskIdentity, Lun, LunChange, LunId,
+    Origin,
 };
 pub use provider::{
-    Abilities, HARDWARE_PROVIDER_ID, HardwareProvider, LEGACY_HARDWARE_PROVIDER_ID,
+    Abilities, HARDWARE_PROVIDER_ID, HardwareProvider, HardwareProviderCheckpoint,
+    LEGACY_HARDWARE_PROVIDER_ID,
 };

@@ -14,6 +14,10 @@ use vss_model::{
 
 use crate::array::{Array, CloneKind, LunId};
 
+mod checkpoint;
+
+pub use checkpoint::HardwareProviderCheckpoint;
+
 /// The id of the array's hardware provider (this project's own GUID).
 pub const HARDWARE_PROVIDER_ID: VssId = VssId::from_u128(0x7cd2f3a9_1c45_4e8b_9f6a_3d2b8e9c1a01);
 

@@ -33,6 +33,24 @@ impl DiffArea {
         }
     }
 
+    /// An area as [`parts`](Self::parts) gave it, for a provider read back from a checkpoint.
+    pub(crate) fn from_parts(
+        limits: DiffAreaLimits,
+        views: PointInTime,
+        copies: BTreeMap<u64, VssId>,
+    ) -> DiffArea {
+        DiffArea {
+            limits,
+            views,
+            copies,
+        }
+    }
+
+    /// Its point-in-time views and the shadow copy of each, for a checkpoint.
+    pub(crate) fn parts(&self) -> (&PointInTime, &BTreeMap<u64, VssId>) {
+        (&self.views, &self.copies)
+    }
+
     /// Whether a new shadow copy can have a diff area at all.
     pub(crate) fn can_hold_a_copy(&self) -> bool {
         self.limits

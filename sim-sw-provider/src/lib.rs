@@ -54,6 +54,7 @@
 //! # Ok::<(), vss_model::HResult>(())
 //! ```
 
+mod checkpoint;
 mod diff_area;
 
 use std::collections::BTreeMap;
@@ -68,6 +69,7 @@ use vss_model::{
     SnapshotAttributes as A, SnapshotProp, SnapshotPropertyId, SnapshotState, VssId, VssTimestamp,
 };
 
+pub use checkpoint::SystemProviderCheckpoint;
 use diff_area::DiffArea;
 pub use diff_area::DiffAreaLimits;
 

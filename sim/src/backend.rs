@@ -75,6 +75,13 @@ impl Simulator {
         })
     }
 
+    /// A simulator of a world built already (read back from a checkpoint).
+    pub(crate) fn from_world(world: World) -> Simulator {
+        Simulator {
+            world: Arc::new(Mutex::new(world)),
+        }
+    }
+
     /// A simulator of the embedded default world.
     pub fn default_world() -> Simulator {
         Simulator::new(world_file::default_world()).expect("the embedded world is valid")

@@ -40,6 +40,7 @@
 
 mod backend;
 mod build;
+pub mod checkpoint;
 mod handles;
 pub mod input;
 mod invariants;

@@ -240,6 +240,22 @@ impl<B: Backend> Recorder<B> {
             .collect()
     }
 
+    /// How many steps are recorded so far.
+    pub fn step_count(&self) -> usize {
+        self.log.borrow().entries.len()
+    }
+
+    /// The steps recorded from the `first` on (counted from 0), as [`steps`](Self::steps)
+    /// gives them: what was done since a caller last looked.
+    pub fn steps_from(&self, first: usize) -> Vec<Map<String, Value>> {
+        let log = self.log.borrow();
+        log.entries
+            .iter()
+            .skip(first)
+            .map(|entry| entry.fields().into_iter().collect())
+            .collect()
+    }
+
     /// The wrapped backend's environment, or why there is none.
     fn env(&self) -> Result<&dyn Environment<Components = B::Components>, EnvError> {
         self.backend

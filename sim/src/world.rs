@@ -28,9 +28,16 @@ use crate::trace::{TRACE_KEPT, TraceEvent};
 
 /// A software provider the simulated service can load: the provider interfaces and the
 /// driver that sees the volume's writes.
-pub trait SoftwareProviderPlugin: SoftwareSnapshotProvider + ShadowCopyDriver + Send {}
+/// A plugin is `Any` so that a checkpoint can tell the providers it knows how to save.
+pub trait SoftwareProviderPlugin:
+    SoftwareSnapshotProvider + ShadowCopyDriver + Send + std::any::Any
+{
+}
 
-impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send> SoftwareProviderPlugin for T {}
+impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send + std::any::Any> SoftwareProviderPlugin
+    for T
+{
+}
 
 /// Why a world file, read, cannot become a world: it describes an impossible one. The text
 /// names the part at fault (`machine \`M1\`: a \`hardware\` provider needs a \`san\``).
@@ -39,9 +46,10 @@ impl<T: SoftwareSnapshotProvider + ShadowCopyDriver + Send> SoftwareProviderPlug
 pub struct WorldError(pub String);
 
 /// A hardware provider the simulated service can load.
-pub trait HardwareProviderPlugin: HardwareSnapshotProvider + Send {}
+/// A plugin is `Any` so that a checkpoint can tell the providers it knows how to save.
+pub trait HardwareProviderPlugin: HardwareSnapshotProvider + Send + std::any::Any {}
 
-impl<T: HardwareSnapshotProvider + Send> HardwareProviderPlugin for T {}
+impl<T: HardwareSnapshotProvider + Send + std::any::Any> HardwareProviderPlugin for T {}
 
 /// A loaded provider, of either kind.
 pub(crate) enum Instance {

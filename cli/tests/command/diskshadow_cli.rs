@@ -291,7 +291,9 @@ fn a_state_file_in_use_is_refused_and_a_run_that_called_nothing_is_not_kept() {
     let (code, out, err) = diskshadow(&dir, &["--state", "s.json", "-s", "create.dsh"], "");
     assert_eq!(code, 2, "{out}{err}");
     assert!(
-        err.contains("the state file s.json is in use by another run (which holds s.json.lock)"),
+        err.contains(
+            "the state file s.json is in use by another run (which holds s.json.lock): process"
+        ),
         "{err}"
     );
     assert!(out.is_empty(), "it ran: {out}");

@@ -98,15 +98,17 @@ steps:
     )
 }
 
-/// The runs a state file keeps, by label.
+/// The runs a state file keeps, by label: the lines of its audit log after the first.
 fn labels(state: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(state).expect("the state file");
-    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    value["runs"]
-        .as_array()
-        .expect("runs")
-        .iter()
-        .map(|run| run["label"].as_str().expect("a label").to_string())
+    let mut log = state.as_os_str().to_owned();
+    log.push(".log");
+    let text = std::fs::read_to_string(PathBuf::from(log)).expect("the audit log");
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let run: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            run["label"].as_str().expect("a label").to_string()
+        })
         .collect()
 }
 
@@ -243,8 +245,8 @@ fn a_state_file_that_cannot_be_used_is_refused_and_left_as_it_was() {
         ),
         (
             "newer.json",
-            "{\"format\": \"vss-sim-state\", \"version\": 2}",
-            "newer.json was written by a newer vss-sim (version 2); this one reads version 1",
+            "{\"format\": \"vss-sim-state\", \"version\": 3}",
+            "newer.json was written by a newer vss-sim (version 3); this one reads version 2",
         ),
         (
             "other.json",
@@ -319,4 +321,181 @@ fn a_new_state_starts_from_the_world_given_and_an_existing_one_keeps_its_own() {
     let (code, _, err) = vss_sim(&[Path::new("run"), Path::new("--world"), &world, &scenario]);
     assert_eq!(code, 2);
     assert!(err.contains("--state"), "{err}");
+}
+
+/// `vss-sim state ACTION STATE`.
+fn state_cmd(action: &str, state: &Path) -> (i32, String, String) {
+    vss_sim(&[Path::new("state"), Path::new(action), state])
+}
+
+#[test]
+fn the_state_subcommands_show_verify_compact_and_reset_a_state_file() {
+    let dir = folder("subcommands");
+    let state = dir.join("s.json");
+    let first = file(&dir, "hosta.yaml", HOSTA_RUN);
+    let (code, out, err) = run_in(&state, &[&first]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, shown, err) = state_cmd("show", &state);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        shown.contains("runs kept: 1\nmachine HOSTA\n  shadow copy {"),
+        "{shown}"
+    );
+    assert!(shown.contains("LUN LUN-F: "), "{shown}");
+    // The same state shows the same text.
+    assert_eq!(state_cmd("show", &state).1, shown);
+    let (code, out, err) = state_cmd("verify", &state);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("the checkpoint is the world the 1 runs of the audit log give"),
+        "{out}"
+    );
+    // A checkpoint the log does not give: exit 3, naming where they differ.
+    let text = std::fs::read_to_string(&state).expect("read");
+    let mut content: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).expect("JSON");
+    content.remove("digest");
+    content["checkpoint"]["next_object"] = serde_json::Value::from(99);
+    let digest = format!(
+        "fnv1a64:{:016x}",
+        vss_model::digest::fnv1a64(
+            serde_json::Value::Object(content.clone())
+                .to_string()
+                .as_bytes()
+        )
+    );
+    content.insert("digest".into(), serde_json::Value::String(digest));
+    std::fs::write(&state, serde_json::to_string_pretty(&content).unwrap()).unwrap();
+    let (code, _, err) = state_cmd("verify", &state);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("they first differ at `next_object`"), "{err}");
+    std::fs::write(&state, &text).unwrap();
+    // A log changed after it was written: bad input, exit 2.
+    let log = dir.join("s.json.log");
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    std::fs::write(&log, logged.replacen("monday", "sunday", 1)).unwrap();
+    let (code, _, err) = state_cmd("verify", &state);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("s.json.log does not match its digest"),
+        "{err}"
+    );
+    // Compacting drops the log and keeps the world.
+    let (code, out, err) = state_cmd("compact", &state);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!log.exists());
+    let (_, after, _) = state_cmd("show", &state);
+    assert_eq!(after, shown.replace("runs kept: 1", "runs kept: 0"));
+    assert_eq!(state_cmd("verify", &state).0, 0);
+    // Resetting starts afresh from the world file.
+    let (code, out, err) = state_cmd("reset", &state);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, fresh, _) = state_cmd("show", &state);
+    assert!(
+        fresh.contains("machine HOSTA\n  no shadow copies"),
+        "{fresh}"
+    );
+    // A file that is not a state file is bad input, and left as it was.
+    let bad = file(&dir, "bad.json", "{}");
+    let (code, _, err) = state_cmd("show", &bad);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_to_string(&bad).unwrap(), "{}");
+}
+
+#[test]
+fn a_state_file_of_the_previous_version_is_run_in_and_written_anew() {
+    let dir = folder("version-1");
+    let state = dir.join("old.json");
+    std::fs::copy(root().join("sim/tests/fixtures/state-v1.json"), &state).expect("copied");
+    let write = file(
+        &dir,
+        "write.yaml",
+        "steps:\n  - { env: write, volume: 'E:\\', block: 0, data: later }\n",
+    );
+    let (code, out, err) = run_in(&state, &[&write]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        labels(&state),
+        [
+            "one-write.json",
+            "one-write.json",
+            "two-copies.json",
+            &write.display().to_string()
+        ]
+    );
+    let (code, out, err) = state_cmd("verify", &state);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("the 4 runs"), "{out}");
+}
+
+#[test]
+fn a_run_waits_for_the_state_file_when_told_to_and_is_told_who_holds_it() {
+    let dir = folder("wait");
+    let state = dir.join("s.json");
+    let first = file(&dir, "hosta.yaml", HOSTA_RUN);
+    let held = vss_sim::state::StateLock::take(&state).expect("held");
+    let (code, _, err) = run_in(&state, &[&first]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "(which holds {}.lock): process {} (`",
+            state.display(),
+            std::process::id()
+        )),
+        "{err}"
+    );
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args(["run", "--wait", "120", "--state"])
+        .arg(&state)
+        .arg(&first)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(held);
+    let out = child.wait_with_output().expect("it ends");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(labels(&state).len(), 1);
+    let (code, _, err) = vss_sim(&[
+        Path::new("run"),
+        Path::new("--wait"),
+        Path::new("-1"),
+        Path::new("--state"),
+        &state,
+        &first,
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_state_file_behind_a_link_stays_one_file() {
+    let dir = folder("link");
+    std::fs::create_dir(dir.join("real")).unwrap();
+    let link = dir.join("s.json");
+    std::os::unix::fs::symlink("real/s.json", &link).unwrap();
+    let first = file(&dir, "hosta.yaml", HOSTA_RUN);
+    let (code, out, err) = run_in(&link, &[&first]);
+    assert_eq!(code, 0, "{out}{err}");
+    let second = file(
+        &dir,
+        "write.yaml",
+        "steps:\n  - { env: write, volume: 'E:\\', block: 0, data: x }\n",
+    );
+    let (code, out, err) = run_in(&link, &[&second]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(labels(&dir.join("real").join("s.json")).len(), 2);
 }

@@ -1,6 +1,8 @@
 //! State files over the corpus: every file of `tests/scenarios/` and `examples/`, run twice
 //! in a state of its world (the second time in the world the first left, as a user running
-//! it again would), is kept in a state file that loads and replays into the same world.
+//! it again would), is kept in a state file whose checkpoint loads into the same world, and
+//! whose audit log replays into it: the world read from the checkpoint and the world the log
+//! replays into list the same copies and LUNs, and answer a third run with the same trace.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +11,7 @@ use vss_model::backend::{Backend, BackupComponents, Environment};
 use vss_model::{Context, ObjectType, VssId};
 use vss_sim::Simulator;
 use vss_sim::runner::{RunEnd, Scenario};
-use vss_sim::state::StateFile;
+use vss_sim::state::{StateFile, Verdict};
 
 /// A fresh folder for this test's state files.
 fn folder(test: &str) -> PathBuf {
@@ -55,7 +57,7 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
         let world = scenario.world_file().clone();
         let state_path = dir.join(format!("{i}.json"));
         let mut state = StateFile::load_or_new(&state_path, Some(world)).expect("a new state");
-        let sim = state.simulator().expect("an empty state replays");
+        let sim = state.simulator().expect("a new state builds");
         let first = state.run_scenario(&sim, &scenario, &name, false);
         assert_eq!(first.outcome, RunEnd::Passed, "{name}:\n{}", first.output);
         // Run again in what the first run left, it may well fail expectations; whatever it
@@ -72,11 +74,48 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
             assert_eq!(alone.outcome, RunEnd::Passed, "{name}");
             seen(&fresh)
         };
-        state.save(&state_path).expect("saved");
-        let loaded = StateFile::load(&state_path).expect("loads");
+        state.save().expect("saved");
+        let mut loaded = StateFile::load(&state_path).expect("loads");
         assert_eq!(loaded, state, "{name}");
-        let replayed = loaded.simulator().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let runs = loaded.run_count();
+        assert_eq!(
+            loaded.verify().unwrap_or_else(|e| panic!("{name}: {e}")),
+            Verdict::Matches { runs },
+            "{name}"
+        );
+        let from_checkpoint = loaded.simulator().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(seen(&from_checkpoint), expected, "{name}");
+        // The same world built by replaying the log from the world file.
+        let replayed = Simulator::new(scenario.world_file()).expect("valid");
+        for run in loaded.runs().expect("the log reads") {
+            let steps = Scenario::from_steps(
+                &name,
+                vss_sim::runner::WorldSource::Inline(Box::new(scenario.world_file().clone())),
+                vss_model::backend::Capabilities::empty(),
+                run.steps,
+            )
+            .expect("a kept run reads");
+            let report = vss_sim::runner::run_scenario(&steps, &replayed, None);
+            assert_eq!(report.outcome, RunEnd::Passed, "{name}: {}", report.output);
+        }
+        // `seen` makes an object on each machine: once on each world, so they stay alike.
         assert_eq!(seen(&replayed), expected, "{name}");
+        let third = |sim: &Simulator| {
+            sim.take_trace();
+            let tracer = sim.clone();
+            let report = vss_sim::runner::run_scenario(
+                &scenario,
+                sim,
+                Some(Box::new(move || tracer.take_trace_lines())),
+            );
+            (report.outcome, report.output)
+        };
+        assert_eq!(third(&from_checkpoint), third(&replayed), "{name}");
+        assert_eq!(
+            from_checkpoint.checkpoint().ok(),
+            replayed.checkpoint().ok(),
+            "{name}"
+        );
     }
     // Most files run to their end a second time, so second runs are replayed too.
     assert!(
