@@ -1,8 +1,11 @@
 //! What the simulator's work costs as a world ages, and what a fresh cycle costs.
 //!
 //! - `cycle/*`: one cycle of each kind, measured after 100 and after 10,000 earlier cycles
-//!   of the same kind in the same simulator. A world that runs forever must cost the same
-//!   at cycle 10,000 as at cycle 100. The cycles: a persistent software shadow copy of C:
+//!   of the same kind in the same simulator, its trace turned off
+//!   (`Simulator::set_tracing(false)`), as a program that runs one for ever and never reads
+//!   the trace would. A world that runs forever must cost the same at cycle 10,000 as at
+//!   cycle 100. `cycle_traced/*`: the same with the trace on, as a simulator is made, which
+//!   keeps the last events. The cycles: a persistent software shadow copy of C:
 //!   created and deleted; a non-transportable hardware shadow copy of E: created and broken;
 //!   a transportable set of E: created on HOSTA, saved, imported on HOSTB and broken
 //!   read-write with `BreakSnapshotSetEx`.
@@ -94,15 +97,17 @@ type Cycle = fn(&Simulator);
 /// `history` and `history * 1.1`.
 struct Aged {
     cycle: Cycle,
+    traced: bool,
     history: u64,
     sim: Option<Simulator>,
     since_built: u64,
 }
 
 impl Aged {
-    fn new(cycle: Cycle, history: u64) -> Aged {
+    fn new(cycle: Cycle, traced: bool, history: u64) -> Aged {
         Aged {
             cycle,
+            traced,
             history,
             sim: None,
             since_built: 0,
@@ -115,6 +120,7 @@ impl Aged {
         for _ in 0..iters {
             if self.sim.is_none() || self.since_built >= window {
                 let sim = Simulator::default_world();
+                sim.set_tracing(self.traced);
                 for _ in 0..self.history {
                     (self.cycle)(&sim);
                 }
@@ -137,15 +143,19 @@ fn cycles(c: &mut Criterion) {
         ("hardware_create_break", hardware_cycle),
         ("transportable_create_import_break", transportable_cycle),
     ];
-    for (name, cycle) in kinds {
-        let mut group = c.benchmark_group(format!("cycle/{name}"));
+    for ((name, cycle), traced) in kinds
+        .iter()
+        .flat_map(|kind| [(*kind, false), (*kind, true)])
+    {
+        let prefix = if traced { "cycle_traced" } else { "cycle" };
+        let mut group = c.benchmark_group(format!("{prefix}/{name}"));
         group
             .sampling_mode(SamplingMode::Flat)
             .sample_size(10)
             .warm_up_time(Duration::from_millis(10))
             .measurement_time(Duration::from_millis(20));
         for history in [100, 10_000] {
-            let mut aged = Aged::new(cycle, history);
+            let mut aged = Aged::new(cycle, traced, history);
             group.bench_function(BenchmarkId::from_parameter(history), |b| {
                 b.iter_custom(|iters| aged.measure(iters))
             });
@@ -184,8 +194,9 @@ fn scenario(c: &mut Criterion) {
     let mut group = c.benchmark_group("scenario");
     group.sample_size(10);
     for n in [800, 3_200] {
-        let scenario = Scenario::parse(&scenario_text(n), "cycles.json").unwrap();
+        // Set up inside the closure, which runs only when the benchmark is selected.
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let scenario = Scenario::parse(&scenario_text(n), "cycles.json").unwrap();
             b.iter(|| {
                 let sim = Simulator::default_world();
                 let report = run_scenario(&scenario, &sim, None);
@@ -232,14 +243,14 @@ fn create_with_existing(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.sample_size(20);
         for existing in [1usize, 511] {
-            let sim = many_volumes_world();
-            let mut keep = Vec::new();
-            for _ in 0..existing {
-                let mut r = requester(&sim, "HOSTA", Context::VSS_CTX_NAS_ROLLBACK);
-                create(&mut r, &[volume]);
-                keep.push(r);
-            }
             group.bench_function(BenchmarkId::from_parameter(existing), |b| {
+                let sim = many_volumes_world();
+                let mut keep = Vec::new();
+                for _ in 0..existing {
+                    let mut r = requester(&sim, "HOSTA", Context::VSS_CTX_NAS_ROLLBACK);
+                    create(&mut r, &[volume]);
+                    keep.push(r);
+                }
                 b.iter_custom(|iters| {
                     let mut spent = Duration::ZERO;
                     for _ in 0..iters {

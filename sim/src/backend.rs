@@ -98,6 +98,18 @@ impl Simulator {
         lock(&self.world).clock
     }
 
+    /// Whether the world records what happens underneath (on when a simulator is made). A
+    /// program that never reads the trace and keeps a simulator for a long time turns it
+    /// off: the last [`TRACE_KEPT`](crate::trace::TRACE_KEPT) events are kept otherwise,
+    /// and keeping them costs each call a little more than a fresh world's first calls.
+    pub fn set_tracing(&self, on: bool) {
+        let mut world = lock(&self.world);
+        world.tracing = on;
+        if !on {
+            world.take_trace();
+        }
+    }
+
     /// Everything that happened underneath since the last call.
     pub fn take_trace(&self) -> Vec<TraceEvent> {
         lock(&self.world).take_trace()

@@ -87,6 +87,7 @@ impl World {
             next_object: 0,
             trace: Default::default(),
             trace_not_kept: 0,
+            tracing: true,
             #[cfg(feature = "mutations")]
             broken_rules: BTreeSet::new(),
         };

@@ -64,8 +64,10 @@ pub enum TraceEvent {
     },
 }
 
-/// How many events a world keeps until they are taken.
-pub const TRACE_KEPT: usize = 65_536;
+/// How many events a world keeps until they are taken. One call makes a few dozen at most,
+/// and every front end takes the trace after each call or step; a program that never takes
+/// it keeps a few hundred kilobytes of it, not a history that slows every later call.
+pub const TRACE_KEPT: usize = 4_096;
 
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -312,6 +312,8 @@ pub struct World {
     pub(crate) trace: VecDeque<TraceEvent>,
     /// How many events were let go since the trace was last taken.
     pub(crate) trace_not_kept: u64,
+    /// Whether events are recorded at all.
+    pub(crate) tracing: bool,
     #[cfg(feature = "mutations")]
     /// Rules of VSS this world was told to break (see [`BrokenRule`]); empty but in tests
     /// that show a broken rule is caught.
@@ -364,6 +366,9 @@ impl World {
     }
 
     pub(crate) fn record(&mut self, event: TraceEvent) {
+        if !self.tracing {
+            return;
+        }
         if self.trace.len() == TRACE_KEPT {
             self.trace.pop_front();
             self.trace_not_kept += 1;

@@ -361,4 +361,19 @@ mod tests {
         assert_eq!(trace[1], note(3));
         assert!(sim.take_trace().is_empty());
     }
+
+    /// A simulator told not to trace records nothing, and drops what it had.
+    #[test]
+    fn a_simulator_with_its_trace_off_records_nothing() {
+        let sim = Simulator::default_world();
+        let mut r = sim.create_backup_components("HOSTA").unwrap();
+        r.initialize_for_backup(None).unwrap();
+        sim.set_tracing(false);
+        r.set_context(Context::VSS_CTX_NAS_ROLLBACK).unwrap();
+        r.start_snapshot_set().unwrap();
+        assert!(sim.take_trace().is_empty());
+        sim.set_tracing(true);
+        drop(r);
+        assert!(!sim.take_trace().is_empty(), "the release is traced again");
+    }
 }
