@@ -12,7 +12,9 @@
 //! Every `when` text is short and says, for an asynchronous method, whether the code is the
 //! call's own return ("directly") or arrives through `IVssAsync::QueryStatus`.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::hresult::HResult;
 
@@ -238,12 +240,35 @@ pub fn method(name: &str) -> Option<&'static MethodInfo> {
     match name.split_once("::") {
         Some((interface, method)) => {
             let interface = Interface::from_name(interface)?;
-            METHODS
+            rows_named(method.trim())
                 .iter()
-                .find(|m| m.interface == interface && m.name.eq_ignore_ascii_case(method.trim()))
+                .copied()
+                .find(|m| m.interface == interface)
         }
-        None => METHODS.iter().find(|m| m.name.eq_ignore_ascii_case(name)),
+        None => rows_named(name).first().copied(),
     }
+}
+
+/// Two names compared as ASCII text without case.
+fn cmp_folded(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
+/// The rows of the table named `name` (case aside), in the table's order: found by a binary
+/// search of the rows sorted by name, made once, rather than a walk over every row, since
+/// every scenario step and every call names its method.
+fn rows_named(name: &str) -> &'static [&'static MethodInfo] {
+    static BY_NAME: OnceLock<Vec<&'static MethodInfo>> = OnceLock::new();
+    let rows = BY_NAME.get_or_init(|| {
+        let mut rows: Vec<_> = METHODS.iter().collect();
+        rows.sort_by(|a, b| cmp_folded(a.name, b.name).then(a.method.cmp(&b.method)));
+        rows
+    });
+    let start = rows.partition_point(|m| cmp_folded(m.name, name) == Ordering::Less);
+    let end = rows.partition_point(|m| cmp_folded(m.name, name) != Ordering::Greater);
+    &rows[start..end]
 }
 
 /// The methods a backup application calls (`IVssBackupComponents`, `…Ex2`, `IVssAsync`).
@@ -430,16 +455,17 @@ impl Method {
     /// interfaces' rows (the software provider's `BeginPrepareSnapshot` before the hardware
     /// provider's).
     pub fn provider(name: &str) -> Option<Method> {
-        METHODS
+        rows_named(name)
             .iter()
-            .find(|info| !info.interface.is_requester() && info.name.eq_ignore_ascii_case(name))
+            .find(|info| !info.interface.is_requester())
             .map(|info| info.method)
     }
 
     /// The requester method of this name, exactly as the SDK spells it.
     pub fn requester(name: &str) -> Option<Method> {
-        requester_methods()
-            .find(|info| info.name == name)
+        rows_named(name)
+            .iter()
+            .find(|info| info.interface.is_requester() && info.name == name)
             .map(|info| info.method)
     }
 }
@@ -1425,6 +1451,28 @@ method_table! {
 
 #[cfg(test)]
 mod tests {
+    /// The index finds every row by its name in any case, as a walk over the table would.
+    #[test]
+    fn lookups_by_name_agree_with_the_table() {
+        for info in METHODS {
+            let first = METHODS
+                .iter()
+                .find(|m| m.name.eq_ignore_ascii_case(info.name))
+                .expect("itself");
+            for name in [info.name.to_string(), info.name.to_ascii_uppercase()] {
+                assert_eq!(method(&name).map(|m| m.method), Some(first.method));
+            }
+            let qualified = format!("{:?}::{}", info.interface, info.name.to_ascii_lowercase());
+            assert_eq!(method(&qualified).map(|m| m.method), Some(info.method));
+        }
+        assert!(method("NoSuchMethod").is_none());
+        assert_eq!(
+            Method::requester("DoSnapshotSet"),
+            Some(Method::DoSnapshotSet)
+        );
+        assert_eq!(Method::requester("dosnapshotset"), None);
+    }
+
     use super::*;
 
     #[test]
