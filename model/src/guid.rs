@@ -71,13 +71,25 @@ impl VssId {
 }
 
 impl fmt::Display for VssId {
+    /// `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}`, lower case. Written digit by digit from the
+    /// 128-bit value: every trace line, document and listing holds GUIDs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.data4;
-        write!(
-            f,
-            "{{{:08x}-{:04x}-{:04x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}}}",
-            self.data1, self.data2, self.data3, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
-        )
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let value = self.as_u128();
+        let mut text = [0u8; 38];
+        text[0] = b'{';
+        text[37] = b'}';
+        let mut nibble = 0;
+        for (i, slot) in text.iter_mut().enumerate().take(37).skip(1) {
+            if matches!(i, 9 | 14 | 19 | 24) {
+                *slot = b'-';
+                continue;
+            }
+            let shift = 124 - 4 * nibble;
+            *slot = DIGITS[((value >> shift) & 0xf) as usize];
+            nibble += 1;
+        }
+        f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
     }
 }
 

@@ -359,7 +359,7 @@ impl BackupComponentsDocument {
     /// the case of hex digits) is not a change.
     pub fn from_xml(text: &str) -> Result<BackupComponentsDocument, DocumentError> {
         let (document, integrity) = read::document(text)?;
-        integrity.check(&document)?;
+        integrity.check(text, &document)?;
         Ok(document)
     }
 }
