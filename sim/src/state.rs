@@ -828,7 +828,14 @@ impl StateFile {
                 text.push_str(&lines);
                 let name = format!("{}.log", file_name(&self.target));
                 let path = beside(&self.target, &name);
-                write_atomically(&path, text.as_bytes(), |file, text| file.write_all(text))
+                // No state file names this log yet (a file of that name is a save's that did
+                // not get to the state file), so it is written in place: the state file,
+                // replaced after, is what makes it part of the state.
+                File::create(&path)
+                    .and_then(|mut file| {
+                        file.write_all(text.as_bytes())?;
+                        file.sync_data()
+                    })
                     .map_err(|source| self.save_error(source))?;
                 Ok(Some(LogPlace {
                     file: name,
@@ -846,7 +853,7 @@ impl StateFile {
                     file.set_len(place.bytes)?;
                     file.seek(SeekFrom::End(0))?;
                     file.write_all(lines.as_bytes())?;
-                    file.sync_all()
+                    file.sync_data()
                 })();
                 appended
                     .map_err(|source| self.log_error(format!("cannot be written: {source}")))?;
