@@ -52,14 +52,22 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Copies the files of folder `from` into a new folder `to`.
+/// Copies the files of folder `from` into a new folder `to`, flushed to the disk, so that
+/// the run measured after flushes only what it writes itself.
 fn copy_folder(from: &Path, to: &Path) {
     let _ = std::fs::remove_dir_all(to);
     std::fs::create_dir_all(to).expect("a folder");
     for entry in std::fs::read_dir(from).expect("listed") {
         let entry = entry.expect("an entry");
-        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copied");
+        let copy = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &copy).expect("copied");
+        std::fs::File::open(&copy)
+            .and_then(|file| file.sync_all())
+            .expect("flushed");
     }
+    std::fs::File::open(to)
+        .and_then(|folder| folder.sync_all())
+        .expect("flushed");
 }
 
 fn run_cost_by_history(c: &mut Criterion) {

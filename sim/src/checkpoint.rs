@@ -254,6 +254,30 @@ impl World {
                 "requester object {id} is alive: a checkpoint is taken between runs"
             )));
         }
+        // A deleted hardware copy's volume stays laid out, its LUNs handed back, and nothing
+        // reaches it again: such layouts are left out (the others keep their order), so that
+        // a checkpoint does not grow with every copy ever made.
+        let surfaced: BTreeSet<LayoutId> = (self.hw_copies.values())
+            .filter_map(|c| match c.state {
+                HwState::Surfaced { layout, .. } => Some(layout),
+                HwState::Transported { .. } => None,
+            })
+            .collect();
+        let layout_index: BTreeMap<LayoutId, usize> = self
+            .san
+            .layouts
+            .iter_enumerated()
+            .filter(|(id, layout)| match layout.role {
+                Role::Original | Role::Broken => true,
+                Role::Shadow(copy) => {
+                    self.hw_copies.contains_key(&copy)
+                        || surfaced.contains(id)
+                        || (self.machines.iter()).any(|m| m.volumes.on_layout(*id).is_some())
+                }
+            })
+            .enumerate()
+            .map(|(new, (old, _))| (old, new))
+            .collect();
         let machines = self
             .machines
             .iter()
@@ -271,7 +295,11 @@ impl World {
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(SavedMachine {
                     name: m.name.clone(),
-                    volumes: m.volumes.iter().map(|(_, v)| save_volume(v)).collect(),
+                    volumes: m
+                        .volumes
+                        .iter()
+                        .map(|(_, v)| save_volume(v, &layout_index))
+                        .collect(),
                     providers,
                     writers: m
                         .writers
@@ -340,7 +368,7 @@ impl World {
                         },
                         HwState::Surfaced { machine, layout } => SavedHwState::Surfaced {
                             machine: machine.into(),
-                            layout: layout.into(),
+                            layout: layout_index[&layout],
                         },
                     };
                     let saved = SavedHwCopy {
@@ -355,8 +383,9 @@ impl World {
                 array: san.array().checkpoint(),
                 layouts: san
                     .layouts
-                    .iter()
-                    .map(|l| SavedLayout {
+                    .iter_enumerated()
+                    .filter(|(id, _)| layout_index.contains_key(id))
+                    .map(|(_, l)| SavedLayout {
                         name: l.name.clone(),
                         extents: l
                             .extents
@@ -578,7 +607,8 @@ impl World {
     }
 }
 
-fn save_volume(v: &Volume) -> SavedVolume {
+/// A volume as saved, its layout numbered as the checkpoint numbers the layouts it keeps.
+fn save_volume(v: &Volume, layout_index: &BTreeMap<LayoutId, usize>) -> SavedVolume {
     SavedVolume {
         name: v.name.clone(),
         mount: v.mount().map(str::to_string),
@@ -586,7 +616,7 @@ fn save_volume(v: &Volume) -> SavedVolume {
         blocks: v.blocks,
         placement: match &v.placement {
             Placement::Local(blocks) => SavedPlacement::Local(blocks.clone()),
-            Placement::San(l) => SavedPlacement::San((*l).into()),
+            Placement::San(l) => SavedPlacement::San(layout_index[l]),
         },
     }
 }

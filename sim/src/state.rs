@@ -155,7 +155,8 @@ struct Stored {
     world: WorldFile,
     checkpoint: Option<WorldCheckpoint>,
     log: Option<LogPlace>,
-    #[serde(rename = "digest")]
+    /// Taken out before the rest is read.
+    #[serde(rename = "digest", default)]
     _digest: IgnoredAny,
 }
 
@@ -828,7 +829,14 @@ impl StateFile {
                 text.push_str(&lines);
                 let name = format!("{}.log", file_name(&self.target));
                 let path = beside(&self.target, &name);
-                write_atomically(&path, text.as_bytes(), |file, text| file.write_all(text))
+                // No state file names this log yet (a file of that name is a save's that did
+                // not get to the state file), so it is written in place: the state file,
+                // replaced after, is what makes it part of the state.
+                File::create(&path)
+                    .and_then(|mut file| {
+                        file.write_all(text.as_bytes())?;
+                        file.sync_data()
+                    })
                     .map_err(|source| self.save_error(source))?;
                 Ok(Some(LogPlace {
                     file: name,
@@ -843,10 +851,12 @@ impl StateFile {
                 let appended = (|| {
                     let mut file = fs::OpenOptions::new().write(true).open(&path)?;
                     // What a save cut short appended past the end is dropped.
-                    file.set_len(place.bytes)?;
-                    file.seek(SeekFrom::End(0))?;
+                    if file.metadata()?.len() != place.bytes {
+                        file.set_len(place.bytes)?;
+                    }
+                    file.seek(SeekFrom::Start(place.bytes))?;
                     file.write_all(lines.as_bytes())?;
-                    file.sync_all()
+                    file.sync_data()
                 })();
                 appended
                     .map_err(|source| self.log_error(format!("cannot be written: {source}")))?;
@@ -959,17 +969,25 @@ impl StateFile {
     /// indented, the checkpoint on one line), with its digest.
     fn text(&self, log: Option<&LogPlace>) -> io::Result<String> {
         let world = serde_json::to_value(&self.world).map_err(io::Error::other)?;
-        let checkpoint = serde_json::to_value(&self.checkpoint).map_err(io::Error::other)?;
-        let log = serde_json::to_value(log).map_err(io::Error::other)?;
-        let content = content(world, checkpoint, log);
+        // Each part's compact text is made once: the file holds it, and the digest is the
+        // hash of the parts as one compact object, keys in order (what `digest` computes of
+        // the content read back).
+        let compact = |value: &Value| value.to_string();
+        let checkpoint = serde_json::to_value(&self.checkpoint)
+            .map(|v| compact(&v))
+            .map_err(io::Error::other)?;
+        let log = serde_json::to_value(log)
+            .map(|v| compact(&v))
+            .map_err(io::Error::other)?;
+        let format = compact(&Value::String(FORMAT.into()));
+        let hashed = format!(
+            "{{\"checkpoint\":{checkpoint},\"format\":{format},\"log\":{log},\"version\":{VERSION},\"world\":{}}}",
+            compact(&world)
+        );
         Ok(format!(
-            "{{\n  \"format\": {},\n  \"version\": {},\n  \"world\": {},\n  \"checkpoint\": {},\n  \"log\": {},\n  \"digest\": {}\n}}\n",
-            content["format"],
-            content["version"],
-            format!("{:#}", content["world"]).replace('\n', "\n  "),
-            content["checkpoint"],
-            content["log"],
-            Value::String(digest(&content)),
+            "{{\n  \"format\": {format},\n  \"version\": {VERSION},\n  \"world\": {},\n  \"checkpoint\": {checkpoint},\n  \"log\": {log},\n  \"digest\": {}\n}}\n",
+            format!("{world:#}").replace('\n', "\n  "),
+            Value::String(hash_text(fnv1a64(hashed.as_bytes()))),
         ))
     }
 
@@ -1034,7 +1052,8 @@ impl StateFile {
             Some(_) => return Err(malformed("`digest` must be text")),
             None => return Err(malformed("it has no `digest`")),
         };
-        let computed = digest(&Value::Object(top));
+        let top = Value::Object(top);
+        let computed = digest(&top);
         if recorded != computed {
             return Err(StateError::DigestMismatch {
                 file,
@@ -1050,7 +1069,12 @@ impl StateFile {
         if version == 1 {
             return StateFile::from_version_1(path, target, bytes, placed);
         }
-        let stored: Stored = serde_json::from_slice(bytes).map_err(placed)?;
+        // The value read already is turned into the state's parts; only when it does not
+        // fit is the text read again, for the place of what is wrong.
+        let stored: Stored = match serde_json::from_value(top) {
+            Ok(stored) => stored,
+            Err(_) => serde_json::from_slice(bytes).map_err(placed)?,
+        };
         let mut state = StateFile::new(path, stored.world)?;
         state.target = target;
         state.start = stored.checkpoint.clone();
@@ -1345,17 +1369,6 @@ fn step_of(error: &InputError) -> String {
     error
         .step
         .map_or_else(String::new, |n| format!(", step {n}"))
-}
-
-/// What the digest covers: everything in the file but the digest.
-fn content(world: Value, checkpoint: Value, log: Value) -> Value {
-    let mut content = Map::new();
-    content.insert("format".into(), Value::String(FORMAT.into()));
-    content.insert("version".into(), Value::from(VERSION));
-    content.insert("world".into(), world);
-    content.insert("checkpoint".into(), checkpoint);
-    content.insert("log".into(), log);
-    Value::Object(content)
 }
 
 /// The digest of a state file's content: FNV-1a 64 of its compact JSON text. Object keys are
