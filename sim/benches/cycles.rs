@@ -234,6 +234,21 @@ fn many_volumes_world() -> Simulator {
     Simulator::new(&world_file::parse(&text, "bench.yaml").unwrap()).unwrap()
 }
 
+/// The time `iters` creations of a set of `volumes` take; each set is deleted after, out of
+/// the time, so that every creation finds the volumes as the first did.
+fn time_creations(sim: &Simulator, volumes: &[&str], iters: u64) -> Duration {
+    let mut spent = Duration::ZERO;
+    for _ in 0..iters {
+        let mut r = requester(sim, "HOSTA", Context::VSS_CTX_NAS_ROLLBACK);
+        let start = Instant::now();
+        let set = create(&mut r, volumes);
+        spent += start.elapsed();
+        r.delete_snapshots(set, ObjectType::VSS_OBJECT_SNAPSHOT_SET, true)
+            .unwrap();
+    }
+    spent
+}
+
 /// Creating one more shadow copy of a volume that has 1 or 511 already.
 fn create_with_existing(c: &mut Criterion) {
     for (name, volume) in [
@@ -251,18 +266,7 @@ fn create_with_existing(c: &mut Criterion) {
                     create(&mut r, &[volume]);
                     keep.push(r);
                 }
-                b.iter_custom(|iters| {
-                    let mut spent = Duration::ZERO;
-                    for _ in 0..iters {
-                        let mut r = requester(&sim, "HOSTA", Context::VSS_CTX_NAS_ROLLBACK);
-                        let start = Instant::now();
-                        let set = create(&mut r, &[volume]);
-                        spent += start.elapsed();
-                        r.delete_snapshots(set, ObjectType::VSS_OBJECT_SNAPSHOT_SET, true)
-                            .unwrap();
-                    }
-                    spent
-                })
+                b.iter_custom(|iters| time_creations(&sim, &[volume], iters))
             });
         }
         group.finish();
@@ -278,18 +282,7 @@ fn create_volumes(c: &mut Criterion) {
     for count in [1usize, 8, 32] {
         let volumes: Vec<&str> = names[..count].iter().map(String::as_str).collect();
         group.bench_function(BenchmarkId::from_parameter(count), |b| {
-            b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                for _ in 0..iters {
-                    let mut r = requester(&sim, "HOSTA", Context::VSS_CTX_NAS_ROLLBACK);
-                    let start = Instant::now();
-                    let set = create(&mut r, &volumes);
-                    spent += start.elapsed();
-                    r.delete_snapshots(set, ObjectType::VSS_OBJECT_SNAPSHOT_SET, true)
-                        .unwrap();
-                }
-                spent
-            })
+            b.iter_custom(|iters| time_creations(&sim, &volumes, iters))
         });
     }
     group.finish();
