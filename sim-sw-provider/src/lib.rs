@@ -261,9 +261,11 @@ impl ProviderCreateSnapshotSet for SystemProvider {
             SnapshotState::VSS_SS_POSTCOMMITTED,
         )?;
         // VSS gives the size of the whole set here; a set spanning providers has more copies
-        // than this provider made, and `m_lSnapshotsCount` counts them all.
-        for copy in self.copies.values_mut() {
-            if copy.prop.snapshot_set_id == set {
+        // than this provider made, and `m_lSnapshotsCount` counts them all. The set's copies
+        // are the ones its creation record names, whatever the number of others.
+        let creation = self.creation.as_ref().expect("advanced above");
+        for (id, _, _) in &creation.record {
+            if let Some(copy) = self.copies.get_mut(id) {
                 copy.prop.snapshots_count = snapshots_count;
             }
         }
