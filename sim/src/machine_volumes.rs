@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::{Index, IndexMut};
 
 use vss_model::Block;
+use vss_model::digest::Fnv1a64;
 
 use crate::handles::{LayoutId, VolumeSlot};
 
@@ -68,17 +69,24 @@ impl Volume {
     }
 }
 
-/// The index key of a name: upper case, without the trailing backslash, so that every
-/// spelling a lookup accepts lands on it. Callers compare the candidates exactly.
-fn key(name: &str) -> String {
-    name.trim_end_matches('\\').to_ascii_uppercase()
+/// The index key of a name: the hash of its upper-case form without the trailing
+/// backslash, so that every spelling a lookup accepts lands on it. A number, not the text:
+/// device names share a long prefix, and a machine with thousands of volumes would compare
+/// it at every step of every lookup. Callers compare the candidates exactly, so two names
+/// with one hash only make one more candidate.
+fn key(name: &str) -> u64 {
+    let mut hash = Fnv1a64::default();
+    for byte in name.trim_end_matches('\\').bytes() {
+        hash.update(&[byte.to_ascii_uppercase()]);
+    }
+    hash.finish()
 }
 
 /// A machine's volumes in the order they arrived, indexed by name and by layout.
 #[derive(Debug, Default)]
 pub(crate) struct MachineVolumes {
     slots: BTreeMap<VolumeSlot, Volume>,
-    named: BTreeMap<String, BTreeSet<VolumeSlot>>,
+    named: BTreeMap<u64, BTreeSet<VolumeSlot>>,
     on_layout: BTreeMap<LayoutId, VolumeSlot>,
     next: usize,
 }
