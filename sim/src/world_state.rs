@@ -228,3 +228,42 @@ fn shadow_copies(world: &World) -> Vec<ShadowCopyView> {
     found.sort_by(|(a, x), (b, y)| (a, &x.original, x.id).cmp(&(b, &y.original, y.id)));
     found.into_iter().map(|(_, copy)| copy).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
+    use vss_model::{Context, VssId};
+
+    use super::*;
+    use crate::world_file::default_world;
+
+    /// Software copies are VSS's own record, not a requester object's: a world restored
+    /// from a checkpoint, where no object of the run that made them is left, still lists
+    /// them, and still counts them.
+    #[test]
+    fn software_copies_of_earlier_runs_are_listed_and_counted_after_a_restore() {
+        let sim = Simulator::default_world();
+        let mut r = sim.create_backup_components("HOSTA").unwrap();
+        r.initialize_for_backup(None).unwrap();
+        r.set_context(Context::VSS_CTX_NAS_ROLLBACK).unwrap();
+        r.start_snapshot_set().unwrap();
+        let id = r.add_to_snapshot_set("C:\\", VssId::NULL).unwrap();
+        r.do_snapshot_set().unwrap().wait(INFINITE);
+        drop(r);
+        let before = WorldState::capture(&sim);
+        assert_eq!(before.shadow_copies.len(), 1);
+        assert_eq!(before.shadow_copies[0].id, id);
+
+        let checkpoint = sim.checkpoint().unwrap();
+        let restored = Simulator::from_checkpoint(default_world(), &checkpoint).unwrap();
+        assert_eq!(WorldState::capture(&restored), before);
+        restored.with_world(|w| {
+            let m = w.machine_index("HOSTA").unwrap();
+            let volume = w.volume_name_for_mount_point("HOSTA", "C:\\").unwrap();
+            let counted: usize = (w.machines[m].providers.keys())
+                .map(|p| w.sw_copies.count(m, p, &volume).all)
+                .sum();
+            assert_eq!(counted, 1);
+        });
+    }
+}
