@@ -1,6 +1,7 @@
 //! What a run costs on a state file as its history grows: the same run (a persistent shadow
 //! copy of `E:\` made and deleted) as the first on a new state file, and as the 300th on a
-//! state file that holds 299 runs already. Each is what `vss-sim run --state` does: take the
+//! state file that holds 299 runs already, next to the second, the first to load a
+//! checkpoint. Each is what `vss-sim run --state` does: take the
 //! lock, load the state, build its simulator, run the scenario and save. Loading builds the
 //! world from the checkpoint and saving appends the one run to the audit log, so the two
 //! should cost the same. Run with `cargo bench -p vss-sim --bench state_file`.
@@ -71,6 +72,10 @@ fn copy_folder(from: &Path, to: &Path) {
 }
 
 fn run_cost_by_history(c: &mut Criterion) {
+    // Run 2 is the first to load a checkpoint (run 1 builds its world from the world file):
+    // the one to compare run 300 with for what history adds.
+    let one = scratch("one");
+    one_run(&one.join("s.json"));
     let history = scratch("history");
     for _ in 0..299 {
         one_run(&history.join("s.json"));
@@ -84,6 +89,14 @@ fn run_cost_by_history(c: &mut Criterion) {
         b.iter_batched(
             || copy_folder(&scratch("empty"), &fresh),
             |()| one_run(&fresh.join("s.json")),
+            BatchSize::PerIteration,
+        );
+    });
+    let second = scratch("second");
+    group.bench_function("run 2", |b| {
+        b.iter_batched(
+            || copy_folder(&one, &second),
+            |()| one_run(&second.join("s.json")),
             BatchSize::PerIteration,
         );
     });
