@@ -651,6 +651,14 @@ impl Array {
         self.deleted.iter()
     }
 
+    /// Lets go of the names of the LUNs deleted so far, which listings then no longer show.
+    /// A clone's name holds the count of LUNs ever made, so no name comes back; the names
+    /// are kept only so that a run can see what it deleted, and a world kept for a long
+    /// time would otherwise keep one for every clone it ever deleted.
+    pub fn forget_deleted(&mut self) {
+        self.deleted.clear();
+    }
+
     fn retire(&mut self, id: &str) {
         let lun = self.luns.get_mut(id).expect("known");
         lun.retired = true;

@@ -222,6 +222,14 @@ fn unhex32(text: &str) -> Option<[u8; 32]> {
 }
 
 impl Simulator {
+    /// Ends a run kept in a state file: the array lets go of the names of the LUNs the run
+    /// deleted ([`vss_sim_hw::Array::forget_deleted`]), so that what a state file holds, and
+    /// what its later runs list, does not grow with every clone ever deleted. Called at the
+    /// end of every run kept and of every run replayed, so both give the same world.
+    pub fn end_kept_run(&self) {
+        self.with_world(|world| world.san.array().forget_deleted());
+    }
+
     /// A checkpoint of the simulator's world. Refused while a requester object is alive or
     /// a set is being created: those belong to a running process, not to the world kept.
     pub fn checkpoint(&self) -> Result<WorldCheckpoint, CheckpointError> {

@@ -644,6 +644,7 @@ impl StateFile {
         steps: Vec<Map<String, Value>>,
         sim: &Simulator,
     ) -> Result<(), StateError> {
+        sim.end_kept_run();
         let checkpoint = sim
             .checkpoint()
             .map_err(|e| self.checkpoint_error(format!("cannot be taken: {e}")))?;
@@ -1257,6 +1258,7 @@ fn replay_run(sim: &Simulator, world: &WorldFile, run: &Run, file: &Path) -> Res
     )
     .map_err(|e| e.to_string())?;
     let report = run_scenario(&scenario, sim, None);
+    sim.end_kept_run();
     // What the replay did underneath is history, not part of the next run's trace.
     sim.take_trace();
     match report.outcome {

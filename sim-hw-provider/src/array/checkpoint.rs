@@ -21,8 +21,6 @@ pub struct ArrayCheckpoint {
     luns: BTreeMap<LunId, SavedLun>,
     /// LUNs made so far.
     made: u64,
-    /// The names of deleted LUNs, never given again.
-    deleted: BTreeSet<LunId>,
     /// State changes not taken yet.
     changes: Vec<LunChange>,
     /// The disk number each machine gave each LUN it sees: given as LUNs arrived, they
@@ -77,7 +75,6 @@ impl Array {
                 })
                 .collect(),
             made: self.made,
-            deleted: self.deleted.clone(),
             changes: self.changes.clone(),
             disks: self.disks.clone(),
         }
@@ -129,7 +126,9 @@ impl Array {
                 })
                 .collect(),
             made: checkpoint.made,
-            deleted: checkpoint.deleted,
+            // A checkpoint is taken at the end of a run, once the array has let go of the
+            // names of the LUNs the run deleted (`Array::forget_deleted`).
+            deleted: BTreeSet::new(),
             changes: checkpoint.changes,
             by_serial,
             disks: checkpoint.disks,

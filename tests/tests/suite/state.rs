@@ -72,6 +72,8 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
             let fresh = Simulator::new(scenario.world_file()).expect("valid");
             let alone = vss_sim::runner::run_scenario(&scenario, &fresh, None);
             assert_eq!(alone.outcome, RunEnd::Passed, "{name}");
+            // As a kept run ends.
+            fresh.end_kept_run();
             seen(&fresh)
         };
         state.save().expect("saved");
@@ -97,6 +99,7 @@ fn every_corpus_file_and_example_is_kept_in_a_state_that_replays() {
             .expect("a kept run reads");
             let report = vss_sim::runner::run_scenario(&steps, &replayed, None);
             assert_eq!(report.outcome, RunEnd::Passed, "{name}: {}", report.output);
+            replayed.end_kept_run();
         }
         // `seen` makes an object on each machine: once on each world, so they stay alike.
         assert_eq!(seen(&replayed), expected, "{name}");
