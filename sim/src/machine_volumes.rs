@@ -86,7 +86,8 @@ fn key(name: &str) -> u64 {
 #[derive(Debug, Default)]
 pub(crate) struct MachineVolumes {
     slots: BTreeMap<VolumeSlot, Volume>,
-    named: BTreeMap<u64, BTreeSet<VolumeSlot>>,
+    /// Each name's key with the volume it names: one tree, no set per name.
+    named: BTreeSet<(u64, VolumeSlot)>,
     on_layout: BTreeMap<LayoutId, VolumeSlot>,
     next: usize,
 }
@@ -97,7 +98,7 @@ impl MachineVolumes {
         let slot = VolumeSlot::from(self.next);
         self.next += 1;
         for name in volume.names() {
-            self.named.entry(key(name)).or_default().insert(slot);
+            self.named.insert((key(name), slot));
         }
         if let Placement::San(layout) = volume.placement {
             self.on_layout.insert(layout, slot);
@@ -119,13 +120,7 @@ impl MachineVolumes {
     }
 
     fn unname(&mut self, name: &str, slot: VolumeSlot) {
-        let k = key(name);
-        if let Some(slots) = self.named.get_mut(&k) {
-            slots.remove(&slot);
-            if slots.is_empty() {
-                self.named.remove(&k);
-            }
-        }
+        self.named.remove(&(key(name), slot));
     }
 
     /// Gives a volume a mount point, or takes it away.
@@ -135,11 +130,11 @@ impl MachineVolumes {
             // The old mount may also be how its volume name or device is spelled.
             let volume = &self.slots[&slot];
             for name in [volume.name.clone(), volume.device.clone()] {
-                self.named.entry(key(&name)).or_default().insert(slot);
+                self.named.insert((key(&name), slot));
             }
         }
         if let Some(new) = &mount {
-            self.named.entry(key(new)).or_default().insert(slot);
+            self.named.insert((key(new), slot));
         }
         self.slots
             .get_mut(&slot)
@@ -150,7 +145,11 @@ impl MachineVolumes {
     /// The volumes one of whose names could be `name` (by mount point, volume name or
     /// device, in any case, with or without the trailing backslash), in arrival order.
     pub fn named(&self, name: &str) -> impl Iterator<Item = VolumeSlot> + '_ {
-        self.named.get(&key(name)).into_iter().flatten().copied()
+        let k = key(name);
+        let (first, last) = (VolumeSlot::from(0), VolumeSlot::from(usize::MAX));
+        self.named
+            .range((k, first)..=(k, last))
+            .map(|(_, slot)| *slot)
     }
 
     /// The volume whose `\\?\Volume{GUID}\` name is exactly `name`.
