@@ -36,6 +36,7 @@ pub mod document;
 pub mod enums;
 mod flag_text;
 pub mod guid;
+pub mod hex;
 pub mod hresult;
 pub mod lifecycle;
 pub mod lun;

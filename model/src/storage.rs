@@ -62,12 +62,7 @@ impl fmt::Display for Block {
 /// bytes: any bytes, written and read back exactly.
 impl serde::Serialize for Block {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::with_capacity(self.0.len() * 2);
-        for byte in self.0.iter() {
-            text.push(char::from(HEX[usize::from(byte >> 4)]));
-            text.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
-        serializer.serialize_str(&text)
+        serializer.serialize_str(&crate::hex::encode(&self.0))
     }
 }
 
@@ -75,30 +70,23 @@ impl<'de> serde::Deserialize<'de> for Block {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Block, D::Error> {
         use serde::de::Error;
         let text = String::deserialize(deserializer)?;
-        let digit = |c: u8| -> Result<u8, D::Error> {
-            char::from(c).to_digit(16).map(|d| d as u8).ok_or_else(|| {
-                D::Error::custom(format!(
-                    "a block's bytes are hexadecimal digits, not `{}`",
-                    char::from(c)
-                ))
-            })
-        };
-        let text = text.as_bytes();
         if text.len() % 2 != 0 {
             return Err(D::Error::custom(
                 "a block's bytes take two hexadecimal digits each",
             ));
         }
-        let bytes = text
-            .chunks(2)
-            .map(|pair| Ok(digit(pair[0])? << 4 | digit(pair[1])?))
-            .collect::<Result<Vec<u8>, D::Error>>()?;
+        let bytes = crate::hex::decode(&text).ok_or_else(|| {
+            let wrong = text
+                .chars()
+                .find(|c| !c.is_ascii_hexdigit())
+                .unwrap_or_default();
+            D::Error::custom(format!(
+                "a block's bytes are hexadecimal digits, not `{wrong}`"
+            ))
+        })?;
         Block::new(&bytes).map_err(D::Error::custom)
     }
 }
-
-/// The digits of a block's saved form.
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl fmt::Debug for Block {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

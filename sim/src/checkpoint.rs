@@ -206,19 +206,8 @@ fn method_named(name: &str) -> Result<Method, CheckpointError> {
     Method::from_name(name).ok_or_else(|| CheckpointError(format!("no method is named `{name}`")))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex32(text: &str) -> Option<[u8; 32]> {
-    let mut seed = [0u8; 32];
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    for (i, byte) in seed.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(seed)
+    vss_model::hex::decode(text)?.try_into().ok()
 }
 
 impl Simulator {
@@ -345,7 +334,7 @@ impl World {
         let san = &self.san;
         Ok(WorldCheckpoint {
             ids: SavedIds {
-                seed: hex(&self.ids.get_seed()),
+                seed: vss_model::hex::encode(&self.ids.get_seed()),
                 stream: self.ids.get_stream(),
                 word_pos: self.ids.get_word_pos().to_string(),
             },

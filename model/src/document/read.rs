@@ -355,18 +355,13 @@ impl Attrs {
     /// Bytes written as hex digits, two for each byte (either case), nothing between them.
     fn hex_bytes(&mut self, name: &str) -> Result<Vec<u8>, DocumentError> {
         let value = self.required(name)?;
-        let digits = value.as_bytes();
-        if digits.len() % 2 != 0 || !digits.iter().all(u8::is_ascii_hexdigit) {
-            return Err(self.invalid(
+        crate::hex::decode(&value).ok_or_else(|| {
+            self.invalid(
                 name,
                 &value,
                 "hex digits, two for each byte, such as 600a0b80",
-            ));
-        }
-        Ok(digits
-            .chunks_exact(2)
-            .map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1]))
-            .collect())
+            )
+        })
     }
 
     /// Refuses any attribute not handed out.
@@ -379,16 +374,6 @@ impl Attrs {
             }),
             None => Ok(()),
         }
-    }
-}
-
-/// The value of one hex digit (zero for anything else, which callers have already refused).
-fn nibble(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        b'a'..=b'f' => digit - b'a' + 10,
-        b'A'..=b'F' => digit - b'A' + 10,
-        _ => 0,
     }
 }
 

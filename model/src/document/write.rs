@@ -172,14 +172,14 @@ fn push_lun(name: &'static str, lun: &VdsLunInformation, events: &mut Vec<Event<
         let mut e = BytesStart::new(IDENTIFIER);
         push_attr(&mut e, "codeSet", id.code_set.name());
         push_attr(&mut e, "type", id.id_type.name());
-        push_attr(&mut e, "identifier", &hex_bytes(&id.identifier));
+        push_attr(&mut e, "identifier", &crate::hex::encode(&id.identifier));
         events.push(Event::Empty(e));
     }
     for ic in &lun.interconnects {
         let mut e = BytesStart::new(INTERCONNECT);
         push_attr(&mut e, "addressType", ic.address_type.name());
-        push_attr(&mut e, "port", &hex_bytes(&ic.port));
-        push_attr(&mut e, "address", &hex_bytes(&ic.address));
+        push_attr(&mut e, "port", &crate::hex::encode(&ic.port));
+        push_attr(&mut e, "address", &crate::hex::encode(&ic.address));
         events.push(Event::Empty(e));
     }
     events.push(Event::End(BytesEnd::new(name)));
@@ -241,16 +241,6 @@ fn escape_value(value: &str) -> String {
 
 fn hex32(v: u32) -> String {
     format!("0x{v:08X}")
-}
-
-/// Bytes as two lower-case hex digits each, with nothing between them.
-fn hex_bytes(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]])
-        .map(char::from)
-        .collect()
 }
 
 fn yes_no(b: bool) -> &'static str {
