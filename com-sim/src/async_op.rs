@@ -1,30 +1,32 @@
-//! The simulator's asynchronous operation served as `IVssAsync`.
+//! A served requester object's asynchronous operation, as `IVssAsync`.
 #![allow(non_snake_case)]
 
 use std::cell::RefCell;
 
 use vss_model::HResult;
 use vss_model::backend::VssAsync;
-use vss_sim::SimAsync;
 use vss_windows::abi::com_hresult;
 use vss_windows::interfaces::{IVssAsync, IVssAsync_Impl};
 use windows_core::{HRESULT, implement};
 
 use crate::census::Live;
 
-/// One simulated `IVssAsync`.
+/// One asynchronous operation of a served requester object, as `IVssAsync`.
 #[implement(IVssAsync, Agile = false)]
-pub struct SimAsyncOp {
-    inner: RefCell<SimAsync>,
-    _live: Live,
+pub struct SimAsyncOp<A>
+where
+    A: VssAsync + 'static,
+{
+    inner: RefCell<A>,
+    live: Live,
 }
 
-impl SimAsyncOp {
+impl<A: VssAsync + 'static> SimAsyncOp<A> {
     /// Serves `inner`, counted while it lives by `live`'s census.
-    pub fn new(inner: SimAsync, live: Live) -> SimAsyncOp {
+    pub fn new(inner: A, live: Live) -> SimAsyncOp<A> {
         SimAsyncOp {
             inner: RefCell::new(inner),
-            _live: live,
+            live,
         }
     }
 }
@@ -35,19 +37,26 @@ pub(crate) fn reentered() -> HRESULT {
     com_hresult(HResult::E_UNEXPECTED)
 }
 
-impl IVssAsync_Impl for SimAsyncOp_Impl {
+impl<A: VssAsync + 'static> SimAsyncOp<A> {
+    /// Makes one call on the operation, then tells the host it ended; a call made while
+    /// another is running on it is refused (see [`reentered`]).
+    fn call(&self, f: impl FnOnce(&mut A) -> HRESULT) -> HRESULT {
+        let hr = match self.inner.try_borrow_mut() {
+            Ok(mut op) => f(&mut op),
+            Err(_) => return reentered(),
+        };
+        self.live.called();
+        hr
+    }
+}
+
+impl<A: VssAsync + 'static> IVssAsync_Impl for SimAsyncOp_Impl<A> {
     unsafe fn Cancel(&self) -> HRESULT {
-        match self.inner.try_borrow_mut() {
-            Ok(mut op) => com_hresult(op.cancel()),
-            Err(_) => reentered(),
-        }
+        self.call(|op| com_hresult(op.cancel()))
     }
 
     unsafe fn Wait(&self, dwMilliseconds: u32) -> HRESULT {
-        match self.inner.try_borrow_mut() {
-            Ok(mut op) => com_hresult(op.wait(dwMilliseconds)),
-            Err(_) => reentered(),
-        }
+        self.call(|op| com_hresult(op.wait(dwMilliseconds)))
     }
 
     unsafe fn QueryStatus(&self, pHrResult: *mut HRESULT, pReserved: *mut i32) -> HRESULT {
@@ -58,16 +67,13 @@ impl IVssAsync_Impl for SimAsyncOp_Impl {
         if !pReserved.is_null() {
             return com_hresult(HResult::E_INVALIDARG);
         }
-        let Ok(mut op) = self.inner.try_borrow_mut() else {
-            return reentered();
-        };
-        match op.query_status() {
+        self.call(|op| match op.query_status() {
             Ok(status) => {
                 // SAFETY: not NULL, and the caller passes a writable HRESULT.
                 unsafe { pHrResult.write(com_hresult(status)) };
                 HRESULT(0)
             }
             Err(hr) => com_hresult(hr),
-        }
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! A count of the served objects still alive, so that a reference the caller never released
-//! shows, as a leaked string shows in the memory ledger.
+//! shows, as a leaked string shows in the memory ledger, and the host's hooks: told after
+//! every call on a served object and when the last object is released.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -7,7 +8,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many objects a backend has served and not yet seen released.
 #[derive(Debug, Clone, Default)]
-pub struct Census(Arc<AtomicUsize>);
+pub struct Census {
+    live: Arc<AtomicUsize>,
+    hooks: Option<Hooks>,
+}
+
+/// What the host of the served objects is told, so that it can keep its world as the calls
+/// go (a process's `vssapi.dll` saving its state file): plain functions, as the host's
+/// state belongs to the thread the objects live on.
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    /// Called after every call on a served object, once the call has let go of the object.
+    pub after_call: fn(),
+    /// Called when the last object counted is released: the caller holds nothing served.
+    pub idle: fn(),
+}
 
 impl Census {
     /// A census with nothing alive.
@@ -15,14 +30,22 @@ impl Census {
         Census::default()
     }
 
+    /// A census with nothing alive whose objects tell `hooks` of their calls and releases.
+    pub fn with_hooks(hooks: Hooks) -> Census {
+        Census {
+            live: Arc::default(),
+            hooks: Some(hooks),
+        }
+    }
+
     /// How many objects counted by this census are alive.
     pub fn live(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
+        self.live.load(Ordering::SeqCst)
     }
 
     /// Counts one more object, until the returned token is dropped with it.
     pub fn enrol(&self) -> Live {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        self.live.fetch_add(1, Ordering::SeqCst);
         Live {
             census: self.clone(),
             one_thread: PhantomData,
@@ -47,11 +70,25 @@ impl Live {
     pub fn sibling(&self) -> Live {
         self.census.enrol()
     }
+
+    /// Tells the host that a call on this token's object has ended.
+    pub fn called(&self) {
+        if let Some(hooks) = self.census.hooks {
+            (hooks.after_call)();
+        }
+    }
 }
 
 impl Drop for Live {
+    /// The object is gone: a served object holds its token as its last field, so whatever
+    /// else it held has been dropped already when the host hears that nothing is left.
     fn drop(&mut self) {
-        self.census.0.fetch_sub(1, Ordering::SeqCst);
+        let before = self.census.live.fetch_sub(1, Ordering::SeqCst);
+        if before == 1
+            && let Some(hooks) = self.census.hooks
+        {
+            (hooks.idle)();
+        }
     }
 }
 
@@ -75,10 +112,10 @@ mod tests {
     #[test]
     fn served_objects_stay_on_their_thread() {
         assert_not_send!(Live);
-        assert_not_send!(crate::SimRequester);
-        assert_not_send!(crate::SimAsyncOp);
+        assert_not_send!(crate::SimRequester<vss_sim::SimComponents>);
+        assert_not_send!(crate::SimAsyncOp<vss_sim::SimAsync>);
         assert_not_send!(crate::SimEnum);
-        assert_not_send!(windows_core::ComObject<crate::SimRequester>);
+        assert_not_send!(windows_core::ComObject<crate::SimRequester<vss_sim::SimComponents>>);
     }
 
     #[test]
@@ -91,5 +128,28 @@ mod tests {
         assert_eq!(census.live(), 1);
         drop(second);
         assert_eq!(census.live(), 0);
+    }
+
+    thread_local! {
+        static HEARD: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    fn heard(what: &'static str) {
+        HEARD.with(|h| h.borrow_mut().push(what));
+    }
+
+    #[test]
+    fn hooks_hear_calls_and_the_last_release() {
+        let census = Census::with_hooks(Hooks {
+            after_call: || heard("call"),
+            idle: || heard("idle"),
+        });
+        let first = census.enrol();
+        let second = first.sibling();
+        first.called();
+        drop(first);
+        HEARD.with(|h| assert_eq!(*h.borrow(), ["call"]));
+        drop(second);
+        HEARD.with(|h| assert_eq!(*h.borrow(), ["call", "idle"]));
     }
 }

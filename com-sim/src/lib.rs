@@ -54,7 +54,7 @@ use vss_sim::Simulator;
 use vss_windows::{CheckedMemory, ComBackupComponents};
 
 pub use async_op::SimAsyncOp;
-pub use census::{Census, Live};
+pub use census::{Census, Hooks, Live};
 pub use enumeration::SimEnum;
 pub use requester::{SimRequester, serve, served};
 
@@ -99,7 +99,7 @@ impl ComSim {
         components: &ComBackupComponents,
         f: impl FnOnce(&vss_sim::SimComponents) -> R,
     ) -> Result<R, EnvError> {
-        let object = served(components.interface()).map_err(|hr| {
+        let object = served::<vss_sim::SimComponents>(components.interface()).map_err(|hr| {
             EnvError::Invalid(format!(
                 "the requester object is not one this backend served ({hr})"
             ))
@@ -426,10 +426,13 @@ mod tests {
         // wrongly typed pointer, and every COM object has those.
         let foreign =
             unsafe { vss_windows::interfaces::IVssBackupComponents::from_raw(foreign.into_raw()) };
-        assert_eq!(served(&foreign).err(), Some(HResult::E_NOINTERFACE));
+        assert_eq!(
+            served::<vss_sim::SimComponents>(&foreign).err(),
+            Some(HResult::E_NOINTERFACE)
+        );
         let com = backend();
         let requester = com.create_backup_components("HOSTA").expect("created");
-        assert!(served(requester.interface()).is_ok());
+        assert!(served::<vss_sim::SimComponents>(requester.interface()).is_ok());
     }
 
     #[test]

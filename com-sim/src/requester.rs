@@ -16,7 +16,6 @@ use vss_model::backend::{BackupComponents, BackupStateArgs, VssResult};
 use vss_model::{
     BackupType, Context, HResult, HardwareOptions, ObjectType, SnapshotAttributes, WriterStatus,
 };
-use vss_sim::SimComponents;
 use vss_windows::abi::{
     self, BOOL, BSTR, LPCWSTR, VSS_BACKUP_TYPE, VSS_COMPONENT_TYPE, VSS_FILE_RESTORE_STATUS,
     VSS_ID, VSS_OBJECT_TYPE, VSS_PWSZ, VSS_RESTORE_TYPE, VSS_ROLLFORWARD_TYPE, VSS_SNAPSHOT_PROP,
@@ -33,20 +32,24 @@ use crate::async_op::{SimAsyncOp, reentered};
 use crate::census::{Census, Live};
 use crate::enumeration::SimEnum;
 
-/// One simulated requester object behind COM.
+/// One requester object behind COM: the simulator's own (`vss_sim::SimComponents`), or any
+/// other [`BackupComponents`] over it, such as a recorded one.
 #[implement(IVssBackupComponentsEx2, Agile = false)]
-pub struct SimRequester {
-    inner: RefCell<SimComponents>,
+pub struct SimRequester<C>
+where
+    C: BackupComponents + 'static,
+{
+    inner: RefCell<C>,
     memory: Arc<dyn ComMemory>,
     /// What `GetWriterStatusCount` read, which `GetWriterStatus` hands out one by one.
     statuses: RefCell<Vec<WriterStatus>>,
     live: Live,
 }
 
-impl SimRequester {
+impl<C: BackupComponents + 'static> SimRequester<C> {
     /// Serves `inner`, handing strings out with `memory`; it and every object it hands out
     /// are counted by `live`'s census while they live.
-    pub fn new(inner: SimComponents, memory: Arc<dyn ComMemory>, live: Live) -> SimRequester {
+    pub fn new(inner: C, memory: Arc<dyn ComMemory>, live: Live) -> SimRequester<C> {
         SimRequester {
             inner: RefCell::new(inner),
             memory,
@@ -55,19 +58,22 @@ impl SimRequester {
         }
     }
 
-    /// The simulator's object behind the interface.
-    pub fn components(&self) -> std::cell::Ref<'_, SimComponents> {
+    /// The requester object behind the interface.
+    pub fn components(&self) -> std::cell::Ref<'_, C> {
         self.inner.borrow()
     }
 
     /// The simulator's object for one call, or `E_UNEXPECTED` when a call is already running
     /// on it (see [`reentered`]).
-    fn state(&self) -> Result<RefMut<'_, SimComponents>, HRESULT> {
+    fn state(&self) -> Result<RefMut<'_, C>, HRESULT> {
         self.inner.try_borrow_mut().map_err(|_| reentered())
     }
 
-    fn call<T>(&self, f: impl FnOnce(&mut SimComponents) -> VssResult<T>) -> Result<T, HRESULT> {
-        f(&mut *self.state()?).map_err(com_hresult)
+    /// Makes one call on the requester object, then tells the host it ended.
+    fn call<T>(&self, f: impl FnOnce(&mut C) -> VssResult<T>) -> Result<T, HRESULT> {
+        let result = f(&mut *self.state()?).map_err(com_hresult);
+        self.live.called();
+        result
     }
 }
 
@@ -129,7 +135,7 @@ fn object_type(value: VSS_OBJECT_TYPE) -> Result<ObjectType, HRESULT> {
     ObjectType::from_value(value).ok_or_else(invalid)
 }
 
-impl SimRequester_Impl {
+impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
     /// Starts an asynchronous operation and hands its `IVssAsync` out.
     ///
     /// # Safety
@@ -137,7 +143,7 @@ impl SimRequester_Impl {
     unsafe fn started(
         &self,
         out: *mut *mut c_void,
-        start: impl FnOnce(&mut SimComponents) -> VssResult<vss_sim::SimAsync>,
+        start: impl FnOnce(&mut C) -> VssResult<C::Async>,
     ) -> HRESULT {
         let run = || {
             writable(out)?;
@@ -150,7 +156,7 @@ impl SimRequester_Impl {
     }
 }
 
-impl IVssBackupComponents_Impl for SimRequester_Impl {
+impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_Impl<C> {
     unsafe fn GetWriterComponentsCount(&self, _pcComponents: *mut u32) -> HRESULT {
         not_implemented()
     }
@@ -498,6 +504,7 @@ impl IVssBackupComponents_Impl for SimRequester_Impl {
             let kind = object_type(eSourceObjectType)?;
             let id = vss_id(SourceObjectId);
             let result = self.state()?.delete_snapshots(id, kind, bForceDelete != 0);
+            self.live.called();
             // The counts are written whether the deletion finished or stopped part way.
             let (hr, deleted, nondeleted) = match result {
                 Ok(d) => (HResult::S_OK, d.deleted, d.nondeleted),
@@ -652,7 +659,7 @@ impl IVssBackupComponents_Impl for SimRequester_Impl {
     }
 }
 
-impl IVssBackupComponentsEx_Impl for SimRequester_Impl {
+impl<C: BackupComponents + 'static> IVssBackupComponentsEx_Impl for SimRequester_Impl<C> {
     unsafe fn GetWriterMetadataEx(
         &self,
         _iWriter: u32,
@@ -675,7 +682,7 @@ impl IVssBackupComponentsEx_Impl for SimRequester_Impl {
     }
 }
 
-impl IVssBackupComponentsEx2_Impl for SimRequester_Impl {
+impl<C: BackupComponents + 'static> IVssBackupComponentsEx2_Impl for SimRequester_Impl<C> {
     unsafe fn UnexposeSnapshot(&self, snapshotId: VSS_ID) -> HRESULT {
         done(self.call(|c| c.unexpose_snapshot(vss_id(snapshotId))))
     }
@@ -749,11 +756,11 @@ impl IVssBackupComponentsEx2_Impl for SimRequester_Impl {
     }
 }
 
-/// Serves a simulator requester object and gives back its `IVssBackupComponents`, reached
+/// Serves a requester object and gives back its `IVssBackupComponents`, reached
 /// through `QueryInterface` from the most derived interface as a caller of
 /// `CreateVssBackupComponents` would get it.
-pub fn serve(
-    inner: SimComponents,
+pub fn serve<C: BackupComponents + 'static>(
+    inner: C,
     memory: Arc<dyn ComMemory>,
     census: &Census,
 ) -> VssResult<vss_windows::interfaces::IVssBackupComponents> {
@@ -761,10 +768,10 @@ pub fn serve(
     ex2.cast().map_err(|e| abi::hresult(e.code()))
 }
 
-/// The simulator object behind a requester interface, if [`serve`] made it: COM's own
+/// The requester object of type `C` behind a requester interface, if [`serve`] made it: COM's own
 /// dynamic cast finds it, and anything else is `E_NOINTERFACE`.
-pub fn served(
+pub fn served<C: BackupComponents + 'static>(
     iface: &vss_windows::interfaces::IVssBackupComponents,
-) -> VssResult<windows_core::ComObject<SimRequester>> {
+) -> VssResult<windows_core::ComObject<SimRequester<C>>> {
     windows_core::ComObject::cast_from(iface).map_err(|e| abi::hresult(e.code()))
 }

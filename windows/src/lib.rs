@@ -49,4 +49,6 @@ pub mod slots;
 
 pub use client::{ComAsync, ComBackupComponents};
 pub use local::LocalVss;
+#[cfg(any(windows, vss_windows_check))]
+pub use local::SystemMemory;
 pub use memory::{CheckedMemory, ComMemory};

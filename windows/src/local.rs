@@ -18,6 +18,9 @@ use crate::memory::ComMemory;
 #[cfg(any(windows, vss_windows_check))]
 mod system;
 
+#[cfg(any(windows, vss_windows_check))]
+pub use system::SystemMemory;
+
 /// Real VSS on this machine, as a [`Backend`] named `windows`.
 pub struct LocalVss {
     machine: String,

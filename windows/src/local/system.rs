@@ -179,7 +179,7 @@ pub(super) fn volume_path_names_for_volume_name(
 
 /// The system's allocators: oleaut32's `BSTR` functions, ole32's task memory, and vssapi's
 /// `VssFreeSnapshotProperties`.
-pub(super) struct SystemMemory;
+pub struct SystemMemory;
 
 // SAFETY: these are the Windows functions whose promises the trait states.
 unsafe impl ComMemory for SystemMemory {
