@@ -15,8 +15,6 @@ pub const INVALID_COMPUTERNAME: HRESULT = HRESULT(0x8007_04BA_u32 as i32);
 pub const FILE_CORRUPT: HRESULT = HRESULT(0x8007_0570_u32 as i32);
 /// `HRESULT_FROM_WIN32(ERROR_BAD_CONFIGURATION)`: the world file or another setting is bad.
 pub const BAD_CONFIGURATION: HRESULT = HRESULT(0x8007_064A_u32 as i32);
-/// `RPC_E_WRONG_THREAD`: the served objects belong to another thread.
-pub const WRONG_THREAD: HRESULT = HRESULT(0x8001_010E_u32 as i32);
 
 /// A call the DLL refused, before or instead of reaching the simulator.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,16 +63,6 @@ impl Refusal {
         Refusal {
             hr: com_hresult(hr),
             message: format!("{what}: {hr}"),
-        }
-    }
-
-    /// A thread other than the owner of the served objects called.
-    pub fn wrong_thread() -> Refusal {
-        Refusal {
-            hr: WRONG_THREAD,
-            message: "the served objects belong to the thread that first called \
-                      CreateVssBackupComponents; another thread called"
-                .into(),
         }
     }
 

@@ -10,15 +10,17 @@
 //! machine, say) finds what this one left. Without a state file the world lives as long as
 //! the process.
 //!
-//! The served objects belong to the thread that made the first of them, as an apartment's
-//! objects do: the world is kept in that thread's storage, and the factory refuses other
-//! threads with `RPC_E_WRONG_THREAD`.
+//! The served objects belong to the thread that made them, as an apartment's objects do, and
+//! the world is kept in that thread's storage: each thread that calls the factory has a
+//! world of its own, built from the same settings. Threads share a world only through a
+//! state file, one run at a time (a thread whose run finds the file held waits up to
+//! `VSS_SIM_WAIT`, or is refused). A program that makes all its calls on one thread, as
+//! backup programs and vshadow do, sees one world.
 
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::sync::{Arc, OnceLock};
-use std::thread::ThreadId;
+use std::sync::Arc;
 
 use vss_model::backend::{Backend, Capabilities, VssResult};
 use vss_sim::Simulator;
@@ -33,12 +35,9 @@ use crate::config::Config;
 use crate::refusal::Refusal;
 
 thread_local! {
-    /// The process's world, on the thread that owns the served objects.
+    /// The world of the objects served on this thread.
     static HOST: RefCell<Option<Host>> = const { RefCell::new(None) };
 }
-
-/// The thread the served objects belong to: the first that called the factory.
-static OWNER: OnceLock<ThreadId> = OnceLock::new();
 
 /// What the process keeps between calls.
 struct Host {
@@ -74,10 +73,6 @@ struct Kept {
 pub(crate) fn create_backup_components(
     memory: impl FnOnce() -> Arc<dyn ComMemory>,
 ) -> Result<IVssBackupComponents, Refusal> {
-    let owner = *OWNER.get_or_init(|| std::thread::current().id());
-    if owner != std::thread::current().id() {
-        return Err(Refusal::wrong_thread());
-    }
     // The host is let go of before the object is served: serving may drop an object, and a
     // drop tells the host.
     let (components, memory, census) = HOST.with(|host| {

@@ -2,8 +2,8 @@
 //! environment, its requester objects driven through the real backend's COM client, its
 //! world kept in a state file, traced and recorded.
 //!
-//! The DLL reads its environment once and serves one thread, as in a real process, so the
-//! whole story is one test.
+//! The DLL reads its environment once per thread, as in a real process, so the whole story
+//! is one test.
 
 use std::path::{Path, PathBuf};
 use std::ptr;
