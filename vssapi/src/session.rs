@@ -59,6 +59,8 @@ struct Run {
     machine: String,
     kept: Option<Kept>,
     trace: Option<File>,
+    /// How many recorded steps the trace shows already.
+    traced_steps: usize,
 }
 
 /// A run kept in a state file, whose lock is held while the run is open.
@@ -185,6 +187,7 @@ impl Run {
             machine,
             kept,
             trace,
+            traced_steps: 0,
         })
     }
 
@@ -229,9 +232,16 @@ impl Run {
         }
     }
 
+    /// Appends to the trace the requester calls made since it was last written, each as
+    /// the step the recording holds, then what VSS and the providers did underneath.
     fn write_trace(&mut self) {
         if let Some(trace) = &mut self.trace {
             let mut text = String::new();
+            for step in self.recorder.steps_from(self.traced_steps) {
+                text.push_str(&step_line(&self.machine, &step));
+                text.push('\n');
+                self.traced_steps += 1;
+            }
             for line in self.sim.take_trace_lines() {
                 text.push_str(&line);
                 text.push('\n');
@@ -246,6 +256,42 @@ impl Run {
         if let Some(trace) = &mut self.trace {
             let _ = writeln!(trace, "vssapi.dll: {message}");
         }
+    }
+}
+
+/// One recorded step as a trace line: `MACHINE: OBJECT Method(argument: value, …) -> HRESULT`
+/// for a call (its outcome once known: an asynchronous call's is in the waits that follow),
+/// `MACHINE: OBJECT env STEP` for what the environment did (a release).
+fn step_line(machine: &str, step: &serde_json::Map<String, serde_json::Value>) -> String {
+    let text = |key: &str| {
+        step.get(key).map(|value| match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let on = text("on").unwrap_or_else(|| machine.to_string());
+    let object = text("as").map(|o| format!("{o} ")).unwrap_or_default();
+    // The step's own keys and its checks are not arguments of the call.
+    const NOT_ARGUMENTS: [&str; 6] = ["on", "as", "call", "env", "bind", "comment"];
+    let arguments: Vec<String> = step
+        .keys()
+        .filter(|key| !NOT_ARGUMENTS.contains(&key.as_str()) && !key.starts_with("expect"))
+        .map(|key| format!("{key}: {}", text(key).unwrap_or_default()))
+        .collect();
+    match text("call") {
+        Some(call) => {
+            let outcome = text("expect")
+                .map(|hr| format!(" -> {hr}"))
+                .unwrap_or_default();
+            format!("{on}: {object}{call}({}){outcome}", arguments.join(", "))
+        }
+        None => format!(
+            "{on}: {object}env {} {}",
+            text("env").unwrap_or_default(),
+            arguments.join(", ")
+        )
+        .trim_end()
+        .to_string(),
     }
 }
 

@@ -150,8 +150,19 @@ fn cases() -> Vec<Case> {
         transported("break_ex_mask", on("HOSTB", &["-mask", "-bex={set:1}"])),
         transported("break_ex_read_write", on("HOSTB", &["-rw", "-bex={set:1}"])),
         transported(
-            "break_ex_force_revert_refused",
+            "break_ex_force_revert",
             on("HOSTB", &["-forcerevert", "-bex={set:1}"]),
+        ),
+        // Imported where the original LUN is visible, the shadow LUN cannot take back the
+        // original's identity: VSS_E_BREAK_REVERT_ID_FAILED, and nothing changes.
+        case(
+            "break_ex_force_revert_refused",
+            vec![
+                on("HOSTA", &["-nw", "-p", "-t=set.xml", "E:"]),
+                on("HOSTA", &["-i=set.xml"]),
+                on("HOSTA", &["-forcerevert", "-bex={set:1}"]),
+                on("HOSTA", &["-q"]),
+            ],
         ),
         transported(
             "break_ex_no_revert",
@@ -186,6 +197,7 @@ fn cases() -> Vec<Case> {
             "volume_not_in_world",
             vec![on("HOSTB", &["-nw", "-p", "E:"])],
         ),
+        case("unknown_machine", vec![on("HOSTZ", &["-q"])]),
         case(
             "unknown_id",
             vec![on("HOSTA", &["-s={00000000-0000-0000-0000-00000000abcd}"])],
@@ -210,15 +222,21 @@ struct Ids {
 
 impl Ids {
     fn learn(&mut self, output: &str) {
+        const FOUND: [(&str, bool); 3] = [
+            ("* SNAPSHOT ID = ", false),
+            ("- Shadow copy Set: ", true),
+            ("Creating shadow set ", true),
+        ];
         for line in output.lines() {
             let line = line.trim();
-            let found = [
-                ("* SNAPSHOT ID = ", &mut self.snapshots),
-                ("- Shadow copy Set: ", &mut self.sets),
-            ];
-            for (prefix, list) in found {
+            for (prefix, set) in FOUND {
                 if let Some(rest) = line.strip_prefix(prefix) {
                     let id = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let list = if set {
+                        &mut self.sets
+                    } else {
+                        &mut self.snapshots
+                    };
                     if !list.contains(&id) {
                         list.push(id);
                     }
@@ -265,10 +283,15 @@ fn run_step(setup: &Setup, folder: &Path, n: usize, args: &[String], step: &Step
     let trace = folder.join(format!("trace-{n}.txt"));
     let record = folder.join(format!("calls-{n}.json"));
     let state = folder.join("state.json");
-    // The replay starts from the state as the step found it.
-    let before = folder.join(format!("state-before-{n}.json"));
-    if state.exists() {
-        std::fs::copy(&state, &before).expect("the case folder is writable");
+    // The replay starts from the state as the step found it: the state file and the files
+    // beside it, copied whole, so that replaying changes nothing the case goes on with.
+    let before = folder.join(format!("before-{n}"));
+    std::fs::create_dir_all(&before).expect("the case folder is writable");
+    for name in ["state.json", "state.json.log", "state.json.run"] {
+        if folder.join(name).exists() {
+            std::fs::copy(folder.join(name), before.join(name))
+                .expect("the case folder is writable");
+        }
     }
     let mut command = Command::new(&setup.wine);
     command
@@ -321,7 +344,7 @@ fn replay(setup: &Setup, folder: &Path, n: usize) -> Result<(), String> {
         // A process the DLL refused made no calls.
         return Ok(());
     }
-    let before = folder.join(format!("state-before-{n}.json"));
+    let before = folder.join(format!("before-{n}/state.json"));
     let mut command = Command::new(&setup.cli);
     command.arg("run").arg(&record);
     if before.exists() {
@@ -361,7 +384,11 @@ fn run_case(setup: &Setup, case: &Case) -> Result<String, String> {
         let ran = run_step(setup, &folder, n, &args, step);
         ids.learn(&ran.output);
         let code = ran.code.map_or("killed".to_string(), |c| c.to_string());
-        let _ = writeln!(golden, "=== step {n}: vshadow {} (exit {code})", ran.command);
+        let _ = writeln!(
+            golden,
+            "=== step {n}: vshadow {} (exit {code})",
+            ran.command
+        );
         golden.push_str(&ran.output);
         let _ = writeln!(golden, "--- trace");
         golden.push_str(&ran.trace);
@@ -382,7 +409,10 @@ fn main() {
     let mut failed = BTreeMap::new();
     let mut passed = 0;
     for case in cases() {
-        if only.as_ref().is_some_and(|o| !case.name.contains(o.as_str())) {
+        if only
+            .as_ref()
+            .is_some_and(|o| !case.name.contains(o.as_str()))
+        {
             continue;
         }
         let outcome = run_case(&setup, &case).and_then(|golden| {
