@@ -132,6 +132,8 @@ fn call() -> BoxedStrategy<RequesterCall> {
             .prop_map(|(set, flags)| RequesterCall::BreakSnapshotSet { set, flags }),
         1 => reference().prop_map(RequesterCall::ExposeSnapshot),
         1 => reference().prop_map(RequesterCall::UnexposeSnapshot),
+        2 => (reference(), any::<bool>()).prop_map(|(target, force_dismount)| RequesterCall::RevertToSnapshot { target, force_dismount }),
+        1 => (0u8..4).prop_map(|volume| RequesterCall::QueryRevertStatus { volume }),
     ]
     .boxed()
 }
@@ -305,6 +307,8 @@ fn the_simulator_agrees_with_the_model() {
             ("StartSnapshotSet", HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS),
             ("ExposeSnapshot", HResult::S_OK),
             ("DeleteSnapshots", HResult::S_OK),
+            ("RevertToSnapshot", HResult::S_OK),
+            ("RevertToSnapshot", HResult::E_NOTIMPL),
             DIFF_AREA_FULL,
         ],
     );
