@@ -39,8 +39,8 @@ pub struct Policy {
     /// What `ExposeSnapshot` returns for an exposure Windows refuses (a non-persistent copy
     /// locally, a client-accessible copy, a copy already exposed, a name in use).
     pub expose_refused: HResult,
-    /// What `DeleteSnapshots`, `BreakSnapshotSet` and `BreakSnapshotSetEx` return on an
-    /// object that was never initialized.
+    /// What `DeleteSnapshots`, `BreakSnapshotSet`, `BreakSnapshotSetEx`, `RevertToSnapshot`
+    /// and `QueryRevertStatus` return on an object that was never initialized.
     pub uninitialized_administration: HResult,
     /// What `Query` returns when it finds nothing: `S_OK` with an empty enumeration, or
     /// `VSS_E_OBJECT_NOT_FOUND`.
