@@ -49,18 +49,12 @@ impl World {
     /// volume, as the world file says. The name needs its trailing backslash, as the
     /// function's page asks.
     pub fn should_block_revert(&self, machine: &str, volume: &str) -> Result<bool, EnvError> {
-        let m = self.machine_index(machine)?;
+        let (m, v, _) = self.locate_volume(machine, volume)?;
         if !volume.ends_with('\\') {
             return Err(EnvError::Invalid(format!(
                 "`{volume}` lacks its trailing backslash"
             )));
         }
-        let v = self
-            .find_volume(m, volume)
-            .ok_or_else(|| EnvError::UnknownTarget {
-                machine: machine.to_string(),
-                target: volume.to_string(),
-            })?;
         let name = &self.machines[m].volumes[v].name;
         Ok(self.machines[m].writers_block_revert.contains(name))
     }

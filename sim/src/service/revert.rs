@@ -250,3 +250,112 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use vss_model::backend::{Backend, BackupComponents, EnvError, INFINITE, VssAsync};
+    use vss_model::{Block, Context, HResult, VssId};
+
+    use crate::{SimComponents, Simulator, world_file};
+
+    /// A client-accessible copy of `E:\` made while block 1 held "then", which now holds
+    /// "now"; and an object to revert with.
+    fn copied(sim: &Simulator) -> (VssId, SimComponents) {
+        let env = sim.environment().expect("the simulator's world");
+        env.write_block("HOSTA", r"E:\", 1, b"then").unwrap();
+        let mut r = sim.create_backup_components("HOSTA").unwrap();
+        r.initialize_for_backup(None).unwrap();
+        r.set_context(Context::VSS_CTX_CLIENT_ACCESSIBLE).unwrap();
+        r.start_snapshot_set().unwrap();
+        let copy = r.add_to_snapshot_set(r"E:\", VssId::NULL).unwrap();
+        r.do_snapshot_set().unwrap().wait(INFINITE);
+        env.write_block("HOSTA", r"E:\", 1, b"now").unwrap();
+        let mut admin = sim.create_backup_components("HOSTA").unwrap();
+        admin.initialize_for_backup(None).unwrap();
+        (copy, admin)
+    }
+
+    /// While a revert is in progress its volume is dismounted: block I/O is refused, and
+    /// comes back with the copy's content once an operation following it is waited on.
+    #[test]
+    fn a_volume_being_reverted_takes_no_io_until_the_revert_ends() {
+        let sim = Simulator::default_world();
+        let env = sim.environment().expect("the simulator's world");
+        let (copy, mut admin) = copied(&sim);
+        env.hold_next_async(&admin, true).unwrap();
+        admin.revert_to_snapshot(copy, false).unwrap();
+        let refused =
+            |e: EnvError| matches!(e, EnvError::Invalid(t) if t.contains("being reverted"));
+        assert!(refused(env.read_block("HOSTA", r"E:\", 1).unwrap_err()));
+        assert!(refused(
+            env.write_block("HOSTA", r"E:\", 1, b"x").unwrap_err()
+        ));
+        let mut status = admin.query_revert_status(r"E:\").unwrap();
+        assert_eq!(status.query_status(), Ok(HResult::VSS_S_ASYNC_PENDING));
+        assert_eq!(status.wait(INFINITE), HResult::S_OK);
+        assert_eq!(
+            env.read_block("HOSTA", r"E:\", 1),
+            Ok(Block::new(b"then").unwrap())
+        );
+    }
+
+    /// A revert in progress between two runs is kept in the checkpoint, and ends in the
+    /// world read back from it.
+    #[test]
+    fn a_revert_in_progress_survives_a_checkpoint() {
+        let sim = Simulator::default_world();
+        let (copy, mut admin) = copied(&sim);
+        let env = sim.environment().expect("the simulator's world");
+        env.hold_next_async(&admin, true).unwrap();
+        admin.revert_to_snapshot(copy, false).unwrap();
+        drop(admin);
+        let saved = sim.checkpoint().expect("no object is alive");
+        let again = Simulator::from_checkpoint(world_file::default_world(), &saved).unwrap();
+        let mut admin = again.create_backup_components("HOSTA").unwrap();
+        admin.initialize_for_backup(None).unwrap();
+        assert_eq!(
+            admin.revert_to_snapshot(copy, true),
+            Err(HResult::VSS_E_REVERT_IN_PROGRESS)
+        );
+        admin
+            .query_revert_status(r"E:\")
+            .expect("the revert is followed")
+            .wait(INFINITE);
+        let env = again.environment().expect("the simulator's world");
+        assert_eq!(
+            env.read_block("HOSTA", r"E:\", 1),
+            Ok(Block::new(b"then").unwrap())
+        );
+        assert_eq!(
+            admin.query_revert_status(r"E:\").err(),
+            Some(HResult::VSS_E_OBJECT_NOT_FOUND)
+        );
+    }
+
+    /// `ShouldBlockRevert` answers from the world file, and refuses a name it cannot take.
+    #[test]
+    fn should_block_revert_reads_the_world_file() {
+        let text = r"
+machines:
+  - name: M1
+    volumes:
+      - { mount: 'C:\', size: 1 GiB }
+      - { mount: 'D:\', size: 1 GiB, writers_block_revert: true }
+";
+        let sim = Simulator::new(&world_file::parse(text, "w.yaml").unwrap()).unwrap();
+        assert_eq!(sim.should_block_revert("M1", r"C:\"), Ok(false));
+        assert_eq!(sim.should_block_revert("m1", r"d:\"), Ok(true));
+        assert!(matches!(
+            sim.should_block_revert("M1", "D:"),
+            Err(EnvError::Invalid(_))
+        ));
+        assert!(matches!(
+            sim.should_block_revert("M1", r"Q:\"),
+            Err(EnvError::UnknownTarget { .. })
+        ));
+        assert!(matches!(
+            sim.should_block_revert("M9", r"C:\"),
+            Err(EnvError::UnknownMachine(_))
+        ));
+    }
+}
