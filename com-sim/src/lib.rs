@@ -148,6 +148,10 @@ impl Backend for ComSim {
             .volume_path_names_for_volume_name(machine, volume_name)
     }
 
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError> {
+        self.sim.should_block_revert(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = ComBackupComponents>> {
         Some(self)
     }
@@ -311,7 +315,16 @@ mod tests {
                 iface.Query(windows_core::GUID::zeroed(), 0, 3, ptr::null_mut()),
                 E_POINTER
             );
+            // The out-parameter is looked at before the volume name, NULL too.
+            assert_eq!(
+                iface.QueryRevertStatus(ptr::null_mut(), ptr::null_mut()),
+                E_POINTER
+            );
         }
+        let mut raw: *mut c_void = ptr::null_mut();
+        // SAFETY: a live interface, a valid out-parameter; a NULL volume name is refused.
+        let refused = unsafe { iface.QueryRevertStatus(ptr::null_mut(), &mut raw) };
+        assert_eq!((refused, raw.is_null()), (E_INVALIDARG, true));
         // The refused GatherWriterMetadata did not start: it can still be called.
         let mut raw: *mut c_void = ptr::null_mut();
         // SAFETY: a live interface and a valid out-parameter.

@@ -4,8 +4,8 @@
 //! Each COM method checks its pointers as a COM server must, reads the SDK's argument forms,
 //! makes the one matching call on the simulator's object and writes the results back in
 //! the SDK's forms, allocating what the caller will free with the shared [`ComMemory`].
-//! Methods the simulator does not model (restore, components, writer metadata documents)
-//! return `E_NOTIMPL`.
+//! Methods the simulator does not model (restore, components, writer metadata documents,
+//! fast recovery) return `E_NOTIMPL`.
 #![allow(non_snake_case)]
 
 use std::cell::{RefCell, RefMut};
@@ -646,16 +646,23 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
         done(run())
     }
 
-    unsafe fn RevertToSnapshot(&self, _SnapshotId: VSS_ID, _bForceDismount: BOOL) -> HRESULT {
-        not_implemented()
+    unsafe fn RevertToSnapshot(&self, SnapshotId: VSS_ID, bForceDismount: BOOL) -> HRESULT {
+        done(self.call(|c| c.revert_to_snapshot(vss_id(SnapshotId), bForceDismount != 0)))
     }
 
-    unsafe fn QueryRevertStatus(
-        &self,
-        _pwszVolume: VSS_PWSZ,
-        _ppAsync: *mut *mut c_void,
-    ) -> HRESULT {
-        not_implemented()
+    unsafe fn QueryRevertStatus(&self, pwszVolume: VSS_PWSZ, ppAsync: *mut *mut c_void) -> HRESULT {
+        let read = || {
+            // The out-parameter first, as for every call: with nowhere to put the result,
+            // nothing is looked at.
+            writable(ppAsync)?;
+            // SAFETY: the caller passes a NUL-terminated volume name.
+            unsafe { required(pwszVolume) }
+        };
+        match read() {
+            // SAFETY: the caller vouches for the out-parameter.
+            Ok(volume) => unsafe { self.started(ppAsync, |c| c.query_revert_status(&volume)) },
+            Err(hr) => hr,
+        }
     }
 }
 

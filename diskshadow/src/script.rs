@@ -237,6 +237,8 @@ pub enum Command {
     },
     /// `mask SETID`.
     Mask(VssId),
+    /// `revert SHADOWID`.
+    Revert(VssId),
     /// `expose ID TARGET`.
     Expose {
         /// The shadow copy.
@@ -466,6 +468,10 @@ fn parse_command(first: &Word, rest: &[Word]) -> Result<Command, SyntaxError> {
             one(rest, "the shadow copy set ID", "mask SETID")?;
             Ok(Command::Mask(guid(rest.first(), "shadow copy set ID")?))
         }
+        "revert" => {
+            one(rest, "the shadow copy ID", "revert SHADOWID")?;
+            Ok(Command::Revert(guid(rest.first(), "shadow copy ID")?))
+        }
         "expose" => match rest {
             [id, target] => Ok(Command::Expose {
                 id: guid(Some(id), "shadow copy ID")?,
@@ -513,8 +519,8 @@ fn parse_command(first: &Word, rest: &[Word]) -> Result<Command, SyntaxError> {
         "reset" => none_after(rest, Command::Reset, "reset"),
         "exec" => one(rest, "the file to run", "exec FILE.cmd").map(Command::Exec),
         "exit" => none_after(rest, Command::Exit, "exit"),
-        "simulate" | "revert" | "resync" => Err(syntax(format!(
-            "`{}` is not supported: the simulator does not model restore, revert or LUN resync",
+        "simulate" | "resync" => Err(syntax(format!(
+            "`{}` is not supported: the simulator does not model restore or LUN resync",
             first.to_ascii_lowercase()
         ))),
         other => Err(syntax(format!("`{other}` is not a DiskShadow command"))),
@@ -752,6 +758,26 @@ mod tests {
                 alias: Some("Data".into()),
                 provider: Some("{b5946137-7b9f-4925-af80-51abd60b20d5}".parse().unwrap()),
             })
+        );
+    }
+
+    #[test]
+    fn revert_takes_one_shadow_copy_id() {
+        let id = "{b5946137-7b9f-4925-af80-51abd60b20d5}";
+        assert_eq!(
+            command(&format!("REVERT {id}")),
+            Ok(Command::Revert(id.parse().unwrap()))
+        );
+        let missing = command("revert").unwrap_err();
+        assert!(missing.message.contains("revert SHADOWID"), "{missing}");
+        let extra = command(&format!("revert {id} now")).unwrap_err();
+        assert_eq!(extra.column, Some(47), "{extra:?}");
+        assert!(command("revert e:").is_err());
+        assert!(
+            command("resync")
+                .unwrap_err()
+                .message
+                .contains("not supported")
         );
     }
 

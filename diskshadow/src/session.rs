@@ -344,6 +344,7 @@ impl<'b, B: Backend> Session<'b, B> {
             Command::Import => self.import()?,
             Command::Break { writable, set } => self.break_set(set, writable)?,
             Command::Mask(set) => self.mask(set)?,
+            Command::Revert(id) => self.revert(id)?,
             Command::Expose { id, target } => self.expose(id, &target)?,
             Command::Unexpose(what) => self.unexpose(&what)?,
             Command::DeleteShadows(what) => self.delete(what)?,
@@ -918,6 +919,54 @@ impl<'b, B: Backend> Session<'b, B> {
     fn mask(&mut self, set: VssId) -> Result<(), Failure> {
         self.break_ex(set, HardwareOptions::VSS_BREAKEX_FLAG_MASK_LUNS)?;
         let _ = writeln!(self.out, "The shadow copy set {set} was masked.");
+        Ok(())
+    }
+
+    /// `revert SHADOWID`. DiskShadow's page allows client-accessible shadow copies only,
+    /// which it checks here; the rest goes as Microsoft's vshadow sample reverts: ask
+    /// `ShouldBlockRevert` first, revert with `bForceDismount`, then wait for the revert
+    /// through `QueryRevertStatus`, whose `VSS_E_OBJECT_NOT_FOUND` means that nothing is
+    /// left to wait for.
+    fn revert(&mut self, id: VssId) -> Result<(), Failure> {
+        let object = self.admin()?;
+        let copy = self.call(object, format!("GetSnapshotProperties({id})"), |c| {
+            c.get_snapshot_properties(id)
+        })?;
+        if !copy
+            .snapshot_attributes
+            .contains(A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE)
+        {
+            return Err(Failure::Refused(format!(
+                "The shadow copy {id} is not client-accessible: only client-accessible shadow copies can be reverted."
+            )));
+        }
+        let volume = copy.original_volume_name;
+        let shown = self.mount_of(&volume).unwrap_or_else(|| volume.clone());
+        let blocked = self
+            .backend
+            .should_block_revert(&self.machine, &volume)
+            .map_err(|e| Failure::Refused(format!("ShouldBlockRevert failed: {e}")))?;
+        let answer = if blocked { "TRUE" } else { "FALSE" };
+        self.note(format!("ShouldBlockRevert({volume}) = {answer}"), None);
+        if blocked {
+            return Err(Failure::Refused(format!(
+                "Writers block a revert of {shown}: it was not reverted."
+            )));
+        }
+        self.call(object, format!("RevertToSnapshot({id}, TRUE)"), |c| {
+            c.revert_to_snapshot(id, true)
+        })?;
+        let followed = self.call_async(object, format!("QueryRevertStatus({volume})"), |c| {
+            c.query_revert_status(&volume)
+        });
+        match followed {
+            Ok(()) | Err(Failure::Vss(HResult::VSS_E_OBJECT_NOT_FOUND)) => {}
+            Err(failure) => return Err(failure),
+        }
+        let _ = writeln!(
+            self.out,
+            "The volume {shown} was reverted to the shadow copy {id}."
+        );
         Ok(())
     }
 

@@ -103,6 +103,61 @@ fn the_documentations_transportable_context_stops_the_script() {
     insta::assert_snapshot!(out);
 }
 
+/// A client-accessible shadow copy made in one session is reverted to in the next, after
+/// the volume changed: the volume reads as it did at the copy, and the copy is gone.
+#[test]
+fn a_volume_is_reverted_to_a_client_accessible_copy() {
+    use vss_model::backend::{Backend, BackupComponents};
+    use vss_model::{Block, Context, ObjectProp, ObjectType, VssId};
+
+    let dir = workdir("revert");
+    let sim = Simulator::default_world();
+    let env = sim.environment().expect("the simulator's world");
+    env.write_block("HOSTA", r"E:\", 5, b"before").unwrap();
+    let (_, end) = run(&sim, &dir, "HOSTA", "revert-create.dsh", &[], false);
+    assert_eq!(end, ScriptEnd::Completed);
+    env.write_block("HOSTA", r"E:\", 5, b"after").unwrap();
+    let mut admin = sim.create_backup_components("HOSTA").unwrap();
+    admin.initialize_for_backup(None).unwrap();
+    admin.set_context(Context::VSS_CTX_ALL).unwrap();
+    let listed = admin
+        .query(
+            VssId::NULL,
+            ObjectType::VSS_OBJECT_NONE,
+            ObjectType::VSS_OBJECT_SNAPSHOT,
+        )
+        .unwrap();
+    let [ObjectProp::Snapshot(copy)] = listed.as_slice() else {
+        panic!("one shadow copy, not {listed:?}");
+    };
+    let id = copy.snapshot_id.to_string();
+    let (out, end) = run(&sim, &dir, "HOSTA", "revert.dsh", &[&id], true);
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    assert_eq!(
+        env.read_block("HOSTA", r"E:\", 5),
+        Ok(Block::new(b"before").unwrap())
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!("revert_traced", out);
+}
+
+#[test]
+fn only_a_client_accessible_copy_is_reverted() {
+    let dir = workdir("revert-persistent");
+    let sim = Simulator::default_world();
+    let (out, end) = run(&sim, &dir, "HOSTA", "revert-persistent.dsh", &[], false);
+    let _ = std::fs::remove_dir_all(&dir);
+    let ScriptEnd::Failed {
+        line: 6,
+        failure: diskshadow::Failure::Refused(why),
+    } = end
+    else {
+        panic!("the revert is not refused: {end:?}\n{out}");
+    };
+    assert!(why.contains("is not client-accessible"), "{why}");
+    insta::assert_snapshot!(out);
+}
+
 /// HOSTA creates the transportable set, writing `cab`; HOSTB, sharing the SAN, then runs
 /// `script` with it. The two sessions are two runs of DiskShadow. Gives both outputs.
 fn across_machines(name: &str, script: &str, cab: &str, trace: bool) -> (String, String) {

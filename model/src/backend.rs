@@ -149,6 +149,12 @@ pub trait BackupComponents {
     fn unexpose_snapshot(&mut self, snapshot_id: VssId) -> VssResult;
     /// `IsVolumeSupported(ProviderId, pwszVolumeName, &pbSupportedByThisProvider)`.
     fn is_volume_supported(&mut self, provider_id: VssId, volume_name: &str) -> VssResult<bool>;
+    /// `RevertToSnapshot(SnapshotId, bForceDismount)`: start reverting the shadow copy's
+    /// volume to it (Windows Server, persistent copies); the revert goes on after the call.
+    fn revert_to_snapshot(&mut self, snapshot_id: VssId, force_dismount: bool) -> VssResult;
+    /// `QueryRevertStatus(pwszVolume, &ppAsync)`: the operation of the revert in progress
+    /// on a volume, which ends when the revert does.
+    fn query_revert_status(&mut self, volume_name: &str) -> VssResult<Self::Async>;
 }
 
 bitflags! {
@@ -324,7 +330,8 @@ pub trait Environment {
         privileges: Privileges,
     ) -> Result<(), EnvError>;
     /// Keep (or no longer keep) the next asynchronous operation this object starts pending
-    /// until it is waited on.
+    /// until it is waited on; the next revert it starts (`RevertToSnapshot`) is kept in
+    /// progress the same way, until its `QueryRevertStatus` operation is waited on.
     fn hold_next_async(&self, components: &Self::Components, hold: bool) -> Result<(), EnvError>;
 }
 
@@ -354,6 +361,10 @@ pub trait Backend {
         machine: &str,
         volume_name: &str,
     ) -> Result<Vec<String>, EnvError>;
+    /// `ShouldBlockRevert(wszVolumeName, &bBlock)` (vssapi.dll): whether a writer that the
+    /// machine's registry lists under `WritersBlockingRevert` has components on the volume,
+    /// so that it should not be reverted to a shadow copy.
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError>;
     /// Control of the world, when the backend has it.
     fn environment(&self) -> Option<&dyn Environment<Components = Self::Components>>;
 }

@@ -184,6 +184,19 @@ pub enum Call {
         /// The volume.
         volume: String,
     },
+    /// `RevertToSnapshot(SnapshotId, bForceDismount)`.
+    RevertToSnapshot {
+        /// The shadow copy to revert its volume to.
+        snapshot: VssId,
+        /// `bForceDismount`: dismount the volume even while it is in use.
+        #[serde(default, skip_serializing_if = "is_false")]
+        force_dismount: bool,
+    },
+    /// `QueryRevertStatus(pwszVolume, &ppAsync)`.
+    QueryRevertStatus {
+        /// The volume, with its trailing backslash.
+        volume: String,
+    },
 }
 
 impl Call {
@@ -212,12 +225,21 @@ impl Call {
             Call::ExposeSnapshot { .. } => Method::ExposeSnapshot,
             Call::UnexposeSnapshot { .. } => Method::UnexposeSnapshot,
             Call::IsVolumeSupported { .. } => Method::IsVolumeSupported,
+            Call::RevertToSnapshot { .. } => Method::RevertToSnapshot,
+            Call::QueryRevertStatus { .. } => Method::QueryRevertStatus,
         }
     }
 
     /// Whether the method returns an `IVssAsync`.
     pub fn is_async(&self) -> bool {
         self.method().is_asynchronous()
+    }
+
+    /// Whether something the call starts can be held pending until waited on: the
+    /// operation of an asynchronous method, or the revert `RevertToSnapshot` starts, which
+    /// then stays in progress until its `QueryRevertStatus` operation is waited on.
+    pub fn can_hold(&self) -> bool {
+        self.is_async() || matches!(self, Call::RevertToSnapshot { .. })
     }
 }
 
@@ -386,6 +408,14 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
             c.is_volume_supported(*provider, volume),
             Returned::Supported,
         )),
+        Call::RevertToSnapshot {
+            snapshot,
+            force_dismount,
+        } => done(CallOutcome::of(
+            c.revert_to_snapshot(*snapshot, *force_dismount),
+            nothing,
+        )),
+        Call::QueryRevertStatus { volume } => started(c.query_revert_status(volume)),
     }
 }
 
@@ -403,5 +433,15 @@ mod tests {
             flags: HardwareOptions::empty(),
         };
         assert!(ex.is_async());
+        let revert = Call::RevertToSnapshot {
+            snapshot: VssId::NULL,
+            force_dismount: false,
+        };
+        assert!(!revert.is_async() && revert.can_hold());
+        let status = Call::QueryRevertStatus {
+            volume: r"E:\".into(),
+        };
+        assert!(status.is_async() && status.can_hold());
+        assert!(!Call::StartSnapshotSet.can_hold());
     }
 }

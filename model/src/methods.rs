@@ -161,6 +161,17 @@ impl MethodInfo {
     pub fn documents(&self, code: HResult) -> bool {
         self.code(code).is_some()
     }
+
+    /// What a failure the method does not document reaches the requester as: the code its
+    /// page gives for an internal error, `VSS_E_UNEXPECTED` on most pages, `E_FAIL` on the
+    /// revert pages, which list no `VSS_E_UNEXPECTED`.
+    pub fn internal_error(&self) -> HResult {
+        if self.documents(HResult::VSS_E_UNEXPECTED) || !self.documents(HResult::E_FAIL) {
+            HResult::VSS_E_UNEXPECTED
+        } else {
+            HResult::E_FAIL
+        }
+    }
 }
 
 impl fmt::Display for MethodInfo {
@@ -193,7 +204,7 @@ pub const PROVIDER_CODES: [HResult; 15] = [
 /// Codes a requester method returns here although its page does not list them, each an
 /// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
 /// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
-pub const INFERRED_CODES: [(Method, HResult); 5] = [
+pub const INFERRED_CODES: [(Method, HResult); 6] = [
     (
         Method::AddToSnapshotSet,
         HResult::VSS_E_OBJECT_ALREADY_EXISTS,
@@ -208,6 +219,7 @@ pub const INFERRED_CODES: [(Method, HResult); 5] = [
         HResult::VSS_E_OBJECT_ALREADY_EXISTS,
     ),
     (Method::BreakSnapshotSetEx, HResult::VSS_E_LEGACY_PROVIDER),
+    (Method::QueryRevertStatus, HResult::VSS_E_REVERT_VOLUME_LOST),
 ];
 
 /// Whether a requester method may return a failure: its page lists it, it is one of the
@@ -325,6 +337,10 @@ const UNEXPECTED: DocumentedCode = injected(
 const UNEXPECTED_ASYNC: DocumentedCode = injected(
     HResult::VSS_E_UNEXPECTED,
     "An internal failure of the service, logged in the event log (directly or through QueryStatus).",
+);
+const INTERNAL_ERROR: DocumentedCode = injected(
+    HResult::E_FAIL,
+    "An internal error of the service: the revert pages list E_FAIL where the others list VSS_E_UNEXPECTED.",
 );
 const BAD_STATE: DocumentedCode = natural(
     HResult::VSS_E_BAD_STATE,
@@ -964,6 +980,89 @@ method_table! {
             UNEXPECTED,
         ],
     },
+    RevertToSnapshot => IVssBackupComponents::"RevertToSnapshot" {
+        asynchronous: false,
+        summary: "Reverts a volume to one of its persistent shadow copies (Windows Server only): \
+                  the volume's blocks become the copy's. The revert goes on after the call, \
+                  survives a restart, and can be neither cancelled nor undone; \
+                  QueryRevertStatus follows it.",
+        codes: &[
+            natural(
+                HResult::S_OK,
+                "The revert started; QueryRevertStatus on the volume follows it to its end.",
+            ),
+            ACCESS_DENIED,
+            INTERNAL_ERROR,
+            natural(
+                HResult::E_INVALIDARG,
+                "An argument is not valid, such as GUID_NULL as the shadow copy id.",
+            ),
+            natural(
+                HResult::E_NOTIMPL,
+                "The copy's provider has no revert: a hardware provider's shadow copy.",
+            ),
+            OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_OBJECT_NOT_FOUND,
+                "No shadow copy on this machine has that id.",
+            ),
+            injected(
+                HResult::VSS_E_PROVIDER_NOT_REGISTERED,
+                "The copy's provider is no longer registered; a simulated copy's always is, so it is injected.",
+            ),
+            natural(
+                HResult::VSS_E_REVERT_IN_PROGRESS,
+                "A revert of the copy's volume is already in progress.",
+            ),
+            natural(
+                HResult::VSS_E_UNSUPPORTED_CONTEXT,
+                "The copy is not persistent (made under VSS_CTX_BACKUP or VSS_CTX_FILE_SHARE_BACKUP).",
+            ),
+            natural(
+                HResult::VSS_E_VOLUME_IN_USE,
+                "bForceDismount is FALSE and the volume is in use, so it cannot be locked.",
+            ),
+            natural(
+                HResult::VSS_E_VOLUME_NOT_SUPPORTED,
+                "The volume cannot be reverted: it is read-only, or its LUNs are masked from the machine.",
+            ),
+        ],
+    },
+    QueryRevertStatus => IVssBackupComponents::"QueryRevertStatus" {
+        asynchronous: true,
+        summary: "Hands back an IVssAsync that follows the revert in progress on a volume; \
+                  waiting on it waits for the revert's end. Its QueryStatus never says \
+                  VSS_S_ASYNC_CANCELLED: a revert cannot be cancelled.",
+        codes: &[
+            natural(
+                HResult::S_OK,
+                "The operation of the volume's revert is handed back (directly).",
+            ),
+            ACCESS_DENIED_DIRECT,
+            INTERNAL_ERROR,
+            natural(
+                HResult::E_INVALIDARG,
+                "The volume name lacks its trailing backslash (directly).",
+            ),
+            natural(
+                HResult::E_NOTIMPL,
+                "No provider of the machine can revert: none is a software provider (directly).",
+            ),
+            OUT_OF_MEMORY_ASYNC,
+            abi_only(
+                HResult::E_POINTER,
+                "ppAsync is NULL, so no IVssAsync can be handed back (directly).",
+            ),
+            natural(
+                HResult::VSS_E_OBJECT_NOT_FOUND,
+                "No volume of that name, or no revert in progress on it (directly).",
+            ),
+            natural(
+                HResult::VSS_E_VOLUME_NOT_SUPPORTED,
+                "No provider can revert this volume (directly).",
+            ),
+        ],
+    },
     // ---- IVssBackupComponentsEx2 ----------------------------------------------------------
     BreakSnapshotSetEx => IVssBackupComponentsEx2::"BreakSnapshotSetEx" {
         asynchronous: true,
@@ -1307,6 +1406,39 @@ method_table! {
             ),
         ],
     },
+    SoftwareRevertToSnapshot => IVssSoftwareSnapshotProvider::"RevertToSnapshot" {
+        asynchronous: false,
+        summary: "Starts reverting a volume to one of the provider's persistent shadow copies; \
+                  the revert survives a restart and can be neither cancelled nor undone.",
+        codes: &[
+            natural(HResult::S_OK, "The revert started."),
+            PROVIDER_ACCESS_DENIED,
+            PROVIDER_INVALID_ARG,
+            PROVIDER_OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_REVERT_IN_PROGRESS,
+                "The volume is already being reverted.",
+            ),
+        ],
+    },
+    SoftwareQueryRevertStatus => IVssSoftwareSnapshotProvider::"QueryRevertStatus" {
+        asynchronous: true,
+        summary: "Hands back an IVssAsync that follows the revert in progress on a volume.",
+        codes: &[
+            natural(HResult::S_OK, "The status of the volume's revert is handed back."),
+            PROVIDER_ACCESS_DENIED,
+            PROVIDER_INVALID_ARG,
+            PROVIDER_OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_OBJECT_NOT_FOUND,
+                "The volume is not one the provider knows, or no revert of it is in progress.",
+            ),
+            natural(
+                HResult::VSS_E_VOLUME_NOT_SUPPORTED,
+                "The provider cannot revert this volume.",
+            ),
+        ],
+    },
     // ---- IVssHardwareSnapshotProvider -----------------------------------------------------
     AreLunsSupported => IVssHardwareSnapshotProvider::"AreLunsSupported" {
         asynchronous: false,
@@ -1596,10 +1728,12 @@ mod tests {
     #[test]
     fn requester_rules_hold() {
         let requester: Vec<_> = requester_methods().collect();
-        assert_eq!(requester.len(), 20 + 2 + 3);
+        assert_eq!(requester.len(), 22 + 2 + 3);
         for m in &requester {
-            let unexpected = m.code(HResult::VSS_E_UNEXPECTED);
-            assert!(unexpected.is_some(), "{m} lacks VSS_E_UNEXPECTED");
+            // Every page lists an internal error: VSS_E_UNEXPECTED, or E_FAIL on the revert
+            // pages.
+            let unexpected = m.code(m.internal_error());
+            assert!(unexpected.is_some(), "{m} lists no internal error");
             assert_eq!(unexpected.unwrap().reach, Reach::Injected, "{m}");
             if let Some(c) = m.code(HResult::E_OUTOFMEMORY) {
                 assert_eq!(c.reach, Reach::Injected, "{m}");
@@ -1610,8 +1744,9 @@ mod tests {
             if let Some(c) = m.code(HResult::VSS_E_WRITER_INFRASTRUCTURE) {
                 assert_eq!(c.reach, Reach::Injected, "{m}");
             }
-            // A null ppAsync is the only E_INVALIDARG of these asynchronous methods.
-            if m.asynchronous && m.name != "BreakSnapshotSetEx" {
+            // A null ppAsync is the only E_INVALIDARG of these asynchronous methods; the
+            // revert status reports it as E_POINTER, and a bad volume name as E_INVALIDARG.
+            if m.asynchronous && !["BreakSnapshotSetEx", "QueryRevertStatus"].contains(&m.name) {
                 assert_eq!(
                     m.code(HResult::E_INVALIDARG).map(|c| c.reach),
                     Some(Reach::AbiOnly),
@@ -1648,7 +1783,9 @@ mod tests {
                 "DoSnapshotSet",
                 "BackupComplete",
                 "ImportSnapshots",
+                "QueryRevertStatus",
                 "BreakSnapshotSetEx",
+                "QueryRevertStatus",
                 "ResyncLuns",
             ]
         );

@@ -119,8 +119,7 @@ pub struct DeleteFailure {
 
 /// `IVssSoftwareSnapshotProvider`: the questions and commands VSS sends a software provider.
 ///
-/// The revert methods (`RevertToSnapshot`, `QueryRevertStatus`) and `IsVolumeSnapshotted`
-/// are not part of this contract: the simulated service never calls them.
+/// `IsVolumeSnapshotted` is not part of this contract: the simulated service never calls it.
 pub trait SoftwareSnapshotProvider: ProviderCreateSnapshotSet {
     /// The context for the calls that follow (`Query`, `GetSnapshotProperties`,
     /// `DeleteSnapshots`, `BeginPrepareSnapshot`).
@@ -159,6 +158,29 @@ pub trait SoftwareSnapshotProvider: ProviderCreateSnapshotSet {
         source_object_type: ObjectType,
         force_delete: bool,
     ) -> Result<i32, DeleteFailure>;
+    /// `RevertToSnapshot`: start reverting the volume of one of the provider's persistent
+    /// shadow copies to it. The revert is then in progress: the driver half finishes it
+    /// ([`ShadowCopyDriver::finish_revert`]) when the service lets it run to its end.
+    fn revert_to_snapshot(&mut self, snapshot_id: VssId) -> ProviderResult;
+    /// `QueryRevertStatus`: the shadow copy the volume (`\\?\Volume{GUID}\`) is being
+    /// reverted to. The `IVssAsync` of the SDK method is the service's to hand out: it
+    /// follows the revert this names. `VSS_E_OBJECT_NOT_FOUND` when no revert of the volume
+    /// is in progress, `VSS_E_VOLUME_NOT_SUPPORTED` for a volume the provider cannot revert.
+    fn query_revert_status(&mut self, volume_name: &str) -> ProviderResult<VssId>;
+}
+
+/// What the driver half hands back when it finishes a revert: the blocks to write back onto
+/// the volume, and the shadow copies the revert took with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedRevert {
+    /// The shadow copy the volume was reverted to.
+    pub snapshot_id: VssId,
+    /// Each block where the shadow copy differs from the volume, with the copy's content;
+    /// the service writes them, as the driver would, through the copy-on-write of the
+    /// shadow copies that remain.
+    pub blocks: Vec<(u64, Block)>,
+    /// The shadow copies deleted, the reverted one among them.
+    pub deleted: Vec<DriverDeletion>,
 }
 
 /// The value `SetSnapshotProperty` writes (a `VARIANT` in the SDK).
@@ -202,7 +224,13 @@ pub trait ShadowCopyDriver {
     /// the device is not one of this driver's.
     fn original_volume(&self, device: &str) -> Option<String>;
     /// The machine restarted: drop what does not survive a restart. Returns what was dropped.
+    /// A revert in progress survives: it goes on as the machine starts.
     fn on_restart(&mut self) -> Vec<DriverDeletion>;
+    /// The shadow copy a volume is being reverted to, while a revert of it is in progress.
+    fn reverting(&self, volume: &str) -> Option<VssId>;
+    /// Ends the revert in progress on `volume`: the blocks the volume must take back and
+    /// the shadow copies deleted; `None` when no revert of it is in progress.
+    fn finish_revert(&mut self, volume: &str) -> Option<FinishedRevert>;
 }
 
 /// `IVssHardwareSnapshotProvider`: what VSS asks of a hardware provider, which works on whole

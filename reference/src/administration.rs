@@ -23,7 +23,7 @@ impl ReferenceModel {
     }
 
     /// A shadow copy that lives on the machine.
-    fn live_here(&self, m: usize, id: Option<Id>) -> Option<Id> {
+    pub(super) fn live_here(&self, m: usize, id: Option<Id>) -> Option<Id> {
         id.filter(|id| {
             self.copies
                 .get(id)

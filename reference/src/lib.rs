@@ -17,8 +17,10 @@
 //!
 //! The policy choices the documentation leaves open are the simulator's defaults, recorded
 //! in `docs/assumptions.md`: `StartSnapshotSet` under `VSS_CTX_ALL` gives `VSS_E_BAD_STATE`,
-//! a refused exposure gives `E_INVALIDARG`, administration calls see every context, and a
-//! break without a revert flag reverts the identities when no original is visible.
+//! a refused exposure gives `E_INVALIDARG`, administration calls see every context, a
+//! break without a revert flag reverts the identities when no original is visible, a
+//! revert deletes every shadow copy of its volume, and `QueryRevertStatus` of a volume
+//! without a revert in progress gives `VSS_E_OBJECT_NOT_FOUND`.
 //!
 //! # Example
 //!
@@ -46,6 +48,7 @@
 mod administration;
 mod diff_area;
 mod requester;
+mod revert;
 mod sorted;
 mod transport;
 
@@ -255,6 +258,18 @@ pub enum RequesterCall {
     ExposeSnapshot(Ref),
     /// `UnexposeSnapshot`.
     UnexposeSnapshot(Ref),
+    /// `RevertToSnapshot`.
+    RevertToSnapshot {
+        /// The shadow copy.
+        target: Ref,
+        /// `bForceDismount`.
+        force_dismount: bool,
+    },
+    /// `QueryRevertStatus`, and `Wait` when it hands back an operation.
+    QueryRevertStatus {
+        /// The n-th volume of the machine; past the end, a name no volume has (`Z:\`).
+        volume: u8,
+    },
 }
 
 impl RequesterCall {
@@ -281,6 +296,8 @@ impl RequesterCall {
             RequesterCall::BreakSnapshotSet { flags: Some(_), .. } => Method::BreakSnapshotSetEx,
             RequesterCall::ExposeSnapshot(_) => Method::ExposeSnapshot,
             RequesterCall::UnexposeSnapshot(_) => Method::UnexposeSnapshot,
+            RequesterCall::RevertToSnapshot { .. } => Method::RevertToSnapshot,
+            RequesterCall::QueryRevertStatus { .. } => Method::QueryRevertStatus,
         })
     }
 
@@ -292,13 +309,15 @@ impl RequesterCall {
 
 /// The codes the model's policy picks where the documentation leaves them open (the
 /// simulator's defaults), for [`methods::may_return`].
-const POLICY: [(Method, HResult); 6] = [
+const POLICY: [(Method, HResult); 8] = [
     (Method::StartSnapshotSet, HResult::VSS_E_BAD_STATE),
     (Method::ExposeSnapshot, HResult::E_INVALIDARG),
     (Method::DeleteSnapshots, HResult::VSS_E_BAD_STATE),
     (Method::BreakSnapshotSet, HResult::VSS_E_BAD_STATE),
     (Method::BreakSnapshotSetEx, HResult::VSS_E_BAD_STATE),
     (Method::Query, HResult::S_OK),
+    (Method::RevertToSnapshot, HResult::VSS_E_BAD_STATE),
+    (Method::QueryRevertStatus, HResult::VSS_E_BAD_STATE),
 ];
 
 /// One step: a call on a requester object, or a change of the world around VSS.
@@ -827,16 +846,23 @@ impl ReferenceModel {
             }
             RequesterCall::ExposeSnapshot(r) => self.expose_snapshot(m, o, *r),
             RequesterCall::UnexposeSnapshot(r) => self.unexpose_snapshot(m, o, *r),
+            RequesterCall::RevertToSnapshot {
+                target,
+                force_dismount,
+            } => self.revert_to_snapshot(m, o, *target, *force_dismount),
+            RequesterCall::QueryRevertStatus { .. } => self.query_revert_status(m, o),
         };
-        // A failure the method does not document reaches the requester as
-        // VSS_E_UNEXPECTED.
+        // A failure the method does not document reaches the requester as the internal
+        // error its page lists (VSS_E_UNEXPECTED, or E_FAIL on the revert pages).
         let undocumented = call
             .method()
-            .is_some_and(|method| !methods::may_return(method, outcome.hr, &POLICY));
-        if outcome.hr.is_failure() && undocumented {
-            return Prediction::code(HResult::VSS_E_UNEXPECTED);
+            .filter(|method| !methods::may_return(*method, outcome.hr, &POLICY));
+        match undocumented {
+            Some(method) if outcome.hr.is_failure() => {
+                Prediction::code(method.info().internal_error())
+            }
+            _ => outcome,
         }
-        outcome
     }
 
     fn object(&self, m: usize, o: u8) -> &Requester {

@@ -8,6 +8,7 @@ use vss_model::point_in_time::PointInTime;
 use vss_model::{Context, SnapshotProp, SnapshotState, VssId};
 
 use crate::diff_area::{DiffArea, DiffAreaLimits};
+use crate::revert::{Revert, RevertDeletes};
 use crate::{Creation, ShadowCopy, ShadowedVolume, SystemProvider};
 
 /// Everything a [`SystemProvider`] keeps: its volumes with their diff areas, its shadow
@@ -26,6 +27,10 @@ pub struct SystemProviderCheckpoint {
     copies: BTreeMap<VssId, SavedShadowCopy>,
     /// The set being created, if one is.
     creation: Option<SavedCreation>,
+    /// The reverts in progress, by volume (absent when there is none: a checkpoint of a
+    /// provider that never reverted reads as it did before reverts were modelled).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    reverting: BTreeMap<String, Revert>,
 }
 
 /// A volume and its diff area.
@@ -96,11 +101,13 @@ impl SystemProvider {
                 state: c.state,
                 copies: c.record.clone(),
             }),
+            reverting: self.reverting.clone(),
         }
     }
 
     /// The provider of `machine` as `checkpoint` saved it. The volume limits are those
-    /// saved with it: a checkpoint holds the provider whole.
+    /// saved with it: a checkpoint holds the provider whole, but for the rule of what a
+    /// revert deletes, which is the world's ([`with_revert_deletes`](Self::with_revert_deletes)).
     pub fn from_checkpoint(machine: &str, checkpoint: SystemProviderCheckpoint) -> SystemProvider {
         SystemProvider {
             machine: machine.to_string(),
@@ -140,6 +147,8 @@ impl SystemProvider {
                     (id, copy)
                 })
                 .collect(),
+            reverting: checkpoint.reverting,
+            revert_deletes: RevertDeletes::default(),
         }
     }
 }

@@ -84,6 +84,15 @@ impl DiffArea {
         self.views.read(seq, block)
     }
 
+    /// Every block shadow copy `seq` reads otherwise than the live volume, with the copy's
+    /// content: what the volume takes back when it is reverted to the copy.
+    pub(crate) fn content_of(&self, seq: u64) -> Vec<(u64, Block)> {
+        self.views
+            .preserved_block_numbers()
+            .filter_map(|block| Some((block, self.views.read(seq, block)?.clone())))
+            .collect()
+    }
+
     /// Forgets shadow copy `seq` and frees every preserved block no live copy needs.
     pub(crate) fn release(&mut self, seq: u64) {
         self.views.release(seq);

@@ -56,12 +56,13 @@
 
 mod checkpoint;
 mod diff_area;
+mod revert;
 
 use std::collections::BTreeMap;
 
 use vss_model::provider::{
-    DeleteFailure, DriverDeletion, PropertyValue, ProviderCreateSnapshotSet, ProviderResult,
-    SetCreation, ShadowCopyDriver, SoftwareSnapshotProvider,
+    DeleteFailure, DriverDeletion, FinishedRevert, PropertyValue, ProviderCreateSnapshotSet,
+    ProviderResult, SetCreation, ShadowCopyDriver, SoftwareSnapshotProvider,
 };
 use vss_model::storage::LiveVolumes;
 use vss_model::{
@@ -72,6 +73,8 @@ use vss_model::{
 pub use checkpoint::SystemProviderCheckpoint;
 use diff_area::DiffArea;
 pub use diff_area::DiffAreaLimits;
+use revert::Revert;
+pub use revert::RevertDeletes;
 
 /// The system provider's id, as `vssadmin list providers` shows it.
 pub const SYSTEM_PROVIDER_ID: VssId = VssId::from_u128(0xb5946137_7b9f_4925_af80_51abd60b20d5);
@@ -129,6 +132,10 @@ pub struct SystemProvider {
     last_device: u32,
     creation: Option<Creation>,
     copies: BTreeMap<VssId, ShadowCopy>,
+    /// The reverts in progress, by volume.
+    reverting: BTreeMap<String, Revert>,
+    /// Which shadow copies a revert takes with it.
+    revert_deletes: RevertDeletes,
 }
 
 impl SystemProvider {
@@ -144,6 +151,16 @@ impl SystemProvider {
             last_device: 0,
             creation: None,
             copies: BTreeMap::new(),
+            reverting: BTreeMap::new(),
+            revert_deletes: RevertDeletes::default(),
+        }
+    }
+
+    /// The same provider, deleting the shadow copies `rule` names when it reverts a volume.
+    pub fn with_revert_deletes(self, rule: RevertDeletes) -> SystemProvider {
+        SystemProvider {
+            revert_deletes: rule,
+            ..self
         }
     }
 
@@ -159,13 +176,15 @@ impl SystemProvider {
     /// Whether the provider can copy a volume under a context: a volume of at most 64 TiB,
     /// with some NTFS volume on the machine to hold its diff area, and itself NTFS when the
     /// copy is to be persistent. Under `VSS_CTX_ALL` any copy counts.
+    /// A volume being reverted is dismounted, and supports nothing until the revert ends.
     fn supports_volume(&self, volume: &str, context: Context) -> bool {
         let any_ntfs = self.volumes.values().any(|(spec, _)| spec.ntfs);
-        self.volumes.get(volume).is_some_and(|(spec, _)| {
-            spec.size_bytes <= MAX_VOLUME_BYTES
-                && any_ntfs
-                && (spec.ntfs || context.is_all() || !context.is_persistent())
-        })
+        !self.reverting.contains_key(volume)
+            && self.volumes.get(volume).is_some_and(|(spec, _)| {
+                spec.size_bytes <= MAX_VOLUME_BYTES
+                    && any_ntfs
+                    && (spec.ntfs || context.is_all() || !context.is_persistent())
+            })
     }
 
     /// The created shadow copy behind a device object.
@@ -464,6 +483,50 @@ impl SoftwareSnapshotProvider for SystemProvider {
         }
         Ok(deleted)
     }
+
+    /// Whatever the context: VSS names the copy by its id.
+    fn revert_to_snapshot(&mut self, snapshot: VssId) -> ProviderResult {
+        let copy = self
+            .copies
+            .get(&snapshot)
+            .filter(|c| c.prop.status == SnapshotState::VSS_SS_CREATED)
+            .ok_or(HResult::VSS_E_OBJECT_NOT_FOUND)?;
+        // Its page: "only shadow copies created with persistent contexts are supported".
+        if !copy
+            .prop
+            .snapshot_attributes
+            .contains(A::VSS_VOLSNAP_ATTR_PERSISTENT)
+        {
+            return Err(HResult::E_INVALIDARG);
+        }
+        let volume = copy.prop.original_volume_name.clone();
+        if self.reverting.contains_key(&volume) {
+            return Err(HResult::VSS_E_REVERT_IN_PROGRESS);
+        }
+        let seq = copy.seq;
+        let blocks = self.volumes[&volume].1.content_of(seq);
+        self.reverting.insert(
+            volume,
+            Revert {
+                snapshot,
+                seq,
+                blocks,
+            },
+        );
+        Ok(())
+    }
+
+    /// A volume it can make no persistent copy of (one it does not know, not NTFS, too
+    /// large) cannot be reverted.
+    fn query_revert_status(&mut self, volume: &str) -> ProviderResult<VssId> {
+        if let Some(revert) = self.reverting.get(volume) {
+            return Ok(revert.snapshot);
+        }
+        if !self.supports_volume(volume, Context::VSS_CTX_APP_ROLLBACK) {
+            return Err(HResult::VSS_E_VOLUME_NOT_SUPPORTED);
+        }
+        Err(HResult::VSS_E_OBJECT_NOT_FOUND)
+    }
 }
 
 /// The `N` of `HarddiskVolumeShadowCopyN`.
@@ -520,6 +583,38 @@ impl ShadowCopyDriver for SystemProvider {
     fn original_volume(&self, device: &str) -> Option<String> {
         self.device(device)
             .map(|c| c.prop.original_volume_name.clone())
+    }
+
+    fn reverting(&self, volume: &str) -> Option<VssId> {
+        self.reverting.get(volume).map(|r| r.snapshot)
+    }
+
+    fn finish_revert(&mut self, volume: &str) -> Option<FinishedRevert> {
+        let revert = self.reverting.remove(volume)?;
+        let mut going: Vec<(u64, VssId)> = self
+            .copies
+            .values()
+            .filter(|c| {
+                c.prop.original_volume_name == volume
+                    && self.revert_deletes.deletes(c.seq, revert.seq)
+            })
+            .map(|c| (c.seq, c.prop.snapshot_id))
+            .collect();
+        going.sort();
+        let deleted = going
+            .into_iter()
+            .filter_map(|(_, id)| self.remove_copy(id))
+            .map(|copy| DriverDeletion {
+                snapshot_id: copy.prop.snapshot_id,
+                snapshot_set_id: copy.prop.snapshot_set_id,
+                reason: "its volume was reverted",
+            })
+            .collect();
+        Some(FinishedRevert {
+            snapshot_id: revert.snapshot,
+            blocks: revert.blocks,
+            deleted,
+        })
     }
 
     fn on_restart(&mut self) -> Vec<DriverDeletion> {

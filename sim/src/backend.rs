@@ -330,6 +330,18 @@ impl BackupComponents for SimComponents {
             w.is_volume_supported(r, provider_id, volume_name)
         })
     }
+
+    fn revert_to_snapshot(&mut self, snapshot_id: VssId, force_dismount: bool) -> VssResult {
+        self.call(Method::RevertToSnapshot, |w, r| {
+            w.revert_to_snapshot(r, snapshot_id, force_dismount)
+        })
+    }
+
+    fn query_revert_status(&mut self, volume_name: &str) -> VssResult<SimAsync> {
+        self.wrap(self.call(Method::QueryRevertStatus, |w, r| {
+            w.query_revert_status(r, volume_name)
+        }))
+    }
 }
 
 impl Backend for Simulator {
@@ -393,6 +405,10 @@ impl Backend for Simulator {
         volume_name: &str,
     ) -> Result<Vec<String>, EnvError> {
         lock(&self.world).volume_path_names_for_volume_name(machine, volume_name)
+    }
+
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError> {
+        lock(&self.world).should_block_revert(machine, volume_name)
     }
 
     fn environment(&self) -> Option<&dyn Environment<Components = SimComponents>> {

@@ -172,6 +172,7 @@ impl World {
         }
         let mut volumes: Vec<Volume> = Vec::new();
         let mut specs = Vec::new();
+        let (mut in_use, mut writers_block_revert) = (BTreeSet::new(), BTreeSet::new());
         for v in &m.volumes {
             let mount = v.mount.clone();
             if !is_mount_point(&mount) {
@@ -205,6 +206,12 @@ impl World {
             }
             if let Placement::San(l) = placement {
                 self.san.layouts[l].name = volume_name.clone();
+            }
+            if v.in_use {
+                in_use.insert(volume_name.clone());
+            }
+            if v.writers_block_revert {
+                writers_block_revert.insert(volume_name.clone());
             }
             specs.push(ShadowedVolume {
                 name: volume_name.clone(),
@@ -255,7 +262,10 @@ impl World {
             providers.push(match kind.to_ascii_lowercase().as_str() {
                 "system" => Registered {
                     prop: vss_sim_sw::provider_prop(),
-                    instance: Instance::Software(Box::new(SystemProvider::new(name, specs.clone()))),
+                    instance: Instance::Software(Box::new(
+                        SystemProvider::new(name, specs.clone())
+                            .with_revert_deletes(self.policy.revert_deletes),
+                    )),
                 },
                 "hardware" => hardware(false)?,
                 "legacy_hardware" => hardware(true)?,
@@ -295,6 +305,8 @@ impl World {
             owners: BTreeMap::new(),
             provider_faults: Vec::new(),
             service_faults: BTreeMap::new(),
+            in_use,
+            writers_block_revert,
         });
         Ok(())
     }

@@ -508,6 +508,7 @@ impl World {
             .collect::<Result<_, _>>()?;
         let array = Arc::clone(&world.san.array);
         let abilities = world.san.abilities;
+        let revert_deletes = world.policy.revert_deletes;
         for (machine, saved) in world.machines.iter_mut().zip(saved.machines) {
             let name = machine.name.clone();
             let at = |what: String| wrong(format!("machine `{name}`: {what}"));
@@ -549,7 +550,10 @@ impl World {
             for (registered, provider) in machine.providers.iter_mut().zip(saved.providers) {
                 registered.instance = match (&registered.instance, provider) {
                     (Instance::Software(_), SavedProvider::System(p)) => {
-                        Instance::Software(Box::new(SystemProvider::from_checkpoint(&name, p)))
+                        Instance::Software(Box::new(
+                            SystemProvider::from_checkpoint(&name, p)
+                                .with_revert_deletes(revert_deletes),
+                        ))
                     }
                     (Instance::Hardware(_), SavedProvider::Hardware(p)) => {
                         let legacy = registered.prop.provider_id == LEGACY_HARDWARE_PROVIDER_ID;

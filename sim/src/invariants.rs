@@ -17,7 +17,7 @@ use vss_sim_hw::{LunId, Origin};
 use crate::handles::MachineId;
 use crate::machine_volumes::Placement;
 use crate::san::Role;
-use crate::world::{HwState, World};
+use crate::world::{AsyncState, HwState, Work, World};
 
 impl World {
     /// Checks the world's invariants; the error says every one that does not hold.
@@ -34,11 +34,14 @@ impl World {
     ///   keeps; every software copy VSS counts is one its provider keeps; every exposed
     ///   name and every auto-release owner names a copy that exists, kept by VSS or by a
     ///   software provider of that machine.
+    /// - **One revert at a time**: no volume is reverted by two providers at once, and an
+    ///   operation that follows a revert names a volume its object's machine has.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut broken = String::new();
         self.check_creation_locks(&mut broken);
         self.check_luns(&mut broken);
         self.check_copies(&mut broken);
+        self.check_reverts(&mut broken);
         if broken.is_empty() {
             Ok(())
         } else {
@@ -186,6 +189,38 @@ impl World {
                     let _ = writeln!(
                         broken,
                         "{}: the auto-release copy {id} does not exist",
+                        machine.name
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_reverts(&self, broken: &mut String) {
+        for machine in &self.machines {
+            for (_, volume) in machine.volumes.iter() {
+                let reverting = machine
+                    .providers
+                    .iter()
+                    .filter_map(|p| p.instance.driver_ref())
+                    .filter(|d| d.reverting(&volume.name).is_some())
+                    .count();
+                if reverting > 1 {
+                    let _ = writeln!(
+                        broken,
+                        "{}: {} is reverted by {reverting} providers at once",
+                        machine.name, volume.name
+                    );
+                }
+            }
+        }
+        for (id, op) in &self.asyncs {
+            if let AsyncState::Pending(Work::Revert(v)) = op.state {
+                let machine = &self.machines[self.requesters[&op.requester].machine];
+                if !machine.volumes.slots().contains(&v) {
+                    let _ = writeln!(
+                        broken,
+                        "{}: operation {id:?} follows the revert of a volume it does not have",
                         machine.name
                     );
                 }

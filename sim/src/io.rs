@@ -57,6 +57,17 @@ impl World {
         Ok(Target::Shadow { device, volume })
     }
 
+    /// Refuses block I/O on a volume being reverted: it is dismounted until the revert ends.
+    fn check_mounted(&self, m: MachineId, v: VolumeSlot, target: &str) -> Result<(), EnvError> {
+        let name = &self.machines[m].volumes[v].name;
+        match self.reverting(m, name) {
+            Some(id) => Err(EnvError::Invalid(format!(
+                "`{target}` is being reverted to shadow copy {id}: it is dismounted until the revert ends"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn check_block(
         &self,
         m: MachineId,
@@ -89,6 +100,7 @@ impl World {
             Target::Volume(v) => v,
             Target::Shadow { .. } => return Err(EnvError::ReadOnly(target.to_string())),
         };
+        self.check_mounted(m, v, target)?;
         self.check_block(m, v, target, block)?;
         let deleted = self
             .write_volume(m, v, block, content)
@@ -108,6 +120,7 @@ impl World {
         let m = self.machine_index(machine)?;
         match self.resolve(m, target)? {
             Target::Volume(v) => {
+                self.check_mounted(m, v, target)?;
                 self.check_block(m, v, target, block)?;
                 Ok(self.read_volume(m, v, block))
             }

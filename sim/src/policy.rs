@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use vss_model::HResult;
+use vss_sim_sw::RevertDeletes;
 
 /// Which calls the requester's context filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -38,8 +39,8 @@ pub struct Policy {
     /// What `ExposeSnapshot` returns for an exposure Windows refuses (a non-persistent copy
     /// locally, a client-accessible copy, a copy already exposed, a name in use).
     pub expose_refused: HResult,
-    /// What `DeleteSnapshots`, `BreakSnapshotSet` and `BreakSnapshotSetEx` return on an
-    /// object that was never initialized.
+    /// What `DeleteSnapshots`, `BreakSnapshotSet`, `BreakSnapshotSetEx`, `RevertToSnapshot`
+    /// and `QueryRevertStatus` return on an object that was never initialized.
     pub uninitialized_administration: HResult,
     /// What `Query` returns when it finds nothing: `S_OK` with an empty enumeration, or
     /// `VSS_E_OBJECT_NOT_FOUND`.
@@ -49,11 +50,21 @@ pub struct Policy {
     /// What `BreakSnapshotSet`, and `BreakSnapshotSetEx` without a revert flag, do to the
     /// shadow LUNs' disk identities.
     pub break_identity: BreakIdentity,
+    /// Which shadow copies of a volume the system provider deletes when it reverts the
+    /// volume to one of them.
+    pub revert_deletes: RevertDeletes,
+    /// What `QueryRevertStatus` returns for a volume with no revert in progress:
+    /// `VSS_E_OBJECT_NOT_FOUND`, or `S_OK` with an operation already finished.
+    pub no_revert_in_progress: HResult,
+    /// What `RevertToSnapshot` returns for a volume `ShouldBlockRevert` blocks: `S_OK`
+    /// reverts it (the service leaves the check to the requester), a failure code refuses.
+    pub blocked_revert: HResult,
 }
 
 impl Policy {
-    /// Checks that each code stands for what it replaces: a refusal is a failure code, and
-    /// an empty query either succeeds with `S_OK` or fails.
+    /// Checks that each code stands for what it replaces: a refusal is a failure code; an
+    /// empty query, a volume without a revert and a blocked revert either succeed with
+    /// `S_OK` or fail.
     pub fn check(&self) -> Result<(), String> {
         let refusals = [
             ("start_under_context_all", self.start_under_context_all),
@@ -68,11 +79,17 @@ impl Policy {
                 return Err(format!("policy `{name}` must be a failure code, not {hr}"));
             }
         }
-        if self.empty_query != HResult::S_OK && !self.empty_query.is_failure() {
-            return Err(format!(
-                "policy `empty_query` must be S_OK or a failure code, not {}",
-                self.empty_query
-            ));
+        let outcomes = [
+            ("empty_query", self.empty_query),
+            ("no_revert_in_progress", self.no_revert_in_progress),
+            ("blocked_revert", self.blocked_revert),
+        ];
+        for (name, hr) in outcomes {
+            if hr != HResult::S_OK && !hr.is_failure() {
+                return Err(format!(
+                    "policy `{name}` must be S_OK or a failure code, not {hr}"
+                ));
+            }
         }
         Ok(())
     }
@@ -87,6 +104,9 @@ impl Default for Policy {
             empty_query: HResult::S_OK,
             context_filter: ContextFilter::QueryOnly,
             break_identity: BreakIdentity::RevertIfPossible,
+            revert_deletes: RevertDeletes::All,
+            no_revert_in_progress: HResult::VSS_E_OBJECT_NOT_FOUND,
+            blocked_revert: HResult::S_OK,
         }
     }
 }

@@ -482,6 +482,17 @@ impl<B: Backend> Backend for Recorder<B> {
             .volume_path_names_for_volume_name(machine, volume_name)
     }
 
+    /// Recorded as the step that asks it, expecting the answer given.
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError> {
+        let block = self.backend.should_block_revert(machine, volume_name)?;
+        let args = vec![
+            ("volume", Value::String(volume_name.to_string())),
+            ("expect", Value::Bool(block)),
+        ];
+        self.env_step(machine, "should_block_revert", args);
+        Ok(block)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = Recorded<B>>> {
         self.backend
             .environment()
@@ -704,7 +715,7 @@ impl<B: Backend> Recorded<B> {
         let invoked = call::invoke(&mut self.inner, &call);
         let mut log = self.log.borrow_mut();
         let mut head = log.object_head(self.object);
-        let held = call.is_async() && log.objects[self.object].hold_next;
+        let held = call.can_hold() && log.objects[self.object].hold_next;
         let args = serde_json::to_value(&call).expect("a call serializes");
         let Value::Object(args) = args else {
             unreachable!("a call serializes as an object tagged by `call`")
@@ -733,6 +744,10 @@ impl<B: Backend> Recorded<B> {
         };
         match invoked {
             Invoked::Finished(outcome) => {
+                if held {
+                    // The hold was for the revert this call started, or for nothing.
+                    log.objects[self.object].hold_next = false;
+                }
                 let tail = self.results(&mut log, step, &call, &outcome);
                 log.entries[step].tail = tail;
                 Invoked::Finished(outcome)
@@ -1158,6 +1173,19 @@ impl<B: Backend> BackupComponents for Recorded<B> {
         value(self.finished(call), |r| match r {
             Returned::Supported(s) => Some(s),
             _ => None,
+        })
+    }
+
+    fn revert_to_snapshot(&mut self, snapshot_id: VssId, force_dismount: bool) -> VssResult {
+        unit(self.finished(Call::RevertToSnapshot {
+            snapshot: snapshot_id,
+            force_dismount,
+        }))
+    }
+
+    fn query_revert_status(&mut self, volume_name: &str) -> VssResult<Self::Async> {
+        self.started(Call::QueryRevertStatus {
+            volume: volume_name.to_string(),
         })
     }
 }

@@ -45,6 +45,20 @@ impl World {
         Ok(volume.mount().into_iter().map(str::to_string).collect())
     }
 
+    /// `ShouldBlockRevert`: whether writers that block a revert have components on a
+    /// volume, as the world file says. The name needs its trailing backslash, as the
+    /// function's page asks.
+    pub fn should_block_revert(&self, machine: &str, volume: &str) -> Result<bool, EnvError> {
+        let (m, v, _) = self.locate_volume(machine, volume)?;
+        if !volume.ends_with('\\') {
+            return Err(EnvError::Invalid(format!(
+                "`{volume}` lacks its trailing backslash"
+            )));
+        }
+        let name = &self.machines[m].volumes[v].name;
+        Ok(self.machines[m].writers_block_revert.contains(name))
+    }
+
     /// Whether machine `m` reaches volume `v`: a local one always, one on LUNs while every
     /// LUN is unmasked to it.
     pub(crate) fn reaches(&self, m: MachineId, v: VolumeSlot) -> bool {

@@ -19,7 +19,7 @@ use vss_model::{
     WriterEvent, WriterState, WriterStatus,
 };
 
-use crate::handles::{AsyncId, LayoutId, MachineId, ProviderSlot, RequesterId};
+use crate::handles::{AsyncId, LayoutId, MachineId, ProviderSlot, RequesterId, VolumeSlot};
 use crate::machine_volumes::MachineVolumes;
 use crate::policy::Policy;
 use crate::san::San;
@@ -165,6 +165,10 @@ pub(crate) struct Machine {
     pub service_faults: BTreeMap<Method, HResult>,
     /// The last `HarddiskVolumeN` number given to a volume of the machine.
     pub last_volume_device: u32,
+    /// The volumes (`\\?\Volume{GUID}\`) a process holds open: they cannot be locked.
+    pub in_use: BTreeSet<String>,
+    /// The volumes on which writers that block a revert have components.
+    pub writers_block_revert: BTreeSet<String>,
 }
 
 /// The volumes of a set and the providers chosen for them.
@@ -267,6 +271,17 @@ pub(crate) enum Work {
     BackupComplete,
     ImportSnapshots,
     BreakSnapshotSetEx(VssId, HardwareOptions),
+    /// Following the revert of a volume (`QueryRevertStatus`): the revert is the machine's,
+    /// so the operation is never the object's held work, and cannot be cancelled.
+    Revert(VolumeSlot),
+}
+
+impl Work {
+    /// Whether it is work of the object that started it, held until waited on: anything but
+    /// following a revert.
+    pub(crate) fn is_held_work(self) -> bool {
+        !matches!(self, Work::Revert(_))
+    }
 }
 
 /// An `IVssAsync`'s operation.

@@ -163,6 +163,14 @@ pub struct VolumeFile {
     /// Its shadow copy storage area.
     #[serde(default)]
     pub diff_area: DiffAreaFile,
+    /// Whether a process holds it open, so that it cannot be locked: `RevertToSnapshot`
+    /// then reverts it only with `bForceDismount`.
+    #[serde(default)]
+    pub in_use: bool,
+    /// Whether a writer the machine's registry lists under `WritersBlockingRevert` has
+    /// components on it, so that `ShouldBlockRevert` answers TRUE for it.
+    #[serde(default)]
+    pub writers_block_revert: bool,
 }
 
 fn default_file_system() -> String {

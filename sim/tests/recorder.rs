@@ -235,6 +235,10 @@ impl Backend for NoEnvironment {
             .volume_path_names_for_volume_name(machine, volume_name)
     }
 
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError> {
+        self.0.should_block_revert(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = Self::Components>> {
         None
     }

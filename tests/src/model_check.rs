@@ -9,8 +9,8 @@
 //! `vss-sim run` (see [`Harness::scenario`]).
 //!
 //! The invariants checked after every step:
-//! - every original volume a machine reaches reads what was last written to it: VSS never
-//!   changes an original;
+//! - every original volume a machine reaches reads what was last written to it, or what a
+//!   revert gave it back: VSS changes an original only when it reverts it;
 //! - every live shadow copy reads its original's content at the time it was made;
 //! - every broken volume its machine reaches reads its point-in-time content; one whose LUNs
 //!   are masked from the machine cannot be read there at all;
@@ -141,12 +141,16 @@ impl std::fmt::Display for Disagreement {
     }
 }
 
+/// The content of a volume's blocks, by number: `Some(v)` is the text `v{v}`, `None` zeros
+/// (what a revert gives back of a block written after the shadow copy).
+type Blocks = BTreeMap<u64, Option<u8>>;
+
 /// A broken volume: it keeps its device name and its point-in-time content.
 #[derive(Debug, Clone)]
 struct Broken {
     machine: usize,
     device: String,
-    data: BTreeMap<u64, u8>,
+    data: Blocks,
     luns: Vec<usize>,
 }
 
@@ -190,9 +194,9 @@ pub struct Harness<B: OnSimulator = Simulator> {
     system: VssId,
     hardware: VssId,
     /// What was written to each original volume (machine, volume), block by block.
-    written: BTreeMap<(usize, usize), BTreeMap<u64, u8>>,
+    written: BTreeMap<(usize, usize), Blocks>,
     /// The point-in-time content of every shadow copy made.
-    copy_data: BTreeMap<Id, BTreeMap<u64, u8>>,
+    copy_data: BTreeMap<Id, Blocks>,
     /// The device of every live shadow copy, as `Query` last showed it.
     devices: BTreeMap<Id, (usize, String)>,
     broken: Vec<Broken>,
@@ -354,6 +358,18 @@ impl<B: OnSimulator> Harness<B> {
                 .collect(),
             false => Vec::new(),
         };
+        // Before a revert, the copy it names: a revert that succeeds gives its volume the
+        // copy's content.
+        let reverted = match step {
+            Step::Call {
+                call: RequesterCall::RevertToSnapshot { target, .. },
+                ..
+            } => target
+                .index(self.model.snapshot_ids().len())
+                .map(|i| self.model.snapshot_ids()[i])
+                .and_then(|id| Some((id, self.model.original_of(id)?))),
+            _ => None,
+        };
         let predicted = self.model.step(step);
         self.lines.push(self.line(step, &predicted, counts));
         let got = self.run_on_sim(step, &refs).map_err(|e| self.disagree(e))?;
@@ -368,6 +384,9 @@ impl<B: OnSimulator> Harness<B> {
         }
         if let Step::Call { call, .. } = step {
             self.outcomes.push((call.name(), predicted.hr));
+        }
+        if let (Some((id, original)), HResult::S_OK) = (reverted, predicted.hr) {
+            self.revert_data(id, original);
         }
         self.note_copies();
         self.note_broken(&before);
@@ -438,7 +457,7 @@ impl<B: OnSimulator> Harness<B> {
                         self.written
                             .entry((*machine, *volume as usize))
                             .or_default()
-                            .insert(*block as u64, *value);
+                            .insert(*block as u64, Some(*value));
                         Ok(Prediction::ok(Value::None))
                     }
                     Err(EnvError::UnknownTarget { .. }) => Ok(Prediction::ok(Value::Refused)),
@@ -487,7 +506,8 @@ impl<B: OnSimulator> Harness<B> {
             return Ok(Prediction::ok(Value::None));
         }
         let volume = match call {
-            RequesterCall::AddToSnapshotSet { volume, .. } => self.volume_name(m, *volume),
+            RequesterCall::AddToSnapshotSet { volume, .. }
+            | RequesterCall::QueryRevertStatus { volume } => self.volume_name(m, *volume),
             _ => String::new(),
         };
         let document = match call {
@@ -619,6 +639,17 @@ impl<B: OnSimulator> Harness<B> {
                 let id = Self::id_of(&refs.1, *target);
                 outcome(r.unexpose_snapshot(id).map(|_| Value::None))
             }
+            RequesterCall::RevertToSnapshot {
+                target,
+                force_dismount,
+            } => {
+                let id = Self::id_of(&refs.1, *target);
+                outcome(
+                    r.revert_to_snapshot(id, *force_dismount)
+                        .map(|_| Value::None),
+                )
+            }
+            RequesterCall::QueryRevertStatus { .. } => waited(r.query_revert_status(volume)),
         })
     }
 
@@ -664,6 +695,17 @@ impl<B: OnSimulator> Harness<B> {
             .cloned()
             .unwrap_or_default();
         self.copy_data.insert(id, data);
+    }
+
+    /// After a revert, the volume holds the copy's content: each block the copy holds, and
+    /// zeros where the copy had nothing and the volume had something since.
+    fn revert_data(&mut self, id: Id, original: (usize, usize)) {
+        let copy = self.copy_data.get(&id).cloned().unwrap_or_default();
+        let volume = self.written.entry(original).or_default();
+        for value in volume.values_mut() {
+            *value = None;
+        }
+        volume.extend(copy);
     }
 
     /// After a break, the copies that were live and are gone are broken volumes now.
@@ -744,7 +786,7 @@ impl<B: OnSimulator> Harness<B> {
             for (block, value) in blocks {
                 let read = env.read_block(MACHINES[*m], &name, *block);
                 if self.model_reaches(*m, *v) {
-                    expect_block(read, Some(*value), &name, *block)?;
+                    expect_block(read, *value, &name, *block)?;
                 } else if read.is_ok() {
                     return Err(format!(
                         "{name} reads on {} though its LUNs are masked from it",
@@ -775,7 +817,7 @@ impl<B: OnSimulator> Harness<B> {
                     }
                     continue;
                 }
-                let want = data.get(block).copied();
+                let want = data.get(block).copied().flatten();
                 expect_block(read, want, device, *block)?;
             }
         }
@@ -788,7 +830,7 @@ impl<B: OnSimulator> Harness<B> {
             for (block, value) in &broken.data {
                 let read = env.read_block(MACHINES[broken.machine], &broken.device, *block);
                 if reachable {
-                    expect_block(read, Some(*value), &broken.device, *block)?;
+                    expect_block(read, *value, &broken.device, *block)?;
                 } else if read.is_ok() {
                     return Err(format!(
                         "{} reads on {} though its LUNs are masked from it",
@@ -926,6 +968,17 @@ impl<B: OnSimulator> Harness<B> {
                     RequesterCall::UnexposeSnapshot(r) => format!(
                         "call: UnexposeSnapshot, snapshot: '{}'",
                         reference("snap", snaps, *r)
+                    ),
+                    RequesterCall::RevertToSnapshot {
+                        target,
+                        force_dismount,
+                    } => format!(
+                        "call: RevertToSnapshot, snapshot: '{}', force_dismount: {force_dismount}",
+                        reference("snap", snaps, *target)
+                    ),
+                    RequesterCall::QueryRevertStatus { volume } => format!(
+                        "call: QueryRevertStatus, volume: '{}'",
+                        self.volume_name(*machine, *volume)
                     ),
                 };
                 format!("{{ {head}, {body}, expect: {expect} }}")
@@ -1111,7 +1164,7 @@ fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &ReferenceModel) -> arbit
             },
         },
         _ => {
-            let call = match u.choose_index(10)? {
+            let call = match u.choose_index(12)? {
                 0 => RequesterCall::Release,
                 1 => RequesterCall::AbortBackup,
                 2 => RequesterCall::Query,
@@ -1132,6 +1185,13 @@ fn fuzzed_step(u: &mut arbitrary::Unstructured, model: &ReferenceModel) -> arbit
                 6 => RequesterCall::ExposeSnapshot(reference(u)?),
                 7 => RequesterCall::UnexposeSnapshot(reference(u)?),
                 8 => RequesterCall::SetContext(Context(*u.choose(&FUZZED_CONTEXTS)?)),
+                9 => RequesterCall::RevertToSnapshot {
+                    target: reference(u)?,
+                    force_dismount: u.arbitrary()?,
+                },
+                10 => RequesterCall::QueryRevertStatus {
+                    volume: u.int_in_range(0..=3)?,
+                },
                 _ => RequesterCall::AddToSnapshotSet {
                     volume: u.int_in_range(0..=3)?,
                     provider: *u.choose(&[

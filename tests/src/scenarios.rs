@@ -10,7 +10,9 @@ use std::fmt;
 use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, INFINITE, VssAsync, VssResult,
 };
-use vss_model::{Context, HResult, HardwareOptions, SnapshotAttributes, SnapshotProp, VssId};
+use vss_model::{
+    Block, Context, HResult, HardwareOptions, SnapshotAttributes, SnapshotProp, VssId,
+};
 use vss_sim::runner::capability_names;
 
 /// How a scenario function ended when nothing failed.
@@ -44,6 +46,10 @@ pub const CANONICAL_BACKUP_NEEDS: Capabilities = Capabilities::empty();
 /// What [`transport_and_break`] needs: a hardware provider, and a second machine to import on.
 pub const TRANSPORT_AND_BREAK_NEEDS: Capabilities =
     Capabilities::HARDWARE_PROVIDER.union(Capabilities::MULTIPLE_MACHINES);
+
+/// What [`revert_to_snapshot`] needs: block I/O, to see the volume go back to the copy (on
+/// real VSS it would revert a real volume).
+pub const REVERT_TO_SNAPSHOT_NEEDS: Capabilities = Capabilities::BLOCK_IO;
 
 /// The canonical backup of a volume (vss-behaviour.md §2.2, sequence A), on the backend's first
 /// machine: `InitializeForBackup`, `SetContext(VSS_CTX_BACKUP)`, `GatherWriterMetadata`,
@@ -188,6 +194,72 @@ pub fn transport_and_break<B: Backend>(backend: &B, volume: &str) -> ScenarioRes
         HResult::VSS_E_OBJECT_NOT_FOUND,
     )?;
     finished("BackupComplete", a.backup_complete())?;
+    Ok(Ran::Passed)
+}
+
+/// A volume of the first machine reverted to a client-accessible shadow copy of it, as
+/// Microsoft's vshadow sample reverts: `GetSnapshotProperties` for the copy's volume,
+/// `ShouldBlockRevert`, `RevertToSnapshot` with `bForceDismount`, then `QueryRevertStatus`,
+/// whose `VSS_E_OBJECT_NOT_FOUND` means that the revert is over, or a wait for it. The
+/// volume then reads what it held at the copy, and the copy is gone with the revert.
+pub fn revert_to_snapshot<B: Backend>(backend: &B, volume: &str) -> ScenarioResult {
+    if let Some(reason) = lacks(backend, REVERT_TO_SNAPSHOT_NEEDS) {
+        return Ok(Ran::Skipped(reason));
+    }
+    let machine = machine(backend, 0)?;
+    let env = backend
+        .environment()
+        .ok_or_else(|| ScenarioFailure("BLOCK_IO without an environment".into()))?;
+    let write = |text: &str| {
+        env.write_block(&machine, volume, 0, text.as_bytes())
+            .map_err(|e| ScenarioFailure(format!("writing {volume}: {e}")))
+    };
+    write("at the copy")?;
+    let mut r = ok(
+        "CreateVssBackupComponents",
+        backend.create_backup_components(&machine),
+    )?;
+    ok("InitializeForBackup", r.initialize_for_backup(None))?;
+    ok(
+        "SetContext",
+        r.set_context(Context::VSS_CTX_CLIENT_ACCESSIBLE),
+    )?;
+    ok("StartSnapshotSet", r.start_snapshot_set())?;
+    let copy = ok(
+        "AddToSnapshotSet",
+        r.add_to_snapshot_set(volume, VssId::NULL),
+    )?;
+    finished("DoSnapshotSet", r.do_snapshot_set())?;
+    write("after the copy")?;
+    let props = ok("GetSnapshotProperties", r.get_snapshot_properties(copy))?;
+    let original = props.original_volume_name;
+    let blocked = backend
+        .should_block_revert(&machine, &original)
+        .map_err(|e| ScenarioFailure(format!("ShouldBlockRevert({original}): {e}")))?;
+    if blocked {
+        return Err(ScenarioFailure(format!(
+            "ShouldBlockRevert({original}) is TRUE; nothing blocks a revert here"
+        )));
+    }
+    ok("RevertToSnapshot", r.revert_to_snapshot(copy, true))?;
+    match r.query_revert_status(&original) {
+        Err(HResult::VSS_E_OBJECT_NOT_FOUND) => {}
+        started => finished("QueryRevertStatus", started)?,
+    }
+    let read = env
+        .read_block(&machine, volume, 0)
+        .map_err(|e| ScenarioFailure(format!("reading {volume}: {e}")))?;
+    let want = Block::new(b"at the copy").expect("a short text");
+    if read != want {
+        return Err(ScenarioFailure(format!(
+            "{volume} reads {read} after the revert, expected {want}"
+        )));
+    }
+    returns(
+        "GetSnapshotProperties after the revert",
+        r.get_snapshot_properties(copy),
+        HResult::VSS_E_OBJECT_NOT_FOUND,
+    )?;
     Ok(Ran::Passed)
 }
 

@@ -35,6 +35,7 @@ use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use vss_model::HResult;
+use vss_model::backend::Backend;
 use vss_windows::abi::{self, VSS_SNAPSHOT_PROP, boolean, com_hresult};
 use windows_core::{HRESULT, Interface};
 
@@ -113,19 +114,12 @@ pub unsafe extern "system" fn ShouldBlockRevertInternal(
         _ => return com_hresult(HResult::E_INVALIDARG),
     };
     guarded("ShouldBlockRevert", || {
-        let block =
-            session::with_world(|sim, machine| pending_should_block_revert(sim, machine, &volume))?;
+        let block = session::with_world(|sim, machine| {
+            sim.should_block_revert(machine, &volume)
+                .map_err(|e| Refusal::argument(format!("ShouldBlockRevert({volume}): {e}")))
+        })?;
         // SAFETY: checked not NULL above; the caller vouches that it is writable.
         unsafe { pbBlock.write(boolean::from(block)) };
         Ok(())
     })
-}
-
-// TEMPORARY until the revert work merges.
-fn pending_should_block_revert(
-    _: &vss_sim::Simulator,
-    _: &str,
-    _: &str,
-) -> vss_model::backend::VssResult<bool> {
-    Ok(false)
 }

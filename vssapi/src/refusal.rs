@@ -58,6 +58,14 @@ impl Refusal {
         }
     }
 
+    /// An argument names nothing the world has.
+    pub fn argument(message: String) -> Refusal {
+        Refusal {
+            hr: com_hresult(HResult::E_INVALIDARG),
+            message,
+        }
+    }
+
     /// The simulator answered `hr`.
     pub fn from_call(hr: HResult, what: &str) -> Refusal {
         Refusal {

@@ -22,7 +22,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::Arc;
 
-use vss_model::backend::{Backend, Capabilities, VssResult};
+use vss_model::backend::{Backend, Capabilities};
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
 use vss_sim::state::{KeptRun, StateFile, StateLock};
@@ -113,11 +113,11 @@ pub(crate) fn create_backup_components(
 /// process plays: on the open run's world, or, when none is open, on the world as the
 /// configuration gives it now (its state file locked only while `f` runs).
 pub(crate) fn with_world<R>(
-    f: impl FnOnce(&Simulator, &str) -> VssResult<R>,
+    f: impl FnOnce(&Simulator, &str) -> Result<R, Refusal>,
 ) -> Result<R, Refusal> {
     HOST.with(|host| {
         let host = host.try_borrow().map_err(|_| Refusal::reentered())?;
-        let answer = match host.as_ref() {
+        match host.as_ref() {
             Some(Host { run: Some(run), .. }) => f(&run.sim, &run.machine),
             Some(Host { config, .. }) => {
                 let run = Run::open(config)?;
@@ -127,8 +127,7 @@ pub(crate) fn with_world<R>(
                 let run = Run::open(&Config::from_env().map_err(Refusal::configuration)?)?;
                 f(&run.sim, &run.machine)
             }
-        };
-        answer.map_err(|hr| Refusal::from_call(hr, "the simulator refused"))
+        }
     })
 }
 

@@ -137,6 +137,21 @@ fn a_program_creates_keeps_and_finds_copies_through_the_exports() {
     drop(requester);
     assert_eq!(StateFile::load(&state).unwrap().run_count(), 2);
 
+    // ShouldBlockRevert: the default world blocks no revert; a volume it lacks and a NULL
+    // answer are invalid arguments.
+    let volume: Vec<u16> = "C:\\\0".encode_utf16().collect();
+    let mut block = 1u8;
+    // SAFETY: a NUL-terminated name and a writable byte.
+    let hr = unsafe { vssapi::ShouldBlockRevertInternal(volume.as_ptr(), &mut block) };
+    assert_eq!((HResult(hr.0), block), (HResult::S_OK, 0));
+    let missing: Vec<u16> = "Q:\\\0".encode_utf16().collect();
+    // SAFETY: as above.
+    let hr = unsafe { vssapi::ShouldBlockRevertInternal(missing.as_ptr(), &mut block) };
+    assert_eq!(HResult(hr.0), HResult::E_INVALIDARG);
+    // SAFETY: NULL is refused before anything is written.
+    let hr = unsafe { vssapi::ShouldBlockRevertInternal(volume.as_ptr(), ptr::null_mut()) };
+    assert_eq!(HResult(hr.0), HResult::E_INVALIDARG);
+
     let audit = vssapi::memory::ledger().audit();
     assert!(audit.is_ok(), "{audit:?}");
 }

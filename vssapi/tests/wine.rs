@@ -197,6 +197,21 @@ fn cases() -> Vec<Case> {
             "volume_not_in_world",
             vec![on("HOSTB", &["-nw", "-p", "E:"])],
         ),
+        case(
+            "revert",
+            vec![
+                on("HOSTA", &["-nw", "-p", "C:"]),
+                on("HOSTA", &["-revert={snap:1}"]),
+                on("HOSTA", &["-q"]),
+            ],
+        ),
+        case(
+            "revert_hardware_copy_refused",
+            vec![
+                on("HOSTA", &["-nw", "-p", "E:"]),
+                on("HOSTA", &["-revert={snap:1}"]),
+            ],
+        ),
         case("unknown_machine", vec![on("HOSTZ", &["-q"])]),
         case(
             "unknown_id",

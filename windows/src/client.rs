@@ -413,4 +413,20 @@ impl BackupComponents for ComBackupComponents {
         })?;
         Ok(supported != 0)
     }
+
+    fn revert_to_snapshot(&mut self, snapshot_id: VssId, force_dismount: bool) -> VssResult {
+        // SAFETY: the interface is live; the arguments are plain values (`BOOL` is four
+        // bytes, as vsbackup.h declares it).
+        ok(unsafe {
+            self.iface
+                .RevertToSnapshot(guid(snapshot_id), i32::from(force_dismount))
+        })
+    }
+
+    fn query_revert_status(&mut self, volume_name: &str) -> VssResult<ComAsync> {
+        let mut volume = argument(volume_name)?;
+        // SAFETY: the interface is live; `volume` is NUL-terminated and outlives the call,
+        // which only reads it; `p` is a valid out-parameter.
+        self.started(|p| unsafe { self.iface.QueryRevertStatus(volume.as_mut_ptr(), p) })
+    }
 }

@@ -28,6 +28,7 @@ pub struct LocalVss {
     create: fn() -> VssResult<IVssBackupComponents>,
     volume_name: fn(&str) -> Result<String, EnvError>,
     path_names: fn(&str) -> Result<Vec<String>, EnvError>,
+    block_revert: fn(&str) -> Result<bool, EnvError>,
 }
 
 impl LocalVss {
@@ -50,6 +51,7 @@ impl LocalVss {
                 create: system::create_vss_backup_components,
                 volume_name: system::volume_name_for_mount_point,
                 path_names: system::volume_path_names_for_volume_name,
+                block_revert: system::should_block_revert,
             })
         }
         #[cfg(not(any(windows, vss_windows_check)))]
@@ -62,8 +64,8 @@ impl LocalVss {
 }
 
 impl LocalVss {
-    /// Checks that a text bound for a kernel32 function is about this machine and can be
-    /// passed as C text.
+    /// Checks that a text bound for a system function (kernel32's, vssapi's) is about this
+    /// machine and can be passed as C text.
     fn system_text(&self, machine: &str, text: &str, what: &str) -> Result<(), EnvError> {
         if !machine.eq_ignore_ascii_case(&self.machine) {
             return Err(EnvError::UnknownMachine(machine.to_string()));
@@ -122,6 +124,11 @@ impl Backend for LocalVss {
         (self.path_names)(volume_name)
     }
 
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError> {
+        self.system_text(machine, volume_name, "the volume name")?;
+        (self.block_revert)(volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = ComBackupComponents>> {
         None
     }
@@ -145,6 +152,11 @@ mod tests {
             path_names: |name| {
                 Err(EnvError::Invalid(format!(
                     "the system was asked about {name}"
+                )))
+            },
+            block_revert: |name| {
+                Err(EnvError::Invalid(format!(
+                    "the system was asked to block {name}"
                 )))
             },
         }
@@ -191,6 +203,23 @@ mod tests {
         );
         assert_eq!(
             vss.volume_path_names_for_volume_name("HOSTB", volume),
+            Err(EnvError::UnknownMachine("HOSTB".to_string()))
+        );
+        assert_eq!(
+            vss.should_block_revert("hosta", &format!("{volume}\0")),
+            Err(EnvError::Invalid(format!(
+                "the volume name `{}\\0` holds a NUL",
+                volume.escape_debug()
+            )))
+        );
+        assert_eq!(
+            vss.should_block_revert("HOSTA", volume),
+            Err(EnvError::Invalid(format!(
+                "the system was asked to block {volume}"
+            )))
+        );
+        assert_eq!(
+            vss.should_block_revert("HOSTB", volume),
             Err(EnvError::UnknownMachine("HOSTB".to_string()))
         );
     }

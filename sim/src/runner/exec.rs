@@ -533,6 +533,22 @@ impl<'b, B: Backend> Runner<'b, B> {
                     .map_err(|e| e.to_string())?;
                 self.report_env(n, step, "armed");
             }
+            Action::ShouldBlockRevert(volume, expect) => {
+                let block = self
+                    .backend
+                    .should_block_revert(&machine, volume)
+                    .map_err(|e| e.to_string())?;
+                let said = |block: bool| if block { "blocks" } else { "does not block" };
+                let text = match expect {
+                    None => said(block).to_string(),
+                    Some(e) if *e == block => format!("{}  [as expected]", said(block)),
+                    Some(e) => {
+                        self.failures += 1;
+                        format!("{}  [EXPECTED {}]", said(block), said(*e))
+                    }
+                };
+                self.report_env(n, step, &text);
+            }
             Action::Privileges(p) => {
                 let env = self.env()?;
                 let components = self.object(&machine, &step.object)?;

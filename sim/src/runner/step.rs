@@ -77,8 +77,9 @@ impl Basis {
 
 /// The environment steps, in the order messages list them, each with the capability a
 /// backend needs to run it. `release` needs none: it is the requester object's `Release`,
-/// which every backend has.
-pub(crate) const ENV_STEPS: [(&str, Option<Capabilities>); 14] = [
+/// which every backend has; nor does `should_block_revert`, vssapi.dll's `ShouldBlockRevert`,
+/// which every backend answers.
+pub(crate) const ENV_STEPS: [(&str, Option<Capabilities>); 15] = [
     ("write", Some(Capabilities::BLOCK_IO)),
     ("read", Some(Capabilities::BLOCK_IO)),
     ("luns", Some(Capabilities::LUN_MANAGEMENT)),
@@ -93,6 +94,7 @@ pub(crate) const ENV_STEPS: [(&str, Option<Capabilities>); 14] = [
     ("fail_writer", Some(Capabilities::FAULT_INJECTION)),
     ("fail_service", Some(Capabilities::FAULT_INJECTION)),
     ("privileges", Some(Capabilities::PRIVILEGES)),
+    ("should_block_revert", None),
 ];
 
 /// What a step does.
@@ -119,6 +121,8 @@ pub(crate) enum Action {
     FailWriter(String, WriterEvent, HResult),
     FailService(Method, HResult),
     Privileges(Privileges),
+    /// `ShouldBlockRevert` of a volume, and the answer expected, if any.
+    ShouldBlockRevert(String, Option<bool>),
 }
 
 /// The checks a step makes on what a call returned, besides its HRESULT.
@@ -240,10 +244,10 @@ pub(crate) fn read_step(
             let soft = read_soft(&mut a, expect)?;
             let hold = a.boolean("hold")?.unwrap_or(false);
             let (action, label) = read_call(&call, &mut a)?;
-            let is_async = matches!(&action, Action::Call(c, _) if c.is_async());
-            if hold && !is_async {
+            let can_hold = matches!(&action, Action::Call(c, _) if c.can_hold());
+            if hold && !can_hold {
                 return Err(ArgError::Input(format!(
-                    "`hold` applies to asynchronous calls only, not {call}"
+                    "`hold` applies to asynchronous calls and RevertToSnapshot only, not {call}"
                 )));
             }
             (action, label, expect, hold, soft)
@@ -517,6 +521,11 @@ fn label(call: &Call) -> String {
                 expose.as_deref().unwrap_or("(null)")
             )
         }
+        Call::RevertToSnapshot {
+            force_dismount: true,
+            ..
+        } => format!("{method} bForceDismount"),
+        Call::QueryRevertStatus { volume } => format!("{method} {volume}"),
         _ => method.to_string(),
     }
 }
@@ -722,6 +731,12 @@ fn read_env(env: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgErro
             };
             (Action::Privileges(p), format!("privileges {p}"))
         }
+        "should_block_revert" => {
+            let volume = a.required_text("volume")?;
+            let expect = a.boolean("expect")?;
+            let label = format!("should_block_revert {volume}");
+            (Action::ShouldBlockRevert(volume, expect), label)
+        }
         other => {
             let known: Vec<&str> = ENV_STEPS.iter().map(|(name, _)| *name).collect();
             return Err(ArgError::Input(format!(
@@ -807,6 +822,13 @@ mod tests {
             Call::IsVolumeSupported {
                 provider: id,
                 volume: r"C:\".into(),
+            },
+            Call::RevertToSnapshot {
+                snapshot: id,
+                force_dismount: true,
+            },
+            Call::QueryRevertStatus {
+                volume: r"E:\".into(),
             },
         ]
     }

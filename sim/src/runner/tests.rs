@@ -48,6 +48,10 @@ impl Backend for Other {
             .volume_path_names_for_volume_name(machine, volume_name)
     }
 
+    fn should_block_revert(&self, machine: &str, volume_name: &str) -> Result<bool, EnvError> {
+        self.sim.should_block_revert(machine, volume_name)
+    }
+
     fn environment(&self) -> Option<&dyn Environment<Components = SimComponents>> {
         self.sim.environment()
     }

@@ -6,7 +6,7 @@ use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 
 use crate::handles::{AsyncId, RequesterId};
-use crate::world::{AsyncState, Work, World};
+use crate::world::{AsyncOp, AsyncState, Work, World};
 
 impl World {
     /// Runs an operation's work and returns its result (`S_OK` or an error).
@@ -27,6 +27,7 @@ impl World {
                 Method::BreakSnapshotSetEx,
                 self.run_break_snapshot_set_ex(req, set, flags),
             ),
+            Work::Revert(v) => (Method::QueryRevertStatus, self.run_revert(req, v)),
             Work::ImportSnapshots => {
                 // The one operation that can succeed with a status of its own.
                 return match self.run_import_snapshots(req) {
@@ -39,6 +40,21 @@ impl World {
             Ok(()) => HResult::S_OK,
             Err(hr) => self.documented(req, method, hr),
         }
+    }
+
+    /// An operation of the object, in the given state, kept until the caller releases it.
+    pub(crate) fn new_operation(&mut self, req: RequesterId, state: AsyncState) -> AsyncId {
+        let id = self.new_async_id();
+        self.asyncs.insert(
+            id,
+            AsyncOp {
+                requester: req,
+                state,
+                released: false,
+            },
+        );
+        self.requester_mut(req).operations += 1;
+        id
     }
 
     /// `IVssAsync::Wait`: runs a held operation.
@@ -93,6 +109,13 @@ impl World {
             return hr;
         }
         match self.asyncs[&op].state {
+            // A revert cannot be cancelled once started: Windows refuses with a code Cancel
+            // does not document, which reaches the caller as VSS_E_UNEXPECTED.
+            AsyncState::Pending(Work::Revert(_)) => {
+                let m = self.requester(self.asyncs[&op].requester).machine;
+                self.note(m, "a revert cannot be cancelled: VSS_E_UNEXPECTED");
+                HResult::VSS_E_UNEXPECTED
+            }
             AsyncState::Pending(work) => {
                 let req = self.asyncs[&op].requester;
                 self.asyncs.get_mut(&op).expect("known").state = AsyncState::Cancelled;

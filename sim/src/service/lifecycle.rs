@@ -115,7 +115,10 @@ impl World {
         let pending: Vec<AsyncId> = self
             .asyncs
             .iter()
-            .filter(|(_, op)| op.requester == req && matches!(op.state, AsyncState::Pending(_)))
+            .filter(|(_, op)| {
+                op.requester == req
+                    && matches!(op.state, AsyncState::Pending(work) if work.is_held_work())
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in pending {
@@ -159,8 +162,9 @@ impl World {
     }
 
     /// The caller released an `IVssAsync`. A finished operation can never be asked about
-    /// again and is forgotten; a held one stays pending on its object until that object's
-    /// creation is abandoned.
+    /// again and is forgotten, as is one that follows a revert (the revert is the
+    /// machine's); a held one stays pending on its object until that object's creation is
+    /// abandoned.
     pub(crate) fn release_async(&mut self, op: AsyncId) {
         self.asyncs.get_mut(&op).expect("a held operation").released = true;
         self.forget_async_if_released(op);
@@ -171,7 +175,7 @@ impl World {
             let o = &self.asyncs[&op];
             (o.released, o.state, o.requester)
         };
-        if released && !matches!(state, AsyncState::Pending(_)) {
+        if released && !matches!(state, AsyncState::Pending(work) if work.is_held_work()) {
             self.asyncs.remove(&op);
             self.requester_mut(req).operations -= 1;
             self.forget_requester_if_unused(req);
@@ -269,6 +273,7 @@ impl World {
                 self.forget_copy(m, d.snapshot_id, d.reason);
             }
         }
+        self.finish_reverts_at_restart(m);
         let machine = &mut self.machines[m];
         machine.owners.clear();
         for w in &mut machine.writers {
@@ -280,7 +285,6 @@ impl World {
     /// Records the start of an asynchronous operation: it runs now, or waits to be waited on
     /// when the object was told to hold it.
     pub(crate) fn start_async(&mut self, req: RequesterId, work: Work) -> AsyncId {
-        let id = self.new_async_id();
         let hold = std::mem::take(&mut self.requester_mut(req).hold_next_async);
         let state = if hold {
             let m = self.requester(req).machine;
@@ -290,16 +294,7 @@ impl World {
         } else {
             AsyncState::Done(self.run_work(req, work))
         };
-        self.asyncs.insert(
-            id,
-            crate::world::AsyncOp {
-                requester: req,
-                state,
-                released: false,
-            },
-        );
-        self.requester_mut(req).operations += 1;
-        id
+        self.new_operation(req, state)
     }
 }
 

@@ -11,6 +11,7 @@ mod document;
 mod hardware;
 mod import;
 mod lifecycle;
+mod revert;
 mod writers;
 
 use vss_model::methods::{self, Method};
@@ -49,22 +50,35 @@ impl World {
                 policy.uninitialized_administration,
             ),
             (Method::Query, policy.empty_query),
+            (
+                Method::RevertToSnapshot,
+                policy.uninitialized_administration,
+            ),
+            (Method::RevertToSnapshot, policy.blocked_revert),
+            (
+                Method::QueryRevertStatus,
+                policy.uninitialized_administration,
+            ),
+            (Method::QueryRevertStatus, policy.no_revert_in_progress),
         ];
         methods::may_return(method, hr, &choices)
     }
 
     /// A failure as the requester sees it: one the method may return passes; any other is
-    /// reported as `VSS_E_UNEXPECTED`, which every method documents.
+    /// reported as the internal error its page lists (`VSS_E_UNEXPECTED`, or `E_FAIL` on
+    /// the revert pages).
     pub(crate) fn documented(&mut self, req: RequesterId, method: Method, hr: HResult) -> HResult {
         if self.may_return(method, hr) {
             return hr;
         }
         let m = self.requester(req).machine;
+        let internal = method.info().internal_error();
+        let name = internal.name().unwrap_or_default();
         self.note(
             m,
-            format!("{method} would return {hr}, which it does not document: VSS_E_UNEXPECTED"),
+            format!("{method} would return {hr}, which it does not document: {name}"),
         );
-        HResult::VSS_E_UNEXPECTED
+        internal
     }
 
     /// What every requester call does first: a released object answers

@@ -171,7 +171,7 @@ const CASES: &[(&str, &[&str])] = &[
         "late-bad-step.yaml",
         &[
             "late-bad-step.yaml:9:5: step 5:",
-            "`hold` applies to asynchronous calls only, not AddToSnapshotSet",
+            "`hold` applies to asynchronous calls and RevertToSnapshot only, not AddToSnapshotSet",
         ],
     ),
     (

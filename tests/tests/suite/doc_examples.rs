@@ -112,18 +112,37 @@ fn context(name: &str) -> Option<String> {
 - { on: HOSTB, as: restore2, call: ImportSnapshots, expect: S_OK }
 - { on: HOSTB, as: restore, call: GetSnapshotProperties, snapshot: $e, bind: copy, expect: S_OK }
 "#;
+    // A client-accessible shadow copy of E:\ (`first`), made by r1 on HOSTA when block 3
+    // held "at the first copy", which it no longer holds; `admin` is initialized.
+    const REVERTIBLE: &str = r#"
+- { env: write, volume: 'E:\', block: 3, data: "at the first copy" }
+- { call: InitializeForBackup, expect: S_OK }
+- { call: SetContext, context: VSS_CTX_CLIENT_ACCESSIBLE, expect: S_OK }
+- { call: StartSnapshotSet, expect: S_OK }
+- { call: AddToSnapshotSet, volume: 'E:\', bind: first, expect: S_OK }
+- { call: DoSnapshotSet, expect: S_OK }
+- { env: write, volume: 'E:\', block: 3, data: "later" }
+- { as: admin, call: InitializeForBackup, expect: S_OK }
+"#;
     let steps = match name {
         "prepared" => PREPARED.to_string(),
         "backup" => format!("{PREPARED}{MADE}"),
         "rollback-ef" => ROLLBACK_EF.to_string(),
         "imported" => IMPORTED.to_string(),
+        "revertible" => REVERTIBLE.to_string(),
         _ => return None,
     };
     Some(steps.trim_start().to_string())
 }
 
 /// Every context, for the checks that each passes alone and each is used.
-const CONTEXTS: [&str; 4] = ["prepared", "backup", "rollback-ef", "imported"];
+const CONTEXTS: [&str; 5] = [
+    "prepared",
+    "backup",
+    "rollback-ef",
+    "imported",
+    "revertible",
+];
 
 /// A fenced block of a page.
 #[derive(Debug, Clone)]

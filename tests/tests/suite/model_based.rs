@@ -49,6 +49,7 @@ impl<const FAULTS: bool> ReferenceStateMachine for Vss<FAULTS> {
             4 => step(FAULTS),
             fault_weight => fault(),
             2 => write_under_copy(state),
+            1 => revert(state),
         ]
         .boxed()
     }
@@ -159,6 +160,38 @@ fn write_under_copy(state: &ReferenceModel) -> BoxedStrategy<Step> {
             value,
         })
         .boxed()
+}
+
+/// A revert on the machine of a live shadow copy, to that copy or (rarely) to an id it never
+/// handed out, or a `QueryRevertStatus` of a volume of that machine.
+fn revert(state: &ReferenceModel) -> BoxedStrategy<Step> {
+    let ids = state.snapshot_ids();
+    let live: Vec<(usize, Ref)> = (0..2)
+        .flat_map(|m| state.live_copies(m).into_iter().map(move |c| (m, c.id)))
+        .filter_map(|(m, id)| {
+            let index = ids.iter().position(|i| *i == id)?;
+            Some((m, Ref::to_index(index, ids.len())))
+        })
+        .collect();
+    if live.is_empty() {
+        return step(false);
+    }
+    let call = |(machine, call)| Step::Call {
+        machine,
+        object: 0,
+        call,
+    };
+    prop_oneof![
+        4 => (proptest::sample::select(live.clone()), any::<bool>()).prop_map(
+            move |((machine, target), force_dismount)| {
+                call((machine, RequesterCall::RevertToSnapshot { target, force_dismount }))
+            }
+        ),
+        1 => (0usize..2, 0u8..4).prop_map(move |(machine, volume)| {
+            call((machine, RequesterCall::QueryRevertStatus { volume }))
+        }),
+    ]
+    .boxed()
 }
 
 fn fault() -> BoxedStrategy<Step> {
@@ -305,6 +338,7 @@ fn the_simulator_agrees_with_the_model() {
             ("StartSnapshotSet", HResult::VSS_E_SNAPSHOT_SET_IN_PROGRESS),
             ("ExposeSnapshot", HResult::S_OK),
             ("DeleteSnapshots", HResult::S_OK),
+            ("RevertToSnapshot", HResult::S_OK),
             DIFF_AREA_FULL,
         ],
     );

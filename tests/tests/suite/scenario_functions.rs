@@ -7,12 +7,14 @@ use std::io::Write as _;
 use vss_conformance::backends::{
     MakeBackend, OnBackend, SimBackend, default_world, on_selected_backend,
 };
-use vss_conformance::scenarios::{Ran, ScenarioResult, canonical_backup, transport_and_break};
+use vss_conformance::scenarios::{
+    Ran, ScenarioResult, canonical_backup, revert_to_snapshot, transport_and_break,
+};
 use vss_sim::runner::REFERENCE_BACKEND;
 use vss_sim::world_file::WorldFile;
 
 /// Runs every scenario function on the default world's volumes: `C:\`, on the local disk, for
-/// the backup, and `E:\`, on an array LUN, for the transport.
+/// the backup, and `E:\`, on an array LUN, for the transport and the revert.
 struct Every;
 
 impl OnBackend for Every {
@@ -27,6 +29,7 @@ impl OnBackend for Every {
         let results = vec![
             ("canonical_backup", canonical_backup(&make(), r"C:\")),
             ("transport_and_break", transport_and_break(&make(), r"E:\")),
+            ("revert_to_snapshot", revert_to_snapshot(&make(), r"E:\")),
         ];
         (maker.name(), results)
     }

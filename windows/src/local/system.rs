@@ -24,6 +24,8 @@ windows_core::link!("oleaut32.dll" "system" fn SysFreeString(bstrString: BSTR));
 windows_core::link!("oleaut32.dll" "system" fn SysStringLen(pbstr: BSTR) -> u32);
 windows_core::link!("vssapi.dll" "system" fn CreateVssBackupComponentsInternal(ppBackup: *mut *mut c_void) -> HRESULT);
 windows_core::link!("vssapi.dll" "system" fn VssFreeSnapshotPropertiesInternal(pProp: *mut VSS_SNAPSHOT_PROP));
+// The SDK's `bool *pbBlock` is a C++ bool, one byte: read as a byte, never as a Rust `bool`.
+windows_core::link!("vssapi.dll" "system" fn ShouldBlockRevert(wszVolumeName: *const u16, pbBlock: *mut u8) -> HRESULT);
 windows_core::link!("kernel32.dll" "system" fn GetVolumeNameForVolumeMountPointW(lpszVolumeMountPoint: *const u16, lpszVolumeName: *mut u16, cchBufferLength: u32) -> BOOL);
 windows_core::link!("kernel32.dll" "system" fn GetVolumePathNamesForVolumeNameW(lpszVolumeName: *const u16, lpszVolumePathNames: *mut u16, cchBufferLength: u32, lpcchReturnLength: *mut u32) -> BOOL);
 windows_core::link!("kernel32.dll" "system" fn GetLastError() -> u32);
@@ -133,6 +135,23 @@ pub(super) fn volume_name_for_mount_point(mount_point: &str) -> Result<String, E
             "`{mount_point}` has no readable volume name"
         ))),
     }
+}
+
+/// `ShouldBlockRevert`: whether writers the registry lists under `WritersBlockingRevert`
+/// have components on the volume. The name is passed as given: the function, not this
+/// backend, judges it.
+pub(super) fn should_block_revert(volume_name: &str) -> Result<bool, EnvError> {
+    let name = wide(volume_name);
+    let mut block = 0u8;
+    // SAFETY: `name` is NUL-terminated; `block` is a one-byte out-parameter, as C++'s bool.
+    let hr = unsafe { ShouldBlockRevert(name.as_ptr(), &mut block) };
+    if hr.is_err() {
+        return Err(EnvError::Invalid(format!(
+            "ShouldBlockRevert(`{volume_name}`) failed with {}",
+            hresult(hr)
+        )));
+    }
+    Ok(block != 0)
 }
 
 /// `ERROR_MORE_DATA`: the buffer was too small; the length needed was returned.
