@@ -6,12 +6,15 @@
 mod administration;
 mod async_op;
 mod break_set;
+mod components;
 mod creation;
 mod document;
 mod hardware;
 mod import;
 mod lifecycle;
 mod writers;
+
+pub(crate) use components::ComponentRef;
 
 use vss_model::methods::{self, Method};
 use vss_model::provider::{ProviderCreateSnapshotSet, ProviderResult};
