@@ -80,16 +80,19 @@ pub(super) fn read(memory: &dyn ComMemory, held: &Held) -> VssResult<WriterCompo
 
 /// Reads one `IVssComponent`.
 fn component(memory: &dyn ComMemory, c: &IVssComponent) -> VssResult<SelectedComponent> {
-    // SAFETY (each call): the interface is live and the out-parameter outlives it.
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     let logical_path = bstr_out(memory, "the logical path", |p| unsafe {
         c.GetLogicalPath(p)
     })?;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     let component_name = bstr_out(memory, "the component name", |p| unsafe {
         c.GetComponentName(p)
     })?;
     let mut component_type = 0;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     ok(unsafe { c.GetComponentType(&mut component_type) })?;
     let mut succeeded: boolean = 0;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     ok(unsafe { c.GetBackupSucceeded(&mut succeeded) })?;
     Ok(SelectedComponent {
         component_type: ComponentType::from_value(component_type).ok_or(UNREADABLE)?,

@@ -109,15 +109,19 @@ fn restore_method(
 
 /// Reads one `IVssWMFiledesc`.
 fn file_set(memory: &dyn ComMemory, d: &IVssWMFiledesc) -> VssResult<FileDescriptor> {
-    // SAFETY (each call below): the interface is live and the out-parameter outlives it.
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     let path = bstr_out(memory, "the path", |p| unsafe { d.GetPath(p) })?;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     let filespec = bstr_out(memory, "the filespec", |p| unsafe { d.GetFilespec(p) })?;
     let mut recursive: boolean = 0;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     ok(unsafe { d.GetRecursive(&mut recursive) })?;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     let alternate_location = bstr_out(memory, "the alternate location", |p| unsafe {
         d.GetAlternateLocation(p)
     })?;
     let mut backup_type_mask = 0u32;
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     ok(unsafe { d.GetBackupTypeMask(&mut backup_type_mask) })?;
     Ok(FileDescriptor {
         path,
@@ -171,9 +175,11 @@ fn component_with(
         selectable: info.bSelectable != 0,
         selectable_for_restore: info.bSelectableForRestore != 0,
         component_flags: info.dwComponentFlags,
-        // SAFETY (the three getters): the interface is live; `p` is a valid out-parameter.
+        // SAFETY: the interface is live and the out-parameter outlives the call.
         files: sets(info.cFileCount, &|i, p| unsafe { c.GetFile(i, p) })?,
+        // SAFETY: the interface is live and the out-parameter outlives the call.
         database_files: sets(info.cDatabases, &|i, p| unsafe { c.GetDatabaseFile(i, p) })?,
+        // SAFETY: the interface is live and the out-parameter outlives the call.
         database_log_files: sets(info.cLogFiles, &|i, p| unsafe {
             c.GetDatabaseLogFile(i, p)
         })?,
@@ -190,13 +196,15 @@ fn component_with(
 /// Reads one `IVssWMDependency`.
 fn dependency(memory: &dyn ComMemory, d: &IVssWMDependency) -> VssResult<ComponentDependency> {
     let mut writer = GUID::zeroed();
-    // SAFETY (each call): the interface is live and the out-parameter outlives it.
+    // SAFETY: the interface is live and the out-parameter outlives the call.
     ok(unsafe { d.GetWriterId(&mut writer) })?;
     Ok(ComponentDependency {
         writer_id: vss_id(writer),
+        // SAFETY: the interface is live and the out-parameter outlives the call.
         logical_path: bstr_out(memory, "the logical path", |p| unsafe {
             d.GetLogicalPath(p)
         })?,
+        // SAFETY: the interface is live and the out-parameter outlives the call.
         component_name: bstr_out(memory, "the component name", |p| unsafe {
             d.GetComponentName(p)
         })?,
