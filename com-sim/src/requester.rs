@@ -171,6 +171,26 @@ impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
         Ok(read)
     }
 
+    /// Reads a component as the SDK names it and makes one call about it; the document's
+    /// components read earlier are read again next time, as the call may change them.
+    ///
+    /// # Safety
+    /// The two strings of `named` are `NULL` or NUL-terminated.
+    unsafe fn on_component(
+        &self,
+        named: (VSS_ID, VSS_ID, VSS_COMPONENT_TYPE, LPCWSTR, LPCWSTR),
+        f: impl FnOnce(&mut C, &NamedComponent) -> VssResult,
+    ) -> HRESULT {
+        let (instance, writer, ct, logical_path, name) = named;
+        let run = || {
+            // SAFETY: the caller vouches for both strings.
+            let c = unsafe { NamedComponent::read(instance, writer, ct, logical_path, name) }?;
+            self.components.borrow_mut().take();
+            self.call(|r| f(r, &c))
+        };
+        done(run())
+    }
+
     /// The document's components, as `GetWriterComponentsCount` read them, or read now.
     fn components(&self) -> Result<Vec<WriterComponents>, HRESULT> {
         if let Some(read) = &*self.components.borrow() {
@@ -311,13 +331,10 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
         wszLogicalPath: LPCWSTR,
         wszComponentName: LPCWSTR,
     ) -> HRESULT {
-        let run = || {
-            // SAFETY: the caller passes NULL or NUL-terminated strings.
-            let c = unsafe {
-                NamedComponent::read(instanceId, writerId, ct, wszLogicalPath, wszComponentName)
-            }?;
-            self.components.borrow_mut().take();
-            self.call(|r| {
+        let named = (instanceId, writerId, ct, wszLogicalPath, wszComponentName);
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        unsafe {
+            self.on_component(named, |r, c| {
                 r.add_component(
                     c.instance,
                     c.writer,
@@ -326,8 +343,7 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
                     &c.name,
                 )
             })
-        };
-        done(run())
+        }
     }
 
     unsafe fn PrepareForBackup(&self, ppAsync: *mut *mut c_void) -> HRESULT {
@@ -400,13 +416,10 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
         wszComponentName: LPCWSTR,
         bSucceded: boolean,
     ) -> HRESULT {
-        let run = || {
-            // SAFETY: the caller passes NULL or NUL-terminated strings.
-            let c = unsafe {
-                NamedComponent::read(instanceId, writerId, ct, wszLogicalPath, wszComponentName)
-            }?;
-            self.components.borrow_mut().take();
-            self.call(|r| {
+        let named = (instanceId, writerId, ct, wszLogicalPath, wszComponentName);
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        unsafe {
+            self.on_component(named, |r, c| {
                 r.set_backup_succeeded(
                     c.instance,
                     c.writer,
@@ -416,8 +429,7 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
                     bSucceded != 0,
                 )
             })
-        };
-        done(run())
+        }
     }
 
     unsafe fn SetBackupOptions(

@@ -343,6 +343,14 @@ const ASYNC_STARTED: DocumentedCode = natural(
     HResult::S_OK,
     "The operation started; QueryStatus on the returned IVssAsync gives its outcome (directly).",
 );
+// Entries of the methods that read a count, then each writer's part (GetWriterStatus,
+// GetWriterMetadata, GetWriterComponents).
+
+const NULL_OUT: DocumentedCode = abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL.");
+const WRITER_PAST_THE_END: DocumentedCode = abi_only(
+    HResult::VSS_E_OBJECT_NOT_FOUND,
+    "The index is past the number of writers; reading them all never passes one.",
+);
 const PROVIDER_VETO: DocumentedCode = natural(
     HResult::VSS_E_PROVIDER_VETO,
     "The provider failed the request and logged why.",
@@ -585,16 +593,13 @@ method_table! {
                   last GatherWriterStatus found it: name, ids, state and failure.",
         codes: &[
             natural(HResult::S_OK, "The status is returned."),
-            abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL."),
+            NULL_OUT,
             OUT_OF_MEMORY,
             natural(
                 HResult::VSS_E_BAD_STATE,
                 "GatherWriterStatus has not been called, or its operation has not finished.",
             ),
-            abi_only(
-                HResult::VSS_E_OBJECT_NOT_FOUND,
-                "The index is past the number of writers; reading them all never passes one.",
-            ),
+            WRITER_PAST_THE_END,
             UNEXPECTED,
         ],
     },
@@ -605,7 +610,7 @@ method_table! {
                   components, through an IVssExamineWriterMetadata per writer.",
         codes: &[
             natural(HResult::S_OK, "The metadata is returned."),
-            abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL."),
+            NULL_OUT,
             OUT_OF_MEMORY,
             natural(
                 HResult::VSS_E_BAD_STATE,
@@ -615,10 +620,7 @@ method_table! {
                 HResult::VSS_E_INVALID_XML_DOCUMENT,
                 "A writer's metadata document is not valid; simulated writers always give valid ones, so it is injected.",
             ),
-            abi_only(
-                HResult::VSS_E_OBJECT_NOT_FOUND,
-                "The index is past the number of writers; reading them all never passes one.",
-            ),
+            WRITER_PAST_THE_END,
             UNEXPECTED,
         ],
     },
@@ -696,13 +698,10 @@ method_table! {
                   the backup succeeded.",
         codes: &[
             natural(HResult::S_OK, "The components are returned."),
-            abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL."),
+            NULL_OUT,
             OUT_OF_MEMORY,
             natural(HResult::VSS_E_BAD_STATE, "The object is not initialized."),
-            abi_only(
-                HResult::VSS_E_OBJECT_NOT_FOUND,
-                "The index is past the number of writers; reading them all never passes one.",
-            ),
+            WRITER_PAST_THE_END,
             UNEXPECTED,
         ],
     },

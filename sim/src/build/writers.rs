@@ -135,3 +135,55 @@ fn file_sets(place: &str, files: &[FilesFile]) -> Result<Vec<FileDescriptor>, Wo
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world_file::parse;
+
+    /// The message a world with one machine `M` and these writers is refused with.
+    fn refused(writers: &str) -> String {
+        let text = format!(
+            "machines:\n  - name: M\n    volumes: [ {{ mount: 'C:\\', size: 1 GiB }} ]\n    writers:\n{writers}"
+        );
+        let file = parse(&text, "w.yaml").expect("it reads");
+        match crate::World::new(&file) {
+            Ok(_) => panic!("built:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_component_that_cannot_be_told_apart_or_holds_the_wrong_files_is_refused() {
+        let writer = "      - name: W\n        id: '{00000000-0000-4000-8000-000000000001}'\n";
+        assert_eq!(
+            refused(&format!(
+                "{writer}        components: [ {{ name: A }}, {{ name: A, type: VSS_CT_DATABASE }} ]\n"
+            )),
+            "machine `M`: writer `W` has the component `\\A` twice"
+        );
+        assert_eq!(
+            refused(&format!(
+                "{writer}        components: [ {{ name: D, logical_path: L, type: VSS_CT_DATABASE, files: [ {{ path: 'C:\\', filespec: '*' }} ] }} ]\n"
+            )),
+            "machine `M`: writer `W`: component `\\L\\D` is a database: it lists `database_files` and `log_files`, not `files`"
+        );
+        assert_eq!(
+            refused(&format!("{writer}        components: [ {{ name: '' }} ]\n")),
+            "machine `M`: writer `W`: a component has no name"
+        );
+        assert_eq!(
+            refused(&format!(
+                "{writer}        exclude_files: [ {{ path: '', filespec: '*' }} ]\n"
+            )),
+            "machine `M`: writer `W`: a file set needs a `path` and a `filespec`"
+        );
+        let same = "        instance: '{00000000-0000-4000-8000-000000000009}'\n";
+        assert_eq!(
+            refused(&format!(
+                "{writer}{same}{}{same}",
+                writer.replace("W\n", "V\n")
+            )),
+            "machine `M`: writer `V`: another writer of the machine has the instance id {00000000-0000-4000-8000-000000000009}"
+        );
+    }
+}
