@@ -42,7 +42,10 @@
 mod async_op;
 mod census;
 mod enumeration;
+mod out_params;
 mod requester;
+mod writer_components;
+mod writer_metadata;
 
 use std::sync::Arc;
 
@@ -446,6 +449,87 @@ mod tests {
         let com = backend();
         let requester = com.create_backup_components("HOSTA").expect("created");
         assert!(served::<vss_sim::SimComponents>(requester.interface()).is_ok());
+    }
+
+    /// vshadow's writer flow (`vshadow -p C:`): the metadata read through the served
+    /// objects is the simulator's, every component it lists can be added and marked backed
+    /// up, and nothing is left allocated or referenced.
+    #[test]
+    fn the_writer_flow_runs_through_com_and_leaves_nothing_behind() {
+        use vss_model::backend::{BackupStateArgs, INFINITE, VssAsync};
+        let finish = |op: VssResult<vss_windows::ComAsync>| {
+            let mut op = op.expect("started");
+            op.wait(INFINITE);
+            assert_eq!(op.query_status(), Ok(HResult::VSS_S_ASYNC_FINISHED));
+        };
+        let com = backend();
+        let mut r = initialized(&com);
+        r.set_context(vss_model::Context::VSS_CTX_APP_ROLLBACK)
+            .expect("context");
+        let state = BackupStateArgs {
+            select_components: true,
+            bootable_system_state: true,
+            ..BackupStateArgs::default()
+        };
+        r.set_backup_state(state).expect("state");
+        finish(r.gather_writer_metadata());
+        let metadata = r.writer_metadata().expect("metadata");
+
+        let direct = Simulator::default_world();
+        let mut d = direct.create_backup_components("HOSTA").expect("created");
+        d.initialize_for_backup(None).expect("initialized");
+        d.set_context(vss_model::Context::VSS_CTX_APP_ROLLBACK)
+            .expect("context");
+        d.gather_writer_metadata().expect("gathered").wait(INFINITE);
+        assert_eq!(Ok(metadata.clone()), d.writer_metadata());
+        let components: usize = metadata.iter().map(|w| w.components.len()).sum();
+        assert_eq!((metadata.len(), components), (4, 5));
+
+        for w in &metadata {
+            for c in &w.components {
+                let path = Some(c.logical_path.as_str()).filter(|p| !p.is_empty());
+                r.add_component(
+                    w.instance_id,
+                    w.writer_id,
+                    c.component_type,
+                    path,
+                    &c.component_name,
+                )
+                .expect("added");
+            }
+        }
+        r.start_snapshot_set().expect("set");
+        r.add_to_snapshot_set(r"C:\", VssId::NULL).expect("C:");
+        finish(r.prepare_for_backup());
+        finish(r.do_snapshot_set());
+        for w in r.writer_components().expect("components") {
+            for c in &w.components {
+                let path = Some(c.logical_path.as_str()).filter(|p| !p.is_empty());
+                r.set_backup_succeeded(
+                    w.instance_id,
+                    w.writer_id,
+                    c.component_type,
+                    path,
+                    &c.component_name,
+                    true,
+                )
+                .expect("marked");
+            }
+        }
+        finish(r.backup_complete());
+        let after = r.writer_components().expect("components");
+        assert_eq!(after.len(), 4);
+        assert!(
+            after
+                .iter()
+                .flat_map(|w| &w.components)
+                .all(|c| c.backup_succeeded)
+        );
+        r.free_writer_metadata().expect("freed");
+        assert_eq!(r.writer_metadata(), Err(HResult::VSS_E_BAD_STATE));
+        drop(r);
+        assert_eq!(com.memory().audit().map(drop), Ok(()));
+        assert_eq!(com.live_objects(), 0);
     }
 
     #[test]

@@ -4,17 +4,24 @@
 //! Each COM method checks its pointers as a COM server must, reads the SDK's argument forms,
 //! makes the one matching call on the simulator's object and writes the results back in
 //! the SDK's forms, allocating what the caller will free with the shared [`ComMemory`].
-//! Methods the simulator does not model (restore, components, writer metadata documents,
-//! fast recovery) return `E_NOTIMPL`.
+//! Writer metadata (`GetWriterMetadata`) and the components of the document
+//! (`GetWriterComponents`) are handed out as served objects of their own (see
+//! `writer_metadata` and `writer_components`). Methods the simulator does not model
+//! (restore, writer classes and instances enabled or disabled, the Ex methods that add
+//! restore options or a writer instance name, fast recovery) return `E_NOTIMPL`.
 #![allow(non_snake_case)]
 
 use std::cell::{RefCell, RefMut};
 use std::ffi::c_void;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use vss_model::backend::{BackupComponents, BackupStateArgs, VssResult};
+use vss_model::document::WriterComponents;
+use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
 use vss_model::{
-    BackupType, Context, HResult, HardwareOptions, ObjectType, SnapshotAttributes, WriterStatus,
+    BackupType, Context, HResult, HardwareOptions, ObjectType, SnapshotAttributes, VssId,
+    WriterStatus,
 };
 use vss_windows::abi::{
     self, BOOL, BSTR, LPCWSTR, VSS_BACKUP_TYPE, VSS_COMPONENT_TYPE, VSS_FILE_RESTORE_STATUS,
@@ -23,7 +30,7 @@ use vss_windows::abi::{
 };
 use vss_windows::interfaces::{
     IVssAsync, IVssBackupComponents_Impl, IVssBackupComponentsEx_Impl, IVssBackupComponentsEx2,
-    IVssBackupComponentsEx2_Impl, IVssEnumObject,
+    IVssBackupComponentsEx2_Impl, IVssEnumObject, IVssExamineWriterMetadata,
 };
 use vss_windows::memory::ComMemory;
 use windows_core::{HRESULT, Interface, implement};
@@ -31,6 +38,11 @@ use windows_core::{HRESULT, Interface, implement};
 use crate::async_op::{SimAsyncOp, reentered};
 use crate::census::{Census, Live};
 use crate::enumeration::SimEnum;
+use crate::out_params::{
+    done, invalid, not_found, not_implemented, put, put_interface, required, text, writable,
+};
+use crate::writer_components::serve_writer_components;
+use crate::writer_metadata::SimWriterMetadata;
 
 /// One requester object behind COM: the simulator's own (`vss_sim::SimComponents`), or any
 /// other [`BackupComponents`] over it, such as a recorded one.
@@ -43,6 +55,13 @@ where
     memory: Arc<dyn ComMemory>,
     /// What `GetWriterStatusCount` read, which `GetWriterStatus` hands out one by one.
     statuses: RefCell<Vec<WriterStatus>>,
+    /// What `GetWriterMetadataCount` read, which `GetWriterMetadata` hands out one by one;
+    /// `None` until read, and again once `FreeWriterMetadata` freed it.
+    metadata: RefCell<Option<Vec<Rc<WriterMetadataDocument>>>>,
+    /// What `GetWriterComponentsCount` read, which `GetWriterComponents` hands out one by
+    /// one; `None` until read, and again once `AddComponent` or `SetBackupSucceeded`
+    /// changed the document.
+    components: RefCell<Option<Vec<WriterComponents>>>,
     live: Live,
 }
 
@@ -54,6 +73,8 @@ impl<C: BackupComponents + 'static> SimRequester<C> {
             inner: RefCell::new(inner),
             memory,
             statuses: RefCell::new(Vec::new()),
+            metadata: RefCell::new(None),
+            components: RefCell::new(None),
             live,
         }
     }
@@ -77,62 +98,41 @@ impl<C: BackupComponents + 'static> SimRequester<C> {
     }
 }
 
-/// The HRESULT of a call that returns nothing.
-fn done(result: Result<(), HRESULT>) -> HRESULT {
-    result.err().unwrap_or(HRESULT(0))
-}
-
-/// Writes `value` through an out-parameter, or fails with `E_POINTER` for `NULL`.
-///
-/// # Safety
-/// `out` is `NULL` or valid for a write of `T`.
-unsafe fn put<T>(out: *mut T, value: T) -> Result<(), HRESULT> {
-    if out.is_null() {
-        return Err(com_hresult(HResult::E_POINTER));
-    }
-    // SAFETY: not NULL, and the caller vouches that it is writable.
-    unsafe { out.write(value) };
-    Ok(())
-}
-
-/// Checks an out-parameter before any work is done, as a call with nowhere to put its
-/// result must change nothing.
-fn writable<T>(out: *mut T) -> Result<(), HRESULT> {
-    if out.is_null() {
-        Err(com_hresult(HResult::E_POINTER))
-    } else {
-        Ok(())
-    }
-}
-
-fn invalid() -> HRESULT {
-    com_hresult(HResult::E_INVALIDARG)
-}
-
-fn not_implemented() -> HRESULT {
-    com_hresult(HResult::E_NOTIMPL)
-}
-
-/// Reads a string argument; `NULL` is `None`, text that is not UTF-16 `E_INVALIDARG`.
-///
-/// # Safety
-/// `p` is `NULL` or NUL-terminated.
-unsafe fn text(p: *const u16) -> Result<Option<String>, HRESULT> {
-    // SAFETY: the caller vouches for `p`.
-    unsafe { abi::read_pwsz(p, "an argument") }.map_err(|_| invalid())
-}
-
-/// Reads a string argument that must be given.
-///
-/// # Safety
-/// As [`text`].
-unsafe fn required(p: *const u16) -> Result<String, HRESULT> {
-    // SAFETY: the caller vouches for `p`.
-    unsafe { text(p) }?.ok_or_else(invalid)
-}
-
 fn object_type(value: VSS_OBJECT_TYPE) -> Result<ObjectType, HRESULT> {
     ObjectType::from_value(value).ok_or_else(invalid)
+}
+
+/// A component as `AddComponent` and `SetBackupSucceeded` name it, read from the SDK's
+/// forms: a type outside `VSS_COMPONENT_TYPE` or a `NULL` name is `E_INVALIDARG`, a `NULL`
+/// logical path none.
+struct NamedComponent {
+    instance: VssId,
+    writer: VssId,
+    component_type: ComponentType,
+    logical_path: Option<String>,
+    name: String,
+}
+
+impl NamedComponent {
+    /// # Safety
+    /// Each string is `NULL` or NUL-terminated.
+    unsafe fn read(
+        instance: VSS_ID,
+        writer: VSS_ID,
+        ct: VSS_COMPONENT_TYPE,
+        logical_path: LPCWSTR,
+        name: LPCWSTR,
+    ) -> Result<NamedComponent, HRESULT> {
+        Ok(NamedComponent {
+            instance: vss_id(instance),
+            writer: vss_id(writer),
+            component_type: ComponentType::from_value(ct).ok_or_else(invalid)?,
+            // SAFETY: the caller vouches for both strings.
+            logical_path: unsafe { text(logical_path) }?,
+            // SAFETY: the caller vouches for the string.
+            name: unsafe { required(name) }?,
+        })
+    }
 }
 
 impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
@@ -156,13 +156,79 @@ impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
     }
 }
 
-impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_Impl<C> {
-    unsafe fn GetWriterComponentsCount(&self, _pcComponents: *mut u32) -> HRESULT {
-        not_implemented()
+impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
+    /// The writers' metadata, as `GetWriterMetadataCount` read it, or read now.
+    fn metadata(&self) -> Result<Vec<Rc<WriterMetadataDocument>>, HRESULT> {
+        if let Some(read) = &*self.metadata.borrow() {
+            return Ok(read.clone());
+        }
+        let read: Vec<_> = self
+            .call(|c| c.writer_metadata())?
+            .into_iter()
+            .map(Rc::new)
+            .collect();
+        *self.metadata.borrow_mut() = Some(read.clone());
+        Ok(read)
     }
 
-    unsafe fn GetWriterComponents(&self, _iWriter: u32, _ppWriter: *mut *mut c_void) -> HRESULT {
-        not_implemented()
+    /// Reads a component as the SDK names it and makes one call about it; the document's
+    /// components read earlier are read again next time, as the call may change them.
+    ///
+    /// # Safety
+    /// The two strings of `named` are `NULL` or NUL-terminated.
+    unsafe fn on_component(
+        &self,
+        named: (VSS_ID, VSS_ID, VSS_COMPONENT_TYPE, LPCWSTR, LPCWSTR),
+        f: impl FnOnce(&mut C, &NamedComponent) -> VssResult,
+    ) -> HRESULT {
+        let (instance, writer, ct, logical_path, name) = named;
+        let run = || {
+            // SAFETY: the caller vouches for both strings.
+            let c = unsafe { NamedComponent::read(instance, writer, ct, logical_path, name) }?;
+            self.components.borrow_mut().take();
+            self.call(|r| f(r, &c))
+        };
+        done(run())
+    }
+
+    /// The document's components, as `GetWriterComponentsCount` read them, or read now.
+    fn components(&self) -> Result<Vec<WriterComponents>, HRESULT> {
+        if let Some(read) = &*self.components.borrow() {
+            return Ok(read.clone());
+        }
+        let read = self.call(|c| c.writer_components())?;
+        *self.components.borrow_mut() = Some(read.clone());
+        Ok(read)
+    }
+}
+
+impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_Impl<C> {
+    unsafe fn GetWriterComponentsCount(&self, pcComponents: *mut u32) -> HRESULT {
+        let run = || {
+            writable(pcComponents)?;
+            // The count reads the document afresh, for GetWriterComponents to hand out.
+            self.components.borrow_mut().take();
+            let count = u32::try_from(self.components()?.len()).map_err(|_| invalid())?;
+            // SAFETY: checked writable above.
+            unsafe { put(pcComponents, count) }
+        };
+        done(run())
+    }
+
+    unsafe fn GetWriterComponents(&self, iWriter: u32, ppWriter: *mut *mut c_void) -> HRESULT {
+        let run = || {
+            writable(ppWriter)?;
+            let components = self.components()?;
+            let writer = components.get(iWriter as usize).ok_or_else(not_found)?;
+            let served = serve_writer_components(
+                writer.clone(),
+                Arc::clone(&self.memory),
+                self.live.sibling(),
+            );
+            // SAFETY: checked writable above; the reference is the caller's.
+            unsafe { put(ppWriter, served) }
+        };
+        done(run())
     }
 
     unsafe fn InitializeForBackup(&self, bstrXML: BSTR) -> HRESULT {
@@ -211,32 +277,73 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
         unsafe { self.started(pAsync, |c| c.gather_writer_metadata()) }
     }
 
-    unsafe fn GetWriterMetadataCount(&self, _pcWriters: *mut u32) -> HRESULT {
-        not_implemented()
+    unsafe fn GetWriterMetadataCount(&self, pcWriters: *mut u32) -> HRESULT {
+        let run = || {
+            writable(pcWriters)?;
+            // The count reads the metadata afresh, for GetWriterMetadata to hand out.
+            self.metadata.borrow_mut().take();
+            let count = u32::try_from(self.metadata()?.len()).map_err(|_| invalid())?;
+            // SAFETY: checked writable above.
+            unsafe { put(pcWriters, count) }
+        };
+        done(run())
     }
 
     unsafe fn GetWriterMetadata(
         &self,
-        _iWriter: u32,
-        _pidInstance: *mut VSS_ID,
-        _ppMetadata: *mut *mut c_void,
+        iWriter: u32,
+        pidInstance: *mut VSS_ID,
+        ppMetadata: *mut *mut c_void,
     ) -> HRESULT {
-        not_implemented()
+        let run = || {
+            writable(pidInstance)?;
+            writable(ppMetadata)?;
+            let metadata = self.metadata()?;
+            let writer = metadata.get(iWriter as usize).ok_or_else(not_found)?;
+            let served: IVssExamineWriterMetadata = SimWriterMetadata::new(
+                Rc::clone(writer),
+                Arc::clone(&self.memory),
+                self.live.sibling(),
+            )
+            .into();
+            // SAFETY: both checked writable above; the reference is the caller's.
+            unsafe {
+                put(pidInstance, guid(writer.instance_id))?;
+                put_interface(ppMetadata, served)
+            }
+        };
+        done(run())
     }
 
     unsafe fn FreeWriterMetadata(&self) -> HRESULT {
-        not_implemented()
+        let freed = self.call(|c| c.free_writer_metadata());
+        if freed.is_ok() {
+            self.metadata.borrow_mut().take();
+        }
+        done(freed)
     }
 
     unsafe fn AddComponent(
         &self,
-        _instanceId: VSS_ID,
-        _writerId: VSS_ID,
-        _ct: VSS_COMPONENT_TYPE,
-        _wszLogicalPath: LPCWSTR,
-        _wszComponentName: LPCWSTR,
+        instanceId: VSS_ID,
+        writerId: VSS_ID,
+        ct: VSS_COMPONENT_TYPE,
+        wszLogicalPath: LPCWSTR,
+        wszComponentName: LPCWSTR,
     ) -> HRESULT {
-        not_implemented()
+        let named = (instanceId, writerId, ct, wszLogicalPath, wszComponentName);
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        unsafe {
+            self.on_component(named, |r, c| {
+                r.add_component(
+                    c.instance,
+                    c.writer,
+                    c.component_type,
+                    c.logical_path.as_deref(),
+                    &c.name,
+                )
+            })
+        }
     }
 
     unsafe fn PrepareForBackup(&self, ppAsync: *mut *mut c_void) -> HRESULT {
@@ -302,14 +409,27 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
 
     unsafe fn SetBackupSucceeded(
         &self,
-        _instanceId: VSS_ID,
-        _writerId: VSS_ID,
-        _ct: VSS_COMPONENT_TYPE,
-        _wszLogicalPath: LPCWSTR,
-        _wszComponentName: LPCWSTR,
-        _bSucceded: boolean,
+        instanceId: VSS_ID,
+        writerId: VSS_ID,
+        ct: VSS_COMPONENT_TYPE,
+        wszLogicalPath: LPCWSTR,
+        wszComponentName: LPCWSTR,
+        bSucceded: boolean,
     ) -> HRESULT {
-        not_implemented()
+        let named = (instanceId, writerId, ct, wszLogicalPath, wszComponentName);
+        // SAFETY: the caller passes NULL or NUL-terminated strings.
+        unsafe {
+            self.on_component(named, |r, c| {
+                r.set_backup_succeeded(
+                    c.instance,
+                    c.writer,
+                    c.component_type,
+                    c.logical_path.as_deref(),
+                    &c.name,
+                    bSucceded != 0,
+                )
+            })
+        }
     }
 
     unsafe fn SetBackupOptions(

@@ -11,6 +11,7 @@ use bitflags::bitflags;
 
 use crate::attributes::{HardwareOptions, SnapshotAttributes};
 use crate::context::Context;
+use crate::document::WriterComponents;
 use crate::enums::{BackupType, ObjectType, WriterEvent};
 use crate::guid::VssId;
 use crate::hresult::HResult;
@@ -18,6 +19,7 @@ use crate::methods::Method;
 use crate::props::{ObjectProp, SnapshotProp, WriterStatus};
 use crate::provider::DeleteFailure;
 use crate::storage::Block;
+use crate::writer_metadata::{ComponentType, WriterMetadataDocument};
 
 /// The result of a requester call: a value, or the HRESULT the method returned.
 pub type VssResult<T = ()> = Result<T, HResult>;
@@ -96,6 +98,37 @@ pub trait BackupComponents {
     /// `GetWriterStatusCount` and `GetWriterStatus` for every writer, after
     /// `GatherWriterStatus`.
     fn writer_status(&mut self) -> VssResult<Vec<WriterStatus>>;
+    /// `GetWriterMetadataCount` and `GetWriterMetadata` for every writer, each writer's
+    /// `IVssExamineWriterMetadata` read whole: what the writers told `GatherWriterMetadata`.
+    fn writer_metadata(&mut self) -> VssResult<Vec<WriterMetadataDocument>>;
+    /// `FreeWriterMetadata()`: give the gathered metadata up; this object cannot read it
+    /// again.
+    fn free_writer_metadata(&mut self) -> VssResult;
+    /// `AddComponent(instanceId, writerId, ct, wszLogicalPath, wszComponentName)`: select a
+    /// component of a writer for the backup; `None` is a `NULL` logical path.
+    fn add_component(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+    ) -> VssResult;
+    /// `SetBackupSucceeded(instanceId, writerId, ct, wszLogicalPath, wszComponentName,
+    /// bSucceded)`: record whether a selected component was backed up.
+    fn set_backup_succeeded(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+        succeeded: bool,
+    ) -> VssResult;
+    /// `GetWriterComponentsCount` and `GetWriterComponents` for every writer, each
+    /// `IVssWriterComponentsExt` read whole: the components the backup components document
+    /// holds.
+    fn writer_components(&mut self) -> VssResult<Vec<WriterComponents>>;
     /// `StartSnapshotSet(&SnapshotSetId)`: begin a new, empty set.
     fn start_snapshot_set(&mut self) -> VssResult<VssId>;
     /// `AddToSnapshotSet(pwszVolumeName, ProviderId, &pidSnapshot)`.

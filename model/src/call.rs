@@ -10,14 +10,24 @@ use serde::{Deserialize, Serialize};
 use crate::attributes::{HardwareOptions, SnapshotAttributes};
 use crate::backend::{BackupComponents, BackupStateArgs};
 use crate::context::Context;
+use crate::document::WriterComponents;
 use crate::enums::{BackupType, ObjectType};
 use crate::guid::VssId;
 use crate::hresult::HResult;
 use crate::methods::Method;
 use crate::props::{ObjectProp, SnapshotProp, WriterStatus};
+use crate::writer_metadata::{ComponentType, WriterMetadataDocument};
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn full() -> BackupType {
@@ -85,6 +95,46 @@ pub enum Call {
     GatherWriterStatus,
     /// `GetWriterStatusCount` and `GetWriterStatus` for each writer.
     GetWriterStatus,
+    /// `GetWriterMetadataCount` and `GetWriterMetadata` for each writer.
+    GetWriterMetadata,
+    /// `FreeWriterMetadata()`.
+    FreeWriterMetadata,
+    /// `AddComponent(instanceId, writerId, ct, wszLogicalPath, wszComponentName)`.
+    AddComponent {
+        /// The writer instance.
+        instance: VssId,
+        /// The writer class.
+        writer: VssId,
+        /// `VSS_CT_FILEGROUP` or `VSS_CT_DATABASE`.
+        #[serde(rename = "type")]
+        component_type: ComponentType,
+        /// The logical path; `NULL` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logical_path: Option<String>,
+        /// The component's name.
+        component: String,
+    },
+    /// `SetBackupSucceeded(instanceId, writerId, ct, wszLogicalPath, wszComponentName,
+    /// bSucceded)`.
+    SetBackupSucceeded {
+        /// The writer instance.
+        instance: VssId,
+        /// The writer class.
+        writer: VssId,
+        /// The component's type.
+        #[serde(rename = "type")]
+        component_type: ComponentType,
+        /// The logical path; `NULL` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logical_path: Option<String>,
+        /// The component's name.
+        component: String,
+        /// Whether it was backed up (`true` when absent).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        succeeded: bool,
+    },
+    /// `GetWriterComponentsCount` and `GetWriterComponents` for each writer.
+    GetWriterComponents,
     /// `StartSnapshotSet(&SnapshotSetId)`.
     StartSnapshotSet,
     /// `AddToSnapshotSet(pwszVolumeName, ProviderId, &pidSnapshot)`.
@@ -209,6 +259,11 @@ impl Call {
             Call::GatherWriterMetadata => Method::GatherWriterMetadata,
             Call::GatherWriterStatus => Method::GatherWriterStatus,
             Call::GetWriterStatus => Method::GetWriterStatus,
+            Call::GetWriterMetadata => Method::GetWriterMetadata,
+            Call::FreeWriterMetadata => Method::FreeWriterMetadata,
+            Call::AddComponent { .. } => Method::AddComponent,
+            Call::SetBackupSucceeded { .. } => Method::SetBackupSucceeded,
+            Call::GetWriterComponents => Method::GetWriterComponents,
             Call::StartSnapshotSet => Method::StartSnapshotSet,
             Call::AddToSnapshotSet { .. } => Method::AddToSnapshotSet,
             Call::PrepareForBackup => Method::PrepareForBackup,
@@ -269,6 +324,10 @@ pub enum Returned {
     Supported(bool),
     /// `GetWriterStatus`.
     Writers(Vec<WriterStatus>),
+    /// `GetWriterMetadata`.
+    Metadata(Vec<WriterMetadataDocument>),
+    /// `GetWriterComponents`.
+    Components(Vec<WriterComponents>),
 }
 
 /// The outcome of a finished call: its HRESULT (for an asynchronous method, the operation's
@@ -339,6 +398,45 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
         Call::GatherWriterMetadata => started(c.gather_writer_metadata()),
         Call::GatherWriterStatus => started(c.gather_writer_status()),
         Call::GetWriterStatus => done(CallOutcome::of(c.writer_status(), Returned::Writers)),
+        Call::GetWriterMetadata => done(CallOutcome::of(c.writer_metadata(), Returned::Metadata)),
+        Call::FreeWriterMetadata => done(CallOutcome::of(c.free_writer_metadata(), nothing)),
+        Call::AddComponent {
+            instance,
+            writer,
+            component_type,
+            logical_path,
+            component,
+        } => done(CallOutcome::of(
+            c.add_component(
+                *instance,
+                *writer,
+                *component_type,
+                logical_path.as_deref(),
+                component,
+            ),
+            nothing,
+        )),
+        Call::SetBackupSucceeded {
+            instance,
+            writer,
+            component_type,
+            logical_path,
+            component,
+            succeeded,
+        } => done(CallOutcome::of(
+            c.set_backup_succeeded(
+                *instance,
+                *writer,
+                *component_type,
+                logical_path.as_deref(),
+                component,
+                *succeeded,
+            ),
+            nothing,
+        )),
+        Call::GetWriterComponents => {
+            done(CallOutcome::of(c.writer_components(), Returned::Components))
+        }
         Call::StartSnapshotSet => done(CallOutcome::of(c.start_snapshot_set(), Returned::Id)),
         Call::AddToSnapshotSet { volume, provider } => done(CallOutcome::of(
             c.add_to_snapshot_set(volume, *provider),

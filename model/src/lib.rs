@@ -3,7 +3,8 @@
 //! Everything here is pure data and traits, named as the Windows SDK names it: GUIDs
 //! ([`VssId`]), return codes ([`HResult`]), contexts and attributes, the property structures,
 //! the provider contract of vsprov.h ([`provider`]), the requester API a backup application
-//! codes against ([`backend`]), and the backup components document ([`document`]). The
+//! codes against ([`backend`]), the backup components document ([`document`]) and what
+//! writers say of themselves ([`writer_metadata`]). The
 //! simulator and the real Windows backend both build on it; neither is known here.
 //!
 //! # Example
@@ -46,6 +47,8 @@ pub mod position;
 pub mod props;
 pub mod provider;
 pub mod storage;
+pub mod writer_metadata;
+mod xml_text;
 
 pub use attributes::{HardwareOptions, SnapshotAttributes};
 pub use context::Context;

@@ -204,11 +204,12 @@ pub const PROVIDER_CODES: [HResult; 15] = [
 /// Codes a requester method returns here although its page does not list them, each an
 /// INFERRED choice recorded in `docs/assumptions.md`. `DoSnapshotSet` also passes on every
 /// code of the provider contract ([`PROVIDER_CODES`]), as the provider error rules say.
-pub const INFERRED_CODES: [(Method, HResult); 6] = [
+pub const INFERRED_CODES: [(Method, HResult); 7] = [
     (
         Method::AddToSnapshotSet,
         HResult::VSS_E_OBJECT_ALREADY_EXISTS,
     ),
+    (Method::AddComponent, HResult::VSS_E_OBJECT_NOT_FOUND),
     (Method::ImportSnapshots, HResult::VSS_E_NONTRANSPORTABLE_BCD),
     (
         Method::ImportSnapshots,
@@ -357,6 +358,14 @@ const NULL_ASYNC: DocumentedCode = abi_only(
 const ASYNC_STARTED: DocumentedCode = natural(
     HResult::S_OK,
     "The operation started; QueryStatus on the returned IVssAsync gives its outcome (directly).",
+);
+// Entries of the methods that read a count, then each writer's part (GetWriterStatus,
+// GetWriterMetadata, GetWriterComponents).
+
+const NULL_OUT: DocumentedCode = abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL.");
+const WRITER_PAST_THE_END: DocumentedCode = abi_only(
+    HResult::VSS_E_OBJECT_NOT_FOUND,
+    "The index is past the number of writers; reading them all never passes one.",
 );
 const PROVIDER_VETO: DocumentedCode = natural(
     HResult::VSS_E_PROVIDER_VETO,
@@ -600,16 +609,115 @@ method_table! {
                   last GatherWriterStatus found it: name, ids, state and failure.",
         codes: &[
             natural(HResult::S_OK, "The status is returned."),
-            abi_only(HResult::E_INVALIDARG, "An out-pointer is NULL."),
+            NULL_OUT,
             OUT_OF_MEMORY,
             natural(
                 HResult::VSS_E_BAD_STATE,
                 "GatherWriterStatus has not been called, or its operation has not finished.",
             ),
-            abi_only(
-                HResult::VSS_E_OBJECT_NOT_FOUND,
-                "The index is past the number of writers; reading them all never passes one.",
+            WRITER_PAST_THE_END,
+            UNEXPECTED,
+        ],
+    },
+    GetWriterMetadata => IVssBackupComponents::"GetWriterMetadata" {
+        asynchronous: false,
+        summary: "Reads what each writer said of itself at Identify (with GetWriterMetadataCount, \
+                  every writer's): its identity, restore method, excluded files and \
+                  components, through an IVssExamineWriterMetadata per writer.",
+        codes: &[
+            natural(HResult::S_OK, "The metadata is returned."),
+            NULL_OUT,
+            OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_BAD_STATE,
+                "GatherWriterMetadata has not been called or has not finished, or FreeWriterMetadata gave the metadata up.",
             ),
+            injected(
+                HResult::VSS_E_INVALID_XML_DOCUMENT,
+                "A writer's metadata document is not valid; simulated writers always give valid ones, so it is injected.",
+            ),
+            WRITER_PAST_THE_END,
+            UNEXPECTED,
+        ],
+    },
+    FreeWriterMetadata => IVssBackupComponents::"FreeWriterMetadata" {
+        asynchronous: false,
+        summary: "Gives up the writer metadata GatherWriterMetadata gathered; the object cannot \
+                  read it again. The page lists no code for an internal failure.",
+        codes: &[
+            natural(HResult::S_OK, "The metadata is freed (or was already)."),
+            natural(
+                HResult::VSS_E_BAD_STATE,
+                "The object is not initialized, or GatherWriterMetadata has not finished.",
+            ),
+        ],
+    },
+    AddComponent => IVssBackupComponents::"AddComponent" {
+        asynchronous: false,
+        summary: "Selects a component of a writer for the backup: it enters the backup \
+                  components document, which the writers read at PrepareForBackup. Meaningful \
+                  in component mode; each logical path and name once per writer instance.",
+        codes: &[
+            natural(HResult::S_OK, "The component is in the document."),
+            natural(
+                HResult::E_INVALIDARG,
+                "An argument is not valid: an empty name, or a type that is no VSS_COMPONENT_TYPE or not the component's.",
+            ),
+            OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_BAD_STATE,
+                "Not initialized, no writer metadata gathered, a context without writers, or too late (after PrepareForBackup).",
+            ),
+            injected(
+                HResult::VSS_E_INVALID_XML_DOCUMENT,
+                "The backup components document is not valid; the simulator's always is, so it is injected.",
+            ),
+            natural(
+                HResult::VSS_E_OBJECT_ALREADY_EXISTS,
+                "The writer instance has a component of that logical path and name in the document already.",
+            ),
+            UNEXPECTED,
+        ],
+    },
+    SetBackupSucceeded => IVssBackupComponents::"SetBackupSucceeded" {
+        asynchronous: false,
+        summary: "Records in the backup components document whether a selected component was \
+                  backed up, for its writer to read at BackupComplete. Only after a successful \
+                  DoSnapshotSet and before BackupComplete.",
+        codes: &[
+            natural(HResult::S_OK, "The component's backup state is recorded."),
+            natural(
+                HResult::E_INVALIDARG,
+                "An argument is not valid: an empty name, or a type that is no VSS_COMPONENT_TYPE or not the component's.",
+            ),
+            OUT_OF_MEMORY,
+            natural(
+                HResult::VSS_E_BAD_STATE,
+                "Not initialized, no successful DoSnapshotSet, or the backup already completed or aborted.",
+            ),
+            natural(
+                HResult::VSS_E_OBJECT_NOT_FOUND,
+                "The document has no such component: AddComponent never added it.",
+            ),
+            injected(
+                HResult::VSS_E_INVALID_XML_DOCUMENT,
+                "The backup components document is not valid; the simulator's always is, so it is injected.",
+            ),
+            UNEXPECTED,
+        ],
+    },
+    GetWriterComponents => IVssBackupComponents::"GetWriterComponents" {
+        asynchronous: false,
+        summary: "Reads the components the backup components document holds (with \
+                  GetWriterComponentsCount, every writer's), through an \
+                  IVssWriterComponentsExt per writer: type, logical path, name and whether \
+                  the backup succeeded.",
+        codes: &[
+            natural(HResult::S_OK, "The components are returned."),
+            NULL_OUT,
+            OUT_OF_MEMORY,
+            natural(HResult::VSS_E_BAD_STATE, "The object is not initialized."),
+            WRITER_PAST_THE_END,
             UNEXPECTED,
         ],
     },
@@ -1728,10 +1836,12 @@ mod tests {
     #[test]
     fn requester_rules_hold() {
         let requester: Vec<_> = requester_methods().collect();
-        assert_eq!(requester.len(), 22 + 2 + 3);
-        for m in &requester {
-            // Every page lists an internal error: VSS_E_UNEXPECTED, or E_FAIL on the revert
-            // pages.
+        assert_eq!(requester.len(), 27 + 2 + 3);
+        // The one page that lists neither an internal failure nor running out of memory.
+        let bare = ["FreeWriterMetadata"];
+        for m in requester.iter().filter(|m| !bare.contains(&m.name)) {
+            // Every other page lists an internal error: VSS_E_UNEXPECTED, or E_FAIL on the
+            // revert pages.
             let unexpected = m.code(m.internal_error());
             assert!(unexpected.is_some(), "{m} lists no internal error");
             assert_eq!(unexpected.unwrap().reach, Reach::Injected, "{m}");
@@ -1754,14 +1864,15 @@ mod tests {
                 );
             }
         }
-        // E_OUTOFMEMORY is documented for every IVssBackupComponents(Ex2) method but SetContext.
+        // E_OUTOFMEMORY is documented for every IVssBackupComponents(Ex2) method but
+        // SetContext and FreeWriterMetadata.
         for m in requester
             .iter()
             .filter(|m| m.interface != Interface::IVssAsync)
         {
             assert_eq!(
                 m.documents(HResult::E_OUTOFMEMORY),
-                m.name != "SetContext",
+                !["SetContext", "FreeWriterMetadata"].contains(&m.name),
                 "{m}"
             );
         }

@@ -13,7 +13,10 @@
 //! [`WorldSpec`]: machines with local volumes and volumes on array LUNs, each running the
 //! system provider and optionally the array's hardware provider, no writers. Identifiers
 //! are symbolic ([`Id`]): the n-th set or shadow copy VSS handed out; a harness binds them to
-//! the GUIDs the backend returns.
+//! the GUIDs the backend returns. Writers' metadata and components (`GetWriterMetadata`,
+//! `FreeWriterMetadata`, `AddComponent`, `SetBackupSucceeded`, `GetWriterComponents`) are
+//! not in the alphabet: the property tests never draw them, and the conformance suite checks
+//! them against the documented codes and through COM, not against this model.
 //!
 //! The policy choices the documentation leaves open are the simulator's defaults, recorded
 //! in `docs/assumptions.md`: `StartSnapshotSet` under `VSS_CTX_ALL` gives `VSS_E_BAD_STATE`,

@@ -7,15 +7,18 @@ use vss_model::backend::{
     Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
     LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
+use vss_model::document::WriterComponents;
 use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
+use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
     SnapshotProp, VssId, WriterEvent, WriterStatus,
 };
 
 use crate::handles::{AsyncId, RequesterId};
+use crate::service::ComponentRef;
 use crate::trace::TraceEvent;
 use crate::world::{ArmedFault, World, WorldError};
 use crate::world_file::{self, WorldFile};
@@ -219,6 +222,57 @@ impl BackupComponents for SimComponents {
 
     fn writer_status(&mut self) -> VssResult<Vec<WriterStatus>> {
         self.call(Method::GetWriterStatus, |w, r| w.writer_status(r))
+    }
+
+    fn writer_metadata(&mut self) -> VssResult<Vec<WriterMetadataDocument>> {
+        self.call(Method::GetWriterMetadata, |w, r| w.writer_metadata(r))
+    }
+
+    fn free_writer_metadata(&mut self) -> VssResult {
+        self.call(Method::FreeWriterMetadata, |w, r| w.free_writer_metadata(r))
+    }
+
+    fn add_component(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+    ) -> VssResult {
+        let component = ComponentRef {
+            instance_id,
+            writer_id,
+            component_type,
+            logical_path,
+            component_name,
+        };
+        self.call(Method::AddComponent, |w, r| w.add_component(r, &component))
+    }
+
+    fn set_backup_succeeded(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+        succeeded: bool,
+    ) -> VssResult {
+        let component = ComponentRef {
+            instance_id,
+            writer_id,
+            component_type,
+            logical_path,
+            component_name,
+        };
+        self.call(Method::SetBackupSucceeded, |w, r| {
+            w.set_backup_succeeded(r, &component, succeeded)
+        })
+    }
+
+    fn writer_components(&mut self) -> VssResult<Vec<WriterComponents>> {
+        self.call(Method::GetWriterComponents, |w, r| w.writer_components(r))
     }
 
     fn start_snapshot_set(&mut self) -> VssResult<VssId> {

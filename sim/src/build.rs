@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use typed_index_collections::TiVec;
-use vss_model::{BLOCK_SIZE, HResult, VssTimestamp, WriterState};
+use vss_model::{BLOCK_SIZE, VssTimestamp};
 use vss_sim_hw::{Abilities, Array, ArrayModel, DiskIdentity, HardwareProvider, LunId};
 use vss_sim_sw::{DiffAreaLimits, ShadowedVolume, SystemProvider};
 
@@ -15,8 +15,10 @@ use crate::machine_volumes::{MachineVolumes, Placement, Volume};
 use crate::san::{Extent, Layout, Role, San, same_mount};
 use crate::size::ByteSize;
 use crate::volumes::is_mount_point;
-use crate::world::{Instance, Machine, Registered, World, WorldError, Writer};
+use crate::world::{Instance, Machine, Registered, World, WorldError};
 use crate::world_file::{CloneFile, MachineFile, SanFile, WorldFile};
+
+mod writers;
 
 /// Parses `YYYY-MM-DD hh:mm:ss`.
 fn parse_time(text: &str) -> Option<VssTimestamp> {
@@ -276,18 +278,7 @@ impl World {
                 }
             });
         }
-        let writers = m
-            .writers
-            .iter()
-            .map(|w| Writer {
-                name: w.name.clone(),
-                id: w.id,
-                instance: self.new_id(),
-                state: WriterState::VSS_WS_STABLE,
-                failure: HResult::S_OK,
-                faults: BTreeMap::new(),
-            })
-            .collect();
+        let writers = writers::writers(name, &m.writers, || self.new_id())?;
         self.machines.push(Machine {
             name: name.clone(),
             last_volume_device: volumes.len() as u32,

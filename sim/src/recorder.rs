@@ -28,8 +28,10 @@ use vss_model::backend::{
     LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
 use vss_model::call::{self, Call, CallOutcome, Invoked, Returned};
+use vss_model::document::WriterComponents;
 use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
+use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
     SnapshotProp, VssId, WriterEvent, WriterStatus,
@@ -105,11 +107,12 @@ impl Entry {
     }
 }
 
-/// Where a value handed out earlier came from: a step, and the field of its properties.
-#[derive(Debug, Clone, Copy)]
+/// Where a value handed out earlier came from: a step, and the field of its properties (or
+/// the writer of its metadata whose instance id it is).
+#[derive(Debug, Clone)]
 struct Source {
     step: usize,
-    field: Option<&'static str>,
+    field: Option<String>,
 }
 
 /// A requester object: its machine, its name in the recording, and what is known of it.
@@ -368,7 +371,7 @@ impl Log {
 
     /// A reference to a value handed out earlier, if it was.
     fn reference(&mut self, text: &str) -> Option<String> {
-        let source = *self.sources.get(&canonical(text))?;
+        let source = self.sources.get(&canonical(text))?.clone();
         let name = self.bind_name(source.step);
         Some(match source.field {
             None => format!("${name}"),
@@ -400,7 +403,7 @@ impl Log {
 
     /// Remembers a value a step handed out. A value returned directly (an id, a document,
     /// an exposed name) is referred to in preference to a field of properties holding it.
-    fn hand_out(&mut self, text: String, step: usize, field: Option<&'static str>) {
+    fn hand_out(&mut self, text: String, step: usize, field: Option<String>) {
         let key = canonical(&text);
         let keep = field.is_some()
             && self
@@ -740,6 +743,7 @@ impl<B: Backend> Recorded<B> {
             Call::GetSnapshotProperties { .. } => "p",
             Call::SaveAsXml => "doc",
             Call::ExposeSnapshot { .. } => "x",
+            Call::GetWriterMetadata => "wm",
             _ => "op",
         };
         match invoked {
@@ -818,7 +822,7 @@ impl<B: Backend> Recorded<B> {
                     ("exposed_path", prop.exposed_path.clone()),
                 ] {
                     if let Some(value) = value {
-                        log.hand_out(value, step, Some(field));
+                        log.hand_out(value, step, Some(field.to_string()));
                     }
                 }
                 log.know_snapshot(prop.snapshot_id);
@@ -840,6 +844,16 @@ impl<B: Backend> Recorded<B> {
             } => tail.extend(deletion(log, call, *deleted, *nondeleted)),
             Returned::Supported(supported) => {
                 tail.push(("expect_supported".into(), Value::Bool(*supported)));
+            }
+            // A later AddComponent names a writer instance through the metadata that
+            // listed it: instance ids are the machine's, written by the writer's name.
+            Returned::Metadata(writers) => {
+                for w in writers {
+                    log.hand_out(w.instance_id.to_string(), step, Some(w.writer_name.clone()));
+                }
+            }
+            Returned::Components(writers) => {
+                tail.push(("expect_components".into(), components(writers)));
             }
             // Writers and their states belong to the machine, not to VSS.
             Returned::Writers(_) | Returned::Nothing => {}
@@ -925,6 +939,25 @@ fn listed(log: &mut Log, found: &[ObjectProp]) -> Vec<(String, Value)> {
         checks.push(("expect_excludes".into(), Value::Array(excludes)));
     }
     checks
+}
+
+/// `expect_components`: every component the document holds, by writer class (the
+/// instance is the machine's), and whether it was backed up.
+fn components(writers: &[WriterComponents]) -> Value {
+    let mut listed = Vec::new();
+    for w in writers {
+        for c in &w.components {
+            let mut entry = Map::new();
+            entry.insert("writer".into(), Value::String(w.writer_id.to_string()));
+            if !c.logical_path.is_empty() {
+                entry.insert("logical_path".into(), Value::String(c.logical_path.clone()));
+            }
+            entry.insert("component".into(), Value::String(c.component_name.clone()));
+            entry.insert("succeeded".into(), Value::Bool(c.backup_succeeded));
+            listed.push(Value::Object(entry));
+        }
+    }
+    Value::Array(listed)
 }
 
 /// `expect_deleted`, and `expect_nondeleted` when the copy it names can be written: none
@@ -1028,6 +1061,60 @@ impl<B: Backend> BackupComponents for Recorded<B> {
     fn writer_status(&mut self) -> VssResult<Vec<WriterStatus>> {
         value(self.finished(Call::GetWriterStatus), |r| match r {
             Returned::Writers(w) => Some(w),
+            _ => None,
+        })
+    }
+
+    fn writer_metadata(&mut self) -> VssResult<Vec<WriterMetadataDocument>> {
+        value(self.finished(Call::GetWriterMetadata), |r| match r {
+            Returned::Metadata(m) => Some(m),
+            _ => None,
+        })
+    }
+
+    fn free_writer_metadata(&mut self) -> VssResult {
+        unit(self.finished(Call::FreeWriterMetadata))
+    }
+
+    fn add_component(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+    ) -> VssResult {
+        unit(self.finished(Call::AddComponent {
+            instance: instance_id,
+            writer: writer_id,
+            component_type,
+            logical_path: logical_path.map(str::to_string),
+            component: component_name.to_string(),
+        }))
+    }
+
+    fn set_backup_succeeded(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+        succeeded: bool,
+    ) -> VssResult {
+        unit(self.finished(Call::SetBackupSucceeded {
+            instance: instance_id,
+            writer: writer_id,
+            component_type,
+            logical_path: logical_path.map(str::to_string),
+            component: component_name.to_string(),
+            succeeded,
+        }))
+    }
+
+    fn writer_components(&mut self) -> VssResult<Vec<WriterComponents>> {
+        value(self.finished(Call::GetWriterComponents), |r| match r {
+            Returned::Components(c) => Some(c),
             _ => None,
         })
     }

@@ -7,12 +7,15 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::RngCore;
 use typed_index_collections::TiVec;
 use vss_model::backend::{BackupStateArgs, EnvError, Privileges, ProviderFault};
-use vss_model::document::{BackupComponentsDocument, WriterMetadata};
+use vss_model::document::{BackupComponentsDocument, WriterComponents};
 use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::lun::VdsLunInformation;
 use vss_model::methods::Method;
 use vss_model::provider::{
     HardwareSnapshotProvider, ProviderCreateSnapshotSet, ShadowCopyDriver, SoftwareSnapshotProvider,
+};
+use vss_model::writer_metadata::{
+    ComponentInfo, FileDescriptor, RestoreMethodInfo, SourceType, UsageType, WriterMetadataDocument,
 };
 use vss_model::{
     Context, HResult, HardwareOptions, ProviderProp, SnapshotProp, VssId, VssTimestamp,
@@ -115,6 +118,12 @@ pub(crate) struct Writer {
     pub failure: HResult,
     /// Events it has been told to fail, once each.
     pub faults: BTreeMap<WriterEvent, HResult>,
+    /// The rest of what it says of itself at Identify, as the world file gives it.
+    pub usage: UsageType,
+    pub source: SourceType,
+    pub restore_method: RestoreMethodInfo,
+    pub exclude_files: Vec<FileDescriptor>,
+    pub components: Vec<ComponentInfo>,
 }
 
 impl Writer {
@@ -128,11 +137,17 @@ impl Writer {
         }
     }
 
-    pub fn metadata(&self) -> WriterMetadata {
-        WriterMetadata {
-            writer_id: self.id,
+    /// What it tells `GatherWriterMetadata`.
+    pub fn metadata(&self) -> WriterMetadataDocument {
+        WriterMetadataDocument {
             instance_id: self.instance,
+            writer_id: self.id,
             writer_name: self.name.clone(),
+            usage: self.usage,
+            source: self.source,
+            restore_method: self.restore_method.clone(),
+            exclude_files: self.exclude_files.clone(),
+            components: self.components.clone(),
         }
     }
 }
@@ -237,7 +252,13 @@ pub(crate) struct Requester {
     pub context_set: bool,
     pub backup_state: Option<BackupStateArgs>,
     /// The writers whose metadata `GatherWriterMetadata` gathered.
-    pub metadata: Option<Vec<WriterMetadata>>,
+    pub metadata: Option<Vec<WriterMetadataDocument>>,
+    /// `FreeWriterMetadata` gave the gathered metadata up: the writers still take part,
+    /// but `GetWriterMetadata` and `AddComponent` have nothing left to read.
+    pub metadata_freed: bool,
+    /// The components of its backup components document: added by `AddComponent`, or
+    /// loaded with a document.
+    pub components: Vec<WriterComponents>,
     pub writer_status: Option<Vec<WriterStatus>>,
     /// Where the object stands, with the set it started.
     pub phase: RequesterPhase<SetPlan>,
@@ -452,6 +473,8 @@ impl World {
                 context_set: false,
                 backup_state: None,
                 metadata: None,
+                metadata_freed: false,
+                components: Vec::new(),
                 writer_status: None,
                 phase: RequesterPhase::Uninitialized,
                 prepared_for_backup: false,

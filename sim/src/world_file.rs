@@ -8,6 +8,9 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use vss_model::VssId;
+use vss_model::writer_metadata::{
+    ComponentType, RestoreMethod, SourceType, UsageType, WriterRestore,
+};
 
 use crate::input::{self, InputError, Problem};
 use crate::policy::Policy;
@@ -190,7 +193,9 @@ pub struct DiffAreaFile {
     pub min: Option<ByteSize>,
 }
 
-/// One writer.
+/// One writer: its identity and, for the requesters that read writer metadata
+/// (`GetWriterMetadata`), what it says of itself at Identify. A field at its default is
+/// left out when the world is written out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WriterFile {
@@ -198,23 +203,188 @@ pub struct WriterFile {
     pub name: String,
     /// Its writer class id.
     pub id: VssId,
+    /// Its instance id; generated from the seed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<VssId>,
+    /// `VSS_USAGE_TYPE`: how the system uses its data.
+    #[serde(default = "default_usage", skip_serializing_if = "is_default_usage")]
+    pub usage: UsageType,
+    /// `VSS_SOURCE_TYPE`: what kind of store its data is.
+    #[serde(default = "default_source", skip_serializing_if = "is_default_source")]
+    pub source: SourceType,
+    /// How its data is restored.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub restore_method: RestoreMethodFile,
+    /// Files it wants left out of every backup.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_files: Vec<FilesFile>,
+    /// Its components.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentFile>,
 }
 
-/// The writers every Windows Server has, with their well-known class ids.
-pub fn default_writers() -> Vec<WriterFile> {
-    [
-        ("System Writer", 0xe8132975_6f93_4464_a53e_1050253ae220),
-        ("Registry Writer", 0xafbab4a2_367d_4d15_a586_71dbb18f8485),
-        ("COM+ REGDB Writer", 0x542da469_d3e1_473c_9f4f_7847f01fc64f),
-        ("WMI Writer", 0xa6ad56c2_b509_4e6c_bb19_49d8f43532f0),
-    ]
-    .into_iter()
-    .map(|(name, id)| WriterFile {
-        name: name.to_string(),
-        id: VssId::from_u128(id),
-    })
-    .collect()
+fn default_usage() -> UsageType {
+    UsageType::VSS_UT_OTHER
 }
+
+fn is_default_usage(usage: &UsageType) -> bool {
+    *usage == default_usage()
+}
+
+fn default_source() -> SourceType {
+    SourceType::VSS_ST_OTHER
+}
+
+fn is_default_source(source: &SourceType) -> bool {
+    *source == default_source()
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// A writer's restore method (`IVssExamineWriterMetadata::GetRestoreMethod`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreMethodFile {
+    /// `VSS_RESTOREMETHOD_ENUM`.
+    #[serde(default = "default_restore_method")]
+    pub method: RestoreMethod,
+    /// The service to stop and start around the restore; empty for none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service: String,
+    /// What a person restoring the data by hand must do; empty for nothing.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user_procedure: String,
+    /// `VSS_WRITERRESTORE_ENUM`: whether the writer hears the restore events.
+    #[serde(default = "default_writer_restore")]
+    pub writer_restore: WriterRestore,
+    /// Whether the machine must restart after a restore.
+    #[serde(default)]
+    pub reboot_required: bool,
+}
+
+fn default_restore_method() -> RestoreMethod {
+    RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE
+}
+
+fn default_writer_restore() -> WriterRestore {
+    WriterRestore::VSS_WRE_NEVER
+}
+
+impl Default for RestoreMethodFile {
+    /// Files restored over the old ones where they can be, no restore events, no restart.
+    fn default() -> Self {
+        RestoreMethodFile {
+            method: default_restore_method(),
+            service: String::new(),
+            user_procedure: String::new(),
+            writer_restore: default_writer_restore(),
+            reboot_required: false,
+        }
+    }
+}
+
+/// A set of files: those of `path` matching `filespec`, and of its subdirectories when
+/// `recursive`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesFile {
+    /// The directory.
+    pub path: String,
+    /// The file names, wildcards allowed.
+    pub filespec: String,
+    /// Whether the subdirectories count too.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub recursive: bool,
+    /// Where the files are restored instead; empty for nowhere else.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alternate_location: String,
+}
+
+/// One component of a writer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentFile {
+    /// Its name, unique with its logical path within the writer.
+    pub name: String,
+    /// `VSS_CT_FILEGROUP` (the default) or `VSS_CT_DATABASE`.
+    #[serde(
+        rename = "type",
+        default = "default_component_type",
+        skip_serializing_if = "is_file_group"
+    )]
+    pub component_type: ComponentType,
+    /// Its logical path; empty for none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub logical_path: String,
+    /// Its caption.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub caption: String,
+    /// Whether a requester may pick it on its own.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub selectable: bool,
+    /// Whether a requester may pick it on its own for a restore.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub selectable_for_restore: bool,
+    /// Whether it wants to hear how its backup went.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub notify_on_backup_complete: bool,
+    /// Whether it supplies restore metadata.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub restore_metadata: bool,
+    /// The `VSS_COMPONENT_FLAGS` bits.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub flags: u32,
+    /// A file group's files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FilesFile>,
+    /// A database's files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub database_files: Vec<FilesFile>,
+    /// A database's log files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_files: Vec<FilesFile>,
+    /// The components, of this writer or another, it depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<DependencyFile>,
+}
+
+fn default_component_type() -> ComponentType {
+    ComponentType::VSS_CT_FILEGROUP
+}
+
+fn is_file_group(t: &ComponentType) -> bool {
+    *t == ComponentType::VSS_CT_FILEGROUP
+}
+
+/// A component another one depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyFile {
+    /// The class id of its writer.
+    pub writer: VssId,
+    /// Its logical path; empty for none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub logical_path: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The writers every Windows Server has, with their well-known class ids and the
+/// components they report: `default_writers.yaml`, embedded and parsed once.
+pub fn default_writers() -> Vec<WriterFile> {
+    static PARSED: OnceLock<Vec<WriterFile>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            input::parse(DEFAULT_WRITERS, "default_writers.yaml")
+                .expect("the embedded writers parse")
+        })
+        .clone()
+}
+
+/// The default writers, embedded.
+pub const DEFAULT_WRITERS: &str = include_str!("default_writers.yaml");
 
 /// The default world, embedded.
 pub const DEFAULT_WORLD: &str = include_str!("default_world.yaml");

@@ -13,13 +13,14 @@ use crate::model_check;
 use arbitrary::{Result as ArbitraryResult, Unstructured};
 use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
 use vss_model::document::{
-    BackupComponentsDocument, BackupState, DiskExtent, LunMapping, LunPair, SnapshotDescription,
-    SnapshotSetDescription, WriterMetadata,
+    BackupComponentsDocument, BackupState, DiskExtent, LunMapping, LunPair, SelectedComponent,
+    SnapshotDescription, SnapshotSetDescription, WriterComponents, WriterMetadata,
 };
 use vss_model::lun::{
     BusType, IdentifierCodeSet, IdentifierType, Interconnect, InterconnectAddressType,
     StorageIdentifier, VdsLunInformation,
 };
+use vss_model::writer_metadata::ComponentType;
 use vss_model::{BackupType, Context, HResult, SnapshotAttributes, VssId, VssTimestamp};
 use vss_sim::Simulator;
 use vss_sim::runner::{InputError, RunEnd, Scenario, WorldSource, run_text};
@@ -290,10 +291,27 @@ fn build_document(u: &mut Unstructured<'_>) -> ArbitraryResult<BackupComponentsD
     } else {
         None
     };
+    let context = Context(u.arbitrary()?);
+    // Drawn last, so that the bytes of the older seeds still build the rest as before.
+    let components = list(u, 2, |u| {
+        Ok(WriterComponents {
+            instance_id: guid(u)?,
+            writer_id: guid(u)?,
+            components: list(u, 2, |u| {
+                Ok(SelectedComponent {
+                    component_type: *u.choose(ComponentType::ALL)?,
+                    logical_path: u.arbitrary()?,
+                    component_name: u.arbitrary()?,
+                    backup_succeeded: u.arbitrary()?,
+                })
+            })?,
+        })
+    })?;
     Ok(BackupComponentsDocument {
-        context: Context(u.arbitrary()?),
+        context,
         backup_state,
         writers,
+        components,
         snapshot_set,
     })
 }

@@ -45,6 +45,67 @@ pub type VSS_COMPONENT_TYPE = i32;
 pub type VSS_FILE_RESTORE_STATUS = i32;
 /// `VSS_ROLLFORWARD_TYPE`.
 pub type VSS_ROLLFORWARD_TYPE = i32;
+/// `VSS_USAGE_TYPE`.
+pub type VSS_USAGE_TYPE = i32;
+/// `VSS_SOURCE_TYPE`.
+pub type VSS_SOURCE_TYPE = i32;
+/// `VSS_RESTOREMETHOD_ENUM`.
+pub type VSS_RESTOREMETHOD_ENUM = i32;
+/// `VSS_WRITERRESTORE_ENUM`.
+pub type VSS_WRITERRESTORE_ENUM = i32;
+/// `VSS_RESTORE_TARGET`.
+pub type VSS_RESTORE_TARGET = i32;
+/// `PVSSCOMPONENTINFO`: a `const VSS_COMPONENTINFO *` that `IVssWMComponent` hands out and
+/// takes back.
+pub type PVSSCOMPONENTINFO = *const VSS_COMPONENTINFO;
+
+/// `FILETIME`: 100-nanosecond ticks since 1601, in two halves.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FILETIME {
+    /// `dwLowDateTime`.
+    pub dwLowDateTime: u32,
+    /// `dwHighDateTime`.
+    pub dwHighDateTime: u32,
+}
+
+/// `VSS_COMPONENTINFO`: what `IVssWMComponent::GetComponentInfo` hands out. The structure
+/// and its strings belong to the component object: the caller gives them back with
+/// `FreeComponentInfo`, never frees them itself.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct VSS_COMPONENTINFO {
+    /// `type`: `VSS_CT_DATABASE` or `VSS_CT_FILEGROUP`.
+    pub r#type: VSS_COMPONENT_TYPE,
+    /// `bstrLogicalPath`: `NULL` when the component has none.
+    pub bstrLogicalPath: BSTR,
+    /// `bstrComponentName`.
+    pub bstrComponentName: BSTR,
+    /// `bstrCaption`.
+    pub bstrCaption: BSTR,
+    /// `pbIcon`.
+    pub pbIcon: *mut u8,
+    /// `cbIcon`.
+    pub cbIcon: u32,
+    /// `bRestoreMetadata` (C++ `bool`).
+    pub bRestoreMetadata: boolean,
+    /// `bNotifyOnBackupComplete`.
+    pub bNotifyOnBackupComplete: boolean,
+    /// `bSelectable`.
+    pub bSelectable: boolean,
+    /// `bSelectableForRestore`.
+    pub bSelectableForRestore: boolean,
+    /// `dwComponentFlags`.
+    pub dwComponentFlags: u32,
+    /// `cFileCount`: files of a file group (`GetFile`).
+    pub cFileCount: u32,
+    /// `cDatabases`: database files (`GetDatabaseFile`).
+    pub cDatabases: u32,
+    /// `cLogFiles`: database log files (`GetDatabaseLogFile`).
+    pub cLogFiles: u32,
+    /// `cDependencies`: `GetDependency`.
+    pub cDependencies: u32,
+}
 
 /// `VSS_SNAPSHOT_PROP`. Its strings belong to whoever received the structure, who frees them
 /// all with `VssFreeSnapshotProperties`.
@@ -321,6 +382,14 @@ mod tests {
         assert_eq!(size_of::<VSS_PROVIDER_PROP>(), 72);
         assert_eq!(offset_of!(VSS_OBJECT_PROP, Obj), 8);
         assert_eq!(size_of::<VSS_OBJECT_PROP>(), 136);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, bstrLogicalPath), 8);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, pbIcon), 32);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, cbIcon), 40);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, bRestoreMetadata), 44);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, bSelectableForRestore), 47);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, dwComponentFlags), 48);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, cDependencies), 64);
+        assert_eq!(size_of::<VSS_COMPONENTINFO>(), 72);
     }
 
     /// The offsets a 32-bit Windows compiler gives them (pointers 4-aligned, `LONGLONG` still
@@ -344,6 +413,10 @@ mod tests {
         assert_eq!(size_of::<VSS_PROVIDER_PROP>(), 60);
         assert_eq!(offset_of!(VSS_OBJECT_PROP, Obj), 8);
         assert_eq!(size_of::<VSS_OBJECT_PROP>(), 104);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, pbIcon), 16);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, bRestoreMetadata), 24);
+        assert_eq!(offset_of!(VSS_COMPONENTINFO, dwComponentFlags), 28);
+        assert_eq!(size_of::<VSS_COMPONENTINFO>(), 48);
     }
 
     #[test]

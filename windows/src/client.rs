@@ -1,17 +1,22 @@
 //! The requester side: the model's [`BackupComponents`] and [`VssAsync`] traits over COM
 //! interface pointers.
 //!
-//! Each trait method makes one COM call (two for `writer_status` and `query`, which read a
-//! count or an enumeration to its end), converts the arguments to the SDK's forms, and frees
-//! what the callee allocated exactly as the SDK asks, through the [`ComMemory`] both sides
-//! share.
+//! Each trait method makes one COM call (more for `writer_status`, `writer_metadata`,
+//! `writer_components` and `query`, which read a count, the objects it counts or an
+//! enumeration to its end), converts the arguments to the SDK's forms, and frees what the
+//! callee allocated exactly as the SDK asks, through the [`ComMemory`] both sides share.
+
+mod writer_components;
+mod writer_metadata;
 
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
 use vss_model::backend::{BackupComponents, BackupStateArgs, Deleted, VssAsync, VssResult};
+use vss_model::document::WriterComponents;
 use vss_model::provider::DeleteFailure;
+use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
 use vss_model::{
     Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes, SnapshotProp,
     VssId, WriterState, WriterStatus,
@@ -19,10 +24,13 @@ use vss_model::{
 use windows_core::{GUID, HRESULT, Interface};
 
 use crate::abi::{
-    self, BSTR, Unreadable, VSS_OBJECT_PROP, VSS_PWSZ, VSS_SNAPSHOT_PROP, guid, hresult, vss_id,
-    wide,
+    self, BSTR, LPCWSTR, Unreadable, VSS_OBJECT_PROP, VSS_PWSZ, VSS_SNAPSHOT_PROP, guid, hresult,
+    vss_id, wide,
 };
-use crate::interfaces::{IVssAsync, IVssBackupComponents, IVssBackupComponentsEx2, IVssEnumObject};
+use crate::interfaces::{
+    IVssAsync, IVssBackupComponents, IVssBackupComponentsEx2, IVssEnumObject,
+    IVssExamineWriterMetadata,
+};
 use crate::memory::ComMemory;
 
 /// One requester object reached through COM: real VSS's, or any object that implements
@@ -64,6 +72,57 @@ fn readable<T>(value: Result<T, Unreadable>) -> VssResult<T> {
     value.map_err(|_| UNREADABLE)
 }
 
+/// Calls a method that hands out a `BSTR` through its out-parameter, reads the text and
+/// frees it with `SysFreeString`, whatever the call returned.
+fn bstr_out(
+    memory: &dyn ComMemory,
+    what: &str,
+    call: impl FnOnce(*mut BSTR) -> HRESULT,
+) -> VssResult<String> {
+    let mut bstr: BSTR = ptr::null_mut();
+    let hr = call(&mut bstr);
+    // SAFETY: `bstr` is NULL or a BSTR the callee allocated for us.
+    let text = unsafe { memory.read_bstr(bstr, what) };
+    // SAFETY: the BSTR is ours to free, once.
+    unsafe { memory.free_bstr(bstr) };
+    ok(hr)?;
+    readable(text)
+}
+
+/// Calls a method that hands out an interface pointer through its last parameter, and takes
+/// the reference over (releasing it at once if the call failed nonetheless).
+fn interface_out<I: Interface>(call: impl FnOnce(*mut *mut c_void) -> HRESULT) -> VssResult<I> {
+    let mut raw: *mut c_void = ptr::null_mut();
+    let hr = call(&mut raw);
+    // SAFETY: a non-NULL `raw` is an interface pointer of type `I` the callee AddRef'd for
+    // us.
+    let handle = (!raw.is_null()).then(|| unsafe { I::from_raw(raw) });
+    ok(hr)?;
+    handle.ok_or(HResult::E_POINTER)
+}
+
+/// A component's logical path and name as `AddComponent` and `SetBackupSucceeded` take them:
+/// `NULL` for no logical path.
+struct ComponentArgs {
+    logical_path: Option<Vec<u16>>,
+    name: Vec<u16>,
+}
+
+impl ComponentArgs {
+    fn new(logical_path: Option<&str>, name: &str) -> VssResult<ComponentArgs> {
+        Ok(ComponentArgs {
+            logical_path: logical_path.map(argument).transpose()?,
+            name: argument(name)?,
+        })
+    }
+
+    fn logical_path(&self) -> LPCWSTR {
+        self.logical_path
+            .as_ref()
+            .map_or(ptr::null(), |p| p.as_ptr())
+    }
+}
+
 impl ComBackupComponents {
     /// Wraps a requester interface pointer. `memory` must be the allocator the object hands
     /// its strings out with: the system's for real VSS.
@@ -86,16 +145,7 @@ impl ComBackupComponents {
 
     /// Calls a method that returns an `IVssAsync` through its last parameter.
     fn started(&self, call: impl FnOnce(*mut *mut c_void) -> HRESULT) -> VssResult<ComAsync> {
-        let mut raw: *mut c_void = ptr::null_mut();
-        let hr = call(&mut raw);
-        let handle = (!raw.is_null()).then(|| {
-            // SAFETY: the callee wrote an interface pointer it AddRef'd for us, which this
-            // takes over (and releases at once if the call failed nonetheless).
-            let iface = unsafe { IVssAsync::from_raw(raw) };
-            ComAsync { iface }
-        });
-        ok(hr)?;
-        handle.ok_or(HResult::E_POINTER)
+        interface_out(call).map(|iface| ComAsync { iface })
     }
 }
 
@@ -197,6 +247,91 @@ impl BackupComponents for ComBackupComponents {
             });
         }
         Ok(statuses)
+    }
+
+    fn writer_metadata(&mut self) -> VssResult<Vec<WriterMetadataDocument>> {
+        let mut count = 0u32;
+        // SAFETY: the interface is live; `count` outlives the call.
+        ok(unsafe { self.iface.GetWriterMetadataCount(&mut count) })?;
+        (0..count)
+            .map(|i| {
+                // GetIdentity gives the instance id again, with the rest of the identity.
+                let mut instance = GUID::zeroed();
+                // SAFETY: the interface is live; both out-parameters outlive the call.
+                let metadata: IVssExamineWriterMetadata = interface_out(|p| unsafe {
+                    self.iface.GetWriterMetadata(i, &mut instance, p)
+                })?;
+                writer_metadata::read(&*self.memory, &metadata)
+            })
+            .collect()
+    }
+
+    fn free_writer_metadata(&mut self) -> VssResult {
+        // SAFETY: the interface is live.
+        ok(unsafe { self.iface.FreeWriterMetadata() })
+    }
+
+    fn add_component(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+    ) -> VssResult {
+        let args = ComponentArgs::new(logical_path, component_name)?;
+        // SAFETY: the interface is live; both strings are NULL or NUL-terminated and outlive
+        // the call, which only reads them.
+        ok(unsafe {
+            self.iface.AddComponent(
+                guid(instance_id),
+                guid(writer_id),
+                component_type.value(),
+                args.logical_path(),
+                args.name.as_ptr(),
+            )
+        })
+    }
+
+    fn set_backup_succeeded(
+        &mut self,
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: Option<&str>,
+        component_name: &str,
+        succeeded: bool,
+    ) -> VssResult {
+        let args = ComponentArgs::new(logical_path, component_name)?;
+        // SAFETY: as for `add_component`; the flag is a one-byte C++ `bool`.
+        ok(unsafe {
+            self.iface.SetBackupSucceeded(
+                guid(instance_id),
+                guid(writer_id),
+                component_type.value(),
+                args.logical_path(),
+                args.name.as_ptr(),
+                u8::from(succeeded),
+            )
+        })
+    }
+
+    fn writer_components(&mut self) -> VssResult<Vec<WriterComponents>> {
+        let mut count = 0u32;
+        // SAFETY: the interface is live; `count` outlives the call.
+        ok(unsafe { self.iface.GetWriterComponentsCount(&mut count) })?;
+        (0..count)
+            .map(|i| {
+                let mut raw: *mut c_void = ptr::null_mut();
+                // SAFETY: the interface is live; `raw` is a valid out-parameter.
+                let hr = unsafe { self.iface.GetWriterComponents(i, &mut raw) };
+                // SAFETY: a non-NULL `raw` is a reference the callee handed to us, taken
+                // over (and released at once if the call failed nonetheless).
+                let held = unsafe { writer_components::Held::take(raw) };
+                ok(hr)?;
+                writer_components::read(&*self.memory, &held.ok_or(HResult::E_POINTER)?)
+            })
+            .collect()
     }
 
     fn start_snapshot_set(&mut self) -> VssResult<VssId> {
@@ -330,18 +465,12 @@ impl BackupComponents for ComBackupComponents {
     }
 
     fn save_as_xml(&mut self) -> VssResult<String> {
-        let mut bstr: BSTR = ptr::null_mut();
-        // SAFETY: the interface is live; `bstr` is a valid out-parameter.
-        let hr = unsafe { self.iface.SaveAsXML(&mut bstr) };
-        // SAFETY: `bstr` is NULL or the BSTR the callee allocated for us.
-        let text = unsafe {
-            self.memory
-                .read_bstr(bstr, "the backup components document")
-        };
-        // SAFETY: the BSTR is ours to free with `SysFreeString`.
-        unsafe { self.memory.free_bstr(bstr) };
-        ok(hr)?;
-        readable(text)
+        // SAFETY: the interface is live; `p` is a valid out-parameter.
+        bstr_out(
+            &*self.memory,
+            "the backup components document",
+            |p| unsafe { self.iface.SaveAsXML(p) },
+        )
     }
 
     fn import_snapshots(&mut self) -> VssResult<ComAsync> {

@@ -7,7 +7,14 @@
 //! a test checks against the header's order in [`slots`](crate::slots).
 //!
 //! Each method returns the raw `HRESULT` and takes the SDK's parameters with the SDK's names;
-//! pointers to interfaces the backend does not use (writer metadata, components) are untyped.
+//! a pointer to an interface is passed untyped (`*mut c_void`), as the COM ABI passes it.
+//!
+//! The SDK gives `IVssWMFiledesc`, `IVssWMDependency` and `IVssWMComponent` no IID: a
+//! requester reaches them only through the methods that hand them out. They are declared with
+//! `GUID_NULL`, which no `QueryInterface` asks for. `IVssWriterComponents` derives from
+//! nothing, and vsbackup.h's `IVssWriterComponentsExt` joins it and `IUnknown` in one object
+//! with two vtable pointers; windows-core cannot declare that, so its vtable is declared plain
+//! ([`IVssWriterComponents_Vtbl`]) and the object's layout is [`IVssWriterComponentsExt`].
 // The SDK's method and parameter names are kept. windows-core generates, for each declaration,
 // the calling wrappers, the `_Impl` trait and the vtable without documentation of their own;
 // the declarations below carry it (the calling wrappers get none, not even the Safety section).
@@ -23,9 +30,11 @@ use std::ffi::c_void;
 use windows_core::{HRESULT, IUnknown, IUnknown_Vtbl};
 
 use crate::abi::{
-    BOOL, BSTR, LPCWSTR, VSS_BACKUP_TYPE, VSS_COMPONENT_TYPE, VSS_FILE_RESTORE_STATUS, VSS_ID,
-    VSS_OBJECT_PROP, VSS_OBJECT_TYPE, VSS_PWSZ, VSS_RESTORE_TYPE, VSS_ROLLFORWARD_TYPE,
-    VSS_SNAPSHOT_PROP, VSS_WRITER_STATE, boolean,
+    BOOL, BSTR, FILETIME, LPCWSTR, PVSSCOMPONENTINFO, VSS_BACKUP_TYPE, VSS_COMPONENT_TYPE,
+    VSS_FILE_RESTORE_STATUS, VSS_ID, VSS_OBJECT_PROP, VSS_OBJECT_TYPE, VSS_PWSZ,
+    VSS_RESTORE_TARGET, VSS_RESTORE_TYPE, VSS_RESTOREMETHOD_ENUM, VSS_ROLLFORWARD_TYPE,
+    VSS_SNAPSHOT_PROP, VSS_SOURCE_TYPE, VSS_USAGE_TYPE, VSS_WRITER_STATE, VSS_WRITERRESTORE_ENUM,
+    boolean,
 };
 use crate::slots::Declared;
 
@@ -323,6 +332,289 @@ com_interface! {
 }
 
 com_interface! {
+    /// `IVssWMFiledesc` (vswriter.h): one set of files of a writer's metadata or of a
+    /// component.
+    #[iid("00000000-0000-0000-0000-000000000000")]
+    pub interface IVssWMFiledesc(IVssWMFiledesc_Vtbl): IUnknown(IUnknown_Vtbl) {
+        /// The directory, as a `BSTR` the caller frees.
+        fn GetPath(pbstrPath: *mut BSTR);
+        /// The file specification, as a `BSTR` the caller frees.
+        fn GetFilespec(pbstrFilespec: *mut BSTR);
+        /// Whether subdirectories count too (a C++ `bool`).
+        fn GetRecursive(pbRecursive: *mut boolean);
+        /// Where the files are restored instead, as a `BSTR` the caller frees.
+        fn GetAlternateLocation(pbstrAlternateLocation: *mut BSTR);
+        /// The `VSS_FILE_SPEC_BACKUP_TYPE` bits.
+        fn GetBackupTypeMask(pdwTypeMask: *mut u32);
+    }
+}
+
+com_interface! {
+    /// `IVssWMDependency` (vswriter.h): a component another component depends on.
+    #[iid("00000000-0000-0000-0000-000000000000")]
+    pub interface IVssWMDependency(IVssWMDependency_Vtbl): IUnknown(IUnknown_Vtbl) {
+        /// The class id of the component's writer.
+        fn GetWriterId(pWriterId: *mut VSS_ID);
+        /// Its logical path, as a `BSTR` the caller frees (`NULL` for none).
+        fn GetLogicalPath(pbstrLogicalPath: *mut BSTR);
+        /// Its name, as a `BSTR` the caller frees.
+        fn GetComponentName(pbstrComponentName: *mut BSTR);
+    }
+}
+
+com_interface! {
+    /// `IVssWMComponent` (vsbackup.h): one component of a writer's metadata.
+    #[iid("00000000-0000-0000-0000-000000000000")]
+    pub interface IVssWMComponent(IVssWMComponent_Vtbl): IUnknown(IUnknown_Vtbl) {
+        /// Its `VSS_COMPONENTINFO`, which the caller gives back with `FreeComponentInfo`.
+        fn GetComponentInfo(ppInfo: *mut PVSSCOMPONENTINFO);
+        /// Frees what `GetComponentInfo` handed out.
+        fn FreeComponentInfo(pInfo: PVSSCOMPONENTINFO);
+        /// A file set of a file group.
+        fn GetFile(iFile: u32, ppFiledesc: *mut *mut c_void);
+        /// A database file set.
+        fn GetDatabaseFile(iDBFile: u32, ppFiledesc: *mut *mut c_void);
+        /// A database log file set.
+        fn GetDatabaseLogFile(iDbLogFile: u32, ppFiledesc: *mut *mut c_void);
+        /// A component it depends on.
+        fn GetDependency(iDependency: u32, ppDependency: *mut *mut c_void);
+    }
+}
+
+com_interface! {
+    /// `IVssExamineWriterMetadata` (vsbackup.h): one writer's metadata, as
+    /// `GetWriterMetadata` hands it out.
+    #[iid("902fcf7f-b7fd-42f8-81f1-b2e400b1e5bd")]
+    pub interface IVssExamineWriterMetadata(IVssExamineWriterMetadata_Vtbl): IUnknown(IUnknown_Vtbl) {
+        /// The writer's ids, name (a `BSTR` the caller frees), usage and source type.
+        fn GetIdentity(
+            pidInstance: *mut VSS_ID,
+            pidWriter: *mut VSS_ID,
+            pbstrWriterName: *mut BSTR,
+            pUsage: *mut VSS_USAGE_TYPE,
+            pSource: *mut VSS_SOURCE_TYPE,
+        );
+        /// How many include files (reserved), exclude files and components it has.
+        fn GetFileCounts(pcIncludeFiles: *mut u32, pcExcludeFiles: *mut u32, pcComponents: *mut u32);
+        /// Not supported by VSS.
+        fn GetIncludeFile(iFile: u32, ppFiledesc: *mut *mut c_void);
+        /// An excluded file set.
+        fn GetExcludeFile(iFile: u32, ppFiledesc: *mut *mut c_void);
+        /// A component.
+        fn GetComponent(iComponent: u32, ppComponent: *mut *mut c_void);
+        /// The restore method; the two strings are `BSTR`s the caller frees.
+        fn GetRestoreMethod(
+            pMethod: *mut VSS_RESTOREMETHOD_ENUM,
+            pbstrService: *mut BSTR,
+            pbstrUserProcedure: *mut BSTR,
+            pwriterRestore: *mut VSS_WRITERRESTORE_ENUM,
+            pbRebootRequired: *mut boolean,
+            pcMappings: *mut u32,
+        );
+        /// An alternate location mapping.
+        fn GetAlternateLocationMapping(iMapping: u32, ppFiledesc: *mut *mut c_void);
+        /// The `VSS_BACKUP_SCHEMA` bits.
+        fn GetBackupSchema(pdwSchemaMask: *mut u32);
+        /// The metadata as an MSXML document.
+        fn GetDocument(pDoc: *mut *mut c_void);
+        /// The metadata as XML, a `BSTR` the caller frees.
+        fn SaveAsXML(pbstrXML: *mut BSTR);
+        /// Reads metadata from XML.
+        fn LoadFromXML(bstrXML: BSTR);
+    }
+}
+
+com_interface! {
+    /// `IVssComponent` (vswriter.h): one component of the backup components document.
+    #[iid("d2c72c96-c121-4518-b627-e5a93d010ead")]
+    pub interface IVssComponent(IVssComponent_Vtbl): IUnknown(IUnknown_Vtbl) {
+        /// Its logical path, a `BSTR` the caller frees (`NULL` for none).
+        fn GetLogicalPath(pbstrPath: *mut BSTR);
+        /// Its `VSS_COMPONENT_TYPE`.
+        fn GetComponentType(pct: *mut VSS_COMPONENT_TYPE);
+        /// Its name, a `BSTR` the caller frees.
+        fn GetComponentName(pbstrName: *mut BSTR);
+        /// What `SetBackupSucceeded` recorded (a C++ `bool`).
+        fn GetBackupSucceeded(pbSucceeded: *mut boolean);
+        /// `GetAlternateLocationMappingCount`.
+        fn GetAlternateLocationMappingCount(pcMappings: *mut u32);
+        /// `GetAlternateLocationMapping`.
+        fn GetAlternateLocationMapping(iMapping: u32, ppFiledesc: *mut *mut c_void);
+        /// `SetBackupMetadata`.
+        fn SetBackupMetadata(wszData: LPCWSTR);
+        /// `GetBackupMetadata`.
+        fn GetBackupMetadata(pbstrData: *mut BSTR);
+        /// `AddPartialFile`.
+        fn AddPartialFile(wszPath: LPCWSTR, wszFilename: LPCWSTR, wszRanges: LPCWSTR, wszMetadata: LPCWSTR);
+        /// `GetPartialFileCount`.
+        fn GetPartialFileCount(pcPartialFiles: *mut u32);
+        /// `GetPartialFile`.
+        fn GetPartialFile(
+            iPartialFile: u32,
+            pbstrPath: *mut BSTR,
+            pbstrFilename: *mut BSTR,
+            pbstrRange: *mut BSTR,
+            pbstrMetadata: *mut BSTR,
+        );
+        /// `IsSelectedForRestore`.
+        fn IsSelectedForRestore(pbSelectedForRestore: *mut boolean);
+        /// `GetAdditionalRestores`.
+        fn GetAdditionalRestores(pbAdditionalRestores: *mut boolean);
+        /// `GetNewTargetCount`.
+        fn GetNewTargetCount(pcNewTarget: *mut u32);
+        /// `GetNewTarget`.
+        fn GetNewTarget(iNewTarget: u32, ppFiledesc: *mut *mut c_void);
+        /// `AddDirectedTarget`.
+        fn AddDirectedTarget(
+            wszSourcePath: LPCWSTR,
+            wszSourceFilename: LPCWSTR,
+            wszSourceRangeList: LPCWSTR,
+            wszDestinationPath: LPCWSTR,
+            wszDestinationFilename: LPCWSTR,
+            wszDestinationRangeList: LPCWSTR,
+        );
+        /// `GetDirectedTargetCount`.
+        fn GetDirectedTargetCount(pcDirectedTarget: *mut u32);
+        /// `GetDirectedTarget`.
+        fn GetDirectedTarget(
+            iDirectedTarget: u32,
+            pbstrSourcePath: *mut BSTR,
+            pbstrSourceFileName: *mut BSTR,
+            pbstrSourceRangeList: *mut BSTR,
+            pbstrDestinationPath: *mut BSTR,
+            pbstrDestinationFilename: *mut BSTR,
+            pbstrDestinationRangeList: *mut BSTR,
+        );
+        /// `SetRestoreMetadata`.
+        fn SetRestoreMetadata(wszRestoreMetadata: LPCWSTR);
+        /// `GetRestoreMetadata`.
+        fn GetRestoreMetadata(pbstrRestoreMetadata: *mut BSTR);
+        /// `SetRestoreTarget`.
+        fn SetRestoreTarget(target: VSS_RESTORE_TARGET);
+        /// `GetRestoreTarget`.
+        fn GetRestoreTarget(pTarget: *mut VSS_RESTORE_TARGET);
+        /// `SetPreRestoreFailureMsg`.
+        fn SetPreRestoreFailureMsg(wszPreRestoreFailureMsg: LPCWSTR);
+        /// `GetPreRestoreFailureMsg`.
+        fn GetPreRestoreFailureMsg(pbstrPreRestoreFailureMsg: *mut BSTR);
+        /// `SetPostRestoreFailureMsg`.
+        fn SetPostRestoreFailureMsg(wszPostRestoreFailureMsg: LPCWSTR);
+        /// `GetPostRestoreFailureMsg`.
+        fn GetPostRestoreFailureMsg(pbstrPostRestoreFailureMsg: *mut BSTR);
+        /// `SetBackupStamp`.
+        fn SetBackupStamp(wszBackupStamp: LPCWSTR);
+        /// `GetBackupStamp`.
+        fn GetBackupStamp(pbstrBackupStamp: *mut BSTR);
+        /// `GetPreviousBackupStamp`.
+        fn GetPreviousBackupStamp(pbstrBackupStamp: *mut BSTR);
+        /// `GetBackupOptions`.
+        fn GetBackupOptions(pbstrBackupOptions: *mut BSTR);
+        /// `GetRestoreOptions`.
+        fn GetRestoreOptions(pbstrRestoreOptions: *mut BSTR);
+        /// `GetRestoreSubcomponentCount`.
+        fn GetRestoreSubcomponentCount(pcRestoreSubcomponent: *mut u32);
+        /// `GetRestoreSubcomponent`.
+        fn GetRestoreSubcomponent(
+            iComponent: u32,
+            pbstrLogicalPath: *mut BSTR,
+            pbstrComponentName: *mut BSTR,
+            pbRepair: *mut boolean,
+        );
+        /// `GetFileRestoreStatus`.
+        fn GetFileRestoreStatus(pStatus: *mut VSS_FILE_RESTORE_STATUS);
+        /// `AddDifferencedFilesByLastModifyTime`.
+        fn AddDifferencedFilesByLastModifyTime(
+            wszPath: LPCWSTR,
+            wszFilespec: LPCWSTR,
+            bRecursive: BOOL,
+            ftLastModifyTime: FILETIME,
+        );
+        /// `AddDifferencedFilesByLastModifyLSN`.
+        fn AddDifferencedFilesByLastModifyLSN(
+            wszPath: LPCWSTR,
+            wszFilespec: LPCWSTR,
+            bRecursive: BOOL,
+            bstrLsnString: BSTR,
+        );
+        /// `GetDifferencedFilesCount`.
+        fn GetDifferencedFilesCount(pcDifferencedFiles: *mut u32);
+        /// `GetDifferencedFile`.
+        fn GetDifferencedFile(
+            iDifferencedFile: u32,
+            pbstrPath: *mut BSTR,
+            pbstrFilespec: *mut BSTR,
+            pbRecursive: *mut BOOL,
+            pbstrLsnString: *mut BSTR,
+            pftLastModifyTime: *mut FILETIME,
+        );
+    }
+}
+
+/// `IVssWriterComponents` (vswriter.h)'s vtable: three methods and no `IUnknown` before
+/// them, since the class derives from nothing. Each takes the interface pointer first.
+#[repr(C)]
+pub struct IVssWriterComponents_Vtbl {
+    /// `GetComponentCount(pcComponents)`.
+    pub GetComponentCount:
+        unsafe extern "system" fn(this: *mut c_void, pcComponents: *mut u32) -> HRESULT,
+    /// `GetWriterInfo(pidInstance, pidWriter)`.
+    pub GetWriterInfo: unsafe extern "system" fn(
+        this: *mut c_void,
+        pidInstance: *mut VSS_ID,
+        pidWriter: *mut VSS_ID,
+    ) -> HRESULT,
+    /// `GetComponent(iComponent, ppComponent)`: an `IVssComponent` the caller releases.
+    pub GetComponent: unsafe extern "system" fn(
+        this: *mut c_void,
+        iComponent: u32,
+        ppComponent: *mut *mut c_void,
+    ) -> HRESULT,
+}
+
+impl IVssWriterComponents_Vtbl {
+    /// The vtable's methods in the order declared, with their offsets, as
+    /// [`crate::slots::check`] compares them with the header.
+    pub const DECLARED: Declared = Declared {
+        interface: "IVssWriterComponents",
+        parent: "",
+        parent_size: 0,
+        slots: &[
+            (
+                "GetComponentCount",
+                std::mem::offset_of!(IVssWriterComponents_Vtbl, GetComponentCount),
+            ),
+            (
+                "GetWriterInfo",
+                std::mem::offset_of!(IVssWriterComponents_Vtbl, GetWriterInfo),
+            ),
+            (
+                "GetComponent",
+                std::mem::offset_of!(IVssWriterComponents_Vtbl, GetComponent),
+            ),
+        ],
+        parameters: &[
+            &["*mut u32"],
+            &["*mut VSS_ID", "*mut VSS_ID"],
+            &["u32", "*mut *mut c_void"],
+        ],
+        size: std::mem::size_of::<IVssWriterComponents_Vtbl>(),
+    };
+}
+
+/// The start of every object an `IVssWriterComponentsExt *` points at (vsbackup.h: a class
+/// deriving from `IVssWriterComponents` and from `IUnknown`, in that order): the
+/// `IVssWriterComponents` vtable pointer, which the interface pointer itself points at, then
+/// the `IUnknown` vtable pointer. Its `AddRef` and `Release` are reached one pointer further
+/// on than the interface pointer, and are called with that address.
+#[repr(C)]
+pub struct IVssWriterComponentsExt {
+    /// The `IVssWriterComponents` vtable.
+    pub components: *const IVssWriterComponents_Vtbl,
+    /// The `IUnknown` vtable.
+    pub unknown: *const IUnknown_Vtbl,
+}
+
+com_interface! {
     /// `IVssBackupComponentsEx` (vsbackup.h, Windows Server 2003 SP1 and later).
     #[iid("963f03ad-9e4c-4a34-ac15-e4b6174e5036")]
     pub interface IVssBackupComponentsEx(IVssBackupComponentsEx_Vtbl):
@@ -387,6 +679,12 @@ com_interface! {
 pub const DECLARED: &[Declared] = &[
     IVssEnumObject::DECLARED,
     IVssAsync::DECLARED,
+    IVssWMFiledesc::DECLARED,
+    IVssWMDependency::DECLARED,
+    IVssWMComponent::DECLARED,
+    IVssExamineWriterMetadata::DECLARED,
+    IVssComponent::DECLARED,
+    IVssWriterComponents_Vtbl::DECLARED,
     IVssBackupComponents::DECLARED,
     IVssBackupComponentsEx::DECLARED,
     IVssBackupComponentsEx2::DECLARED,
@@ -550,6 +848,15 @@ mod tests {
             ),
             (IVssAsync::IID, 0x507c37b4_cf5b_4e95_b0af_14eb9767467e),
             (IVssEnumObject::IID, 0xae1c7110_2f60_11d3_8a39_00c04f72d8e3),
+            (
+                IVssExamineWriterMetadata::IID,
+                0x902fcf7f_b7fd_42f8_81f1_b2e400b1e5bd,
+            ),
+            (IVssComponent::IID, 0xd2c72c96_c121_4518_b627_e5a93d010ead),
+            // Without an IID in the SDK.
+            (IVssWMFiledesc::IID, 0),
+            (IVssWMDependency::IID, 0),
+            (IVssWMComponent::IID, 0),
         ];
         for (iid, expected) in iids {
             assert_eq!(iid, GUID::from_u128(expected));
@@ -573,11 +880,25 @@ mod tests {
         for header in HEADER_ORDER {
             let at = names.iter().position(|n| *n == header.interface);
             let at = at.unwrap_or_else(|| panic!("{} is not declared", header.interface));
-            if header.parent != "IUnknown" {
+            // `IUnknown` is windows-core's; an empty parent is none at all.
+            if !["IUnknown", ""].contains(&header.parent) {
                 let parent = names.iter().position(|n| *n == header.parent);
                 assert!(parent.is_some_and(|p| p < at), "{}", header.parent);
             }
         }
+    }
+
+    #[test]
+    fn the_writer_components_object_has_two_vtables_and_the_component_38_methods() {
+        let pointer = size_of::<usize>();
+        assert_eq!(std::mem::offset_of!(IVssWriterComponentsExt, components), 0);
+        assert_eq!(
+            std::mem::offset_of!(IVssWriterComponentsExt, unknown),
+            pointer
+        );
+        assert_eq!(size_of::<IVssWriterComponents_Vtbl>(), 3 * pointer);
+        assert_eq!(IVssComponent::DECLARED.size / pointer, 3 + 38);
+        assert_eq!(IVssExamineWriterMetadata::DECLARED.size / pointer, 3 + 11);
     }
 
     #[test]

@@ -1,12 +1,17 @@
-//! The property structures a callee hands out, filled and freed with the boundary's
-//! allocators ([`ComMemory`]): what `GetSnapshotProperties` and `IVssEnumObject::Next` write
-//! for their caller, and how the caller gives the strings back.
+//! The structures a callee hands out, filled and freed with the boundary's allocators
+//! ([`ComMemory`]): what `GetSnapshotProperties` and `IVssEnumObject::Next` write for their
+//! caller, and how the caller gives the strings back; and the `VSS_COMPONENTINFO` an
+//! `IVssWMComponent` hands out and takes back itself.
 
 use std::ptr;
 
+use vss_model::writer_metadata::ComponentInfo;
 use vss_model::{ObjectProp, ObjectType, SnapshotProp};
 
-use crate::abi::{VSS_OBJECT_PROP, VSS_OBJECT_UNION, VSS_PROVIDER_PROP, VSS_SNAPSHOT_PROP, guid};
+use crate::abi::{
+    BSTR, VSS_COMPONENTINFO, VSS_OBJECT_PROP, VSS_OBJECT_UNION, VSS_PROVIDER_PROP,
+    VSS_SNAPSHOT_PROP, guid,
+};
 use crate::memory::ComMemory;
 
 /// Frees the strings of a `VSS_OBJECT_PROP` as the SDK asks: a shadow copy's through
@@ -78,5 +83,53 @@ pub fn write_object_prop(memory: &dyn ComMemory, prop: &ObjectProp) -> VSS_OBJEC
                 },
             },
         },
+    }
+}
+
+/// Fills a `VSS_COMPONENTINFO` for a component, its strings `BSTR`s of `memory` (an empty
+/// logical path or caption as `NULL`), as `IVssWMComponent::GetComponentInfo` hands it out.
+/// The component has no icon.
+pub fn write_component_info(memory: &dyn ComMemory, info: &ComponentInfo) -> VSS_COMPONENTINFO {
+    let optional = |s: &str| -> BSTR {
+        if s.is_empty() {
+            ptr::null_mut()
+        } else {
+            memory.bstr(s)
+        }
+    };
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    VSS_COMPONENTINFO {
+        r#type: info.component_type.value(),
+        bstrLogicalPath: optional(&info.logical_path),
+        bstrComponentName: memory.bstr(&info.component_name),
+        bstrCaption: optional(&info.caption),
+        pbIcon: ptr::null_mut(),
+        cbIcon: 0,
+        bRestoreMetadata: u8::from(info.restore_metadata),
+        bNotifyOnBackupComplete: u8::from(info.notify_on_backup_complete),
+        bSelectable: u8::from(info.selectable),
+        bSelectableForRestore: u8::from(info.selectable_for_restore),
+        dwComponentFlags: info.component_flags,
+        cFileCount: count(info.files.len()),
+        cDatabases: count(info.database_files.len()),
+        cLogFiles: count(info.database_log_files.len()),
+        cDependencies: count(info.dependencies.len()),
+    }
+}
+
+/// Frees the strings of a `VSS_COMPONENTINFO` that [`write_component_info`] filled, with
+/// `SysFreeString`, and sets them to `NULL`.
+///
+/// # Safety
+/// Each string is `NULL` or a live `BSTR` of `memory`; after this call they must not be used.
+pub unsafe fn free_component_info(memory: &dyn ComMemory, info: &mut VSS_COMPONENTINFO) {
+    for field in [
+        &mut info.bstrLogicalPath,
+        &mut info.bstrComponentName,
+        &mut info.bstrCaption,
+    ] {
+        // SAFETY: the caller vouches that each string is NULL or a live BSTR.
+        unsafe { memory.free_bstr(*field) };
+        *field = ptr::null_mut();
     }
 }

@@ -47,8 +47,11 @@ macro_rules! method {
 
 /// The order of every interface this crate declares, with each method's parameter types, from
 /// the Windows SDK headers: vss.h for `IVssEnumObject` and `IVssAsync`, vsbackup.h for the
-/// requester interfaces. Methods the backend never calls are listed too, since they hold
-/// slots.
+/// requester interfaces and the writer metadata a requester examines, vswriter.h for the file
+/// descriptions, dependencies and the components of the backup components document. Methods
+/// the backend never calls are listed too, since they hold slots. `IVssWriterComponents`
+/// derives from nothing (its parent is empty): vsbackup.h's `IVssWriterComponentsExt` joins
+/// it and `IUnknown` as two vtables of one object, which [`crate::interfaces`] lays out.
 pub const HEADER_ORDER: &[HeaderOrder] = &[
     HeaderOrder {
         interface: "IVssEnumObject",
@@ -251,6 +254,173 @@ pub const HEADER_ORDER: &[HeaderOrder] = &[
         ],
     },
     HeaderOrder {
+        interface: "IVssWMFiledesc",
+        parent: "IUnknown",
+        methods: &[
+            method!("GetPath", "BSTR *"),
+            method!("GetFilespec", "BSTR *"),
+            method!("GetRecursive", "bool *"),
+            method!("GetAlternateLocation", "BSTR *"),
+            method!("GetBackupTypeMask", "DWORD *"),
+        ],
+    },
+    HeaderOrder {
+        interface: "IVssWMDependency",
+        parent: "IUnknown",
+        methods: &[
+            method!("GetWriterId", "VSS_ID *"),
+            method!("GetLogicalPath", "BSTR *"),
+            method!("GetComponentName", "BSTR *"),
+        ],
+    },
+    HeaderOrder {
+        interface: "IVssWMComponent",
+        parent: "IUnknown",
+        methods: &[
+            method!("GetComponentInfo", "PVSSCOMPONENTINFO *"),
+            method!("FreeComponentInfo", "PVSSCOMPONENTINFO"),
+            method!("GetFile", "UINT", "IVssWMFiledesc **"),
+            method!("GetDatabaseFile", "UINT", "IVssWMFiledesc **"),
+            method!("GetDatabaseLogFile", "UINT", "IVssWMFiledesc **"),
+            method!("GetDependency", "UINT", "IVssWMDependency **"),
+        ],
+    },
+    HeaderOrder {
+        interface: "IVssExamineWriterMetadata",
+        parent: "IUnknown",
+        methods: &[
+            method!(
+                "GetIdentity",
+                "VSS_ID *",
+                "VSS_ID *",
+                "BSTR *",
+                "VSS_USAGE_TYPE *",
+                "VSS_SOURCE_TYPE *"
+            ),
+            method!("GetFileCounts", "UINT *", "UINT *", "UINT *"),
+            method!("GetIncludeFile", "UINT", "IVssWMFiledesc **"),
+            method!("GetExcludeFile", "UINT", "IVssWMFiledesc **"),
+            method!("GetComponent", "UINT", "IVssWMComponent **"),
+            method!(
+                "GetRestoreMethod",
+                "VSS_RESTOREMETHOD_ENUM *",
+                "BSTR *",
+                "BSTR *",
+                "VSS_WRITERRESTORE_ENUM *",
+                "bool *",
+                "UINT *"
+            ),
+            method!("GetAlternateLocationMapping", "UINT", "IVssWMFiledesc **"),
+            method!("GetBackupSchema", "DWORD *"),
+            method!("GetDocument", "IXMLDOMDocument **"),
+            method!("SaveAsXML", "BSTR *"),
+            method!("LoadFromXML", "BSTR"),
+        ],
+    },
+    HeaderOrder {
+        interface: "IVssComponent",
+        parent: "IUnknown",
+        methods: &[
+            method!("GetLogicalPath", "BSTR *"),
+            method!("GetComponentType", "VSS_COMPONENT_TYPE *"),
+            method!("GetComponentName", "BSTR *"),
+            method!("GetBackupSucceeded", "bool *"),
+            method!("GetAlternateLocationMappingCount", "UINT *"),
+            method!("GetAlternateLocationMapping", "UINT", "IVssWMFiledesc **"),
+            method!("SetBackupMetadata", "LPCWSTR"),
+            method!("GetBackupMetadata", "BSTR *"),
+            method!("AddPartialFile", "LPCWSTR", "LPCWSTR", "LPCWSTR", "LPCWSTR"),
+            method!("GetPartialFileCount", "UINT *"),
+            method!(
+                "GetPartialFile",
+                "UINT",
+                "BSTR *",
+                "BSTR *",
+                "BSTR *",
+                "BSTR *"
+            ),
+            method!("IsSelectedForRestore", "bool *"),
+            method!("GetAdditionalRestores", "bool *"),
+            method!("GetNewTargetCount", "UINT *"),
+            method!("GetNewTarget", "UINT", "IVssWMFiledesc **"),
+            method!(
+                "AddDirectedTarget",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR",
+                "LPCWSTR"
+            ),
+            method!("GetDirectedTargetCount", "UINT *"),
+            method!(
+                "GetDirectedTarget",
+                "UINT",
+                "BSTR *",
+                "BSTR *",
+                "BSTR *",
+                "BSTR *",
+                "BSTR *",
+                "BSTR *"
+            ),
+            method!("SetRestoreMetadata", "LPCWSTR"),
+            method!("GetRestoreMetadata", "BSTR *"),
+            method!("SetRestoreTarget", "VSS_RESTORE_TARGET"),
+            method!("GetRestoreTarget", "VSS_RESTORE_TARGET *"),
+            method!("SetPreRestoreFailureMsg", "LPCWSTR"),
+            method!("GetPreRestoreFailureMsg", "BSTR *"),
+            method!("SetPostRestoreFailureMsg", "LPCWSTR"),
+            method!("GetPostRestoreFailureMsg", "BSTR *"),
+            method!("SetBackupStamp", "LPCWSTR"),
+            method!("GetBackupStamp", "BSTR *"),
+            method!("GetPreviousBackupStamp", "BSTR *"),
+            method!("GetBackupOptions", "BSTR *"),
+            method!("GetRestoreOptions", "BSTR *"),
+            method!("GetRestoreSubcomponentCount", "UINT *"),
+            method!(
+                "GetRestoreSubcomponent",
+                "UINT",
+                "BSTR *",
+                "BSTR *",
+                "bool *"
+            ),
+            method!("GetFileRestoreStatus", "VSS_FILE_RESTORE_STATUS *"),
+            method!(
+                "AddDifferencedFilesByLastModifyTime",
+                "LPCWSTR",
+                "LPCWSTR",
+                "BOOL",
+                "FILETIME"
+            ),
+            method!(
+                "AddDifferencedFilesByLastModifyLSN",
+                "LPCWSTR",
+                "LPCWSTR",
+                "BOOL",
+                "BSTR"
+            ),
+            method!("GetDifferencedFilesCount", "UINT *"),
+            method!(
+                "GetDifferencedFile",
+                "UINT",
+                "BSTR *",
+                "BSTR *",
+                "BOOL *",
+                "BSTR *",
+                "FILETIME *"
+            ),
+        ],
+    },
+    HeaderOrder {
+        interface: "IVssWriterComponents",
+        parent: "",
+        methods: &[
+            method!("GetComponentCount", "UINT *"),
+            method!("GetWriterInfo", "VSS_ID *", "VSS_ID *"),
+            method!("GetComponent", "UINT", "IVssComponent **"),
+        ],
+    },
+    HeaderOrder {
         interface: "IVssBackupComponentsEx",
         parent: "IVssBackupComponents",
         methods: &[
@@ -311,7 +481,8 @@ pub const HEADER_ORDER: &[HeaderOrder] = &[
 /// The Rust type a declaration gives a parameter of C type `c`: the SDK's scalar names map to
 /// their Rust widths (`UINT`, `ULONG`, `DWORD` to `u32`; `LONG`, `INT` to `i32`; C++ `bool`,
 /// one byte, to `boolean`), the SDK's own type names stay, a pointer is `*mut` (`*const` when
-/// the header writes `const`), and an interface pointer is passed as `*mut c_void`.
+/// the header writes `const`), and an interface pointer (MSXML's `IXMLDOMDocument` too) is
+/// passed as `*mut c_void`.
 pub fn rust_type(c: &str) -> String {
     let c = c.trim();
     let (constant, c) = match c.strip_prefix("const ") {
@@ -324,7 +495,7 @@ pub fn rust_type(c: &str) -> String {
         "UINT" | "ULONG" | "DWORD" => "u32",
         "LONG" | "INT" => "i32",
         "bool" => "boolean",
-        interface if interface.starts_with("IVss") => "c_void",
+        interface if interface.starts_with("IVss") || interface == "IXMLDOMDocument" => "c_void",
         other => other,
     };
     let mut rust = base.to_string();

@@ -13,6 +13,9 @@
 //! <?xml version="1.0" encoding="UTF-8"?>
 //! <BACKUP_COMPONENTS xmlns="x-schema:#VssComponentMetadata" version="1.0" context="0x00000020" selectComponents="yes" bootableSystemStateBackup="no" backupType="VSS_BT_FULL" partialFileSupport="no" integrity="0123456789abcdef">
 //!   <WRITER_METADATA writerId="{e8132975-6f93-4464-a53e-1050253ae220}" instanceId="{…}" friendlyName="System Writer"/>
+//!   <WRITER_COMPONENTS instanceId="{…}" writerId="{e8132975-6f93-4464-a53e-1050253ae220}">
+//!     <COMPONENT logicalPath="" componentName="System Files" componentType="VSS_CT_FILEGROUP" backupSucceeded="yes"/>
+//!   </WRITER_COMPONENTS>
 //!   <SNAPSHOT_SET_DESCRIPTION snapshotSetId="{…}" context="0x00000020" created="yes">
 //!     <SNAPSHOT_DESCRIPTION snapshotId="{…}" providerId="{…}" snapshotAttributes="0x00010020" originalVolumeName="\\?\Volume{…}\" originatingMachine="host" serviceMachine="host" snapshotDeviceObject="" creationTimestamp="133862112000000000">
 //!       <LUN_MAPPING>
@@ -40,6 +43,10 @@
 //! decimals; byte strings (identifiers, interconnect ports and addresses) as two lower-case hex
 //! digits a byte with nothing between them, so an empty one is `""`. The four backup state
 //! attributes of the root are all present (after `SetBackupState`) or all absent.
+//!
+//! A `WRITER_COMPONENTS` element holds the components `AddComponent` added for one writer
+//! instance, in the order added, each with its type by SDK name (`VSS_CT_FILEGROUP`), its
+//! logical path (empty for none) and whether `SetBackupSucceeded` marked it backed up.
 //!
 //! A `SNAPSHOT_DESCRIPTION` holds a `LUN_MAPPING` only for a hardware shadow copy whose LUN
 //! information VSS recorded. Each `LUN_PAIR` holds one `ORIGINAL_LUN` and one `SHADOW_LUN`,
@@ -74,6 +81,7 @@ use crate::guid::VssId;
 use crate::hresult::HResult;
 use crate::lun::VdsLunInformation;
 use crate::props::VssTimestamp;
+use crate::writer_metadata::ComponentType;
 
 /// The namespace every document declares, as real VSS documents do.
 pub const NAMESPACE: &str = "x-schema:#VssComponentMetadata";
@@ -82,6 +90,8 @@ pub const SCHEMA_VERSION: &str = "1.0";
 
 const ROOT: &str = "BACKUP_COMPONENTS";
 const WRITER: &str = "WRITER_METADATA";
+const WRITER_COMPONENTS: &str = "WRITER_COMPONENTS";
+const COMPONENT: &str = "COMPONENT";
 const SET: &str = "SNAPSHOT_SET_DESCRIPTION";
 const SNAPSHOT: &str = "SNAPSHOT_DESCRIPTION";
 const MAPPING: &str = "LUN_MAPPING";
@@ -92,8 +102,6 @@ const IDENTIFIER: &str = "STORAGE_IDENTIFIER";
 const INTERCONNECT: &str = "INTERCONNECT";
 const EXTENT: &str = "DISK_EXTENT";
 const INTEGRITY: &str = "integrity";
-/// The private entity that stands for U+0000.
-const NUL_ENTITY: &str = "vss-nul";
 
 /// The Backup Components Document of one requester object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -104,8 +112,36 @@ pub struct BackupComponentsDocument {
     pub backup_state: Option<BackupState>,
     /// The writers whose metadata GatherWriterMetadata gathered.
     pub writers: Vec<WriterMetadata>,
+    /// The components AddComponent added, by writer instance, in the order the first
+    /// component of each was added.
+    pub components: Vec<WriterComponents>,
     /// The shadow copy set, once StartSnapshotSet has run.
     pub snapshot_set: Option<SnapshotSetDescription>,
+}
+
+/// The components of one writer instance that the document holds: what
+/// `IVssBackupComponents::GetWriterComponents` hands out as an `IVssWriterComponentsExt`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WriterComponents {
+    /// `GetWriterInfo`'s `pidInstance`.
+    pub instance_id: VssId,
+    /// `GetWriterInfo`'s `pidWriter`: the writer class id.
+    pub writer_id: VssId,
+    /// `GetComponent` for each of `GetComponentCount`, in the order they were added.
+    pub components: Vec<SelectedComponent>,
+}
+
+/// One component of the document (`IVssComponent`): one `AddComponent` added.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SelectedComponent {
+    /// `GetComponentType`.
+    pub component_type: ComponentType,
+    /// `GetLogicalPath`: empty when the component has none.
+    pub logical_path: String,
+    /// `GetComponentName`.
+    pub component_name: String,
+    /// `GetBackupSucceeded`: what the last `SetBackupSucceeded` said (`false` until then).
+    pub backup_succeeded: bool,
 }
 
 /// The arguments of `SetBackupState`.

@@ -7,10 +7,10 @@ use quick_xml::events::{BytesDecl, BytesStart, Event};
 
 use super::integrity::Integrity;
 use super::{
-    BackupComponentsDocument, BackupState, DiskExtent, DocumentError, EXTENT, IDENTIFIER,
-    INTEGRITY, INTERCONNECT, LunMapping, LunPair, MAPPING, NAMESPACE, NUL_ENTITY, ORIGINAL_LUN,
-    PAIR, ROOT, SCHEMA_VERSION, SET, SHADOW_LUN, SNAPSHOT, SnapshotDescription,
-    SnapshotSetDescription, WRITER, WriterMetadata,
+    BackupComponentsDocument, BackupState, COMPONENT, DiskExtent, DocumentError, EXTENT,
+    IDENTIFIER, INTEGRITY, INTERCONNECT, LunMapping, LunPair, MAPPING, NAMESPACE, ORIGINAL_LUN,
+    PAIR, ROOT, SCHEMA_VERSION, SET, SHADOW_LUN, SNAPSHOT, SelectedComponent, SnapshotDescription,
+    SnapshotSetDescription, WRITER, WRITER_COMPONENTS, WriterComponents, WriterMetadata,
 };
 use crate::attributes::SnapshotAttributes;
 use crate::context::Context;
@@ -21,6 +21,8 @@ use crate::lun::{
     StorageIdentifier, VdsLunInformation,
 };
 use crate::props::VssTimestamp;
+use crate::writer_metadata::ComponentType;
+use crate::xml_text::NUL_ENTITY;
 
 /// The deepest element nesting the schema has (root, set, snapshot, LUN mapping, LUN pair,
 /// LUN, identifier or interconnect).
@@ -408,6 +410,7 @@ fn read_document(mut root: Node) -> Result<(BackupComponentsDocument, Integrity)
         context,
         backup_state,
         writers: Vec::new(),
+        components: Vec::new(),
         snapshot_set: None,
     };
     for mut child in std::mem::take(&mut root.children) {
@@ -422,6 +425,7 @@ fn read_document(mut root: Node) -> Result<(BackupComponentsDocument, Integrity)
                 });
                 a.finish()?;
             }
+            WRITER_COMPONENTS => document.components.push(read_writer_components(child)?),
             SET => {
                 if document.snapshot_set.is_some() {
                     return Err(duplicate_element(&child, ROOT));
@@ -432,6 +436,37 @@ fn read_document(mut root: Node) -> Result<(BackupComponentsDocument, Integrity)
         }
     }
     Ok((document, integrity))
+}
+
+/// Reads a `WRITER_COMPONENTS` and its `COMPONENT` elements.
+fn read_writer_components(mut node: Node) -> Result<WriterComponents, DocumentError> {
+    let mut a = Attrs::new(&mut node);
+    let mut writer = WriterComponents {
+        instance_id: a.guid("instanceId")?,
+        writer_id: a.guid("writerId")?,
+        components: Vec::new(),
+    };
+    a.finish()?;
+    for mut child in std::mem::take(&mut node.children) {
+        if child.name != COMPONENT {
+            return Err(unknown_element(&child, WRITER_COMPONENTS));
+        }
+        no_children(&child)?;
+        let mut a = Attrs::new(&mut child);
+        writer.components.push(SelectedComponent {
+            logical_path: a.required("logicalPath")?,
+            component_name: a.required("componentName")?,
+            component_type: a.sdk_name(
+                "componentType",
+                ComponentType::ALL,
+                ComponentType::name,
+                "a VSS_COMPONENT_TYPE name such as VSS_CT_FILEGROUP",
+            )?,
+            backup_succeeded: a.boolean("backupSucceeded")?,
+        });
+        a.finish()?;
+    }
+    Ok(writer)
 }
 
 fn read_set(mut node: Node) -> Result<SnapshotSetDescription, DocumentError> {

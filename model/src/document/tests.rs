@@ -50,6 +50,31 @@ fn full() -> BackupComponentsDocument {
                 writer_name: "Wrïter <&> \"q\" 'a' ]]> &amp; \t\n\r\n end ".into(),
             },
         ],
+        components: vec![
+            WriterComponents {
+                instance_id: id(0xffff_0000_1111_2222_3333_4444_5555_6666),
+                writer_id: id(0xe8132975_6f93_4464_a53e_1050253ae220),
+                components: vec![
+                    SelectedComponent {
+                        component_type: ComponentType::VSS_CT_FILEGROUP,
+                        logical_path: String::new(),
+                        component_name: "System Files".into(),
+                        backup_succeeded: true,
+                    },
+                    SelectedComponent {
+                        component_type: ComponentType::VSS_CT_DATABASE,
+                        logical_path: "<db> & \"logs\"".into(),
+                        component_name: "main\t".into(),
+                        backup_succeeded: false,
+                    },
+                ],
+            },
+            WriterComponents {
+                instance_id: id(7),
+                writer_id: id(8),
+                components: Vec::new(),
+            },
+        ],
         snapshot_set: Some(SnapshotSetDescription {
             snapshot_set_id: id(0xabcdef),
             context: Context::VSS_CTX_ALL,
@@ -1170,6 +1195,21 @@ impl Rng {
                 writer_name: self.string(),
             })
             .collect();
+        let components = (0..self.below(3))
+            .map(|_| WriterComponents {
+                instance_id: self.id(),
+                writer_id: self.id(),
+                components: (0..self.below(3))
+                    .map(|_| SelectedComponent {
+                        component_type: ComponentType::ALL
+                            [self.below(ComponentType::ALL.len() as u64) as usize],
+                        logical_path: self.string(),
+                        component_name: self.string(),
+                        backup_succeeded: self.flag(),
+                    })
+                    .collect(),
+            })
+            .collect();
         let snapshot_set = self.flag().then(|| SnapshotSetDescription {
             snapshot_set_id: self.id(),
             context: Context(self.next() as i32),
@@ -1192,6 +1232,7 @@ impl Rng {
             context: Context(self.next() as i32),
             backup_state,
             writers,
+            components,
             snapshot_set,
         }
     }

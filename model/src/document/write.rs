@@ -1,20 +1,16 @@
 //! Writing: the document as the XML `SaveAsXML` gives, element by element.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
-
 use quick_xml::Writer;
-use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
-use quick_xml::name::QName;
 
 use super::{
-    BackupComponentsDocument, EXTENT, IDENTIFIER, INTEGRITY, INTERCONNECT, LunMapping, MAPPING,
-    NAMESPACE, NUL_ENTITY, ORIGINAL_LUN, PAIR, ROOT, SCHEMA_VERSION, SET, SHADOW_LUN, SNAPSHOT,
-    SnapshotDescription, WRITER,
+    BackupComponentsDocument, COMPONENT, EXTENT, IDENTIFIER, INTEGRITY, INTERCONNECT, LunMapping,
+    MAPPING, NAMESPACE, ORIGINAL_LUN, PAIR, ROOT, SCHEMA_VERSION, SET, SHADOW_LUN, SNAPSHOT,
+    SnapshotDescription, WRITER, WRITER_COMPONENTS, WriterComponents,
 };
 use crate::digest::fnv1a64;
 use crate::lun::VdsLunInformation;
+use crate::xml_text::{push_attr, yes_no};
 
 impl BackupComponentsDocument {
     /// Writes the document without the integrity attribute, in its canonical form, to
@@ -45,7 +41,7 @@ impl BackupComponentsDocument {
         }
 
         let mut events = vec![Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))];
-        if self.writers.is_empty() && self.snapshot_set.is_none() {
+        if self.writers.is_empty() && self.components.is_empty() && self.snapshot_set.is_none() {
             events.push(Event::Empty(root));
         } else {
             events.push(Event::Start(root));
@@ -55,6 +51,9 @@ impl BackupComponentsDocument {
                 push_attr(&mut e, "instanceId", &w.instance_id.to_string());
                 push_attr(&mut e, "friendlyName", &w.writer_name);
                 events.push(Event::Empty(e));
+            }
+            for w in &self.components {
+                push_writer_components(w, &mut events);
             }
             if let Some(set) = &self.snapshot_set {
                 let mut e = BytesStart::new(SET);
@@ -98,6 +97,28 @@ impl BackupComponentsDocument {
         text.insert_str(end, &format!(" {INTEGRITY}=\"{hash:016x}\""));
         text
     }
+}
+
+/// The `WRITER_COMPONENTS` element of one writer instance, a `COMPONENT` for each of its
+/// components.
+fn push_writer_components(w: &WriterComponents, events: &mut Vec<Event<'static>>) {
+    let mut e = BytesStart::new(WRITER_COMPONENTS);
+    push_attr(&mut e, "instanceId", &w.instance_id.to_string());
+    push_attr(&mut e, "writerId", &w.writer_id.to_string());
+    if w.components.is_empty() {
+        events.push(Event::Empty(e));
+        return;
+    }
+    events.push(Event::Start(e));
+    for c in &w.components {
+        let mut e = BytesStart::new(COMPONENT);
+        push_attr(&mut e, "logicalPath", &c.logical_path);
+        push_attr(&mut e, "componentName", &c.component_name);
+        push_attr(&mut e, "componentType", c.component_type.name());
+        push_attr(&mut e, "backupSucceeded", yes_no(c.backup_succeeded));
+        events.push(Event::Empty(e));
+    }
+    events.push(Event::End(BytesEnd::new(WRITER_COMPONENTS)));
 }
 
 /// The `SNAPSHOT_DESCRIPTION` element of one shadow copy, with its LUN mapping if it has one.
@@ -207,42 +228,6 @@ fn snapshot_element(s: &SnapshotDescription) -> BytesStart<'static> {
     e
 }
 
-/// Adds an attribute, escaping its value with [`escape_value`].
-fn push_attr(element: &mut BytesStart<'_>, key: &str, value: &str) {
-    element.push_attribute(Attribute {
-        key: QName(key),
-        value: Cow::Owned(escape_value(value)),
-    });
-}
-
-/// Escapes a string for a double-quoted attribute value so that reading it back with XML
-/// attribute-value normalisation gives the same string.
-fn escape_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\0' => {
-                out.push('&');
-                out.push_str(NUL_ENTITY);
-                out.push(';');
-            }
-            '\u{1}'..='\u{1F}' | '\u{7F}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}' => {
-                let _ = write!(out, "&#x{:X};", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn hex32(v: u32) -> String {
     format!("0x{v:08X}")
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
 }

@@ -18,6 +18,10 @@ pub(crate) enum Bound {
     Document(String),
     /// The properties `GetSnapshotProperties` returned; `$name.field` reads a field.
     Props(Box<SnapshotProp>),
+    /// The writers `GetWriterMetadata` listed, by name with their instance ids;
+    /// `$name.Writer Name` reads one's instance id. `None` stands for a list a step will
+    /// bind when it runs, in which any writer may be named.
+    Writers(Option<Vec<(String, VssId)>>),
     /// An `IVssAsync` the runner keeps, by its index.
     Async(usize),
     /// The call that was to bind it failed, at this step.
@@ -202,6 +206,25 @@ impl<'a> StepArgs<'a> {
                     (Bound::Props(_), None) => Err(ArgError::Input(format!(
                         "`{s}` holds properties: name a field, as `{s}.snapshot_device_object`"
                     ))),
+                    (Bound::Writers(writers), Some(f)) => {
+                        let listed = match writers {
+                            None => Some(VssId::NULL),
+                            Some(list) => list
+                                .iter()
+                                .find(|(writer, _)| writer.eq_ignore_ascii_case(f))
+                                .map(|(_, instance)| *instance),
+                        };
+                        listed
+                            .map(|id| Value::String(id.to_string()))
+                            .ok_or_else(|| {
+                                ArgError::Input(format!(
+                                    "`{s}`: GetWriterMetadata listed no writer named `{f}`"
+                                ))
+                            })
+                    }
+                    (Bound::Writers(_), None) => Err(ArgError::Input(format!(
+                        "`{s}` holds writer metadata: name a writer, as `{s}.System Writer`, for its instance id"
+                    ))),
                     (Bound::Async(_), _) => Err(ArgError::Input(format!(
                         "`{s}` is an asynchronous operation, not a value"
                     ))),
@@ -213,6 +236,11 @@ impl<'a> StepArgs<'a> {
                 .map(|v| self.resolve(key, v))
                 .collect::<Result<_, _>>()
                 .map(Value::Array),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), self.resolve(key, v)?)))
+                .collect::<Result<_, _>>()
+                .map(Value::Object),
             other => Ok(other.clone()),
         }
     }

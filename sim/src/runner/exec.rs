@@ -9,14 +9,19 @@ use vss_model::backend::{
     Backend, BackupComponents, EnvError, Environment, INFINITE, LunState, VssAsync,
 };
 use vss_model::call::{self, Call, Invoked, Returned};
+use vss_model::document::{SelectedComponent, WriterComponents};
 use vss_model::methods::Method;
 use vss_model::position::Position;
-use vss_model::{Block, HResult, ObjectProp, SnapshotAttributes, SnapshotProp, WriterStatus};
+use vss_model::writer_metadata::{WriterMetadataDocument, component_path};
+use vss_model::{
+    Block, HResult, ObjectProp, SnapshotAttributes, SnapshotProp, VssId, WriterStatus,
+};
 
 use super::args::{ArgError, Bindings, Bound};
 use super::needs::unmet;
 use super::step::{
-    Action, Checks, LunCheck, LunSubject, Read, ReadExpect, TypedStep, read_step, short_code,
+    Action, Checks, ComponentExpect, LunCheck, LunSubject, Read, ReadExpect, TypedStep, read_step,
+    short_code,
 };
 use super::{InputError, Problem, ReadStep, Scenario};
 
@@ -224,6 +229,25 @@ fn describe(method: Method, returned: &Returned) -> String {
         Returned::Text(name) => format!("exposed as {name}"),
         Returned::Supported(true) => "supported".into(),
         Returned::Supported(false) => "not supported".into(),
+        Returned::Metadata(writers) => {
+            let components = writers.iter().map(|w| w.components.len()).sum();
+            format!(
+                "{}, {}",
+                plural(writers.len(), "writer"),
+                plural(components, "component")
+            )
+        }
+        Returned::Components(writers) => {
+            let components = writers.iter().flat_map(|w| &w.components);
+            let (count, succeeded) = components.fold((0, 0), |(n, ok), c| {
+                (n + 1, ok + usize::from(c.backup_succeeded))
+            });
+            format!(
+                "{}, {}, {succeeded} backed up",
+                plural(writers.len(), "writer"),
+                plural(count, "component")
+            )
+        }
         Returned::Writers(status) => {
             let failed: Vec<String> = status
                 .iter()
@@ -641,6 +665,12 @@ impl<'b, B: Backend> Runner<'b, B> {
             Returned::Properties(p) => Bound::Props(p.clone()),
             Returned::Text(t) if method == Method::SaveAsXml => Bound::Document(t.clone()),
             Returned::Text(t) => Bound::Text(t.clone()),
+            Returned::Metadata(writers) => Bound::Writers(Some(
+                writers
+                    .iter()
+                    .map(|w| (w.writer_name.clone(), w.instance_id))
+                    .collect(),
+            )),
             _ => Bound::Failed(n),
         };
         self.bind(&step.bind, value);
@@ -709,6 +739,12 @@ impl<'b, B: Backend> Runner<'b, B> {
                 }
             }
             Returned::Writers(status) => problems.extend(check_states(status, checks)),
+            Returned::Metadata(writers) => problems.extend(check_metadata(writers, checks)),
+            Returned::Components(writers) => {
+                if let Some(expected) = &checks.components {
+                    problems.extend(check_components(writers, expected));
+                }
+            }
             Returned::Nothing | Returned::Id(_) | Returned::Text(_) => {}
         }
         Ok(problems)
@@ -901,6 +937,64 @@ fn check_states(status: &[WriterStatus], checks: &Checks) -> Vec<String> {
             Some(s) if s.state == *state => {}
             Some(s) => problems.push(format!("{writer} in {state}, got {}", s.state)),
             None => problems.push(format!("{writer} in {state}, but it is not listed")),
+        }
+    }
+    problems
+}
+
+/// Compares the writers' metadata with `expect_metadata`: each writer named is listed,
+/// with every component path given.
+fn check_metadata(writers: &[WriterMetadataDocument], checks: &Checks) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, paths) in &checks.metadata {
+        let Some(writer) = writers
+            .iter()
+            .find(|w| w.writer_name.eq_ignore_ascii_case(name))
+        else {
+            problems.push(format!("{name} listed, but it is not"));
+            continue;
+        };
+        for path in paths {
+            if !writer.components.iter().any(|c| c.full_path() == *path) {
+                problems.push(format!("{name} with component `{path}`, but it has none"));
+            }
+        }
+    }
+    problems
+}
+
+/// Compares the document's components with `expect_components`: exactly those, each
+/// marked backed up or not as expected.
+fn check_components(writers: &[WriterComponents], expected: &[ComponentExpect]) -> Vec<String> {
+    let held: Vec<(VssId, &SelectedComponent)> = writers
+        .iter()
+        .flat_map(|w| w.components.iter().map(move |c| (w.writer_id, c)))
+        .collect();
+    let same = |(writer, c): &(VssId, &SelectedComponent), e: &ComponentExpect| {
+        *writer == e.writer && c.logical_path == e.logical_path && c.component_name == e.component
+    };
+    let mut problems = Vec::new();
+    for e in expected {
+        let path = component_path(&e.logical_path, &e.component);
+        match held.iter().find(|h| same(h, e)) {
+            None => problems.push(format!("{} `{path}` listed, but it is not", e.writer)),
+            Some((_, c)) => {
+                if let Some(want) = e.succeeded.filter(|w| *w != c.backup_succeeded) {
+                    problems.push(format!(
+                        "{} `{path}` backed up = {want}, got {}",
+                        e.writer, c.backup_succeeded
+                    ));
+                }
+            }
+        }
+    }
+    for h in &held {
+        if !expected.iter().any(|e| same(h, e)) {
+            let path = component_path(&h.1.logical_path, &h.1.component_name);
+            problems.push(format!(
+                "only the components given, but {} `{path}` is listed too",
+                h.0
+            ));
         }
     }
     problems

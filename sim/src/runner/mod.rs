@@ -377,6 +377,7 @@ impl StepCheck<'_> {
                     Bound::Text(_) => "a name",
                     Bound::Document(_) => "a backup components document",
                     Bound::Props(_) => "the properties of a shadow copy",
+                    Bound::Writers(_) => "the writers' metadata",
                     Bound::Async(_) => "an asynchronous operation",
                     Bound::Failed(_) => return None,
                 };

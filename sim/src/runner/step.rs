@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use vss_model::backend::{Capabilities, Privileges, ProviderFault};
 use vss_model::call::Call;
 use vss_model::methods::Method;
+use vss_model::writer_metadata::component_path;
 use vss_model::{HResult, VssId, WriterEvent, WriterState};
 
 use super::args::{ArgError, Bindings, Bound, StepArgs};
@@ -36,6 +37,7 @@ impl TypedStep {
             _ if call.is_async() => Bound::Async(0),
             Call::StartSnapshotSet | Call::AddToSnapshotSet { .. } => Bound::Id(VssId::NULL),
             Call::GetSnapshotProperties { .. } => Bound::some_properties(),
+            Call::GetWriterMetadata => Bound::Writers(None),
             Call::SaveAsXml => Bound::Document(String::new()),
             Call::ExposeSnapshot { .. } => Bound::Text(String::new()),
             _ => return None,
@@ -141,6 +143,27 @@ pub(crate) struct Checks {
     pub supported: Option<bool>,
     /// `GetWriterStatus`: `expect_states`.
     pub states: Vec<(String, WriterState)>,
+    /// `GetWriterMetadata`: `expect_metadata`, each writer's name with the paths of
+    /// components it must list.
+    pub metadata: Vec<(String, Vec<String>)>,
+    /// `GetWriterComponents`: `expect_components`, every component the document holds.
+    pub components: Option<Vec<ComponentExpect>>,
+}
+
+/// One component `expect_components` expects the backup components document to hold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ComponentExpect {
+    /// The writer class id.
+    pub writer: VssId,
+    /// The logical path; none when absent.
+    #[serde(default)]
+    pub logical_path: String,
+    /// The component's name.
+    pub component: String,
+    /// Whether `SetBackupSucceeded` marked it backed up; not checked when absent.
+    #[serde(default)]
+    pub succeeded: Option<bool>,
 }
 
 /// An environment read and what it expects.
@@ -216,7 +239,7 @@ impl LunExpect {
 }
 
 /// Each check key and the one method it applies to.
-const CHECK_KEYS: [(&str, Method); 8] = [
+const CHECK_KEYS: [(&str, Method); 10] = [
     ("expect_props", Method::GetSnapshotProperties),
     ("expect_count", Method::Query),
     ("expect_includes", Method::Query),
@@ -225,6 +248,8 @@ const CHECK_KEYS: [(&str, Method); 8] = [
     ("expect_nondeleted", Method::DeleteSnapshots),
     ("expect_supported", Method::IsVolumeSupported),
     ("expect_states", Method::GetWriterStatus),
+    ("expect_metadata", Method::GetWriterMetadata),
+    ("expect_components", Method::GetWriterComponents),
 ];
 
 /// Reads a step. `default_machine` is used when the step has no `on`.
@@ -284,6 +309,7 @@ pub(crate) fn read_step(
                     Call::StartSnapshotSet
                         | Call::AddToSnapshotSet { .. }
                         | Call::GetSnapshotProperties { .. }
+                        | Call::GetWriterMetadata
                         | Call::SaveAsXml
                         | Call::ExposeSnapshot { .. }
                 )
@@ -390,7 +416,22 @@ fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
         nondeleted: a.id("expect_nondeleted")?,
         supported: a.boolean("expect_supported")?,
         states: Vec::new(),
+        metadata: Vec::new(),
+        components: None,
     };
+    for (writer, paths) in a.object("expect_metadata")?.unwrap_or_default() {
+        let paths = serde_json::from_value(paths).map_err(|_| {
+            ArgError::Input(format!(
+                "expect_metadata: `{writer}` must be a list of component paths, such as `\\System Files`"
+            ))
+        })?;
+        checks.metadata.push((writer, paths));
+    }
+    if let Some(components) = a.get("expect_components")? {
+        let components = serde_json::from_value(components)
+            .map_err(|e| ArgError::Input(format!("expect_components: {e}")))?;
+        checks.components = Some(components);
+    }
     for (writer, state) in a.object("expect_states")?.unwrap_or_default() {
         let state = state.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
             ArgError::Input(format!(
@@ -454,6 +495,9 @@ fn read_call(name: &str, a: &mut StepArgs<'_>) -> Result<(Action, String), ArgEr
         Call::GatherWriterMetadata
             | Call::GatherWriterStatus
             | Call::GetWriterStatus
+            | Call::GetWriterMetadata
+            | Call::FreeWriterMetadata
+            | Call::GetWriterComponents
             | Call::StartSnapshotSet
             | Call::PrepareForBackup
             | Call::DoSnapshotSet
@@ -511,6 +555,23 @@ fn label(call: &Call) -> String {
         }
         Call::AddToSnapshotSet { volume, provider } => format!("{method} {volume} {provider}"),
         Call::BreakSnapshotSetEx { flags, .. } => format!("{method} {flags}"),
+        Call::AddComponent {
+            logical_path,
+            component,
+            ..
+        } => {
+            let path = component_path(logical_path.as_deref().unwrap_or_default(), component);
+            format!("{method} {path}")
+        }
+        Call::SetBackupSucceeded {
+            logical_path,
+            component,
+            succeeded,
+            ..
+        } => {
+            let path = component_path(logical_path.as_deref().unwrap_or_default(), component);
+            format!("{method} {path} {succeeded}")
+        }
         Call::Query { returned_type, .. } => format!("{method} {returned_type}"),
         Call::DeleteSnapshots { source_type, .. } => format!("{method} {source_type}"),
         Call::ExposeSnapshot {
@@ -754,6 +815,7 @@ pub(crate) fn short_code(hr: HResult) -> String {
 
 #[cfg(test)]
 mod tests {
+    use vss_model::writer_metadata::ComponentType;
     use vss_model::{BackupType, Context, HardwareOptions, ObjectType, SnapshotAttributes as A};
 
     use super::*;
@@ -784,6 +846,24 @@ mod tests {
             Call::GatherWriterMetadata,
             Call::GatherWriterStatus,
             Call::GetWriterStatus,
+            Call::GetWriterMetadata,
+            Call::FreeWriterMetadata,
+            Call::AddComponent {
+                instance: id,
+                writer: id,
+                component_type: ComponentType::VSS_CT_DATABASE,
+                logical_path: Some(r"db\main".into()),
+                component: "Main".into(),
+            },
+            Call::SetBackupSucceeded {
+                instance: id,
+                writer: id,
+                component_type: ComponentType::VSS_CT_FILEGROUP,
+                logical_path: None,
+                component: "System Files".into(),
+                succeeded: false,
+            },
+            Call::GetWriterComponents,
             Call::StartSnapshotSet,
             Call::AddToSnapshotSet {
                 volume: r"E:\".into(),

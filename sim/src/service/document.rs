@@ -3,7 +3,7 @@
 use vss_model::backend::VssResult;
 use vss_model::document::{
     BackupComponentsDocument, BackupState, DiskExtent, LunMapping, LunPair, SnapshotDescription,
-    SnapshotSetDescription,
+    SnapshotSetDescription, WriterMetadata,
 };
 use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
@@ -42,7 +42,17 @@ impl World {
                 backup_type: s.backup_type,
                 partial_file_support: s.partial_file_support,
             }),
-            writers: r.metadata.clone().unwrap_or_default(),
+            writers: r
+                .metadata
+                .iter()
+                .flatten()
+                .map(|w| WriterMetadata {
+                    writer_id: w.writer_id,
+                    instance_id: w.instance_id,
+                    writer_name: w.writer_name.clone(),
+                })
+                .collect(),
+            components: r.components.clone(),
             snapshot_set: None,
         };
         if let Some(plan) = plan {

@@ -39,6 +39,7 @@ impl World {
                 backup_type: s.backup_type,
                 partial_file_support: s.partial_file_support,
             });
+            r.components = doc.components.clone();
         }
         r.loaded = loaded;
         Ok(())

@@ -6,6 +6,7 @@
 mod administration;
 mod async_op;
 mod break_set;
+mod components;
 mod creation;
 mod document;
 mod hardware;
@@ -13,6 +14,8 @@ mod import;
 mod lifecycle;
 mod revert;
 mod writers;
+
+pub(crate) use components::ComponentRef;
 
 use vss_model::methods::{self, Method};
 use vss_model::provider::{ProviderCreateSnapshotSet, ProviderResult};

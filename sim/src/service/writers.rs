@@ -8,6 +8,7 @@
 use vss_model::backend::VssResult;
 use vss_model::lifecycle::{BackupEnd, RequesterPhase};
 use vss_model::methods::Method;
+use vss_model::writer_metadata::WriterMetadataDocument;
 use vss_model::{HResult, WriterEvent, WriterState as S};
 
 use crate::handles::{AsyncId, MachineId, RequesterId};
@@ -137,6 +138,39 @@ impl World {
             .writer_status
             .clone()
             .ok_or(HResult::VSS_E_BAD_STATE)
+    }
+
+    /// `GetWriterMetadataCount` + `GetWriterMetadata`: what the writers said at Identify,
+    /// once `GatherWriterMetadata` has finished and until `FreeWriterMetadata`.
+    pub(crate) fn writer_metadata(
+        &mut self,
+        req: RequesterId,
+    ) -> VssResult<Vec<WriterMetadataDocument>> {
+        self.begin_call(req, Method::GetWriterMetadata)?;
+        self.gathered(req).cloned().ok_or(HResult::VSS_E_BAD_STATE)
+    }
+
+    /// The metadata `GatherWriterMetadata` gathered and the object can still read: none
+    /// before it finished (or while it is held) and none once freed.
+    pub(crate) fn gathered(&self, req: RequesterId) -> Option<&Vec<WriterMetadataDocument>> {
+        let r = self.requester(req);
+        let readable = r.phase.is_initialized()
+            && !r.metadata_freed
+            && !r.pending.contains(&Work::GatherWriterMetadata);
+        r.metadata.as_ref().filter(|_| readable)
+    }
+
+    /// `FreeWriterMetadata()`: after `GatherWriterMetadata` finished; freeing twice frees
+    /// nothing more.
+    pub(crate) fn free_writer_metadata(&mut self, req: RequesterId) -> VssResult {
+        self.begin_call(req, Method::FreeWriterMetadata)?;
+        let r = self.requester(req);
+        let gathered = r.metadata.is_some() && !r.pending.contains(&Work::GatherWriterMetadata);
+        if !r.phase.is_initialized() || !gathered {
+            return Err(HResult::VSS_E_BAD_STATE);
+        }
+        self.requester_mut(req).metadata_freed = true;
+        Ok(())
     }
 
     /// `PrepareForBackup(&pAsync)`: writer contexts only, after `StartSnapshotSet` and

@@ -20,6 +20,7 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 use vss_conformance::backends::{ComBackend, MakeBackend, SimBackend, default_world};
 use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
 use vss_model::call::{Call, CallOutcome, Invoked, Returned, invoke};
+use vss_model::writer_metadata::ComponentType;
 use vss_model::{BackupType, Context, HardwareOptions, ObjectType, SnapshotAttributes, VssId};
 
 /// Where a GUID argument comes from: an id a call returned earlier, or none of them.
@@ -57,6 +58,28 @@ enum Drawn {
     Expose(IdArg, Option<String>, u32, Option<String>),
     Unexpose(IdArg),
     IsVolumeSupported(IdArg, String),
+    GetWriterMetadata,
+    FreeWriterMetadata,
+    AddComponent(ComponentArg),
+    SetBackupSucceeded(ComponentArg, bool),
+    GetWriterComponents,
+}
+
+/// The component `AddComponent` and `SetBackupSucceeded` name: one a writer reported
+/// (learned from `GetWriterMetadata`), or ids, a type and names drawn as they come.
+#[derive(Debug, Clone)]
+enum ComponentArg {
+    Reported(usize),
+    Drawn(IdArg, IdArg, ComponentType, Option<String>, String),
+}
+
+fn component_arg() -> impl Strategy<Value = ComponentArg> {
+    let types = prop::sample::select(ComponentType::ALL.to_vec());
+    prop_oneof![
+        3 => (0usize..8).prop_map(ComponentArg::Reported),
+        1 => (id(), id(), types, prop::option::of(text()), text())
+            .prop_map(|(i, w, t, p, n)| ComponentArg::Drawn(i, w, t, p, n)),
+    ]
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -138,14 +161,21 @@ fn drawn() -> impl Strategy<Value = Drawn> {
             .prop_map(|(i, p, a, e)| Drawn::Expose(i, p, a, e)),
         1 => id().prop_map(Drawn::Unexpose),
         1 => (id(), text()).prop_map(|(i, v)| Drawn::IsVolumeSupported(i, v)),
+        1 => Just(Drawn::GetWriterMetadata),
+        1 => Just(Drawn::FreeWriterMetadata),
+        2 => component_arg().prop_map(Drawn::AddComponent),
+        1 => (component_arg(), any::<bool>()).prop_map(|(c, b)| Drawn::SetBackupSucceeded(c, b)),
+        1 => Just(Drawn::GetWriterComponents),
     ]
 }
 
-/// The ids and the last document the calls returned, which later arguments draw from.
+/// The ids and the last document the calls returned, which later arguments draw from, and
+/// the components the writers reported.
 #[derive(Default)]
 struct Seen {
     ids: Vec<VssId>,
     saved: Option<String>,
+    components: Vec<(VssId, VssId, ComponentType, String, String)>,
 }
 
 impl Seen {
@@ -157,6 +187,30 @@ impl Seen {
             IdArg::SystemProvider => "{b5946137-7b9f-4925-af80-51abd60b20d5}"
                 .parse()
                 .expect("a GUID"),
+        }
+    }
+
+    /// A component's instance, writer, type, logical path and name.
+    fn component(
+        &self,
+        arg: &ComponentArg,
+    ) -> (VssId, VssId, ComponentType, Option<String>, String) {
+        match arg {
+            ComponentArg::Reported(i) if !self.components.is_empty() => {
+                let (instance, writer, t, path, name) = &self.components[i % self.components.len()];
+                let path = Some(path.clone()).filter(|p| !p.is_empty());
+                (*instance, *writer, *t, path, name.clone())
+            }
+            ComponentArg::Reported(_) => (
+                VssId::NULL,
+                VssId::NULL,
+                ComponentType::VSS_CT_FILEGROUP,
+                None,
+                "System Files".into(),
+            ),
+            ComponentArg::Drawn(i, w, t, path, name) => {
+                (self.id(i), self.id(w), *t, path.clone(), name.clone())
+            }
         }
     }
 
@@ -220,6 +274,30 @@ impl Seen {
                 provider: self.id(p),
                 volume: volume.clone(),
             },
+            Drawn::GetWriterMetadata => Call::GetWriterMetadata,
+            Drawn::FreeWriterMetadata => Call::FreeWriterMetadata,
+            Drawn::AddComponent(c) => {
+                let (instance, writer, component_type, logical_path, component) = self.component(c);
+                Call::AddComponent {
+                    instance,
+                    writer,
+                    component_type,
+                    logical_path,
+                    component,
+                }
+            }
+            Drawn::SetBackupSucceeded(c, succeeded) => {
+                let (instance, writer, component_type, logical_path, component) = self.component(c);
+                Call::SetBackupSucceeded {
+                    instance,
+                    writer,
+                    component_type,
+                    logical_path,
+                    component,
+                    succeeded: *succeeded,
+                }
+            }
+            Drawn::GetWriterComponents => Call::GetWriterComponents,
         }
     }
 
@@ -227,6 +305,18 @@ impl Seen {
         match &outcome.returned {
             Returned::Id(id) => self.ids.push(*id),
             Returned::Text(text) if text.starts_with('<') => self.saved = Some(text.clone()),
+            Returned::Metadata(writers) => {
+                for w in writers {
+                    for c in &w.components {
+                        let path = c.logical_path.clone();
+                        let name = c.component_name.clone();
+                        let found = (w.instance_id, w.writer_id, c.component_type, path, name);
+                        if !self.components.contains(&found) {
+                            self.components.push(found);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }

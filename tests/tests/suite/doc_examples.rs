@@ -13,6 +13,7 @@
 //! | `world` | yaml | a world file, read from a file of its own and built, as a scenario naming it reads and builds it |
 //! | `world-part` | yaml | top-level fields of a world file; with a one-machine `machines` added when it has none, as `world` |
 //! | `default-world` | yaml | `sim/src/default_world.yaml`, character for character, and as `world` |
+//! | `default-writers` | yaml | `sim/src/default_writers.yaml`, character for character: the writers a machine has when its world file lists none |
 //! | `bad-input` | yaml, json | refused with the message of the `text` block right after it, `error: FILE…`, when run as the file `FILE` |
 //! | `recording` | json | what the recorder writes of the file `of=PATH` run on the simulator, byte for byte; and it replays |
 //! | `state` | json | a state file that loads, replays its runs, and saves as the same text |
@@ -40,6 +41,7 @@ use vss_conformance::repo_root;
 use vss_model::call::Call;
 use vss_sim::runner::{RunEnd, run_text};
 use vss_sim::state::StateFile;
+use vss_sim::world_file::WriterFile;
 
 use crate::citing::anchor;
 
@@ -210,13 +212,14 @@ fn blocks(page: &str, problems: &mut Vec<String>) -> Vec<Block> {
 
 /// The kinds of runnable block: the languages each may be written in and the attributes each
 /// takes.
-const KINDS: [(&str, &[&str], &[&str]); 9] = [
+const KINDS: [(&str, &[&str], &[&str]); 10] = [
     ("scenario", &["yaml", "json"], &["failures"]),
     ("steps", &["yaml"], &["after", "failures"]),
     ("call", &["json"], &[]),
     ("world", &["yaml"], &[]),
     ("world-part", &["yaml"], &[]),
     ("default-world", &["yaml"], &[]),
+    ("default-writers", &["yaml"], &[]),
     ("bad-input", &["yaml", "json"], &[]),
     ("recording", &["json"], &["of"]),
     ("state", &["json"], &[]),
@@ -224,6 +227,17 @@ const KINDS: [(&str, &[&str], &[&str]); 9] = [
 
 /// Languages of blocks that are shown, not run.
 const SHOWN: [&str; 2] = ["text", "sh"];
+
+/// Checks that a block shows an embedded file character for character (trailing space
+/// aside).
+fn embedded_as_shown(file: &str, text: &str) -> Result<(), String> {
+    let embedded = std::fs::read_to_string(repo_root().join(file))
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    if embedded.trim_end() != text.trim_end() {
+        return Err(format!("the block is not {file}"));
+    }
+    Ok(())
+}
 
 /// A fresh folder for one block's files.
 fn scratch(place: &str) -> PathBuf {
@@ -338,13 +352,18 @@ fn check(block: &Block, next: Option<&Block>) -> Result<(), String> {
             world_builds(&whole, &block.place)
         }
         "default-world" => {
-            let file = "sim/src/default_world.yaml";
-            let embedded = std::fs::read_to_string(repo_root().join(file))
-                .map_err(|e| format!("cannot read {file}: {e}"))?;
-            if embedded.trim_end() != text.trim_end() {
-                return Err(format!("the block is not {file}"));
-            }
+            embedded_as_shown("sim/src/default_world.yaml", text)?;
             world_builds(text, &block.place)
+        }
+        "default-writers" => {
+            embedded_as_shown("sim/src/default_writers.yaml", text)?;
+            // The writers a machine has when its file lists none are these.
+            let writers = vss_sim::input::parse::<Vec<WriterFile>>(text, "writers.yaml")
+                .map_err(|e| e.to_string())?;
+            if writers != vss_sim::world_file::default_writers() {
+                return Err("the block is not the default writers".into());
+            }
+            Ok(())
         }
         "bad-input" => {
             let expected = next
