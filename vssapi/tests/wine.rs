@@ -122,6 +122,8 @@ fn transported(name: &'static str, last: Step) -> Case {
 fn cases() -> Vec<Case> {
     vec![
         case("create_no_writers", vec![on("HOSTA", &["-nw", "-p", "C:"])]),
+        // With writers: their metadata, components added, status, backup completed.
+        case("create_with_writers", vec![on("HOSTA", &["-p", "C:"])]),
         case(
             "create_system_and_hardware",
             vec![on("HOSTA", &["-nw", "-p", "C:", "E:", "F:"])],
