@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use vss_model::{Block, VssId};
 
 /// Which shadow copies of a volume a revert deletes. No page says; see
-/// `docs/assumptions.md`.
+/// `docs/vss-revert.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevertDeletes {

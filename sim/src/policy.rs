@@ -1,6 +1,6 @@
 //! The service policy: choices where Windows' behaviour is inferred or unconfirmed, which a
 //! world file may make otherwise (`policy:`). Each is described, with its source, in
-//! `docs/assumptions.md`.
+//! `docs/assumptions.md`, or for a revert in `docs/vss-revert.md`.
 
 use serde::{Deserialize, Serialize};
 use vss_model::HResult;
@@ -30,7 +30,7 @@ pub enum BreakIdentity {
 }
 
 /// Choices where Windows' behaviour is inferred or unconfirmed; each is described, with its
-/// source, in `docs/assumptions.md`.
+/// source, in `docs/assumptions.md` (those of a revert in `docs/vss-revert.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {

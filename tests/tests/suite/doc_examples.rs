@@ -46,12 +46,14 @@ use vss_sim::world_file::WriterFile;
 use crate::citing::anchor;
 
 /// The pages whose examples are checked: the scenario format and the pages it points to.
-const PAGES: [&str; 5] = [
+const PAGES: [&str; 7] = [
     "docs/scenario-format.md",
     "docs/environment-steps.md",
     "docs/running-scenarios.md",
     "docs/world-files.md",
     "docs/recordings-and-state-files.md",
+    "docs/vss-revert.md",
+    "docs/vss-writers.md",
 ];
 
 /// The steps a `steps` block with `after=NAME` runs after, by name. Each is a YAML list.
