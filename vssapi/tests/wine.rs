@@ -60,15 +60,27 @@ impl Setup {
     }
 }
 
-/// One vshadow process of a case.
+/// One process of a case.
 struct Step {
+    /// The program the step runs.
+    program: Program,
     /// The machine of the world the process plays.
     machine: &'static str,
     /// vshadow's arguments; `{snap:N}` and `{set:N}` stand for the N-th shadow copy and set
     /// id (from 1) that earlier output of the case printed.
     args: &'static [&'static str],
-    /// What is typed at vshadow's prompts.
+    /// What is typed at vshadow's prompts, or DiskShadow's script.
     input: &'static str,
+}
+
+/// What a step runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Program {
+    /// vshadow under Wine, against vssapi.dll.
+    Vshadow,
+    /// The simulator's own DiskShadow (`vss-sim diskshadow --state`), natively, on the same
+    /// state file: one world, whichever program changes it.
+    Diskshadow,
 }
 
 /// One case: its processes in order, sharing one state file.
@@ -81,6 +93,7 @@ struct Case {
 
 const fn on(machine: &'static str, args: &'static [&'static str]) -> Step {
     Step {
+        program: Program::Vshadow,
         machine,
         args,
         input: "",
@@ -93,9 +106,19 @@ const fn answering(
     input: &'static str,
 ) -> Step {
     Step {
+        program: Program::Vshadow,
         machine,
         args,
         input,
+    }
+}
+
+const fn diskshadow(machine: &'static str, script: &'static str) -> Step {
+    Step {
+        program: Program::Diskshadow,
+        machine,
+        args: &[],
+        input: script,
     }
 }
 
@@ -212,6 +235,15 @@ fn cases() -> Vec<Case> {
             vec![
                 on("HOSTA", &["-nw", "-p", "E:"]),
                 on("HOSTA", &["-revert={snap:1}"]),
+            ],
+        ),
+        // vshadow and DiskShadow on one state file: each sees what the other did.
+        case(
+            "vshadow_and_diskshadow_share_a_world",
+            vec![
+                on("HOSTA", &["-nw", "-p", "E:"]),
+                diskshadow("HOSTA", "list shadows all\ndelete shadows all\n"),
+                on("HOSTA", &["-q"]),
             ],
         ),
         case("unknown_machine", vec![on("HOSTZ", &["-q"])]),
@@ -341,10 +373,47 @@ fn run_step(setup: &Setup, folder: &Path, n: usize, args: &[String], step: &Step
         output.push_str(&stderr);
     }
     Ran {
-        command: format!("{} on {}", args.join(" "), step.machine),
+        command: format!("vshadow {} on {}", args.join(" "), step.machine),
         code: done.status.code(),
         output,
         trace: std::fs::read_to_string(&trace).unwrap_or_default(),
+    }
+}
+
+/// Runs the simulator's DiskShadow on the case's state file, with its trace.
+fn run_diskshadow(setup: &Setup, folder: &Path, n: usize, step: &Step) -> Ran {
+    let script = format!("script-{n}.dsh");
+    std::fs::write(folder.join(&script), step.input).expect("the case folder is writable");
+    let done = Command::new(&setup.cli)
+        .args([
+            "diskshadow",
+            "--state",
+            "state.json",
+            "--on",
+            step.machine,
+            "--trace",
+            "-s",
+        ])
+        .arg(&script)
+        .current_dir(folder)
+        .output()
+        .expect("vss-sim runs");
+    let mut output = plain(&String::from_utf8_lossy(&done.stdout));
+    let stderr = plain(&String::from_utf8_lossy(&done.stderr));
+    if !stderr.is_empty() {
+        output.push_str("--- stderr\n");
+        output.push_str(&stderr);
+    }
+    Ran {
+        command: format!(
+            "(vss-sim diskshadow) {} on {}",
+            step.input.trim_end().replace('\n', "; "),
+            step.machine
+        ),
+        code: done.status.code(),
+        output,
+        // DiskShadow's --trace shows it among the commands' output.
+        trace: String::new(),
     }
 }
 
@@ -398,14 +467,13 @@ fn run_case(setup: &Setup, case: &Case) -> Result<String, String> {
             .iter()
             .map(|arg| ids.fill(arg))
             .collect::<Result<_, _>>()?;
-        let ran = run_step(setup, &folder, n, &args, step);
+        let ran = match step.program {
+            Program::Vshadow => run_step(setup, &folder, n, &args, step),
+            Program::Diskshadow => run_diskshadow(setup, &folder, n, step),
+        };
         ids.learn(&ran.output);
         let code = ran.code.map_or("killed".to_string(), |c| c.to_string());
-        let _ = writeln!(
-            golden,
-            "=== step {n}: vshadow {} (exit {code})",
-            ran.command
-        );
+        let _ = writeln!(golden, "=== step {n}: {} (exit {code})", ran.command);
         golden.push_str(&ran.output);
         let _ = writeln!(golden, "--- trace");
         golden.push_str(&ran.trace);
