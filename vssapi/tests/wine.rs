@@ -328,7 +328,18 @@ fn plain(text: &str) -> String {
     out
 }
 
-fn run_step(setup: &Setup, folder: &Path, n: usize, args: &[String], step: &Step) -> Ran {
+/// What a process printed: its standard output, then its standard error when it wrote any.
+fn printed(done: &std::process::Output) -> String {
+    let mut output = plain(&String::from_utf8_lossy(&done.stdout));
+    let stderr = plain(&String::from_utf8_lossy(&done.stderr));
+    if !stderr.is_empty() {
+        output.push_str("--- stderr\n");
+        output.push_str(&stderr);
+    }
+    output
+}
+
+fn run_vshadow(setup: &Setup, folder: &Path, n: usize, args: &[String], step: &Step) -> Ran {
     let trace = folder.join(format!("trace-{n}.txt"));
     let record = folder.join(format!("calls-{n}.json"));
     let state = folder.join("state.json");
@@ -366,12 +377,7 @@ fn run_step(setup: &Setup, folder: &Path, n: usize, args: &[String], step: &Step
     let _ = stdin.write_all(step.input.as_bytes());
     drop(stdin);
     let done = child.wait_with_output().expect("wine runs");
-    let mut output = plain(&String::from_utf8_lossy(&done.stdout));
-    let stderr = plain(&String::from_utf8_lossy(&done.stderr));
-    if !stderr.is_empty() {
-        output.push_str("--- stderr\n");
-        output.push_str(&stderr);
-    }
+    let output = printed(&done);
     Ran {
         command: format!("vshadow {} on {}", args.join(" "), step.machine),
         code: done.status.code(),
@@ -398,12 +404,7 @@ fn run_diskshadow(setup: &Setup, folder: &Path, n: usize, step: &Step) -> Ran {
         .current_dir(folder)
         .output()
         .expect("vss-sim runs");
-    let mut output = plain(&String::from_utf8_lossy(&done.stdout));
-    let stderr = plain(&String::from_utf8_lossy(&done.stderr));
-    if !stderr.is_empty() {
-        output.push_str("--- stderr\n");
-        output.push_str(&stderr);
-    }
+    let output = printed(&done);
     Ran {
         command: format!(
             "(vss-sim diskshadow) {} on {}",
@@ -468,7 +469,7 @@ fn run_case(setup: &Setup, case: &Case) -> Result<String, String> {
             .map(|arg| ids.fill(arg))
             .collect::<Result<_, _>>()?;
         let ran = match step.program {
-            Program::Vshadow => run_step(setup, &folder, n, &args, step),
+            Program::Vshadow => run_vshadow(setup, &folder, n, &args, step),
             Program::Diskshadow => run_diskshadow(setup, &folder, n, step),
         };
         ids.learn(&ran.output);
