@@ -258,7 +258,8 @@ mod tests {
     use std::ffi::c_void;
     use std::ptr;
 
-    use vss_model::backend::BackupComponents;
+    use vss_model::backend::{BackupComponents, ComponentRef};
+    use vss_model::writer_metadata::ComponentType;
     use vss_model::{ObjectProp, ObjectType, VssId};
     use vss_windows::ComMemory;
     use vss_windows::abi::{VSS_OBJECT_PROP, read_object_prop, vss_id};
@@ -451,6 +452,25 @@ mod tests {
         assert!(served::<vss_sim::SimComponents>(requester.interface()).is_ok());
     }
 
+    /// A component of writer instance `instance_id` of class `writer_id`, as the metadata or
+    /// the document lists it, named as the requester API takes it: an empty logical path as
+    /// `NULL`.
+    fn named<'a>(
+        instance_id: VssId,
+        writer_id: VssId,
+        component_type: ComponentType,
+        logical_path: &'a str,
+        component_name: &'a str,
+    ) -> ComponentRef<'a> {
+        ComponentRef {
+            instance_id,
+            writer_id,
+            component_type,
+            logical_path: Some(logical_path).filter(|p| !p.is_empty()),
+            component_name,
+        }
+    }
+
     /// vshadow's writer flow (`vshadow -p C:`): the metadata read through the served
     /// objects is the simulator's, every component it lists can be added and marked backed
     /// up, and nothing is left allocated or referenced.
@@ -487,15 +507,9 @@ mod tests {
 
         for w in &metadata {
             for c in &w.components {
-                let path = Some(c.logical_path.as_str()).filter(|p| !p.is_empty());
-                r.add_component(
-                    w.instance_id,
-                    w.writer_id,
-                    c.component_type,
-                    path,
-                    &c.component_name,
-                )
-                .expect("added");
+                let (ct, path, name) = (c.component_type, &c.logical_path, &c.component_name);
+                let named = named(w.instance_id, w.writer_id, ct, path, name);
+                r.add_component(&named).expect("added");
             }
         }
         r.start_snapshot_set().expect("set");
@@ -504,16 +518,9 @@ mod tests {
         finish(r.do_snapshot_set());
         for w in r.writer_components().expect("components") {
             for c in &w.components {
-                let path = Some(c.logical_path.as_str()).filter(|p| !p.is_empty());
-                r.set_backup_succeeded(
-                    w.instance_id,
-                    w.writer_id,
-                    c.component_type,
-                    path,
-                    &c.component_name,
-                    true,
-                )
-                .expect("marked");
+                let (ct, path, name) = (c.component_type, &c.logical_path, &c.component_name);
+                let named = named(w.instance_id, w.writer_id, ct, path, name);
+                r.set_backup_succeeded(&named, true).expect("marked");
             }
         }
         finish(r.backup_complete());

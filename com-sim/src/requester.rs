@@ -16,7 +16,7 @@ use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use vss_model::backend::{BackupComponents, BackupStateArgs, VssResult};
+use vss_model::backend::{BackupComponents, BackupStateArgs, ComponentRef, VssResult};
 use vss_model::document::WriterComponents;
 use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
 use vss_model::{
@@ -133,6 +133,17 @@ impl NamedComponent {
             name: unsafe { required(name) }?,
         })
     }
+
+    /// The component as the requester API names it.
+    fn named(&self) -> ComponentRef<'_> {
+        ComponentRef {
+            instance_id: self.instance,
+            writer_id: self.writer,
+            component_type: self.component_type,
+            logical_path: self.logical_path.as_deref(),
+            component_name: &self.name,
+        }
+    }
 }
 
 impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
@@ -179,14 +190,14 @@ impl<C: BackupComponents + 'static> SimRequester_Impl<C> {
     unsafe fn on_component(
         &self,
         named: (VSS_ID, VSS_ID, VSS_COMPONENT_TYPE, LPCWSTR, LPCWSTR),
-        f: impl FnOnce(&mut C, &NamedComponent) -> VssResult,
+        f: impl FnOnce(&mut C, &ComponentRef<'_>) -> VssResult,
     ) -> HRESULT {
         let (instance, writer, ct, logical_path, name) = named;
         let run = || {
             // SAFETY: the caller vouches for both strings.
             let c = unsafe { NamedComponent::read(instance, writer, ct, logical_path, name) }?;
             self.components.borrow_mut().take();
-            self.call(|r| f(r, &c))
+            self.call(|r| f(r, &c.named()))
         };
         done(run())
     }
@@ -333,17 +344,7 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
     ) -> HRESULT {
         let named = (instanceId, writerId, ct, wszLogicalPath, wszComponentName);
         // SAFETY: the caller passes NULL or NUL-terminated strings.
-        unsafe {
-            self.on_component(named, |r, c| {
-                r.add_component(
-                    c.instance,
-                    c.writer,
-                    c.component_type,
-                    c.logical_path.as_deref(),
-                    &c.name,
-                )
-            })
-        }
+        unsafe { self.on_component(named, |r, c| r.add_component(c)) }
     }
 
     unsafe fn PrepareForBackup(&self, ppAsync: *mut *mut c_void) -> HRESULT {
@@ -418,18 +419,7 @@ impl<C: BackupComponents + 'static> IVssBackupComponents_Impl for SimRequester_I
     ) -> HRESULT {
         let named = (instanceId, writerId, ct, wszLogicalPath, wszComponentName);
         // SAFETY: the caller passes NULL or NUL-terminated strings.
-        unsafe {
-            self.on_component(named, |r, c| {
-                r.set_backup_succeeded(
-                    c.instance,
-                    c.writer,
-                    c.component_type,
-                    c.logical_path.as_deref(),
-                    &c.name,
-                    bSucceded != 0,
-                )
-            })
-        }
+        unsafe { self.on_component(named, |r, c| r.set_backup_succeeded(c, bSucceded != 0)) }
     }
 
     unsafe fn SetBackupOptions(

@@ -75,10 +75,29 @@ impl Default for BackupStateArgs {
     }
 }
 
+/// A component of a writer, as `AddComponent` and `SetBackupSucceeded` name it
+/// (`instanceId, writerId, ct, wszLogicalPath, wszComponentName`): one component that one
+/// writer instance reports in its metadata, picked out by the instance, the writer's class,
+/// the component's type, its logical path and its name. `logical_path: None` is a `NULL`
+/// logical path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComponentRef<'a> {
+    /// `instanceId`: the writer instance.
+    pub instance_id: VssId,
+    /// `writerId`: the writer's class.
+    pub writer_id: VssId,
+    /// `ct`: the component's type.
+    pub component_type: ComponentType,
+    /// `wszLogicalPath`: the logical path; `None` is `NULL`.
+    pub logical_path: Option<&'a str>,
+    /// `wszComponentName`: the component's name.
+    pub component_name: &'a str,
+}
+
 /// One `IVssBackupComponents` instance (with its `Ex2` methods).
 ///
-/// The methods take the SDK's parameters in the SDK's order; out-parameters become return
-/// values. Dropping the value releases the object, with the effects Windows documents
+/// The methods take the SDK's parameters in the SDK's order, the five that name a component
+/// gathered in one [`ComponentRef`]; out-parameters become return values. Dropping the value releases the object, with the effects Windows documents
 /// (auto-release shadow copies are deleted).
 pub trait BackupComponents {
     /// The `IVssAsync` handle this backend returns.
@@ -105,26 +124,11 @@ pub trait BackupComponents {
     /// again.
     fn free_writer_metadata(&mut self) -> VssResult;
     /// `AddComponent(instanceId, writerId, ct, wszLogicalPath, wszComponentName)`: select a
-    /// component of a writer for the backup; `None` is a `NULL` logical path.
-    fn add_component(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-    ) -> VssResult;
+    /// component of a writer for the backup.
+    fn add_component(&mut self, component: &ComponentRef<'_>) -> VssResult;
     /// `SetBackupSucceeded(instanceId, writerId, ct, wszLogicalPath, wszComponentName,
     /// bSucceded)`: record whether a selected component was backed up.
-    fn set_backup_succeeded(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-        succeeded: bool,
-    ) -> VssResult;
+    fn set_backup_succeeded(&mut self, component: &ComponentRef<'_>, succeeded: bool) -> VssResult;
     /// `GetWriterComponentsCount` and `GetWriterComponents` for every writer, each
     /// `IVssWriterComponentsExt` read whole: the components the backup components document
     /// holds.

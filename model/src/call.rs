@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attributes::{HardwareOptions, SnapshotAttributes};
-use crate::backend::{BackupComponents, BackupStateArgs};
+use crate::backend::{BackupComponents, BackupStateArgs, ComponentRef};
 use crate::context::Context;
 use crate::document::WriterComponents;
 use crate::enums::{BackupType, ObjectType};
@@ -285,6 +285,33 @@ impl Call {
         }
     }
 
+    /// The call step of `AddComponent` on `component`, or of `SetBackupSucceeded` on it when
+    /// `succeeded` is given.
+    pub fn on_component(component: &ComponentRef<'_>, succeeded: Option<bool>) -> Call {
+        let instance = component.instance_id;
+        let writer = component.writer_id;
+        let component_type = component.component_type;
+        let logical_path = component.logical_path.map(str::to_string);
+        let name = component.component_name.to_string();
+        match succeeded {
+            None => Call::AddComponent {
+                instance,
+                writer,
+                component_type,
+                logical_path,
+                component: name,
+            },
+            Some(succeeded) => Call::SetBackupSucceeded {
+                instance,
+                writer,
+                component_type,
+                logical_path,
+                component: name,
+                succeeded,
+            },
+        }
+    }
+
     /// Whether the method returns an `IVssAsync`.
     pub fn is_async(&self) -> bool {
         self.method().is_asynchronous()
@@ -406,34 +433,30 @@ pub fn invoke<C: BackupComponents>(c: &mut C, call: &Call) -> Invoked<C::Async> 
             component_type,
             logical_path,
             component,
-        } => done(CallOutcome::of(
-            c.add_component(
-                *instance,
-                *writer,
-                *component_type,
-                logical_path.as_deref(),
-                component,
-            ),
-            nothing,
-        )),
-        Call::SetBackupSucceeded {
+        }
+        | Call::SetBackupSucceeded {
             instance,
             writer,
             component_type,
             logical_path,
             component,
-            succeeded,
-        } => done(CallOutcome::of(
-            c.set_backup_succeeded(
-                *instance,
-                *writer,
-                *component_type,
-                logical_path.as_deref(),
-                component,
-                *succeeded,
-            ),
-            nothing,
-        )),
+            ..
+        } => {
+            let named = ComponentRef {
+                instance_id: *instance,
+                writer_id: *writer,
+                component_type: *component_type,
+                logical_path: logical_path.as_deref(),
+                component_name: component,
+            };
+            let result = match call {
+                Call::SetBackupSucceeded { succeeded, .. } => {
+                    c.set_backup_succeeded(&named, *succeeded)
+                }
+                _ => c.add_component(&named),
+            };
+            done(CallOutcome::of(result, nothing))
+        }
         Call::GetWriterComponents => {
             done(CallOutcome::of(c.writer_components(), Returned::Components))
         }

@@ -4,21 +4,20 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use vss_model::backend::{
-    Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
-    LunState, Privileges, ProviderFault, VssAsync, VssResult,
+    Backend, BackupComponents, BackupStateArgs, Capabilities, ComponentRef, Deleted, EnvError,
+    Environment, LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
 use vss_model::document::WriterComponents;
 use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
-use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
+use vss_model::writer_metadata::WriterMetadataDocument;
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
     SnapshotProp, VssId, WriterEvent, WriterStatus,
 };
 
 use crate::handles::{AsyncId, RequesterId};
-use crate::service::ComponentRef;
 use crate::trace::TraceEvent;
 use crate::world::{ArmedFault, World, WorldError};
 use crate::world_file::{self, WorldFile};
@@ -232,42 +231,13 @@ impl BackupComponents for SimComponents {
         self.call(Method::FreeWriterMetadata, |w, r| w.free_writer_metadata(r))
     }
 
-    fn add_component(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-    ) -> VssResult {
-        let component = ComponentRef {
-            instance_id,
-            writer_id,
-            component_type,
-            logical_path,
-            component_name,
-        };
-        self.call(Method::AddComponent, |w, r| w.add_component(r, &component))
+    fn add_component(&mut self, component: &ComponentRef<'_>) -> VssResult {
+        self.call(Method::AddComponent, |w, r| w.add_component(r, component))
     }
 
-    fn set_backup_succeeded(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-        succeeded: bool,
-    ) -> VssResult {
-        let component = ComponentRef {
-            instance_id,
-            writer_id,
-            component_type,
-            logical_path,
-            component_name,
-        };
+    fn set_backup_succeeded(&mut self, component: &ComponentRef<'_>, succeeded: bool) -> VssResult {
         self.call(Method::SetBackupSucceeded, |w, r| {
-            w.set_backup_succeeded(r, &component, succeeded)
+            w.set_backup_succeeded(r, component, succeeded)
         })
     }
 

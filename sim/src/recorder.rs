@@ -24,14 +24,14 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 use vss_model::backend::{
-    Backend, BackupComponents, BackupStateArgs, Capabilities, Deleted, EnvError, Environment,
-    LunState, Privileges, ProviderFault, VssAsync, VssResult,
+    Backend, BackupComponents, BackupStateArgs, Capabilities, ComponentRef, Deleted, EnvError,
+    Environment, LunState, Privileges, ProviderFault, VssAsync, VssResult,
 };
 use vss_model::call::{self, Call, CallOutcome, Invoked, Returned};
 use vss_model::document::WriterComponents;
 use vss_model::methods::Method;
 use vss_model::provider::DeleteFailure;
-use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
+use vss_model::writer_metadata::WriterMetadataDocument;
 use vss_model::{
     Block, Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes,
     SnapshotProp, VssId, WriterEvent, WriterStatus,
@@ -1076,40 +1076,12 @@ impl<B: Backend> BackupComponents for Recorded<B> {
         unit(self.finished(Call::FreeWriterMetadata))
     }
 
-    fn add_component(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-    ) -> VssResult {
-        unit(self.finished(Call::AddComponent {
-            instance: instance_id,
-            writer: writer_id,
-            component_type,
-            logical_path: logical_path.map(str::to_string),
-            component: component_name.to_string(),
-        }))
+    fn add_component(&mut self, component: &ComponentRef<'_>) -> VssResult {
+        unit(self.finished(Call::on_component(component, None)))
     }
 
-    fn set_backup_succeeded(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-        succeeded: bool,
-    ) -> VssResult {
-        unit(self.finished(Call::SetBackupSucceeded {
-            instance: instance_id,
-            writer: writer_id,
-            component_type,
-            logical_path: logical_path.map(str::to_string),
-            component: component_name.to_string(),
-            succeeded,
-        }))
+    fn set_backup_succeeded(&mut self, component: &ComponentRef<'_>, succeeded: bool) -> VssResult {
+        unit(self.finished(Call::on_component(component, Some(succeeded))))
     }
 
     fn writer_components(&mut self) -> VssResult<Vec<WriterComponents>> {

@@ -13,10 +13,12 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
-use vss_model::backend::{BackupComponents, BackupStateArgs, Deleted, VssAsync, VssResult};
+use vss_model::backend::{
+    BackupComponents, BackupStateArgs, ComponentRef, Deleted, VssAsync, VssResult,
+};
 use vss_model::document::WriterComponents;
 use vss_model::provider::DeleteFailure;
-use vss_model::writer_metadata::{ComponentType, WriterMetadataDocument};
+use vss_model::writer_metadata::WriterMetadataDocument;
 use vss_model::{
     Context, HResult, HardwareOptions, ObjectProp, ObjectType, SnapshotAttributes, SnapshotProp,
     VssId, WriterState, WriterStatus,
@@ -24,8 +26,8 @@ use vss_model::{
 use windows_core::{GUID, HRESULT, Interface};
 
 use crate::abi::{
-    self, BSTR, LPCWSTR, Unreadable, VSS_OBJECT_PROP, VSS_PWSZ, VSS_SNAPSHOT_PROP, guid, hresult,
-    vss_id, wide,
+    self, BSTR, LPCWSTR, Unreadable, VSS_COMPONENT_TYPE, VSS_ID, VSS_OBJECT_PROP, VSS_PWSZ,
+    VSS_SNAPSHOT_PROP, guid, hresult, vss_id, wide,
 };
 use crate::interfaces::{
     IVssAsync, IVssBackupComponents, IVssBackupComponentsEx2, IVssEnumObject,
@@ -101,18 +103,25 @@ fn interface_out<I: Interface>(call: impl FnOnce(*mut *mut c_void) -> HRESULT) -
     handle.ok_or(HResult::E_POINTER)
 }
 
-/// A component's logical path and name as `AddComponent` and `SetBackupSucceeded` take them:
-/// `NULL` for no logical path.
+/// A component as `AddComponent` and `SetBackupSucceeded` take it: the writer's ids and the
+/// component's type in their SDK forms, the logical path (`NULL` for none) and the name as
+/// wide strings.
 struct ComponentArgs {
+    instance: VSS_ID,
+    writer: VSS_ID,
+    component_type: VSS_COMPONENT_TYPE,
     logical_path: Option<Vec<u16>>,
     name: Vec<u16>,
 }
 
 impl ComponentArgs {
-    fn new(logical_path: Option<&str>, name: &str) -> VssResult<ComponentArgs> {
+    fn new(component: &ComponentRef<'_>) -> VssResult<ComponentArgs> {
         Ok(ComponentArgs {
-            logical_path: logical_path.map(argument).transpose()?,
-            name: argument(name)?,
+            instance: guid(component.instance_id),
+            writer: guid(component.writer_id),
+            component_type: component.component_type.value(),
+            logical_path: component.logical_path.map(argument).transpose()?,
+            name: argument(component.component_name)?,
         })
     }
 
@@ -271,46 +280,31 @@ impl BackupComponents for ComBackupComponents {
         ok(unsafe { self.iface.FreeWriterMetadata() })
     }
 
-    fn add_component(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-    ) -> VssResult {
-        let args = ComponentArgs::new(logical_path, component_name)?;
+    fn add_component(&mut self, component: &ComponentRef<'_>) -> VssResult {
+        let c = ComponentArgs::new(component)?;
         // SAFETY: the interface is live; both strings are NULL or NUL-terminated and outlive
         // the call, which only reads them.
         ok(unsafe {
             self.iface.AddComponent(
-                guid(instance_id),
-                guid(writer_id),
-                component_type.value(),
-                args.logical_path(),
-                args.name.as_ptr(),
+                c.instance,
+                c.writer,
+                c.component_type,
+                c.logical_path(),
+                c.name.as_ptr(),
             )
         })
     }
 
-    fn set_backup_succeeded(
-        &mut self,
-        instance_id: VssId,
-        writer_id: VssId,
-        component_type: ComponentType,
-        logical_path: Option<&str>,
-        component_name: &str,
-        succeeded: bool,
-    ) -> VssResult {
-        let args = ComponentArgs::new(logical_path, component_name)?;
+    fn set_backup_succeeded(&mut self, component: &ComponentRef<'_>, succeeded: bool) -> VssResult {
+        let c = ComponentArgs::new(component)?;
         // SAFETY: as for `add_component`; the flag is a one-byte C++ `bool`.
         ok(unsafe {
             self.iface.SetBackupSucceeded(
-                guid(instance_id),
-                guid(writer_id),
-                component_type.value(),
-                args.logical_path(),
-                args.name.as_ptr(),
+                c.instance,
+                c.writer,
+                c.component_type,
+                c.logical_path(),
+                c.name.as_ptr(),
                 u8::from(succeeded),
             )
         })

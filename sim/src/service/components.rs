@@ -8,47 +8,37 @@
 //! the writers; `SetBackupSucceeded` marks one the document holds, after `DoSnapshotSet`
 //! made the set and before the backup ends.
 
-use vss_model::backend::VssResult;
+use vss_model::HResult;
+use vss_model::backend::{ComponentRef, VssResult};
 use vss_model::document::{SelectedComponent, WriterComponents};
 use vss_model::lifecycle::RequesterPhase;
 use vss_model::methods::Method;
 use vss_model::writer_metadata::{ComponentType, component_path};
-use vss_model::{HResult, VssId};
 
 use crate::handles::RequesterId;
 use crate::world::World;
 
-/// A component as the two calls name it.
-pub(crate) struct ComponentRef<'a> {
-    pub instance_id: VssId,
-    pub writer_id: VssId,
-    pub component_type: ComponentType,
-    pub logical_path: Option<&'a str>,
-    pub component_name: &'a str,
+/// The component's logical path, `NULL` as the empty one.
+fn logical_path<'a>(c: &ComponentRef<'a>) -> &'a str {
+    c.logical_path.unwrap_or_default()
 }
 
-impl ComponentRef<'_> {
-    fn logical_path(&self) -> &str {
-        self.logical_path.unwrap_or_default()
+/// `E_INVALIDARG` for what no component can be: an empty name, or a type that is neither a
+/// database nor a file group.
+fn check(c: &ComponentRef<'_>) -> VssResult {
+    let typed = matches!(
+        c.component_type,
+        ComponentType::VSS_CT_DATABASE | ComponentType::VSS_CT_FILEGROUP
+    );
+    if c.component_name.is_empty() || !typed {
+        return Err(HResult::E_INVALIDARG);
     }
+    Ok(())
+}
 
-    /// `E_INVALIDARG` for what no component can be: an empty name, or a type that is
-    /// neither a database nor a file group.
-    fn check(&self) -> VssResult {
-        let typed = matches!(
-            self.component_type,
-            ComponentType::VSS_CT_DATABASE | ComponentType::VSS_CT_FILEGROUP
-        );
-        if self.component_name.is_empty() || !typed {
-            return Err(HResult::E_INVALIDARG);
-        }
-        Ok(())
-    }
-
-    /// `\logical path\name`, for the trace.
-    fn shown(&self) -> String {
-        component_path(self.logical_path(), self.component_name)
-    }
+/// `\logical path\name`, for the trace.
+fn shown(c: &ComponentRef<'_>) -> String {
+    component_path(logical_path(c), c.component_name)
 }
 
 impl World {
@@ -67,14 +57,14 @@ impl World {
         let Some(gathered) = self.gathered(req).filter(|_| open) else {
             return Err(HResult::VSS_E_BAD_STATE);
         };
-        c.check()?;
+        check(c)?;
         let reported = gathered
             .iter()
             .find(|w| w.instance_id == c.instance_id && w.writer_id == c.writer_id)
-            .and_then(|w| w.component(c.logical_path(), c.component_name))
+            .and_then(|w| w.component(logical_path(c), c.component_name))
             .map(|component| component.component_type);
         let Some(reported) = reported else {
-            let shown = c.shown();
+            let shown = shown(c);
             self.note(
                 m,
                 format!(
@@ -106,13 +96,13 @@ impl World {
         let twice = writer
             .components
             .iter()
-            .any(|s| s.logical_path == c.logical_path() && s.component_name == c.component_name);
+            .any(|s| s.logical_path == logical_path(c) && s.component_name == c.component_name);
         if twice {
             return Err(HResult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         writer.components.push(SelectedComponent {
             component_type: c.component_type,
-            logical_path: c.logical_path().to_string(),
+            logical_path: logical_path(c).to_string(),
             component_name: c.component_name.to_string(),
             backup_succeeded: false,
         });
@@ -137,14 +127,14 @@ impl World {
         if !underway {
             return Err(HResult::VSS_E_BAD_STATE);
         }
-        c.check()?;
+        check(c)?;
         let found = self
             .requester_mut(req)
             .components
             .iter_mut()
             .filter(|w| w.instance_id == c.instance_id && w.writer_id == c.writer_id)
             .flat_map(|w| w.components.iter_mut())
-            .find(|s| s.logical_path == c.logical_path() && s.component_name == c.component_name);
+            .find(|s| s.logical_path == logical_path(c) && s.component_name == c.component_name);
         match found {
             None => Err(HResult::VSS_E_OBJECT_NOT_FOUND),
             Some(s) if s.component_type != c.component_type => Err(HResult::E_INVALIDARG),

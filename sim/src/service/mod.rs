@@ -15,8 +15,6 @@ mod lifecycle;
 mod revert;
 mod writers;
 
-pub(crate) use components::ComponentRef;
-
 use vss_model::methods::{self, Method};
 use vss_model::provider::{ProviderCreateSnapshotSet, ProviderResult};
 use vss_model::{

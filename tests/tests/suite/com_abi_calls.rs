@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use vss_conformance::backends::{ComBackend, MakeBackend, SimBackend, default_world};
-use vss_model::backend::{Backend, BackupComponents, INFINITE, VssAsync};
+use vss_model::backend::{Backend, BackupComponents, ComponentRef, INFINITE, VssAsync};
 use vss_model::call::{Call, CallOutcome, Invoked, Returned, invoke};
 use vss_model::writer_metadata::ComponentType;
 use vss_model::{BackupType, Context, HardwareOptions, ObjectType, SnapshotAttributes, VssId};
@@ -191,26 +191,32 @@ impl Seen {
     }
 
     /// A component's instance, writer, type, logical path and name.
-    fn component(
-        &self,
-        arg: &ComponentArg,
-    ) -> (VssId, VssId, ComponentType, Option<String>, String) {
+    fn component<'a>(&'a self, arg: &'a ComponentArg) -> ComponentRef<'a> {
         match arg {
             ComponentArg::Reported(i) if !self.components.is_empty() => {
                 let (instance, writer, t, path, name) = &self.components[i % self.components.len()];
-                let path = Some(path.clone()).filter(|p| !p.is_empty());
-                (*instance, *writer, *t, path, name.clone())
+                ComponentRef {
+                    instance_id: *instance,
+                    writer_id: *writer,
+                    component_type: *t,
+                    logical_path: Some(path.as_str()).filter(|p| !p.is_empty()),
+                    component_name: name,
+                }
             }
-            ComponentArg::Reported(_) => (
-                VssId::NULL,
-                VssId::NULL,
-                ComponentType::VSS_CT_FILEGROUP,
-                None,
-                "System Files".into(),
-            ),
-            ComponentArg::Drawn(i, w, t, path, name) => {
-                (self.id(i), self.id(w), *t, path.clone(), name.clone())
-            }
+            ComponentArg::Reported(_) => ComponentRef {
+                instance_id: VssId::NULL,
+                writer_id: VssId::NULL,
+                component_type: ComponentType::VSS_CT_FILEGROUP,
+                logical_path: None,
+                component_name: "System Files",
+            },
+            ComponentArg::Drawn(i, w, t, path, name) => ComponentRef {
+                instance_id: self.id(i),
+                writer_id: self.id(w),
+                component_type: *t,
+                logical_path: path.as_deref(),
+                component_name: name,
+            },
         }
     }
 
@@ -276,26 +282,9 @@ impl Seen {
             },
             Drawn::GetWriterMetadata => Call::GetWriterMetadata,
             Drawn::FreeWriterMetadata => Call::FreeWriterMetadata,
-            Drawn::AddComponent(c) => {
-                let (instance, writer, component_type, logical_path, component) = self.component(c);
-                Call::AddComponent {
-                    instance,
-                    writer,
-                    component_type,
-                    logical_path,
-                    component,
-                }
-            }
+            Drawn::AddComponent(c) => Call::on_component(&self.component(c), None),
             Drawn::SetBackupSucceeded(c, succeeded) => {
-                let (instance, writer, component_type, logical_path, component) = self.component(c);
-                Call::SetBackupSucceeded {
-                    instance,
-                    writer,
-                    component_type,
-                    logical_path,
-                    component,
-                    succeeded: *succeeded,
-                }
+                Call::on_component(&self.component(c), Some(*succeeded))
             }
             Drawn::GetWriterComponents => Call::GetWriterComponents,
         }
