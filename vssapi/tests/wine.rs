@@ -87,7 +87,8 @@ enum Program {
 struct Case {
     name: &'static str,
     steps: Vec<Step>,
-    /// Done to the case's folder before its last step (a damaged state file, say).
+    /// Done to the case's folder before its last step (a damaged state file, or a world
+    /// file of the case's own, `world.yaml`, which a first step then uses).
     before_last: Option<fn(&Path)>,
 }
 
@@ -252,6 +253,17 @@ fn cases() -> Vec<Case> {
             vec![on("HOSTA", &["-s={00000000-0000-0000-0000-00000000abcd}"])],
         ),
         Case {
+            name: "malformed_world_file",
+            steps: vec![on("HOSTA", &["-q"])],
+            before_last: Some(|folder| {
+                std::fs::write(
+                    folder.join("world.yaml"),
+                    "machines: [ { name: HOSTA, volumes: 7 } ]\n",
+                )
+                .expect("the case folder is writable");
+            }),
+        },
+        Case {
             name: "damaged_state_file",
             steps: vec![on("HOSTA", &["-nw", "-p", "C:"]), on("HOSTA", &["-q"])],
             before_last: Some(|folder| {
@@ -370,7 +382,14 @@ fn run_vshadow(setup: &Setup, folder: &Path, n: usize, args: &[String], step: &S
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if !state.exists() {
-        command.env("VSS_SIM_WORLD", world_path());
+        // A case may bring a world of its own, in its folder.
+        let own = folder.join("world.yaml");
+        let world = if own.exists() {
+            "world.yaml".to_string()
+        } else {
+            world_path()
+        };
+        command.env("VSS_SIM_WORLD", world);
     }
     let mut child = command.spawn().expect("wine starts");
     let mut stdin = child.stdin.take().expect("piped");
