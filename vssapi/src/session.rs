@@ -23,6 +23,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use vss_model::backend::{Backend, Capabilities};
+use vss_model::methods::Method;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
 use vss_sim::state::{KeptRun, StateFile, StateLock};
@@ -193,7 +194,7 @@ impl Run {
     /// Keeps the run so far and writes the trace of the call that ended. A failure to keep
     /// it is said once; the calls go on, as a program cannot be told.
     fn after_call(&mut self, warned: &mut bool) {
-        self.write_trace();
+        self.write_trace(false);
         if let Some(kept) = &mut self.kept
             && let Err(e) = kept.run.keep(&mut kept.state, &self.recorder)
             && !std::mem::replace(warned, true)
@@ -206,7 +207,7 @@ impl Run {
     /// run. It is added to the state file, written as a scenario when asked, and the lock
     /// let go (by dropping the run).
     fn finish(mut self, config: &Config) {
-        self.write_trace();
+        self.write_trace(true);
         self.write_recording(config);
         if let Some(kept) = self.kept.take() {
             let Kept { mut state, run, .. } = kept;
@@ -233,10 +234,18 @@ impl Run {
 
     /// Appends to the trace the requester calls made since it was last written, each as
     /// the step the recording holds, then what VSS and the providers did underneath.
-    fn write_trace(&mut self) {
+    ///
+    /// An asynchronous call is written once its outcome is known (the program waited and
+    /// asked its status), with what happened underneath it; until then, and for the calls
+    /// after it, nothing is written, unless `whole` (the run ends).
+    fn write_trace(&mut self, whole: bool) {
         if let Some(trace) = &mut self.trace {
+            let steps = self.recorder.steps_from(self.traced_steps);
+            if !whole && steps.last().is_some_and(awaiting_outcome) {
+                return;
+            }
             let mut text = String::new();
-            for step in self.recorder.steps_from(self.traced_steps) {
+            for step in steps {
                 text.push_str(&step_line(&self.machine, &step));
                 text.push('\n');
                 self.traced_steps += 1;
@@ -258,8 +267,18 @@ impl Run {
     }
 }
 
+/// Whether `step` is an asynchronous call whose outcome the recording does not hold yet.
+fn awaiting_outcome(step: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let asynchronous = step
+        .get("call")
+        .and_then(serde_json::Value::as_str)
+        .and_then(Method::from_name)
+        .is_some_and(Method::is_asynchronous);
+    asynchronous && !step.contains_key("expect")
+}
+
 /// One recorded step as a trace line: `MACHINE: OBJECT Method(argument: value, …) -> HRESULT`
-/// for a call (its outcome once known: an asynchronous call's is in the waits that follow),
+/// for a call (an asynchronous call's outcome is what its wait and status gave),
 /// `MACHINE: OBJECT env STEP` for what the environment did (a release).
 fn step_line(machine: &str, step: &serde_json::Map<String, serde_json::Value>) -> String {
     let text = |key: &str| {
@@ -355,7 +374,7 @@ fn released_all() {
                 run.finish(&host.config);
             }
         } else if let Some(run) = host.run.as_mut() {
-            run.write_trace();
+            run.write_trace(true);
             run.write_recording(&host.config);
         }
     });
