@@ -58,9 +58,17 @@ enum Command {
     },
     /// Look at a state file, check it against its audit log, drop the log, or start afresh.
     State(state_cli::StateArgs),
-    /// Explain an HRESULT (by name or 0x value) or a VSS method (by name).
+    /// Explain an HRESULT (by name or value) or a VSS method (by name).
+    ///
+    /// A value is read as `0x80042306`, as eight hexadecimal digits without `0x` (`80042306`,
+    /// as DiskShadow and the event log print it), or in decimal (`-2147212538`).
+    ///
+    /// Exit codes: 0 when it was explained; 2 when it names no HRESULT or method vss-sim
+    /// knows.
     Explain {
-        /// `VSS_E_OBJECT_NOT_FOUND`, `0x80042308`, or `DoSnapshotSet`.
+        /// `VSS_E_OBJECT_NOT_FOUND`, `0x80042308`, `80042308`, `-2147212536`, or
+        /// `DoSnapshotSet`.
+        #[arg(allow_negative_numbers = true)]
         name: String,
     },
     /// DiskShadow on the simulator: the `DISKSHADOW>` prompt, or a script with `-s` (`/s`);
@@ -223,8 +231,19 @@ fn run_file(path: &Path, trace: bool) -> Result<RunEnd, String> {
     Ok(report.outcome)
 }
 
+/// The HRESULT `text` writes: a name, `0x` and hexadecimal digits, exactly eight
+/// hexadecimal digits (DiskShadow's and the event log's form, which would otherwise read as
+/// a decimal number), or a decimal number.
+fn written_hresult(text: &str) -> Option<HResult> {
+    let t = text.trim();
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return u32::from_str_radix(t, 16).ok().map(|v| HResult(v as i32));
+    }
+    t.parse().ok()
+}
+
 fn explain(name: &str) -> ExitCode {
-    if let Ok(hr) = name.parse::<HResult>() {
+    if let Some(hr) = written_hresult(name) {
         match hr.info() {
             Some(info) => {
                 say!("{} = 0x{:08X}", info.name, info.value.code());
@@ -244,7 +263,17 @@ fn explain(name: &str) -> ExitCode {
                     say!("documented by: {}", methods.join(", "));
                 }
             }
-            None => say!("0x{:08X} is not a VSS or common COM code", hr.code()),
+            None => {
+                let value = format!("0x{:08X}", hr.code());
+                let written = if name.trim().eq_ignore_ascii_case(&value) {
+                    value
+                } else {
+                    format!("`{name}` ({value})")
+                };
+                return bad_input(format!(
+                    "{written} is not a VSS or common COM code vss-sim knows"
+                ));
+            }
         }
         return ExitCode::SUCCESS;
     }

@@ -68,6 +68,35 @@ fn explain_codes_and_methods() {
 }
 
 #[test]
+fn explain_reads_a_code_as_diskshadow_and_the_event_log_write_it() {
+    // DiskShadow prints `80042306` (hexadecimal without 0x); a program may print the signed
+    // decimal value. Both are VSS_E_PROVIDER_VETO.
+    for written in [
+        "80042306",
+        "0x80042306",
+        "-2147212538",
+        "VSS_E_PROVIDER_VETO",
+    ] {
+        let (code, out, err) = vss_sim(&["explain", written]);
+        assert_eq!(code, 0, "{written}: {err}");
+        assert!(
+            out.starts_with("VSS_E_PROVIDER_VETO = 0x80042306"),
+            "{written}: {out}"
+        );
+    }
+    // A value that is no code vss-sim knows is bad input, not an answer.
+    let (code, out, err) = vss_sim(&["explain", "0x04C55942"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("0x04C55942"), "{err}");
+    let (code, out, _) = vss_sim(&["explain", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Exit codes: 0 when it was explained; 2"),
+        "{out}"
+    );
+}
+
+#[test]
 fn explore_exits_with_1_when_a_property_is_not_found_and_2_on_bad_arguments() {
     let (code, out, _) = vss_sim(&["explore", "--world", "two-luns", "--depth", "6"]);
     assert_eq!(code, 1, "{out}");
