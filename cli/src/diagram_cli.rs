@@ -169,7 +169,7 @@ fn diskshadow_timeline(
         (None, None) => Simulator::default_world(),
     };
     let machine = machine_named(&sim, on)?;
-    let text = read_script(script)?;
+    let text = read_script(script, None)?;
     let title = format!("diskshadow -s {} on {machine}", script.display());
     let mut timeline = Timeline::new(title, sim.machines(), WorldState::capture(&sim));
     let mut session = Session::new(&sim, &machine, params, Path::new(""));

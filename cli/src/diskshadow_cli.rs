@@ -46,6 +46,11 @@ pub struct DiskshadowArgs {
     /// (only with `--state`).
     #[arg(long, value_name = "SECONDS", requires = "state")]
     wait: Option<f64>,
+    /// The ANSI code page a script without a byte-order mark was saved in, when it is not
+    /// UTF-8 (`windows-1250`, `shift_jis`, `utf-8` for UTF-8 only, …)
+    /// [default: windows-1252].
+    #[arg(long, value_name = "NAME", requires = "script")]
+    encoding: Option<String>,
 }
 
 /// DiskShadow's own switches, `/s SCRIPT` and `/l LOG`, as the `-s` and `-l` clap reads.
@@ -53,8 +58,16 @@ pub struct DiskshadowArgs {
 /// Only switches are rewritten: the value after an option that takes one (a script or log
 /// file, a world, a machine, a state file) is left as it is, whatever it looks like.
 pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
-    const TAKES_A_VALUE: [&str; 8] = [
-        "-s", "--script", "-l", "--log", "--world", "--on", "--state", "--wait",
+    const TAKES_A_VALUE: [&str; 9] = [
+        "-s",
+        "--script",
+        "-l",
+        "--log",
+        "--world",
+        "--on",
+        "--state",
+        "--wait",
+        "--encoding",
     ];
     let mut seen_subcommand = false;
     let mut value_next = false;
@@ -175,13 +188,25 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
     }
 }
 
-/// A script file's text, read as [`diskshadow::decode_script`] reads it; the refusal of
-/// one that is not text is placed `SCRIPT:LINE:COLUMN`, as all bad input is.
-pub fn read_script(path: &Path) -> Result<String, String> {
+/// A script file's text, read as [`diskshadow::decode_script_in`] reads it with the ANSI
+/// code page `encoding` names (Windows-1252 when `None`); the refusal of one that is not
+/// text is placed `SCRIPT:LINE:COLUMN`, as all bad input is.
+pub fn read_script(path: &Path, encoding: Option<&str>) -> Result<String, String> {
+    let ansi = match encoding {
+        None => encoding_rs::WINDOWS_1252,
+        Some(name) => {
+            encoding_rs::Encoding::for_label(name.trim().as_bytes()).ok_or_else(|| {
+                format!(
+                    "--encoding {name}: not a code page name (for example windows-1252, \
+                     windows-1250, shift_jis, gbk, utf-8)"
+                )
+            })?
+        }
+    };
     let shown = path.display().to_string();
     let bytes = std::fs::read(path)
         .map_err(|e| format!("{}: cannot read it: {e}", located(&shown, None)))?;
-    diskshadow::decode_script(&bytes)
+    diskshadow::decode_script_in(&bytes, ansi)
         .map_err(|e| format!("{}: {}", located(&shown, Some(e.position)), e.problem))
 }
 
@@ -225,7 +250,11 @@ fn session<B: Backend>(
     after_each: &mut dyn FnMut(),
 ) -> Result<u8, String> {
     let machine = machine_named(backend, args.on.as_deref())?;
-    let script = args.script.as_deref().map(read_script).transpose()?;
+    let script = args
+        .script
+        .as_deref()
+        .map(|path| read_script(path, args.encoding.as_deref()))
+        .transpose()?;
     let log = match &args.log {
         None => None,
         Some(path) => Some(

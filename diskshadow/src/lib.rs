@@ -118,6 +118,8 @@ pub struct NotText {
 pub enum NotTextProblem {
     /// A byte that is not UTF-8 (and there is no UTF-16 byte-order mark).
     NotUtf8,
+    /// Bytes that are not text in the code page named (as `--encoding` names it).
+    NotInEncoding(&'static str),
     /// A NUL character, which a script saved as UTF-16 without its byte-order mark has
     /// beside every letter.
     Nul,
@@ -133,6 +135,12 @@ impl fmt::Display for NotTextProblem {
         f.write_str(match self {
             NotTextProblem::NotUtf8 => {
                 "the line is not UTF-8 text (save the script as UTF-8 or UTF-16)"
+            }
+            NotTextProblem::NotInEncoding(name) => {
+                return write!(
+                    f,
+                    "the line is not {name} text (name the script's code page with --encoding)"
+                );
             }
             NotTextProblem::Nul => {
                 "the line holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)"
@@ -152,12 +160,24 @@ impl fmt::Display for NotText {
 
 impl std::error::Error for NotText {}
 
-/// A script file's text: UTF-8 (a byte-order mark is dropped), or UTF-16 with its
-/// byte-order mark, as Windows PowerShell writes files. Anything else is refused, placing
-/// the first thing that is not text.
+/// A script file's text, as DiskShadow reads it on a machine whose ANSI code page is
+/// Windows-1252 (Western European): [`decode_script_in`] with that code page.
 pub fn decode_script(bytes: &[u8]) -> Result<String, NotText> {
+    decode_script_in(bytes, encoding_rs::WINDOWS_1252)
+}
+
+/// A script file's text: UTF-16 with its byte-order mark (as Windows PowerShell writes
+/// files), UTF-8 with or without one, and otherwise the ANSI code page `ansi`, as DiskShadow
+/// reads a script saved by Notepad in ANSI. Text that is UTF-8 is read as UTF-8 whatever
+/// `ansi` says: a UTF-8 file is all but never also sensible text in a code page, and Notepad
+/// saves UTF-8 without a mark. With `ansi` UTF-8, nothing else is read. What cannot be read
+/// is refused, placing the first thing that is not text.
+pub fn decode_script_in(
+    bytes: &[u8],
+    ansi: &'static encoding_rs::Encoding,
+) -> Result<String, NotText> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return decode_script(rest);
+        return decode_script_in(rest, encoding_rs::UTF_8);
     }
     let refused = |before: &str, problem| NotText {
         position: position_after(before),
@@ -187,10 +207,25 @@ pub fn decode_script(bytes: &[u8]) -> Result<String, NotText> {
                 NotTextProblem::Nul,
             ))
         }
-        _ => String::from_utf8(bytes.to_vec()).map_err(|e| {
-            let valid = &bytes[..e.utf8_error().valid_up_to()];
-            refused(&String::from_utf8_lossy(valid), NotTextProblem::NotUtf8)
-        }),
+        _ => match (std::str::from_utf8(bytes), ansi == encoding_rs::UTF_8) {
+            (Ok(text), _) => Ok(text.to_string()),
+            (Err(e), true) => {
+                let valid = &bytes[..e.valid_up_to()];
+                Err(refused(
+                    &String::from_utf8_lossy(valid),
+                    NotTextProblem::NotUtf8,
+                ))
+            }
+            (Err(_), false) => {
+                let (text, malformed) = ansi.decode_without_bom_handling(bytes);
+                if !malformed {
+                    return Ok(text.into_owned());
+                }
+                // The place of the first byte the code page has no character for.
+                let before = text.split('\u{FFFD}').next().unwrap_or_default();
+                Err(refused(before, NotTextProblem::NotInEncoding(ansi.name())))
+            }
+        },
     }
 }
 
@@ -216,6 +251,9 @@ pub fn script_text(bytes: &[u8]) -> Result<String, String> {
             NotTextProblem::NotUtf8 => {
                 format!("line {line} is not UTF-8 text (save the script as UTF-8 or UTF-16)")
             }
+            NotTextProblem::NotInEncoding(name) => format!(
+                "line {line} is not {name} text (name the script's code page with --encoding)"
+            ),
             NotTextProblem::Nul => format!(
                 "line {line} holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)"
             ),
@@ -306,9 +344,15 @@ mod tests {
             .chain("add volume C:".encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
         assert_eq!(script_text(&utf16), Ok("add volume C:".into()));
+        // Saved by Notepad "in ANSI": Windows-1252, é in a comment.
         assert_eq!(
-            script_text(b"create\nadd alias x \xff\n"),
-            Err("line 2 is not UTF-8 text (save the script as UTF-8 or UTF-16)".into())
+            script_text(b"# r\xe9sum\xe9\ncreate\n"),
+            Ok("# résumé\ncreate\n".into())
+        );
+        // UTF-8 without a mark stays UTF-8.
+        assert_eq!(
+            script_text("# résumé\n".as_bytes()),
+            Ok("# résumé\n".into())
         );
         assert!(script_text(&[0xFF, 0xFE, 0x41]).is_err());
         let no_mark: Vec<u8> = "reset\ncreate"
@@ -322,8 +366,26 @@ mod tests {
     }
 
     #[test]
+    fn other_code_pages_are_read_when_named() {
+        // Shift_JIS "テスト" in a comment.
+        let script = b"# \x83\x65\x83\x58\x83\x67\nlist shadows all\n";
+        assert_eq!(
+            decode_script_in(script, encoding_rs::SHIFT_JIS),
+            Ok("# テスト\nlist shadows all\n".into())
+        );
+        // A lead byte without its trail byte is not Shift_JIS.
+        let e = decode_script_in(b"reset\n# \x83\n", encoding_rs::SHIFT_JIS).unwrap_err();
+        assert_eq!(e.position, Position::new(2, 3));
+        assert_eq!(
+            e.to_string(),
+            "2:3: the line is not Shift_JIS text (name the script's code page with --encoding)"
+        );
+    }
+
+    #[test]
     fn text_that_is_not_a_script_is_placed_at_its_first_bad_character() {
-        let at = |bytes: &[u8]| decode_script(bytes).unwrap_err();
+        // With UTF-8 named, nothing but UTF-8 is read.
+        let at = |bytes: &[u8]| decode_script_in(bytes, encoding_rs::UTF_8).unwrap_err();
         let e = at(b"create\nadd alias x \xff\n");
         assert_eq!(e.position, Position::new(2, 13));
         assert_eq!(e.problem, NotTextProblem::NotUtf8);

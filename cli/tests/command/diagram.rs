@@ -216,13 +216,17 @@ fn a_diskshadow_script_is_drawn_command_by_command() {
         err,
         "error: typo.dsh:1:13: the script stopped at a syntax error: `transportable` is not a context: it is an option (set option transportable); the diagram shows the run up to it\n"
     );
-    std::fs::write(work.join("latin1.dsh"), b"add volume C:\n\n\xE9\n").unwrap();
-    let (code, out, err) = vss_sim_in(&work, &["diagram", "diskshadow", "latin1.dsh"]);
+    let utf16: Vec<u8> = "add volume C:\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(work.join("utf16.dsh"), utf16).unwrap();
+    let (code, out, err) = vss_sim_in(&work, &["diagram", "diskshadow", "utf16.dsh"]);
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
     assert_eq!(
         err,
-        "error: latin1.dsh:3:1: the line is not UTF-8 text (save the script as UTF-8 or UTF-16)\n"
+        "error: utf16.dsh:1:2: the line holds a NUL character: UTF-16 without a byte-order mark? (save the script as UTF-8, or as UTF-16 with its byte-order mark)\n"
     );
     let (code, _, err) = vss_sim(&["diagram", "diskshadow", "no-such.dsh"]);
     assert_eq!(code, 2);

@@ -145,11 +145,41 @@ fn a_script_that_is_not_text_is_placed_where_the_text_stops() {
             "error: cut.dsh:2:3: the UTF-16 text ends half way through a character\n",
         ),
     ] {
-        let (code, out, err) = diskshadow(&dir, &["-s", script], "");
+        // Named as UTF-8, a script is read as nothing else.
+        let (code, out, err) = diskshadow(&dir, &["-s", script, "--encoding", "utf-8"], "");
         assert_eq!(code, 2, "{script}: {out}{err}");
         assert_eq!(err, message, "{script}");
         assert!(out.is_empty(), "{script} ran: {out}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_script_saved_in_ansi_is_read_in_windows_1252_or_the_code_page_named() {
+    let dir = workdir("ansi");
+    // Notepad's "ANSI" on a Western European system: é is one byte, 0xE9.
+    std::fs::write(
+        dir.join("ansi.dsh"),
+        b"set verbose on\r\n# caf\xE9 du matin\r\nadd alias caf\xE9 C:\r\n",
+    )
+    .unwrap();
+    let (code, out, err) = diskshadow(&dir, &["-s", "ansi.dsh"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("-> add alias café C:"), "{out}");
+    // Shift_JIS, named: テスト in a comment; and an unknown name is bad input.
+    std::fs::write(
+        dir.join("sjis.dsh"),
+        b"# \x83\x65\x83\x58\x83\x67\r\nlist providers\r\n",
+    )
+    .unwrap();
+    let (code, out, err) = diskshadow(&dir, &["-s", "sjis.dsh", "--encoding", "shift_jis"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = diskshadow(&dir, &["-s", "sjis.dsh", "--encoding", "klingon"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--encoding klingon: not a code page name"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
