@@ -5,7 +5,8 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use vss_diskshadow::{self as diskshadow, Done, ScriptEnd, Session};
+use vss_diskshadow::{self as diskshadow, Done, Failure, ScriptEnd, Session};
+use vss_model::HResult;
 use vss_model::backend::Backend;
 use vss_model::position::located;
 use vss_sim::Simulator;
@@ -188,6 +189,23 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
     }
 }
 
+/// Says, on standard error, what a user who met this failure likely missed: an `import`
+/// that found none of its set's LUNs in a run without `--state`, whose world is fresh.
+fn hint(args: &DiskshadowArgs, line: &str, done: &Done) {
+    let import = line
+        .split_whitespace()
+        .next()
+        .is_some_and(|command| command.eq_ignore_ascii_case("import"));
+    let none_imported = *done == Done::Failed(Failure::Vss(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED));
+    if import && none_imported && args.state.is_none() {
+        eprintln!(
+            "hint: the set was made in another run. Without --state every run starts from a fresh \
+             world, whose array holds none of the set's LUNs: run the create and the import with \
+             the same --state FILE (the import with --on for the other machine)."
+        );
+    }
+}
+
 /// A script file's text, read as [`diskshadow::decode_script_in`] reads it with the ANSI
 /// code page `encoding` names (Windows-1252 when `None`); the refusal of one that is not
 /// text is placed `SCRIPT:LINE:COLUMN`, as all bad input is.
@@ -276,10 +294,12 @@ fn session<B: Backend>(
     out.print(&diskshadow::banner(&machine, sim.clock()));
     let code = match script.zip(args.script.as_deref()) {
         Some((text, path)) => {
-            let end = diskshadow::run_script_observed(&mut session, &text, |session, _, _, _| {
-                out.print(&session.take_output());
-                after_each();
-            });
+            let end =
+                diskshadow::run_script_observed(&mut session, &text, |session, _, line, done| {
+                    out.print(&session.take_output());
+                    after_each();
+                    hint(args, line, done);
+                });
             out.print(&session.take_output());
             let stopped = match &end {
                 ScriptEnd::Completed => None,
@@ -321,6 +341,7 @@ fn session<B: Backend>(
                 let done = session.execute(&line, number);
                 out.print(&session.take_output());
                 after_each();
+                hint(args, &line, &done);
                 if done == Done::Exit {
                     break;
                 }

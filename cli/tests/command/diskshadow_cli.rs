@@ -448,3 +448,35 @@ fn the_log_of_the_prompt_holds_the_lines_typed_and_of_a_script_where_it_stopped(
     assert!(log.ends_with("the script stopped at line 2\n"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_import_in_a_fresh_world_says_the_set_was_made_in_another_run() {
+    let dir = workdir("import-hint");
+    std::fs::write(
+        dir.join("create.dsh"),
+        "set context persistent\nset option transportable\nset metadata set.cab\nadd volume E:\ncreate\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("import.dsh"), "load metadata set.cab\nimport\n").unwrap();
+    let (code, out, err) = diskshadow(&dir, &["-s", "create.dsh"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    // Without --state the import's world is fresh: none of the set's LUNs are in it.
+    let (code, out, err) = diskshadow(&dir, &["-s", "import.dsh", "--on", "HOSTB"], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("VSS_E_NO_SNAPSHOTS_IMPORTED"), "{out}");
+    assert!(
+        err.starts_with("hint: the set was made in another run. Without --state"),
+        "{err}"
+    );
+    // With one state file for both runs, the import finds the set, and no hint is given.
+    let (code, out, err) = diskshadow(&dir, &["-s", "create.dsh", "--state", "w.json"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = diskshadow(
+        &dir,
+        &["-s", "import.dsh", "--on", "HOSTB", "--state", "w.json"],
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("hint:"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
