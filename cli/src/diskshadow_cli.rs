@@ -329,9 +329,7 @@ fn session<B: Backend>(
                 }
                 number += 1;
                 let Ok(line) = String::from_utf8(bytes) else {
-                    out.print(&format!(
-                        "Syntax error: line {number}: the line is not UTF-8 text\n"
-                    ));
+                    out.print("Syntax error: the line is not UTF-8 text\n");
                     continue;
                 };
                 out.log(&line);

@@ -273,10 +273,14 @@ impl<'b, B: Backend> Session<'b, B> {
                 );
             }
             Failure::Refused(message) => {
-                let _ = writeln!(self.out, "{message}");
+                let _ = writeln!(self.out, "{}", shortened(message));
+            }
+            // A script's error names its line; at the prompt the line is the one just typed.
+            Failure::Syntax(e) if self.echo => {
+                let _ = writeln!(self.out, "Syntax error: {}", shortened(&e.to_string()));
             }
             Failure::Syntax(e) => {
-                let _ = writeln!(self.out, "Syntax error: {e}");
+                let _ = writeln!(self.out, "Syntax error: {}", shortened(&e.message));
             }
         }
     }
@@ -1298,4 +1302,26 @@ fn guid_text(id: VssId) -> String {
     } else {
         id.to_string()
     }
+}
+
+/// How many characters of one word a message quotes whole.
+const QUOTED_WORD: usize = 80;
+
+/// `message` with every word longer than [`QUOTED_WORD`] characters cut to its start and
+/// how long it was: a 20,000-character argument is not echoed back whole.
+fn shortened(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4 * QUOTED_WORD));
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let length = word.chars().count();
+        if length > QUOTED_WORD {
+            out.extend(word.chars().take(QUOTED_WORD / 2));
+            let _ = write!(out, "… ({length} characters)");
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
 }

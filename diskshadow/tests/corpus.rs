@@ -260,15 +260,31 @@ fn the_interactive_prompt_keeps_going_after_an_error() {
     ));
     assert_eq!(session.execute("add volume C:", 3), diskshadow::Done::Ok);
     assert_eq!(session.execute("EXIT", 4), diskshadow::Done::Exit);
+    // A long argument is quoted by its start and its length, not echoed back whole.
+    let long = "x".repeat(20_000);
+    assert!(matches!(
+        session.execute(&format!("add volume {long}"), 5),
+        diskshadow::Done::Failed(_)
+    ));
     let out = session.end();
+    // At the prompt the line in error is the one just typed: it is not numbered.
     assert!(
-        out.contains("Syntax error: line 1: `frobnicate` is not a DiskShadow command"),
+        out.contains("Syntax error: `frobnicate` is not a DiskShadow command"),
         "{out}"
     );
+    assert!(!out.contains("line 1"), "{out}");
     assert!(
         out.contains("The volume Q: does not exist on HOSTA."),
         "{out}"
     );
+    assert!(
+        out.contains(&format!(
+            "The volume {}… (20000 characters) does not exist",
+            &long[..40]
+        )),
+        "{out}"
+    );
+    assert!(out.len() < 2_000, "{} bytes", out.len());
 }
 
 #[test]

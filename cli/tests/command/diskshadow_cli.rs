@@ -356,7 +356,7 @@ fn the_prompt_reports_a_line_that_is_not_text_and_goes_on() {
     let out = child.wait_with_output().expect("it ends");
     let out = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.contains("Syntax error: line 1: the line is not UTF-8 text"),
+        out.contains("Syntax error: the line is not UTF-8 text"),
         "{out}"
     );
     assert!(out.contains("\tAlias y = 1"), "{out}");
