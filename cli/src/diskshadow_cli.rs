@@ -54,6 +54,33 @@ pub struct DiskshadowArgs {
     encoding: Option<String>,
 }
 
+/// What `vss-sim diskshadow /?` (or `-?`) prints: DiskShadow's command line, in
+/// DiskShadow's switches, with the simulator's own options named after it.
+pub const USAGE: &str = "\
+DISKSHADOW [/s SCRIPT [PARAM ...]] [/l LOG]
+
+  /s SCRIPT  runs the commands of SCRIPT instead of the DISKSHADOW> prompt;
+             PARAM ... are %DISKSH_PARAM_1%, %DISKSH_PARAM_2% and on, in the script
+  /l LOG     also writes everything printed to LOG
+  /?         shows this
+
+With no switch, DiskShadow starts its DISKSHADOW> prompt.
+vss-sim's own options (--world, --on, --state, --wait, --trace, --encoding) are
+described by `vss-sim diskshadow --help`.
+";
+
+/// Whether the command line is `vss-sim diskshadow /?` (or `-?`), DiskShadow's request for
+/// its usage: the switch right after the subcommand, as DiskShadow takes it.
+pub fn asks_for_usage(args: &[OsString]) -> bool {
+    match args.iter().position(|a| a.to_str() == Some("diskshadow")) {
+        Some(at) => args
+            .get(at + 1)
+            .and_then(|a| a.to_str())
+            .is_some_and(|a| a == "/?" || a == "-?"),
+        None => false,
+    }
+}
+
 /// DiskShadow's own switches, `/s SCRIPT` and `/l LOG`, as the `-s` and `-l` clap reads.
 ///
 /// Only switches are rewritten: the value after an option that takes one (a script or log

@@ -102,9 +102,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(diskshadow_cli::windows_switches(
-        std::env::args_os().collect(),
-    ));
+    let args: Vec<_> = std::env::args_os().collect();
+    if diskshadow_cli::asks_for_usage(&args) {
+        say_part!("{}", diskshadow_cli::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let cli = Cli::parse_from(diskshadow_cli::windows_switches(args));
     match cli.command {
         Command::Run {
             files,

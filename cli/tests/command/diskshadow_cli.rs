@@ -480,3 +480,19 @@ fn an_import_in_a_fresh_world_says_the_set_was_made_in_another_run() {
     assert!(!err.contains("hint:"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn slash_question_mark_prints_diskshadows_usage() {
+    let dir = workdir("usage");
+    for switch in ["/?", "-?"] {
+        let (code, out, err) = diskshadow(&dir, &[switch], "");
+        assert_eq!(code, 0, "{switch}: {err}");
+        assert!(
+            out.starts_with("DISKSHADOW [/s SCRIPT [PARAM ...]] [/l LOG]\n"),
+            "{out}"
+        );
+        assert!(out.contains("  /l LOG "), "{out}");
+        assert!(err.is_empty(), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
