@@ -64,7 +64,7 @@ DISKSHADOW [/s SCRIPT [PARAM ...]] [/l LOG]
   /l LOG     also writes everything printed to LOG
   /?         shows this
 
-With no switch, DiskShadow starts its DISKSHADOW> prompt.
+With no switch, DiskShadow starts its DISKSHADOW> prompt; `help` there lists the commands.
 vss-sim's own options (--world, --on, --state, --wait, --trace, --encoding) are
 described by `vss-sim diskshadow --help`.
 ";

@@ -33,6 +33,7 @@
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+mod help;
 pub mod metadata;
 pub mod script;
 mod session;

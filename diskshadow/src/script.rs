@@ -270,6 +270,8 @@ pub enum Command {
     Exec(String),
     /// `exit`.
     Exit,
+    /// `help` or `?` (`None`), `help COMMAND` or `COMMAND /?`.
+    Help(Option<String>),
 }
 
 /// A command line after `%name%` expansion, knowing for each of its characters the column
@@ -437,6 +439,11 @@ pub fn parse(words: &[Word]) -> Result<Command, SyntaxError> {
 }
 
 fn parse_command(first: &Word, rest: &[Word]) -> Result<Command, SyntaxError> {
+    // `COMMAND /?`, whatever else the line holds, asks for the command's help.
+    if rest.last().is_some_and(|w| &**w == "/?") || &**first == "?" {
+        let name = (&**first != "?").then(|| first.to_ascii_lowercase());
+        return help_on(first, name);
+    }
     let second = rest.first();
     let tail = rest.get(1..).unwrap_or_default();
     match first.to_ascii_lowercase().as_str() {
@@ -519,11 +526,27 @@ fn parse_command(first: &Word, rest: &[Word]) -> Result<Command, SyntaxError> {
         "reset" => none_after(rest, Command::Reset, "reset"),
         "exec" => one(rest, "the file to run", "exec FILE.cmd").map(Command::Exec),
         "exit" => none_after(rest, Command::Exit, "exit"),
+        "help" => match rest {
+            [] => Ok(Command::Help(None)),
+            [topic] => help_on(topic, Some(topic.to_ascii_lowercase())),
+            [_, extra, ..] => Err(wrong(extra, "usage: help [COMMAND]")),
+        },
         "simulate" | "resync" => Err(syntax(format!(
             "`{}` is not supported: the simulator does not model restore or LUN resync",
             first.to_ascii_lowercase()
         ))),
         other => Err(syntax(format!("`{other}` is not a DiskShadow command"))),
+    }
+}
+
+/// `help` on the command `name` (all of them when `None`), written at `word`.
+fn help_on(word: &Word, name: Option<String>) -> Result<Command, SyntaxError> {
+    match name {
+        Some(name) if crate::help::topic(&name).is_none() => Err(wrong(
+            word,
+            format!("`{name}` is not a DiskShadow command: `help` lists them"),
+        )),
+        name => Ok(Command::Help(name)),
     }
 }
 

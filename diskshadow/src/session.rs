@@ -378,6 +378,14 @@ impl<'b, B: Backend> Session<'b, B> {
                 );
             }
             Command::Exit => return Ok(false),
+            Command::Help(name) => {
+                let text = match name {
+                    None => crate::help::overview(),
+                    // The reader took only names of commands.
+                    Some(name) => crate::help::topic(&name).unwrap_or_default(),
+                };
+                self.out.push_str(&text);
+            }
         }
         Ok(true)
     }

@@ -747,3 +747,35 @@ fn a_syntax_error_is_placed_at_the_word_that_is_wrong() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn help_lists_the_commands_and_shows_one_with_its_forms() {
+    let sim = Simulator::default_world();
+    let dir = workdir("help");
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
+    for line in ["help", "?"] {
+        assert_eq!(session.execute(line, 1), diskshadow::Done::Ok, "{line}");
+        let out = session.take_output();
+        assert!(out.starts_with("SET       "), "{line}: {out}");
+        assert!(out.contains("\nBREAK     "), "{line}: {out}");
+        assert!(out.ends_with("For one command's forms: help COMMAND, or COMMAND /?.\n"));
+    }
+    for line in ["help delete", "DELETE /?", "delete shadows all /?"] {
+        assert_eq!(session.execute(line, 1), diskshadow::Done::Ok, "{line}");
+        let out = session.take_output();
+        assert!(
+            out.starts_with("Deletes shadow copies.\n\n    delete shadows {all"),
+            "{line}: {out}"
+        );
+    }
+    // Asking for help deletes nothing, and a word that names no command is an error.
+    assert!(matches!(
+        session.execute("help frobnicate", 2),
+        diskshadow::Done::Failed(_)
+    ));
+    let out = session.take_output();
+    assert!(
+        out.contains("`frobnicate` is not a DiskShadow command: `help` lists them"),
+        "{out}"
+    );
+}
