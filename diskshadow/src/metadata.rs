@@ -64,10 +64,19 @@ fn manifest(m: &Metadata, machine: &str, document_file: &str) -> String {
 }
 
 /// Why no metadata file can be written at `path`, when that can be told before anything is
-/// made: the name is a folder's, or its folder does not exist.
+/// made: the name is a folder's, or its folder does not exist, or a file is there that is
+/// not the metadata of an earlier `create` (a script, a log, a state file), which writing
+/// would destroy.
 pub fn unwritable(path: &Path) -> Option<String> {
     if path.is_dir() {
         return Some("it is a folder".into());
+    }
+    if path.is_file() && read(path).is_err() {
+        return Some(
+            "a file of that name is there and is not the metadata of an earlier create; \
+             it is left as it is"
+                .into(),
+        );
     }
     match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() && !folder.is_dir() => {
@@ -75,6 +84,17 @@ pub fn unwritable(path: &Path) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Why `name` cannot name a file on Windows, where DiskShadow writes it: a character
+/// Windows refuses in file names, or no name at all.
+pub fn impossible_name(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("the name is empty".into());
+    }
+    name.chars()
+        .find(|c| c.is_control() || ['<', '>', '"', '|', '?', '*'].contains(c))
+        .map(|c| format!("a file name cannot hold `{}`", c.escape_default()))
 }
 
 /// Writes `m` to `path` as a cabinet, the document under the name `document_file`; the

@@ -335,7 +335,15 @@ impl<'b, B: Backend> Session<'b, B> {
             }
             Command::SetOption(options) => self.held.settings.options = options,
             Command::SetVerbose(on) => self.held.settings.verbose = on,
-            Command::SetMetadata(file) => self.held.settings.metadata = Some(file),
+            Command::SetMetadata(file) => {
+                // Refused when set, not when create would write it.
+                if let Some(why) = metadata::impossible_name(&file) {
+                    return Err(Failure::Refused(format!(
+                        "The metadata file {file} cannot be written: {why}."
+                    )));
+                }
+                self.held.settings.metadata = Some(file);
+            }
             Command::ShowAdded => self.show_added(),
             Command::AddVolume {
                 volume,

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use vss_diskshadow::{self as diskshadow, ScriptEnd, Session};
+use vss_model::backend::Environment as _;
 use vss_sim::Simulator;
 
 fn corpus() -> PathBuf {
@@ -777,5 +778,67 @@ fn help_lists_the_commands_and_shows_one_with_its_forms() {
     assert!(
         out.contains("`frobnicate` is not a DiskShadow command: `help` lists them"),
         "{out}"
+    );
+}
+
+#[test]
+fn set_metadata_never_writes_over_a_file_that_is_not_metadata() {
+    let sim = Simulator::default_world();
+    let dir = workdir("metadata-guard");
+    std::fs::write(dir.join("backup.dsh"), "list providers\n").unwrap();
+    let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
+    for line in [
+        "set context persistent",
+        "set option transportable",
+        "add volume E:",
+    ] {
+        assert_eq!(session.execute(line, 1), diskshadow::Done::Ok, "{line}");
+    }
+    // A script (or a log, or a state file) of that name is left as it is, and no set is made.
+    assert_eq!(
+        session.execute("set metadata backup.dsh", 2),
+        diskshadow::Done::Ok
+    );
+    assert!(matches!(
+        session.execute("create", 3),
+        diskshadow::Done::Failed(_)
+    ));
+    let out = session.take_output();
+    assert!(
+        out.contains(
+            "is not the metadata of an earlier create; it is left as it is. Nothing was created."
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("backup.dsh")).unwrap(),
+        "list providers\n"
+    );
+    assert!(
+        sim.luns().iter().all(|l| l.clone_of.is_none()),
+        "a clone was made"
+    );
+    // A name Windows cannot hold is refused when it is set.
+    assert!(matches!(
+        session.execute("set metadata what?.cab", 4),
+        diskshadow::Done::Failed(_)
+    ));
+    assert!(
+        session
+            .take_output()
+            .contains("a file name cannot hold `?`")
+    );
+    // The metadata of an earlier create is written over, as DiskShadow does.
+    assert_eq!(
+        session.execute("set metadata set.cab", 5),
+        diskshadow::Done::Ok
+    );
+    assert_eq!(session.execute("create", 6), diskshadow::Done::Ok);
+    assert_eq!(session.execute("add volume F:", 7), diskshadow::Done::Ok);
+    assert_eq!(
+        session.execute("create", 8),
+        diskshadow::Done::Ok,
+        "{}",
+        session.take_output()
     );
 }
