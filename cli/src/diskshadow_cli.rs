@@ -269,20 +269,13 @@ pub fn stopped_at_syntax(script: &Path, end: &ScriptEnd) -> Option<String> {
 
 /// The machine `--on` names (any case), or the world's first.
 pub fn machine_named<B: Backend>(backend: &B, on: Option<&str>) -> Result<String, String> {
-    let machines = backend.machines();
-    match on {
-        None => Ok(machines.first().cloned().unwrap_or_default()),
-        Some(on) => machines
-            .iter()
-            .find(|m| m.eq_ignore_ascii_case(on))
-            .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "--on {on}: the world has no such machine; it has {}",
-                    machines.join(", ")
-                )
-            }),
-    }
+    backend.machine_named(on).ok_or_else(|| {
+        format!(
+            "--on {}: the world has no such machine; it has {}",
+            on.unwrap_or_default(),
+            backend.machines().join(", ")
+        )
+    })
 }
 
 /// One DiskShadow session on `backend`, whose simulator underneath is `sim`: the prompt, or

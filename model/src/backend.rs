@@ -383,6 +383,15 @@ pub trait Backend {
     fn capabilities(&self) -> Capabilities;
     /// The machines it has, the first one being the default.
     fn machines(&self) -> Vec<String>;
+    /// The machine `wanted` names, in any case, as the backend spells it; with no name, the
+    /// default one (an empty name when there is none). `None` when no machine has that name.
+    fn machine_named(&self, wanted: Option<&str>) -> Option<String> {
+        let mut machines = self.machines().into_iter();
+        match wanted {
+            None => Some(machines.next().unwrap_or_default()),
+            Some(wanted) => machines.find(|m| m.eq_ignore_ascii_case(wanted)),
+        }
+    }
     /// `CreateVssBackupComponents` on a machine.
     fn create_backup_components(&self, machine: &str) -> VssResult<Self::Components>;
     /// `GetVolumeNameForVolumeMountPoint`: the `\\?\Volume{GUID}\` name of a mount point.

@@ -315,20 +315,13 @@ fn step_line(machine: &str, step: &serde_json::Map<String, serde_json::Value>) -
 
 /// The machine `wanted` names (any case), or the world's first.
 fn machine_named(sim: &Simulator, wanted: Option<&str>) -> Result<String, Refusal> {
-    let machines = sim.machines();
-    match wanted {
-        None => Ok(machines.first().cloned().unwrap_or_default()),
-        Some(wanted) => machines
-            .iter()
-            .find(|m| m.eq_ignore_ascii_case(wanted))
-            .cloned()
-            .ok_or_else(|| {
-                Refusal::unknown_machine(format!(
-                    "VSS_SIM_MACHINE: the world has no machine `{wanted}`; it has {}",
-                    machines.join(", ")
-                ))
-            }),
-    }
+    sim.machine_named(wanted).ok_or_else(|| {
+        Refusal::unknown_machine(format!(
+            "VSS_SIM_MACHINE: the world has no machine `{}`; it has {}",
+            wanted.unwrap_or_default(),
+            sim.machines().join(", ")
+        ))
+    })
 }
 
 /// How a run is labelled in the state file: the program and its arguments.
