@@ -1,7 +1,7 @@
 //! `vss-sim diskshadow`: DiskShadow's prompt and script mode on the simulator.
 
 use std::ffi::OsString;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,6 +15,7 @@ use vss_sim::state::{KeptRun, StateFile, StateLock};
 use vss_sim::world_file;
 
 use crate::exit::bad_input;
+use crate::prompt::{Input, Lines};
 
 /// The arguments of `vss-sim diskshadow`.
 #[derive(clap::Args)]
@@ -335,27 +336,32 @@ fn session<B: Backend>(
             end.exit_code()
         }
         None => {
-            let stdin = std::io::stdin();
+            const PROMPT: &str = "DISKSHADOW> ";
+            let mut lines = Lines::open();
             let mut number = 0;
             loop {
-                out.print("DISKSHADOW> ");
-                let mut bytes = Vec::new();
-                match stdin.lock().read_until(b'\n', &mut bytes) {
-                    Ok(0) | Err(_) => {
+                if lines.needs_prompt() {
+                    out.print(PROMPT);
+                } else {
+                    out.log(PROMPT);
+                }
+                let line = match lines.next(PROMPT) {
+                    Input::Line(line) => line,
+                    Input::NotText => {
+                        out.print("Syntax error: the line is not UTF-8 text\n");
+                        continue;
+                    }
+                    Input::Cancelled => {
+                        out.log("^C\n");
+                        continue;
+                    }
+                    Input::End => {
                         out.print("\n");
                         break;
                     }
-                    Ok(_) => {}
-                }
-                number += 1;
-                let Ok(line) = String::from_utf8(bytes) else {
-                    out.print("Syntax error: the line is not UTF-8 text\n");
-                    continue;
                 };
-                out.log(&line);
-                if !line.ends_with('\n') {
-                    out.log("\n");
-                }
+                number += 1;
+                out.log(&format!("{line}\n"));
                 let done = session.execute(&line, number);
                 out.print(&session.take_output());
                 after_each();

@@ -11,6 +11,7 @@ use std::time::Instant;
 mod diagram_cli;
 mod diskshadow_cli;
 mod exit;
+mod prompt;
 mod state_cli;
 
 use clap::{Parser, Subcommand};
