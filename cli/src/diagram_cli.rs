@@ -178,7 +178,7 @@ fn diskshadow_timeline(
         // A failed command is drawn with what failed it, as `diagram run` draws results.
         let step = match done {
             Done::Ok | Done::Exit => command.to_string(),
-            Done::Failed(Failure::Vss(hr)) => {
+            Done::Failed(Failure::Vss(hr) | Failure::ComCall { hr, .. }) => {
                 let code = hr.name().map_or_else(|| hr.to_string(), str::to_string);
                 format!("{command} -> {code}")
             }

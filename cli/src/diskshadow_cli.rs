@@ -53,22 +53,19 @@ pub struct DiskshadowArgs {
     /// [default: windows-1252].
     #[arg(long, value_name = "NAME", requires = "script")]
     encoding: Option<String>,
+    /// The exit code every file `exec` runs is taken to return; the simulator runs
+    /// nothing, and a code other than 0 fails the script as a failed copy step would.
+    #[arg(long, value_name = "CODE", default_value_t = 0)]
+    exec_exit: u32,
 }
 
-/// What `vss-sim diskshadow /?` (or `-?`) prints: DiskShadow's command line, in
-/// DiskShadow's switches, with the simulator's own options named after it.
-pub const USAGE: &str = "\
-DISKSHADOW [/s SCRIPT [PARAM ...]] [/l LOG]
-
-  /s SCRIPT  runs the commands of SCRIPT instead of the DISKSHADOW> prompt;
-             PARAM ... are %DISKSH_PARAM_1%, %DISKSH_PARAM_2% and on, in the script
-  /l LOG     also writes everything printed to LOG
-  /?         shows this
-
-With no switch, DiskShadow starts its DISKSHADOW> prompt; `help` there lists the commands.
-vss-sim's own options (--world, --on, --state, --wait, --trace, --encoding) are
-described by `vss-sim diskshadow --help`.
-";
+/// What `vss-sim diskshadow /?` (or `-?`) prints: the banner, as DiskShadow prints it on
+/// the default world's first machine, and DiskShadow's command line.
+pub fn usage() -> String {
+    let sim = Simulator::default_world();
+    let machine = sim.machine_named(None).unwrap_or_default();
+    diskshadow::banner(&machine, sim.clock()) + diskshadow::USAGE
+}
 
 /// Whether the command line is `vss-sim diskshadow /?` (or `-?`), DiskShadow's request for
 /// its usage: the switch right after the subcommand, as DiskShadow takes it.
@@ -87,7 +84,7 @@ pub fn asks_for_usage(args: &[OsString]) -> bool {
 /// Only switches are rewritten: the value after an option that takes one (a script or log
 /// file, a world, a machine, a state file) is left as it is, whatever it looks like.
 pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
-    const TAKES_A_VALUE: [&str; 9] = [
+    const TAKES_A_VALUE: [&str; 10] = [
         "-s",
         "--script",
         "-l",
@@ -97,6 +94,7 @@ pub fn windows_switches(args: Vec<OsString>) -> Vec<OsString> {
         "--state",
         "--wait",
         "--encoding",
+        "--exec-exit",
     ];
     let mut seen_subcommand = false;
     let mut value_next = false;
@@ -308,13 +306,14 @@ fn session<B: Backend>(
     // Relative metadata paths are taken from the working directory, as DiskShadow's are.
     let mut session = Session::new(backend, &machine, args.params.clone(), Path::new(""));
     session.clock(Box::new(|| sim.clock()));
+    session.exec_exit_code(args.exec_exit);
     if args.trace {
         sim.take_trace();
         session.trace(Box::new(|| sim.take_trace_lines()));
     }
-    out.print(&diskshadow::banner(&machine, sim.clock()));
     let code = match script.zip(args.script.as_deref()) {
         Some((text, path)) => {
+            out.print(&diskshadow::banner(&machine, sim.clock()));
             let end =
                 diskshadow::run_script_observed(&mut session, &text, |session, _, line, done| {
                     out.print(&session.take_output());
@@ -336,7 +335,8 @@ fn session<B: Backend>(
             end.exit_code()
         }
         None => {
-            const PROMPT: &str = "DISKSHADOW> ";
+            const PROMPT: &str = diskshadow::PROMPT;
+            out.print(&diskshadow::prompt_banner(&machine, sim.clock()));
             let mut lines = Lines::open();
             let mut number = 0;
             loop {
@@ -362,7 +362,7 @@ fn session<B: Backend>(
                 };
                 number += 1;
                 out.log(&format!("{line}\n"));
-                let done = session.execute(&line, number);
+                let done = session.type_line(&line, number);
                 out.print(&session.take_output());
                 after_each();
                 hint(args, &line, &done);

@@ -105,7 +105,7 @@ enum Command {
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
     if diskshadow_cli::asks_for_usage(&args) {
-        say_part!("{}", diskshadow_cli::USAGE);
+        say_part!("{}", diskshadow_cli::usage());
         return ExitCode::SUCCESS;
     }
     let cli = Cli::parse_from(diskshadow_cli::windows_switches(args));

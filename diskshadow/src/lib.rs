@@ -94,6 +94,28 @@ impl ScriptEnd {
     }
 }
 
+/// The prompt DiskShadow shows when it reads commands typed at the console.
+pub const PROMPT: &str = "DISKSHADOW> ";
+
+/// What `DISKSHADOW /?` prints after the banner: DiskShadow's command line, its switches
+/// in DiskShadow's notation.
+pub const USAGE: &str = "\
+DISKSHADOW.EXE  [/s <scriptfile> [param1] [param2] [param3] ...] [/l <logfile>]
+                          - Runs the commands of a script
+
+DISKSHADOW.EXE  [/l <logfile>]
+                          - Runs the DISKSHADOW> prompt
+
+    /s <scriptfile> [param1] [param2] [param3] ... [paramX]
+                          - The script to run; it reads its parameters as
+                            %DISKSH_PARAM_1%, %DISKSH_PARAM_2%, %DISKSH_PARAM_3%, ..., %DISKSH_PARAM_X%
+                            in the order given.
+    /l <logfile>          - Also writes everything printed to this file
+
+vss-sim's own options (--world, --on, --state, --wait, --trace, --encoding, --exec-exit)
+are described by `vss-sim diskshadow --help`.
+";
+
 /// The lines DiskShadow prints when it starts, on `machine` at `now` (the simulated clock,
 /// so that a run prints the same bytes every time).
 pub fn banner(machine: &str, now: VssTimestamp) -> String {
@@ -101,6 +123,11 @@ pub fn banner(machine: &str, now: VssTimestamp) -> String {
         "Microsoft DiskShadow version 1.0 (simulated by vss-sim)\nOn computer:  {machine},  {}\n\n",
         show::time(now)
     )
+}
+
+/// The banner as the prompt shows it: one more blank line before the first `DISKSHADOW>`.
+pub fn prompt_banner(machine: &str, now: VssTimestamp) -> String {
+    banner(machine, now) + "\n"
 }
 
 /// Why a script file's bytes are not a script's text: where the first thing that is not
@@ -310,7 +337,12 @@ pub fn run_script_observed<'b, B: Backend>(
     mut after: impl FnMut(&mut Session<'b, B>, usize, &str, &Done),
 ) -> ScriptEnd {
     session.echo_commands(true);
-    for (index, line) in script_lines(script).into_iter().enumerate() {
+    let mut lines = script_lines(script);
+    // DiskShadow reads one more, empty, line after the last line ending.
+    if script.ends_with(['\n', '\r']) {
+        lines.push("");
+    }
+    for (index, line) in lines.into_iter().enumerate() {
         let command = line.trim();
         let done = session.execute(line, index + 1);
         if !command.is_empty() && !command.starts_with('#') {

@@ -2,6 +2,10 @@
 //! copy set, the session's aliases and which file holds the document) and the backup
 //! components document that `import` hands to `InitializeForBackup` on the importing
 //! machine. DiskShadow never reads the document itself: it is VSS's to read.
+//!
+//! When writers took part, the cabinet also holds what a restore needs of them, as
+//! DiskShadow's does: `BCDocument.xml`, the backup components document, and `WM0.xml`,
+//! `WM1.xml`, … the metadata of each writer, in the order `GetWriterMetadata` gave them.
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
@@ -9,6 +13,7 @@ use std::path::Path;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use vss_model::writer_metadata::WriterMetadataDocument;
 use vss_model::{VssId, VssTimestamp};
 
 /// What a metadata file carries from the creating session to the importing one.
@@ -63,6 +68,18 @@ fn manifest(m: &Metadata, machine: &str, document_file: &str) -> String {
     s
 }
 
+/// The files a metadata cabinet holds, in the order they go in: the manifest, then with
+/// `writers` writers `BCDocument.xml` and one `WMn.xml` each, then `document_file`.
+pub fn inside(document_file: &str, writers: usize) -> Vec<String> {
+    let mut names = vec![MANIFEST.to_string()];
+    if writers > 0 {
+        names.push("BCDocument.xml".into());
+        names.extend((0..writers).map(|n| format!("WM{n}.xml")));
+    }
+    names.push(document_file.to_string());
+    names
+}
+
 /// Why no metadata file can be written at `path`, when that can be told before anything is
 /// made: the name is a folder's, or its folder does not exist, or a file is there that is
 /// not the metadata of an earlier `create` (a script, a log, a state file), which writing
@@ -101,11 +118,21 @@ pub fn impossible_name(name: &str) -> Option<String> {
 /// manifest also names the `machine` that made the set, for people reading it. Every file in
 /// it is dated 1980-01-01 (the earliest date a cabinet holds), so that the same session
 /// writes the same bytes.
-pub fn write(path: &Path, m: &Metadata, machine: &str, document_file: &str) -> io::Result<()> {
-    let files = [
-        (MANIFEST.to_string(), manifest(m, machine, document_file)),
-        (document_file.to_string(), m.document.clone()),
-    ];
+pub fn write(
+    path: &Path,
+    m: &Metadata,
+    machine: &str,
+    document_file: &str,
+    writers: &[WriterMetadataDocument],
+) -> io::Result<()> {
+    let names = inside(document_file, writers.len());
+    let mut contents = vec![manifest(m, machine, document_file)];
+    if !writers.is_empty() {
+        contents.push(m.document.clone());
+        contents.extend(writers.iter().map(WriterMetadataDocument::to_xml));
+    }
+    contents.push(m.document.clone());
+    let files: Vec<(String, String)> = names.into_iter().zip(contents).collect();
     let mut builder = cab::CabinetBuilder::new();
     let folder = builder.add_folder(cab::CompressionType::MsZip);
     let epoch = time::PrimitiveDateTime::new(
@@ -294,8 +321,8 @@ mod tests {
             set: Some("{6221a917-8e46-42bb-bc39-b98639fa63b4}".parse().unwrap()),
         };
         let (a, b) = (dir.join("a.cab"), dir.join("b.cab"));
-        write(&a, &m, "HOSTA", "Dis0001.tmp").unwrap();
-        write(&b, &m, "HOSTA", "Dis0001.tmp").unwrap();
+        write(&a, &m, "HOSTA", "Dis0001.tmp", &[]).unwrap();
+        write(&b, &m, "HOSTA", "Dis0001.tmp", &[]).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert_eq!(&std::fs::read(&a).unwrap()[..4], b"MSCF");
         assert_eq!(read(&a).unwrap(), m);

@@ -266,8 +266,13 @@ pub enum Command {
     EndBackup,
     /// `reset`.
     Reset,
-    /// `exec FILE`.
-    Exec(String),
+    /// `exec FILE [ARGUMENTS...]`: the file to run and the words after it.
+    Exec {
+        /// The .cmd or .exe file.
+        file: String,
+        /// What it is given, as written.
+        arguments: Vec<String>,
+    },
     /// `exit`.
     Exit,
     /// `help` or `?` (`None`), `help COMMAND` or `COMMAND /?`.
@@ -524,7 +529,15 @@ fn parse_command(first: &Word, rest: &[Word]) -> Result<Command, SyntaxError> {
             }
         }
         "reset" => none_after(rest, Command::Reset, "reset"),
-        "exec" => one(rest, "the file to run", "exec FILE.cmd").map(Command::Exec),
+        "exec" => match rest {
+            [] => Err(syntax(
+                "the file to run is missing: exec FILE.cmd [ARGUMENTS]",
+            )),
+            [file, arguments @ ..] => Ok(Command::Exec {
+                file: filled(file, "the file to run", "exec FILE.cmd [ARGUMENTS]")?,
+                arguments: arguments.iter().map(|w| w.text.clone()).collect(),
+            }),
+        },
         "exit" => none_after(rest, Command::Exit, "exit"),
         "help" => match rest {
             [] => Ok(Command::Help(None)),

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use vss_model::backend::{
-    Backend, BackupComponents, BackupStateArgs, LunState, VssAsync, VssResult,
+    Backend, BackupComponents, BackupStateArgs, ComponentRef, LunState, VssAsync, VssResult,
 };
+use vss_model::writer_metadata::{ComponentInfo, WriterMetadataDocument};
 use vss_model::{
     BackupType, Context, HResult, HardwareOptions, ObjectProp, ObjectType, ProviderProp,
     SnapshotAttributes as A, SnapshotProp, VssId, VssTimestamp,
@@ -29,6 +30,14 @@ pub enum Failure {
     /// DiskShadow itself refused the command (a missing `load metadata`, an unknown alias
     /// target, a file it cannot read or write).
     Refused(String),
+    /// A call DiskShadow makes to set up its requester object failed with this code;
+    /// DiskShadow names the call as its source writes it.
+    ComCall {
+        /// The call, as `(*vssObject)->InitializeForBackup`.
+        call: &'static str,
+        /// What it returned.
+        hr: HResult,
+    },
 }
 
 impl From<HResult> for Failure {
@@ -80,7 +89,8 @@ impl Settings {
             (ContextKind::Volatile, true) => Context::VSS_CTX_FILE_SHARE_BACKUP,
             (ContextKind::Persistent, false) => Context::VSS_CTX_APP_ROLLBACK,
             (ContextKind::Persistent, true) => Context::VSS_CTX_NAS_ROLLBACK,
-            (ContextKind::ClientAccessible, _) => Context::VSS_CTX_CLIENT_ACCESSIBLE,
+            // Writers take part in a client-accessible set DiskShadow makes.
+            (ContextKind::ClientAccessible, _) => Context::VSS_CTX_CLIENT_ACCESSIBLE_WRITERS,
         };
         let bits = self.options.iter().fold(A::empty(), |bits, o| {
             bits | match o {
@@ -142,6 +152,8 @@ pub struct Session<'b, B: Backend> {
     written: Vec<String>,
     /// The machine's clock, when the caller gave it.
     clock: Option<Box<dyn Fn() -> VssTimestamp + 'b>>,
+    /// The exit code every file `exec` runs is taken to return.
+    exec_exit: u32,
 }
 
 /// What a session holds between commands and `reset` drops.
@@ -163,6 +175,9 @@ struct Held {
     admin: Option<usize>,
     /// The object that imported the loaded set.
     importer: Option<usize>,
+    /// The object the next `create` makes its set with: made, and initialized for backup,
+    /// by the first `add volume` after a `create` or `reset`.
+    creator: Option<usize>,
 }
 
 impl<'b, B: Backend> Session<'b, B> {
@@ -182,6 +197,7 @@ impl<'b, B: Backend> Session<'b, B> {
             cabs: 0,
             written: Vec::new(),
             clock: None,
+            exec_exit: 0,
         }
     }
 
@@ -193,9 +209,15 @@ impl<'b, B: Backend> Session<'b, B> {
         self.clock = Some(now);
     }
 
-    /// Echoes each command (`-> command`) and each alias it used, as script mode does.
+    /// Echoes each line (`-> command`), comments and blank lines too, as script mode does.
     pub fn echo_commands(&mut self, echo: bool) {
         self.echo = echo;
+    }
+
+    /// Takes every file `exec` runs to return `code`: the simulator runs nothing, so a
+    /// script's path through a failing copy step is tried by saying how the step ends.
+    pub fn exec_exit_code(&mut self, code: u32) {
+        self.exec_exit = code;
     }
 
     /// Shows, after each command, the requester calls made, what `underneath` reports (the
@@ -228,15 +250,26 @@ impl<'b, B: Backend> Session<'b, B> {
         self.out
     }
 
+    /// Runs one line typed at the prompt: as [`Session::execute`], and then the blank line
+    /// the prompt leaves before the next `DISKSHADOW>`.
+    pub fn type_line(&mut self, line: &str, number: usize) -> Done {
+        let done = self.execute(line, number);
+        self.out.push('\n');
+        done
+    }
+
     /// Runs one line of input (`number` names it in messages).
     pub fn execute(&mut self, line: &str, number: usize) -> Done {
         let line = line.trim_end_matches(['\r', '\n']);
         let trimmed = line.trim();
+        // Script mode echoes every line, a comment or a blank one (a bare arrow) too.
+        if self.echo && trimmed.is_empty() {
+            self.out.push_str("->\n");
+        } else if self.echo {
+            let _ = writeln!(self.out, "-> {trimmed}");
+        }
         if trimmed.is_empty() || trimmed.starts_with('#') {
             return Done::Ok;
-        }
-        if self.echo {
-            let _ = writeln!(self.out, "-> {trimmed}");
         }
         // The reader sees the command without its indent; its columns are the line's.
         let indent = (line.chars().count() - line.trim_start().chars().count()) as u64;
@@ -254,14 +287,14 @@ impl<'b, B: Backend> Session<'b, B> {
             Ok(true) => Done::Ok,
             Ok(false) => Done::Exit,
             Err(failure) => {
-                self.report(&failure);
+                self.report(&failure, trimmed);
                 Done::Failed(failure)
             }
         }
     }
 
-    /// Prints a failure as DiskShadow does.
-    fn report(&mut self, failure: &Failure) {
+    /// Prints a failure of the command `line` as DiskShadow does.
+    fn report(&mut self, failure: &Failure, line: &str) {
         match failure {
             Failure::Vss(hr) => {
                 let _ = writeln!(self.out, "The last operation failed.");
@@ -275,12 +308,27 @@ impl<'b, B: Backend> Session<'b, B> {
             Failure::Refused(message) => {
                 let _ = writeln!(self.out, "{}", shortened(message));
             }
-            // A script's error names its line; at the prompt the line is the one just typed.
-            Failure::Syntax(e) if self.echo => {
-                let _ = writeln!(self.out, "Syntax error: {}", shortened(&e.to_string()));
+            Failure::ComCall { call, hr } => {
+                let _ = writeln!(self.out, "\nCOM call \"{call}\" failed.");
+                let _ = writeln!(self.out, "\t- Returned HRESULT: {:08X}", hr.code());
+                let _ = writeln!(
+                    self.out,
+                    "\t- Error text: {}",
+                    hr.name().unwrap_or("(a code VSS does not document)")
+                );
             }
+            // A script's error names its line; at the prompt the line is the one just typed.
+            // DiskShadow answers with the forms of the command; what was wrong is said first.
             Failure::Syntax(e) => {
-                let _ = writeln!(self.out, "Syntax error: {}", shortened(&e.message));
+                let reason = if self.echo {
+                    e.to_string()
+                } else {
+                    e.message.clone()
+                };
+                let _ = writeln!(self.out, "Syntax error: {}", shortened(&reason));
+                if let Some(usage) = crate::help::usage(line) {
+                    let _ = write!(self.out, "\n{usage}");
+                }
             }
         }
     }
@@ -293,11 +341,9 @@ impl<'b, B: Backend> Session<'b, B> {
             used.borrow_mut().push((name.to_string(), value.clone()));
             Some(value)
         })?;
-        let used = used.into_inner();
-        if self.echo {
-            for (name, value) in used {
-                let _ = writeln!(self.out, "-> %{name}% = {value}");
-            }
+        // At the prompt too, each alias used is shown with its value.
+        for (name, value) in used.into_inner() {
+            let _ = writeln!(self.out, "-> %{name}% = {value}");
         }
         script::parse(&expanded.words()?)
     }
@@ -337,10 +383,16 @@ impl<'b, B: Backend> Session<'b, B> {
             Command::SetVerbose(on) => self.held.settings.verbose = on,
             Command::SetMetadata(file) => {
                 // Refused when set, not when create would write it.
+                if file.ends_with(['\\', '/']) {
+                    return Err(Failure::Refused("No filename was specified.".into()));
+                }
                 if let Some(why) = metadata::impossible_name(&file) {
                     return Err(Failure::Refused(format!(
                         "The metadata file {file} cannot be written: {why}."
                     )));
+                }
+                if self.dir.join(&file).exists() {
+                    let _ = writeln!(self.out, "The existing file will be overwritten.");
                 }
                 self.held.settings.metadata = Some(file);
             }
@@ -379,11 +431,19 @@ impl<'b, B: Backend> Session<'b, B> {
                 self.release_all();
                 self.held = Held::default();
             }
-            Command::Exec(file) => {
+            Command::Exec { file, arguments } => {
+                let run = std::iter::once(file).chain(arguments).collect::<Vec<_>>();
                 let _ = writeln!(
                     self.out,
-                    "EXEC would run `{file}` here; the simulator runs nothing."
+                    "EXEC would run `{}` here; the simulator runs nothing.",
+                    run.join(" ")
                 );
+                if self.exec_exit != 0 {
+                    return Err(Failure::Refused(format!(
+                        "The command script returned failure exit code {}.\nThe command script failed.",
+                        self.exec_exit
+                    )));
+                }
             }
             Command::Exit => return Ok(false),
             Command::Help(name) => {
@@ -403,6 +463,16 @@ impl<'b, B: Backend> Session<'b, B> {
     /// `CreateVssBackupComponents`, `InitializeForBackup` and `SetContext`: a new object,
     /// kept until `reset` or exit.
     fn object(&mut self, context: Context, document: Option<&str>) -> Result<usize, Failure> {
+        let index = self.initialized(document)?;
+        self.call(index, format!("SetContext({})", context), |c| {
+            c.set_context(context)
+        })?;
+        Ok(index)
+    }
+
+    /// `CreateVssBackupComponents` and `InitializeForBackup`: a new object, its context not
+    /// yet set.
+    fn initialized(&mut self, document: Option<&str>) -> Result<usize, Failure> {
         let made = self.backend.create_backup_components(&self.machine);
         self.note(
             "CreateVssBackupComponents()".into(),
@@ -414,10 +484,14 @@ impl<'b, B: Backend> Session<'b, B> {
             Some(_) => "InitializeForBackup(<the loaded backup components document>)",
             None => "InitializeForBackup(NULL)",
         };
-        self.call(index, what.into(), |c| c.initialize_for_backup(document))?;
-        self.call(index, format!("SetContext({})", context), |c| {
-            c.set_context(context)
-        })?;
+        self.call(index, what.into(), |c| c.initialize_for_backup(document))
+            .map_err(|failure| match failure {
+                Failure::Vss(hr) => Failure::ComCall {
+                    call: "(*vssObject)->InitializeForBackup",
+                    hr,
+                },
+                other => other,
+            })?;
         Ok(index)
     }
 
@@ -581,8 +655,11 @@ impl<'b, B: Backend> Session<'b, B> {
         alias: Option<String>,
         provider: Option<VssId>,
     ) -> Result<(), Failure> {
-        let path = volume_path(&written);
-        let volume_name = self.volume_name(&written)?;
+        // A folder on a volume names the volume it is on, as GetVolumePathName finds it.
+        let (path, volume_name) = match self.volume_name(&written) {
+            Ok(name) => (volume_path(&written), name),
+            Err(failure) => self.volume_of(&volume_path(&written)).ok_or(failure)?,
+        };
         if self
             .held
             .volumes
@@ -592,6 +669,11 @@ impl<'b, B: Backend> Session<'b, B> {
             return Err(Failure::Refused(format!(
                 "The volume {written} is already in the shadow copy set."
             )));
+        }
+        // The first volume of a set brings the requester object that makes it, so a caller
+        // VSS refuses (one not a backup operator) hears of it here.
+        if self.held.creator.is_none() {
+            self.held.creator = Some(self.initialized(None)?);
         }
         self.held.volumes.push(Added {
             written,
@@ -619,9 +701,15 @@ impl<'b, B: Backend> Session<'b, B> {
             )));
         }
         let context = self.held.settings.context();
-        let object = self.object(context, None)?;
+        let object = match self.held.creator.take() {
+            Some(object) => object,
+            None => self.initialized(None)?,
+        };
+        self.call(object, format!("SetContext({context})"), |c| {
+            c.set_context(context)
+        })?;
         let state = BackupStateArgs {
-            select_components: false,
+            select_components: self.held.settings.has_writers(),
             bootable_system_state: false,
             backup_type: if self.held.in_backup {
                 BackupType::VSS_BT_FULL
@@ -632,14 +720,24 @@ impl<'b, B: Backend> Session<'b, B> {
         };
         self.call(
             object,
-            format!("SetBackupState(FALSE, FALSE, {}, FALSE)", state.backup_type),
+            format!(
+                "SetBackupState({}, FALSE, {}, FALSE)",
+                if state.select_components {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                },
+                state.backup_type
+            ),
             |c| c.set_backup_state(state),
         )?;
+        let mut writers = Vec::new();
         if self.held.settings.has_writers() {
             self.call_async(object, "GatherWriterMetadata()".into(), |c| {
                 c.gather_writer_metadata()
             })?;
             self.writer_choices(object)?;
+            writers = self.select_components(object)?;
         } else if !self.held.verify.is_empty() {
             return Err(Failure::Refused(format!(
                 "Writer \"{}\" is to be verified, but the context excludes all writers.",
@@ -674,20 +772,21 @@ impl<'b, B: Backend> Session<'b, B> {
             }
         }
         let made_at = self.clock.as_ref().map(|now| now());
+        // Verbose output sets the aliases apart from what was said of the writers.
+        if self.held.settings.verbose {
+            self.out.push('\n');
+        }
+        // A volume added with an alias is known by it alone; one without, by `VSS_SHADOW_n`
+        // after its place in the set.
         for (n, (id, alias)) in ids.iter().enumerate() {
-            let name = format!("VSS_SHADOW_{}", n + 1);
+            let name = alias
+                .clone()
+                .unwrap_or_else(|| format!("VSS_SHADOW_{}", n + 1));
             let _ = writeln!(
                 self.out,
                 "Alias {name} for shadow ID {id} set as environment variable."
             );
             self.set_alias(&name, id.to_string());
-            if let Some(alias) = alias {
-                let _ = writeln!(
-                    self.out,
-                    "Alias {alias} for shadow ID {id} set as environment variable."
-                );
-                self.set_alias(alias, id.to_string());
-            }
         }
         let _ = writeln!(
             self.out,
@@ -699,7 +798,7 @@ impl<'b, B: Backend> Session<'b, B> {
         }
         // DiskShadow writes the metadata of every creation, named or not.
         let first = ids.first().map(|(id, _)| *id);
-        self.save_metadata(object, set, first, made_at)?;
+        self.save_metadata(object, set, first, made_at, &writers)?;
         let _ = writeln!(
             self.out,
             "\nQuerying all shadow copies with the shadow copy set ID {set}\n"
@@ -715,9 +814,10 @@ impl<'b, B: Backend> Session<'b, B> {
         failure
     }
 
-    /// Resolves `writer verify` and `writer exclude` against the writers that answered.
+    /// Checks `writer verify` against the writers that answered: each must be there, and
+    /// not excluded.
     fn writer_choices(&mut self, object: usize) -> Result<(), Failure> {
-        if self.held.verify.is_empty() && self.held.exclude.is_empty() {
+        if self.held.verify.is_empty() {
             return Ok(());
         }
         self.call_async(object, "GatherWriterStatus()".into(), |c| {
@@ -728,20 +828,16 @@ impl<'b, B: Backend> Session<'b, B> {
             "GetWriterStatusCount(), GetWriterStatus(…)".into(),
             |c| c.writer_status(),
         )?;
-        let find = |w: &str| {
-            writers.iter().find(|s| {
-                s.writer_name.eq_ignore_ascii_case(w)
-                    || w.parse::<VssId>().is_ok_and(|id| id == s.writer_id)
-            })
-        };
         for w in &self.held.verify {
-            let writer = find(w)
+            let writer = writers
+                .iter()
+                .find(|s| names_writer(w, &s.writer_name, s.writer_id))
                 .ok_or_else(|| Failure::Refused(format!("Writer \"{w}\" was not found.")))?;
             if self
                 .held
                 .exclude
                 .iter()
-                .any(|x| find(x).is_some_and(|e| e.writer_id == writer.writer_id))
+                .any(|x| names_writer(x, &writer.writer_name, writer.writer_id))
             {
                 return Err(Failure::Refused(format!(
                     "Writer \"{}\" is to be verified, but it is excluded.",
@@ -749,49 +845,124 @@ impl<'b, B: Backend> Session<'b, B> {
                 )));
             }
         }
-        // Scripts written for many machines exclude writers a given machine may not run,
-        // so a writer that is not there has nothing to exclude; only `verify` insists.
-        let mut excluded: Vec<&str> = Vec::new();
-        let mut notes = Vec::new();
-        for w in &self.held.exclude {
-            // A component is written `Writer name:\path`.
-            let (writer_part, component) = match w.split_once(":\\") {
-                Some((writer, _)) if !writer.is_empty() => (writer, true),
-                _ => (w.as_str(), false),
-            };
-            match find(writer_part) {
-                None => notes.push(format!(
-                    "Writer \"{writer_part}\" is not on this machine; there is nothing to exclude."
-                )),
-                Some(writer) if component => notes.push(format!(
-                    "Component \"{w}\": the simulator does not model components, so writer \"{}\" stays in the backup.",
-                    writer.writer_name
-                )),
-                Some(writer) => {
-                    if !excluded.contains(&writer.writer_name.as_str()) {
-                        excluded.push(&writer.writer_name);
+        Ok(())
+    }
+
+    /// Picks the components of the backup as DiskShadow does: every component of every
+    /// writer whose files all lie on volumes of the set, less those `writer exclude` names.
+    /// A writer left with none is excluded, and so is one whose top-level component that
+    /// cannot be left out is. Says why in verbose mode, and calls `AddComponent` for each
+    /// component kept. Gives the writers' metadata, for the metadata file.
+    fn select_components(&mut self, object: usize) -> Result<Vec<WriterMetadataDocument>, Failure> {
+        let writers = self.call(
+            object,
+            "GetWriterMetadataCount(), GetWriterMetadata(…)".into(),
+            |c| c.writer_metadata(),
+        )?;
+        let in_set: Vec<String> = self
+            .held
+            .volumes
+            .iter()
+            .map(|v| v.volume_name.clone())
+            .collect();
+        let mut said = String::new();
+        let mut kept: Vec<(&WriterMetadataDocument, Vec<&ComponentInfo>)> = Vec::new();
+        for writer in &writers {
+            let name = &writer.writer_name;
+            let excluded_whole = self
+                .held
+                .exclude
+                .iter()
+                .any(|x| names_writer(x, name, writer.writer_id));
+            let mut chosen = Vec::new();
+            let mut lost_top_level = None;
+            for component in &writer.components {
+                let path = component.full_path();
+                let by_script = self.held.exclude.iter().any(|x| {
+                    x.split_once(":\\").is_some_and(|(w, rest)| {
+                        names_writer(w, name, writer.writer_id)
+                            && path.eq_ignore_ascii_case(&format!("\\{rest}"))
+                    })
+                });
+                let missing = self.missing_volume(component, &in_set);
+                let why = match (by_script, missing) {
+                    (true, _) => "because the script excludes it.".to_string(),
+                    (false, Some(volume)) => format!(
+                        "because it requires volume {volume} which is not in the shadow copy set."
+                    ),
+                    (false, None) => {
+                        chosen.push(component);
+                        continue;
                     }
+                };
+                if excluded_whole {
+                    continue;
                 }
+                let _ = writeln!(
+                    said,
+                    "Component \"{path}\" from writer \"{name}\" is excluded from backup,\n{why}"
+                );
+                if component.logical_path.is_empty() && !component.selectable {
+                    lost_top_level = Some(path);
+                }
+            }
+            if excluded_whole || chosen.is_empty() {
+                let _ = writeln!(
+                    said,
+                    "Excluding writer \"{name}\", because all of its components have been excluded."
+                );
+            } else if let Some(path) = lost_top_level {
+                let _ = writeln!(
+                    said,
+                    "The writer \"{name}\" is now entirely excluded from the backup because the top-level\nnon selectable component \"{path}\" is excluded."
+                );
+            } else {
+                kept.push((writer, chosen));
+            }
+        }
+        for (writer, components) in &kept {
+            let _ = writeln!(said, "\n* Including writer \"{}\":", writer.writer_name);
+            for component in components {
+                let _ = writeln!(said, "\t+ Adding component: {}", component.full_path());
+                let added = ComponentRef {
+                    instance_id: writer.instance_id,
+                    writer_id: writer.writer_id,
+                    component_type: component.component_type,
+                    logical_path: Some(component.logical_path.as_str()).filter(|p| !p.is_empty()),
+                    component_name: &component.component_name,
+                };
+                let call = format!(
+                    "AddComponent({}, {}, {}, {})",
+                    writer.instance_id,
+                    writer.writer_id,
+                    component.component_type,
+                    component.full_path()
+                );
+                self.call(object, call, |c| c.add_component(&added))?;
             }
         }
         if self.held.settings.verbose {
-            for note in notes {
-                let _ = writeln!(self.out, "{note}");
-            }
-            for name in &excluded {
-                let _ = writeln!(
-                    self.out,
-                    "Excluding writer \"{name}\", because all of its components have been excluded."
-                );
-            }
-            if !excluded.is_empty() {
-                let _ = writeln!(
-                    self.out,
-                    "(The simulator does not model components: an excluded writer still hears the backup's events.)"
-                );
+            self.out.push_str(&said);
+        }
+        Ok(writers)
+    }
+
+    /// The first volume a component's files need that is not in the set, by its mount
+    /// path (empty for a path on no volume of the machine); `None` when all are in it.
+    fn missing_volume(&self, component: &ComponentInfo, in_set: &[String]) -> Option<String> {
+        let files = component
+            .files
+            .iter()
+            .chain(&component.database_files)
+            .chain(&component.database_log_files);
+        for file in files {
+            match self.volume_of(&volume_path(&file.path)) {
+                Some((_, name)) if in_set.contains(&name) => {}
+                Some((mount, _)) => return Some(mount),
+                None => return Some(String::new()),
             }
         }
-        Ok(())
+        None
     }
 
     /// Writes the metadata cabinet of the set `object` just made: `first` is its first
@@ -802,6 +973,7 @@ impl<'b, B: Backend> Session<'b, B> {
         set: VssId,
         first: Option<VssId>,
         made_at: Option<VssTimestamp>,
+        writers: &[WriterMetadataDocument],
     ) -> Result<(), Failure> {
         let document = self.call(object, "SaveAsXML()".into(), |c| c.save_as_xml())?;
         self.cabs += 1;
@@ -819,12 +991,17 @@ impl<'b, B: Backend> Session<'b, B> {
             set: Some(set),
         };
         let path = self.dir.join(&file);
-        metadata::write(&path, &saved, &self.machine, &inner).map_err(|e| {
+        metadata::write(&path, &saved, &self.machine, &inner, writers).map_err(|e| {
             Failure::Refused(format!("The metadata file {file} cannot be written: {e}"))
         })?;
         self.written.push(file.clone());
-        let _ = writeln!(self.out, "Inserted file Manifest.xml into .cab file {file}");
-        let _ = writeln!(self.out, "Inserted file {inner} into .cab file {file}");
+        if self.held.settings.verbose {
+            // The cabinet is named without its folder.
+            let cab = file.rsplit(['\\', '/']).next().unwrap_or(&file);
+            for inside in metadata::inside(&inner, writers.len()) {
+                let _ = writeln!(self.out, "Inserted file {inside} into .cab file {cab}");
+            }
+        }
         Ok(())
     }
 
@@ -1005,10 +1182,11 @@ impl<'b, B: Backend> Session<'b, B> {
             format!("ExposeSnapshot({id}, NULL, VSS_VOLSNAP_ATTR_EXPOSED_{kind}, {target})"),
             |c| c.expose_snapshot(id, None, attributes, Some(target)),
         )?;
-        let shown = if local && !exposed.ends_with('\\') {
-            format!("{exposed}\\")
-        } else {
-            exposed
+        // The place is shown as typed (`z:\`), which VSS may have written in capitals.
+        let shown = match local {
+            true if target.ends_with('\\') => target.to_string(),
+            true => format!("{target}\\"),
+            false => exposed,
         };
         let _ = writeln!(
             self.out,
@@ -1030,7 +1208,7 @@ impl<'b, B: Backend> Session<'b, B> {
         self.call(object, format!("UnexposeSnapshot({id})"), |c| {
             c.unexpose_snapshot(id)
         })?;
-        let _ = writeln!(self.out, "The shadow copy {id} was unexposed.");
+        let _ = writeln!(self.out, "Shadow copy ID {id} is no longer exposed.");
         Ok(())
     }
 
@@ -1075,8 +1253,12 @@ impl<'b, B: Backend> Session<'b, B> {
         };
         let object = self.admin()?;
         let mut deleted = 0;
+        // One copy named by its id is answered more briefly than copies found by a query.
+        let by_id = matches!(what, DeleteWhat::Id(_));
         for (id, kind, copy) in targets {
-            if let Some(p) = copy {
+            if by_id {
+                let _ = writeln!(self.out, "Deleting shadow copy {id}...");
+            } else if let Some(p) = copy {
                 let _ = writeln!(
                     self.out,
                     "Deleting shadow copy {id} on volume {} from provider {} [Attributes: 0x{:08x}]...",
@@ -1100,7 +1282,12 @@ impl<'b, B: Backend> Session<'b, B> {
                 }
             }
         }
-        let _ = writeln!(self.out, "\nNumber of shadow copies deleted: {deleted}");
+        if by_id {
+            let copies = if deleted == 1 { "copy" } else { "copies" };
+            let _ = writeln!(self.out, "\n{deleted} shadow {copies} deleted.");
+        } else {
+            let _ = writeln!(self.out, "\nNumber of shadow copies deleted: {deleted}");
+        }
         Ok(())
     }
 
@@ -1218,6 +1405,22 @@ impl<'b, B: Backend> Session<'b, B> {
             .collect())
     }
 
+    /// The volume a path is on: its mount path and `\\?\Volume{…}\` name, found by
+    /// trying the path and each folder above it as a mount point.
+    fn volume_of(&self, path: &str) -> Option<(String, String)> {
+        let mut folder = path.trim_end_matches('\\');
+        loop {
+            let mount = format!("{folder}\\");
+            if let Ok(name) = self
+                .backend
+                .volume_name_for_mount_point(&self.machine, &volume_path(&mount))
+            {
+                return Some((volume_path(&mount), name));
+            }
+            folder = &folder[..folder.rfind('\\')?];
+        }
+    }
+
     fn volume_name(&self, written: &str) -> Result<String, Failure> {
         self.backend
             .volume_name_for_mount_point(&self.machine, &volume_path(written))
@@ -1230,7 +1433,7 @@ impl<'b, B: Backend> Session<'b, B> {
     }
 
     fn print_copies(&mut self, copies: &[SnapshotProp]) {
-        // The first alias set for a value names it: `VSS_SHADOW_n` before a user alias.
+        // The first alias set for a value names it.
         let mut aliases: BTreeMap<String, String> = BTreeMap::new();
         for (name, value) in &self.held.aliases {
             aliases
@@ -1302,6 +1505,11 @@ fn volume_path(written: &str) -> String {
     } else {
         format!("{written}\\")
     }
+}
+
+/// Whether `written` (a name, in any case, or a class id) names the writer `name`/`id`.
+fn names_writer(written: &str, name: &str, id: VssId) -> bool {
+    name.eq_ignore_ascii_case(written) || written.parse::<VssId>().is_ok_and(|w| w == id)
 }
 
 /// Whether the copy is exposed at `at` (`X:`, `X:\`, a folder or a share).

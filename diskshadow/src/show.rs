@@ -13,10 +13,11 @@ use super::script::WriterView;
 /// original volume, when known; `aliases` maps a lowercase id text to its alias, which is
 /// shown after the id as `%ALIAS%`.
 pub fn copy(p: &SnapshotProp, mount: Option<&str>, aliases: &BTreeMap<String, String>) -> String {
-    let alias = |id: String| {
+    // The tag stands in a column of its own: two tabs after the shorter first line.
+    let alias = |id: String, tabs: &str| {
         aliases
             .get(&id.to_ascii_lowercase())
-            .map(|a| format!("\t%{a}%"))
+            .map(|a| format!("{tabs}%{a}%"))
             .unwrap_or_default()
     };
     let mut s = String::new();
@@ -24,13 +25,13 @@ pub fn copy(p: &SnapshotProp, mount: Option<&str>, aliases: &BTreeMap<String, St
         s,
         "\t* Shadow copy ID = {}{}",
         p.snapshot_id,
-        alias(p.snapshot_id.to_string())
+        alias(p.snapshot_id.to_string(), "\t\t")
     );
     let _ = writeln!(
         s,
         "\t\t- Shadow copy set: {}{}",
         p.snapshot_set_id,
-        alias(p.snapshot_set_id.to_string())
+        alias(p.snapshot_set_id.to_string(), "\t")
     );
     let _ = writeln!(
         s,
@@ -72,7 +73,8 @@ pub fn copy(p: &SnapshotProp, mount: Option<&str>, aliases: &BTreeMap<String, St
     s
 }
 
-/// The attribute words DiskShadow and vshadow print.
+/// The attribute words DiskShadow prints. It has none for `CLIENT_ACCESSIBLE`: a
+/// client-accessible copy lists as `No_Auto_Release Persistent Differential`.
 pub fn attributes(a: A) -> String {
     let mut words = vec![if a.contains(A::VSS_VOLSNAP_ATTR_NO_AUTO_RELEASE) {
         "No_Auto_Release"
@@ -81,7 +83,6 @@ pub fn attributes(a: A) -> String {
     }];
     for (bit, word) in [
         (A::VSS_VOLSNAP_ATTR_PERSISTENT, "Persistent"),
-        (A::VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE, "Client_accessible"),
         (A::VSS_VOLSNAP_ATTR_NO_WRITERS, "No_Writers"),
         (A::VSS_VOLSNAP_ATTR_TRANSPORTABLE, "Transportable"),
         (A::VSS_VOLSNAP_ATTR_NOT_SURFACED, "Not_Surfaced"),
@@ -141,12 +142,13 @@ pub fn providers(providers: &[ProviderProp]) -> String {
         );
         let _ = writeln!(s, "\t\tName: {}", p.provider_name);
         let _ = writeln!(s, "\t\tVersion: {}", p.provider_version);
-        let _ = writeln!(s, "\t\tCLSID: {}\n", p.class_id);
+        let _ = writeln!(s, "\t\tCLSID: {}", p.class_id);
     }
     let n = providers.len();
+    // The blocks follow one another; the count stands apart.
     let _ = writeln!(
         s,
-        "{n} provider{} registered.",
+        "\n{n} provider{} registered.",
         if n == 1 { "" } else { "s" }
     );
     s

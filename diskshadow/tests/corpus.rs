@@ -685,8 +685,14 @@ fn the_metadata_file_names_its_set_and_import_says_which_set_it_imported() {
         set: None,
         ..written
     };
-    diskshadow::metadata::write(&dir.join("unnamed.cab"), &unnamed, "HOSTA", "Dis0001.tmp")
-        .expect("written");
+    diskshadow::metadata::write(
+        &dir.join("unnamed.cab"),
+        &unnamed,
+        "HOSTA",
+        "Dis0001.tmp",
+        &[],
+    )
+    .expect("written");
     std::fs::write(
         dir.join("import.dsh"),
         "load metadata %DISKSH_PARAM_1%\nimport\n",

@@ -141,7 +141,10 @@ impl ReferenceModel {
         if !copy.attributes.intersects(exposed) {
             return Prediction::code(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
-        copy.attributes = (copy.attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        copy.attributes -= exposed;
+        if copy.hardware {
+            copy.attributes |= A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        }
         copy.exposed = None;
         self.forget_exposure(m, id);
         Prediction::ok(Value::None)

@@ -695,7 +695,8 @@ impl ReferenceModel {
     /// - every copy's attributes agree with what it is and what happened to it: hardware
     ///   copies are `HARDWARE_ASSISTED` and software ones `DIFFERENTIAL` and never
     ///   `TRANSPORTABLE`; only imported hardware copies are `IMPORTED`; a copy is
-    ///   `EXPOSED_LOCALLY` exactly when it has an exposed name, and `NOT_SURFACED` otherwise.
+    ///   `EXPOSED_LOCALLY` exactly when it has an exposed name, and `NOT_SURFACED` when it is
+    ///   a hardware copy that is not.
     pub fn check_invariants(&self) -> Result<(), String> {
         for (m, holder) in self.creating.iter().enumerate() {
             let opening = || {
@@ -756,7 +757,7 @@ impl ReferenceModel {
                 && (!a.contains(A::VSS_VOLSNAP_ATTR_IMPORTED)
                     || (copy.hardware && a.contains(A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)))
                 && a.contains(A::VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY) == exposed
-                && a.contains(A::VSS_VOLSNAP_ATTR_NOT_SURFACED) != exposed;
+                && a.contains(A::VSS_VOLSNAP_ATTR_NOT_SURFACED) == (copy.hardware && !exposed);
             if !consistent {
                 return Err(format!("shadow copy {id} has attributes {a}"));
             }

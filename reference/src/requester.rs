@@ -273,8 +273,7 @@ impl ReferenceModel {
                 (attributes, Place::Transported, luns)
             } else {
                 let attributes = (context.attributes() - A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
-                    | A::VSS_VOLSNAP_ATTR_DIFFERENTIAL
-                    | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+                    | A::VSS_VOLSNAP_ATTR_DIFFERENTIAL;
                 (attributes, Place::Live, Vec::new())
             };
             if !item.hardware {

@@ -249,9 +249,10 @@ impl ProviderCreateSnapshotSet for SystemProvider {
                 .expect("prepared volumes exist")
                 .1;
             let seq = area.commit(snapshot_id);
+            // A software shadow copy is a device from the start, so it is never
+            // `NOT_SURFACED` (DiskShadow lists the system provider's without it).
             let attributes = (context.attributes() - A::VSS_VOLSNAP_ATTR_TRANSPORTABLE)
-                | A::VSS_VOLSNAP_ATTR_DIFFERENTIAL
-                | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+                | A::VSS_VOLSNAP_ATTR_DIFFERENTIAL;
             let prop = SnapshotProp {
                 snapshot_id,
                 snapshot_set_id: set,

@@ -262,7 +262,11 @@ impl World {
         if !prop.snapshot_attributes.intersects(exposed) {
             return Err(HResult::VSS_E_OBJECT_NOT_FOUND);
         }
-        let attributes = (prop.snapshot_attributes - exposed) | A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        // Only a hardware copy goes back to being not surfaced; a software one is a device.
+        let mut attributes = prop.snapshot_attributes - exposed;
+        if attributes.contains(A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED) {
+            attributes |= A::VSS_VOLSNAP_ATTR_NOT_SURFACED;
+        }
         let exposure = Exposure {
             name: None,
             path: None,
