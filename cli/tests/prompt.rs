@@ -68,7 +68,7 @@ fn ctrl_c_drops_the_line_and_the_session_goes_on() {
 fn help_and_errors_at_the_prompt() {
     let mut p = diskshadow();
     p.send_line("help set").expect("typed");
-    p.exp_string("set verbose {on | off}")
+    p.exp_string("SET VERBOSE { ON | OFF }")
         .expect("the help for set");
     p.exp_string("DISKSHADOW> ").expect("the next prompt");
     p.send_line("list shadwos").expect("typed");

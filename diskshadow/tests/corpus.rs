@@ -403,11 +403,14 @@ fn lines_with<'a>(out: &'a str, prefix: &str) -> Vec<&'a str> {
 #[test]
 fn unnamed_metadata_files_are_named_after_the_set_and_never_overwritten() {
     let sim = Simulator::default_world();
-    let script = r"set context persistent
+    // The files a create writes are named in verbose output.
+    let script = r"set verbose on
+set context persistent
 set option transportable
 add volume E:
 create
 reset
+set verbose on
 set context persistent
 set option transportable
 add volume F:
@@ -613,20 +616,24 @@ fn excluding_a_writer_the_machine_does_not_run_or_a_component_does_not_fail() {
 set context persistent
 writer exclude {2a40fd15-dfca-4aa8-a654-1f8c654603f6}
 writer exclude "Microsoft Exchange Writer:\Microsoft Exchange Server\Microsoft Information Store\Replica\{d1c0b9b4-07d7-4f85-bbd4-0a7fbd2fa4ee}"
-writer exclude "System Writer:\System Files"
+writer exclude "System Writer:\Win32 Services Files"
 add volume C:
 create
 "#;
     let (out, end, dir) = inline(&sim, "roles.dsh", script);
     assert_eq!(end, ScriptEnd::Completed, "{out}");
+    // Writers the machine does not run have nothing to exclude; the selectable component
+    // named is left out, and its writer stays with the rest of its components.
     for line in [
-        "Writer \"{2a40fd15-dfca-4aa8-a654-1f8c654603f6}\" is not on this machine; there is nothing to exclude.",
-        "Writer \"Microsoft Exchange Writer\" is not on this machine; there is nothing to exclude.",
-        "Component \"System Writer:\\System Files\": the simulator does not model components, so writer \"System Writer\" stays in the backup.",
+        "Component \"\\Win32 Services Files\" from writer \"System Writer\" is excluded from backup,",
+        "because the script excludes it.",
+        "* Including writer \"System Writer\":",
+        "\t+ Adding component: \\System Files",
     ] {
         assert!(out.lines().any(|l| l == line), "{line}\n{out}");
     }
     assert!(!out.contains("Excluding writer"), "{out}");
+    assert!(!out.contains("Adding component: \\Win32"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -715,7 +722,7 @@ fn an_unnamed_metadata_file_takes_the_time_of_its_set() {
     let dir = workdir("unnamed-times");
     let mut session = Session::new(&sim, "HOSTA", Vec::new(), &dir);
     session.trace(Box::new(Vec::new));
-    let script = "set context persistent\nadd volume C:\ncreate\nreset\nset context persistent\nset option transportable\nadd volume E:\ncreate\n";
+    let script = "set verbose on\nset context persistent nowriters\nadd volume C:\ncreate\nreset\nset verbose on\nset context persistent\nset option transportable\nadd volume E:\ncreate\n";
     let end = diskshadow::run_script(&mut session, script);
     let out = session.end();
     assert_eq!(end, ScriptEnd::Completed, "{out}");
@@ -771,7 +778,7 @@ fn help_lists_the_commands_and_shows_one_with_its_forms() {
         assert_eq!(session.execute(line, 1), diskshadow::Done::Ok, "{line}");
         let out = session.take_output();
         assert!(
-            out.starts_with("Deletes shadow copies.\n\n    delete shadows {all"),
+            out.starts_with("Deletes shadow copies.\n\nDELETE SHADOWS { ALL | VOLUME"),
             "{line}: {out}"
         );
     }

@@ -429,7 +429,7 @@ fn the_log_of_the_prompt_holds_the_lines_typed_and_of_a_script_where_it_stopped(
     assert_eq!(code, 0, "{out}");
     let log = std::fs::read_to_string(dir.join("prompt.log")).unwrap();
     assert!(
-        log.contains("DISKSHADOW> add alias a b\nDISKSHADOW> add\n0 volumes"),
+        log.contains("DISKSHADOW> add alias a b\n\nDISKSHADOW> add\n0 volumes"),
         "{log}"
     );
     assert!(
@@ -487,11 +487,13 @@ fn slash_question_mark_prints_diskshadows_usage() {
     for switch in ["/?", "-?"] {
         let (code, out, err) = diskshadow(&dir, &[switch], "");
         assert_eq!(code, 0, "{switch}: {err}");
+        // The banner, then DiskShadow's command line in its own notation.
+        assert!(out.starts_with("Microsoft DiskShadow version 1.0"), "{out}");
         assert!(
-            out.starts_with("DISKSHADOW [/s SCRIPT [PARAM ...]] [/l LOG]\n"),
+            out.contains("\n\nDISKSHADOW.EXE  [/s <scriptfile> [param1] [param2] [param3] ...] [/l <logfile>]\n"),
             "{out}"
         );
-        assert!(out.contains("  /l LOG "), "{out}");
+        assert!(out.contains("\n    /l <logfile>          - "), "{out}");
         assert!(err.is_empty(), "{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
