@@ -293,29 +293,26 @@ impl<'b, B: Backend> Session<'b, B> {
         }
     }
 
+    /// The two lines under a failure that give its code and the code's name.
+    fn code_lines(&mut self, hr: HResult) {
+        let _ = writeln!(self.out, "\t- Returned HRESULT: {:08X}", hr.code());
+        let name = hr.name().unwrap_or("(a code VSS does not document)");
+        let _ = writeln!(self.out, "\t- Error text: {name}");
+    }
+
     /// Prints a failure of the command `line` as DiskShadow does.
     fn report(&mut self, failure: &Failure, line: &str) {
         match failure {
             Failure::Vss(hr) => {
-                let _ = writeln!(self.out, "The last operation failed.");
-                let _ = writeln!(self.out, "\t- Returned HRESULT: {:08X}", hr.code());
-                let _ = writeln!(
-                    self.out,
-                    "\t- Error text: {}",
-                    hr.name().unwrap_or("(a code VSS does not document)")
-                );
+                self.out.push_str("The last operation failed.\n");
+                self.code_lines(*hr);
             }
             Failure::Refused(message) => {
                 let _ = writeln!(self.out, "{}", shortened(message));
             }
             Failure::ComCall { call, hr } => {
                 let _ = writeln!(self.out, "\nCOM call \"{call}\" failed.");
-                let _ = writeln!(self.out, "\t- Returned HRESULT: {:08X}", hr.code());
-                let _ = writeln!(
-                    self.out,
-                    "\t- Error text: {}",
-                    hr.name().unwrap_or("(a code VSS does not document)")
-                );
+                self.code_lines(*hr);
             }
             // A script's error names its line; at the prompt the line is the one just typed.
             // DiskShadow answers with the forms of the command; what was wrong is said first.
@@ -1306,6 +1303,11 @@ impl<'b, B: Backend> Session<'b, B> {
                 self.copies(|p| p.snapshot_id == id)?,
             ),
         };
+        // Scripts in the field look for this line to tell that a machine has no copies.
+        if copies.is_empty() && matches!(which, ListShadows::All) {
+            let _ = writeln!(self.out, "{heading}\nNo shadow copies found in system.");
+            return Ok(());
+        }
         let _ = writeln!(self.out, "{heading}\n");
         self.print_copies(&copies);
         Ok(())

@@ -291,7 +291,7 @@ fn persistent_copies_survive_into_the_next_run_and_volatile_ones_do_not() {
         out
     };
     run("volatile.dsh");
-    assert!(run("list.dsh").contains("Number of shadow copies listed: 0"));
+    assert!(run("list.dsh").contains("No shadow copies found in system."));
     run("persistent.dsh");
     let listed = run("list.dsh");
     assert!(

@@ -121,7 +121,7 @@ const TUTORIAL_CLAIMS: &[(&str, &[&str])] = &[
             "Type: [1] VSS_PROV_SYSTEM",
             "Type: [3] VSS_PROV_HARDWARE",
             "4 writers listed.",
-            "Number of shadow copies listed: 0",
+            "No shadow copies found in system.",
         ],
     ),
     (
@@ -132,7 +132,7 @@ const TUTORIAL_CLAIMS: &[(&str, &[&str])] = &[
             "[lun] LUN-E.5 appeared: differential clone of LUN-E, visible to HOSTA, read-only, hidden, MBR 5BC5FFFC",
             "[requester] BreakSnapshotSet(",
             "-> differential clone of LUN-E, visible to HOSTA, read-only, MBR 5BC5FFFC",
-            "Number of shadow copies listed: 0",
+            "No shadow copies found in system.",
         ],
     ),
     (
@@ -164,14 +164,14 @@ const TUTORIAL_CLAIMS: &[(&str, &[&str])] = &[
     ),
     (
         "diskshadow --state lab.json --on HOSTB -s examples/diskshadow/look-around.dsh",
-        &["Number of shadow copies listed: 0"],
+        &["No shadow copies found in system."],
     ),
     (
         "diskshadow --state mask.json --on HOSTB -s examples/diskshadow/transport-import-mask.dsh mask.cab --trace",
         &[
             "OnLunStateChange(SIM000000005, VSS_ONLUNSTATECHANGE_DO_MASK_LUNS) -> S_OK",
             "-> differential clone of LUN-E, masked from every machine",
-            "Number of shadow copies listed: 0",
+            "No shadow copies found in system.",
         ],
     ),
     (
