@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use vss_diskshadow::{self as diskshadow, Done, Failure, ScriptEnd, Session};
 use vss_model::HResult;
-use vss_model::backend::Backend;
+use vss_model::backend::{Backend, Environment as _};
+use vss_model::document::BackupComponentsDocument;
 use vss_model::position::located;
 use vss_sim::Simulator;
 use vss_sim::recorder::Recorder;
@@ -216,19 +217,52 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
 }
 
 /// Says, on standard error, what a user who met this failure likely missed: an `import`
-/// that found none of its set's LUNs in a run without `--state`, whose world is fresh.
-fn hint(args: &DiskshadowArgs, line: &str, done: &Done) {
+/// whose set's LUNs are none of them on this world's array, because the set was made in
+/// another world (another run without `--state`, or another state file).
+fn hint<B: Backend>(
+    args: &DiskshadowArgs,
+    sim: &Simulator,
+    session: &Session<'_, B>,
+    line: &str,
+    done: &Done,
+) {
     let import = line
         .split_whitespace()
         .next()
         .is_some_and(|command| command.eq_ignore_ascii_case("import"));
     let none_imported = *done == Done::Failed(Failure::Vss(HResult::VSS_E_NO_SNAPSHOTS_IMPORTED));
-    if import && none_imported && args.state.is_none() {
-        eprintln!(
+    if !(import && none_imported) {
+        return;
+    }
+    let Some(document) = session
+        .loaded_document()
+        .and_then(|text| BackupComponentsDocument::from_xml(text).ok())
+    else {
+        return;
+    };
+    let wanted: Vec<String> = document
+        .snapshot_set
+        .iter()
+        .flat_map(|set| &set.snapshots)
+        .filter_map(|copy| copy.lun_mapping.as_ref())
+        .flat_map(|mapping| &mapping.luns)
+        .filter_map(|pair| pair.shadow.serial_number.clone())
+        .collect();
+    let on_array: Vec<String> = sim.luns().into_iter().map(|lun| lun.serial).collect();
+    if wanted.is_empty() || wanted.iter().any(|serial| on_array.contains(serial)) {
+        return;
+    }
+    match &args.state {
+        None => eprintln!(
             "hint: the set was made in another run. Without --state every run starts from a fresh \
              world, whose array holds none of the set's LUNs: run the create and the import with \
              the same --state FILE (the import with --on for the other machine)."
-        );
+        ),
+        Some(state) => eprintln!(
+            "hint: the array of {} holds none of the set's LUNs: the set was made in another \
+             world. Import it with the --state FILE of the run that created it.",
+            state.display()
+        ),
     }
 }
 
@@ -318,7 +352,7 @@ fn session<B: Backend>(
                 diskshadow::run_script_observed(&mut session, &text, |session, _, line, done| {
                     out.print(&session.take_output());
                     after_each();
-                    hint(args, line, done);
+                    hint(args, sim, session, line, done);
                 });
             out.print(&session.take_output());
             let stopped = match &end {
@@ -365,7 +399,7 @@ fn session<B: Backend>(
                 let done = session.type_line(&line, number);
                 out.print(&session.take_output());
                 after_each();
-                hint(args, &line, &done);
+                hint(args, sim, &session, &line, &done);
                 if done == Done::Exit {
                     break;
                 }

@@ -229,6 +229,12 @@ impl<'b, B: Backend> Session<'b, B> {
         });
     }
 
+    /// The backup components document `load metadata` read, if one is loaded: what a caller
+    /// looks in to tell a user why an `import` found nothing.
+    pub fn loaded_document(&self) -> Option<&str> {
+        self.held.loaded.as_ref().map(|m| m.document.as_str())
+    }
+
     /// What the session printed since the last call.
     pub fn take_output(&mut self) -> String {
         std::mem::take(&mut self.out)

@@ -478,6 +478,17 @@ fn an_import_in_a_fresh_world_says_the_set_was_made_in_another_run() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(!err.contains("hint:"), "{err}");
+    // A state file of another world holds none of them either.
+    let (code, out, err) = diskshadow(
+        &dir,
+        &["-s", "import.dsh", "--on", "HOSTB", "--state", "other.json"],
+        "",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.starts_with("hint: the array of other.json holds none of the set's LUNs"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
