@@ -341,6 +341,18 @@ fn session<B: Backend>(
     let mut session = Session::new(backend, &machine, args.params.clone(), Path::new(""));
     session.clock(Box::new(|| sim.clock()));
     session.exec_exit_code(args.exec_exit);
+    for own in [&args.script, &args.log].into_iter().flatten() {
+        session.keep_off(own);
+    }
+    // The state file and the files kept beside it: its audit log, unfinished run and lock.
+    if let Some(state) = &args.state {
+        session.keep_off(state);
+        for beside in [".log", ".run", ".lock"] {
+            let mut name = state.clone().into_os_string();
+            name.push(beside);
+            session.keep_off(Path::new(&name));
+        }
+    }
     if args.trace {
         sim.take_trace();
         session.trace(Box::new(|| sim.take_trace_lines()));

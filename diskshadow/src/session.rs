@@ -154,6 +154,8 @@ pub struct Session<'b, B: Backend> {
     clock: Option<Box<dyn Fn() -> VssTimestamp + 'b>>,
     /// The exit code every file `exec` runs is taken to return.
     exec_exit: u32,
+    /// Files the run itself reads or writes, which no metadata file may be written over.
+    kept_off: Vec<PathBuf>,
 }
 
 /// What a session holds between commands and `reset` drops.
@@ -198,6 +200,7 @@ impl<'b, B: Backend> Session<'b, B> {
             written: Vec::new(),
             clock: None,
             exec_exit: 0,
+            kept_off: Vec::new(),
         }
     }
 
@@ -212,6 +215,13 @@ impl<'b, B: Backend> Session<'b, B> {
     /// Echoes each line (`-> command`), comments and blank lines too, as script mode does.
     pub fn echo_commands(&mut self, echo: bool) {
         self.echo = echo;
+    }
+
+    /// Refuses `set metadata` naming `path`: a file the caller itself reads or writes (the
+    /// script, the log, the state file), which a metadata file must not replace, even before
+    /// it exists.
+    pub fn keep_off(&mut self, path: &Path) {
+        self.kept_off.push(absolute(path));
     }
 
     /// Takes every file `exec` runs to return `code`: the simulator runs nothing, so a
@@ -394,7 +404,14 @@ impl<'b, B: Backend> Session<'b, B> {
                         "The metadata file {file} cannot be written: {why}."
                     )));
                 }
-                if self.dir.join(&file).exists() {
+                let path = absolute(&self.dir.join(&file));
+                if self.kept_off.contains(&path) {
+                    return Err(Failure::Refused(format!(
+                        "The metadata file {file} cannot be written: this run reads or writes \
+                         that file itself (its script, log or state file)."
+                    )));
+                }
+                if path.exists() {
                     let _ = writeln!(self.out, "The existing file will be overwritten.");
                 }
                 self.held.settings.metadata = Some(file);
@@ -1513,6 +1530,12 @@ fn volume_path(written: &str) -> String {
     } else {
         format!("{written}\\")
     }
+}
+
+/// `path` made absolute against the working folder, so that two names of one file compare
+/// equal; left as it is when the working folder cannot be read.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Whether `written` (a name, in any case, or a class id) names the writer `name`/`id`.

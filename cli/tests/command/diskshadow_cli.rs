@@ -509,3 +509,30 @@ fn slash_question_mark_prints_diskshadows_usage() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn set_metadata_never_names_a_file_the_run_itself_uses() {
+    let dir = workdir("metadata-own-files");
+    // The state file does not exist yet: it is written when the run ends.
+    for name in ["s.json", "s.json.run", "run.log", "own.dsh"] {
+        std::fs::write(
+            dir.join("own.dsh"),
+            format!("set metadata {name}\nadd volume C:\ncreate\n"),
+        )
+        .unwrap();
+        let (code, out, err) = diskshadow(
+            &dir,
+            &["-s", "own.dsh", "--state", "s.json", "/l", "run.log"],
+            "",
+        );
+        assert_eq!(code, 1, "{name}: {out}{err}");
+        assert!(
+            out.contains(&format!(
+                "The metadata file {name} cannot be written: this run reads or writes that file itself"
+            )),
+            "{name}: {out}"
+        );
+        assert!(!out.contains("-> create"), "{name}: {out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
