@@ -260,7 +260,8 @@ fn hint<B: Backend>(
         ),
         Some(state) => eprintln!(
             "hint: the array of {} holds none of the set's LUNs: the set was made in another \
-             world. Import it with the --state FILE of the run that created it.",
+             world, or its shadow copies were deleted since. Import it with the --state FILE of \
+             the run that created it.",
             state.display()
         ),
     }
@@ -394,7 +395,8 @@ fn session<B: Backend>(
                 let line = match lines.next(PROMPT) {
                     Input::Line(line) => line,
                     Input::NotText => {
-                        out.print("Syntax error: the line is not UTF-8 text\n");
+                        number += 1;
+                        out.print("Syntax error: the line is not UTF-8 text\n\n");
                         continue;
                     }
                     Input::Cancelled => {

@@ -21,7 +21,7 @@ pub enum Input {
     NotText,
     /// The line being typed was dropped (Ctrl-C); the session goes on.
     Cancelled,
-    /// The input ended (Ctrl-D, Ctrl-Z, or the end of a pipe).
+    /// The input ended (Ctrl-D at a terminal, or the end of a pipe).
     End,
 }
 
@@ -59,7 +59,11 @@ impl Lines {
                 Ok(line) => Input::Line(line),
                 Err(ReadlineError::Interrupted) => Input::Cancelled,
                 Err(ReadlineError::Eof) => Input::End,
-                Err(_) => Input::End,
+                // A terminal that can no longer be read ends the session, saying why.
+                Err(e) => {
+                    eprintln!("the terminal cannot be read: {e}");
+                    Input::End
+                }
             },
             Lines::Piped => {
                 let mut bytes = Vec::new();

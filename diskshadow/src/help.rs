@@ -48,7 +48,7 @@ const TOPICS: &[Topic] = &[
     },
     Topic {
         name: "exec",
-        summary: "Runs a command file; a script stops when it fails.",
+        summary: "Names a command file to run; the simulator runs none (see --exec-exit).",
     },
     Topic {
         name: "begin",
@@ -230,8 +230,8 @@ const FORMS: &[Form] = &[
         words: "exec",
         syntax: "EXEC <file.cmd>",
         about: &[
-            "Runs a command file on this machine, typically to copy the exposed",
-            "shadow copies away; a script stops when the file fails.",
+            "Runs a command file, typically to copy the exposed shadow copies away; a",
+            "script stops when it fails. The simulator runs none: --exec-exit says how it ends.",
         ],
         keywords: &[],
         example: None,

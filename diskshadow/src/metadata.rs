@@ -68,16 +68,24 @@ fn manifest(m: &Metadata, machine: &str, document_file: &str) -> String {
     s
 }
 
-/// The files a metadata cabinet holds, in the order they go in: the manifest, then with
-/// `writers` writers `BCDocument.xml` and one `WMn.xml` each, then `document_file`.
-pub fn inside(document_file: &str, writers: usize) -> Vec<String> {
-    let mut names = vec![MANIFEST.to_string()];
-    if writers > 0 {
-        names.push("BCDocument.xml".into());
-        names.extend((0..writers).map(|n| format!("WM{n}.xml")));
+/// The files a metadata cabinet holds, each name with its content, in the order they go
+/// in: the manifest, then with writers `BCDocument.xml` and one `WMn.xml` each, then
+/// `document_file`.
+fn files(
+    m: &Metadata,
+    machine: &str,
+    document_file: &str,
+    writers: &[WriterMetadataDocument],
+) -> Vec<(String, String)> {
+    let mut files = vec![(MANIFEST.to_string(), manifest(m, machine, document_file))];
+    if !writers.is_empty() {
+        files.push(("BCDocument.xml".into(), m.document.clone()));
+        for (n, writer) in writers.iter().enumerate() {
+            files.push((format!("WM{n}.xml"), writer.to_xml()));
+        }
     }
-    names.push(document_file.to_string());
-    names
+    files.push((document_file.to_string(), m.document.clone()));
+    files
 }
 
 /// Why no metadata file can be written at `path`, when that can be told before anything is
@@ -115,24 +123,18 @@ pub fn impossible_name(name: &str) -> Option<String> {
 }
 
 /// Writes `m` to `path` as a cabinet, the document under the name `document_file`; the
-/// manifest also names the `machine` that made the set, for people reading it. Every file in
-/// it is dated 1980-01-01 (the earliest date a cabinet holds), so that the same session
-/// writes the same bytes.
+/// manifest also names the `machine` that made the set, for people reading it, and the
+/// `writers` that took part have their metadata in it. Every file in it is dated 1980-01-01
+/// (the earliest date a cabinet holds), so that the same session writes the same bytes.
+/// Gives the names of the files put in, in order.
 pub fn write(
     path: &Path,
     m: &Metadata,
     machine: &str,
     document_file: &str,
     writers: &[WriterMetadataDocument],
-) -> io::Result<()> {
-    let names = inside(document_file, writers.len());
-    let mut contents = vec![manifest(m, machine, document_file)];
-    if !writers.is_empty() {
-        contents.push(m.document.clone());
-        contents.extend(writers.iter().map(WriterMetadataDocument::to_xml));
-    }
-    contents.push(m.document.clone());
-    let files: Vec<(String, String)> = names.into_iter().zip(contents).collect();
+) -> io::Result<Vec<String>> {
+    let files = files(m, machine, document_file, writers);
     let mut builder = cab::CabinetBuilder::new();
     let folder = builder.add_folder(cab::CompressionType::MsZip);
     let epoch = time::PrimitiveDateTime::new(
@@ -153,7 +155,8 @@ pub fn write(
         file.write_all(text.as_bytes())?;
     }
     writer.finish()?;
-    std::fs::write(path, bytes.into_inner())
+    std::fs::write(path, bytes.into_inner())?;
+    Ok(files.into_iter().map(|(name, _)| name).collect())
 }
 
 /// Reads a metadata file written by [`write()`].

@@ -411,7 +411,8 @@ impl<'b, B: Backend> Session<'b, B> {
                          that file itself (its script, log or state file)."
                     )));
                 }
-                if path.exists() {
+                // What create would write over; anything else there it refuses to touch.
+                if path.is_file() && metadata::read(&path).is_ok() {
                     let _ = writeln!(self.out, "The existing file will be overwritten.");
                 }
                 self.held.settings.metadata = Some(file);
@@ -484,10 +485,15 @@ impl<'b, B: Backend> Session<'b, B> {
     /// kept until `reset` or exit.
     fn object(&mut self, context: Context, document: Option<&str>) -> Result<usize, Failure> {
         let index = self.initialized(document)?;
-        self.call(index, format!("SetContext({})", context), |c| {
-            c.set_context(context)
-        })?;
+        self.set_context(index, context)?;
         Ok(index)
+    }
+
+    /// `SetContext` on `object`.
+    fn set_context(&mut self, object: usize, context: Context) -> Result<(), Failure> {
+        self.call(object, format!("SetContext({context})"), |c| {
+            c.set_context(context)
+        })
     }
 
     /// `CreateVssBackupComponents` and `InitializeForBackup`: a new object, its context not
@@ -504,14 +510,17 @@ impl<'b, B: Backend> Session<'b, B> {
             Some(_) => "InitializeForBackup(<the loaded backup components document>)",
             None => "InitializeForBackup(NULL)",
         };
-        self.call(index, what.into(), |c| c.initialize_for_backup(document))
-            .map_err(|failure| match failure {
+        if let Err(failure) = self.call(index, what.into(), |c| c.initialize_for_backup(document)) {
+            // The object is of no use: it is released now, not kept until the session ends.
+            self.objects.pop();
+            return Err(match failure {
                 Failure::Vss(hr) => Failure::ComCall {
                     call: "(*vssObject)->InitializeForBackup",
                     hr,
                 },
                 other => other,
-            })?;
+            });
+        }
         Ok(index)
     }
 
@@ -725,9 +734,7 @@ impl<'b, B: Backend> Session<'b, B> {
             Some(object) => object,
             None => self.initialized(None)?,
         };
-        self.call(object, format!("SetContext({context})"), |c| {
-            c.set_context(context)
-        })?;
+        self.set_context(object, context)?;
         let state = BackupStateArgs {
             select_components: self.held.settings.has_writers(),
             bootable_system_state: false,
@@ -895,13 +902,15 @@ impl<'b, B: Backend> Session<'b, B> {
                 .iter()
                 .any(|x| names_writer(x, name, writer.writer_id));
             let mut chosen = Vec::new();
+            let mut left_out = Vec::new();
             let mut lost_top_level = None;
             for component in &writer.components {
                 let path = component.full_path();
+                // A component named, or one beneath it, is left out.
                 let by_script = self.held.exclude.iter().any(|x| {
                     x.split_once(":\\").is_some_and(|(w, rest)| {
                         names_writer(w, name, writer.writer_id)
-                            && path.eq_ignore_ascii_case(&format!("\\{rest}"))
+                            && within(&path, &format!("\\{rest}"))
                     })
                 });
                 let missing = self.missing_volume(component, &in_set);
@@ -915,6 +924,7 @@ impl<'b, B: Backend> Session<'b, B> {
                         continue;
                     }
                 };
+                left_out.push(path.clone());
                 if excluded_whole {
                     continue;
                 }
@@ -922,10 +932,15 @@ impl<'b, B: Backend> Session<'b, B> {
                     said,
                     "Component \"{path}\" from writer \"{name}\" is excluded from backup,\n{why}"
                 );
-                if component.logical_path.is_empty() && !component.selectable {
+                if !component.selectable && is_top_level(component, &writer.components) {
                     lost_top_level = Some(path);
                 }
             }
+            // A component goes with a parent left out.
+            chosen.retain(|c| {
+                let logical = format!("\\{}", c.logical_path);
+                c.logical_path.is_empty() || !left_out.iter().any(|p| within(&logical, p))
+            });
             if excluded_whole || chosen.is_empty() {
                 let _ = writeln!(
                     said,
@@ -944,6 +959,11 @@ impl<'b, B: Backend> Session<'b, B> {
             let _ = writeln!(said, "\n* Including writer \"{}\":", writer.writer_name);
             for component in components {
                 let _ = writeln!(said, "\t+ Adding component: {}", component.full_path());
+                // A component below a top-level one that cannot be picked on its own goes
+                // with its parent; VSS takes only the others.
+                if !component.selectable && !is_top_level(component, &writer.components) {
+                    continue;
+                }
                 let added = ComponentRef {
                     instance_id: writer.instance_id,
                     writer_id: writer.writer_id,
@@ -1011,14 +1031,15 @@ impl<'b, B: Backend> Session<'b, B> {
             set: Some(set),
         };
         let path = self.dir.join(&file);
-        metadata::write(&path, &saved, &self.machine, &inner, writers).map_err(|e| {
-            Failure::Refused(format!("The metadata file {file} cannot be written: {e}"))
-        })?;
+        let inside =
+            metadata::write(&path, &saved, &self.machine, &inner, writers).map_err(|e| {
+                Failure::Refused(format!("The metadata file {file} cannot be written: {e}"))
+            })?;
         self.written.push(file.clone());
         if self.held.settings.verbose {
             // The cabinet is named without its folder.
             let cab = file.rsplit(['\\', '/']).next().unwrap_or(&file);
-            for inside in metadata::inside(&inner, writers.len()) {
+            for inside in inside {
                 let _ = writeln!(self.out, "Inserted file {inside} into .cab file {cab}");
             }
         }
@@ -1297,17 +1318,13 @@ impl<'b, B: Backend> Session<'b, B> {
                 Err(f) => {
                     self.note(call, Some(f.hr));
                     deleted += f.deleted;
-                    let _ = writeln!(self.out, "Number of shadow copies deleted: {deleted}");
+                    self.out.push_str(&deleted_count(deleted, by_id));
                     return Err(Failure::Vss(f.hr));
                 }
             }
         }
-        if by_id {
-            let copies = if deleted == 1 { "copy" } else { "copies" };
-            let _ = writeln!(self.out, "\n{deleted} shadow {copies} deleted.");
-        } else {
-            let _ = writeln!(self.out, "\nNumber of shadow copies deleted: {deleted}");
-        }
+        self.out.push('\n');
+        self.out.push_str(&deleted_count(deleted, by_id));
         Ok(())
     }
 
@@ -1532,10 +1549,44 @@ fn volume_path(written: &str) -> String {
     }
 }
 
-/// `path` made absolute against the working folder, so that two names of one file compare
-/// equal; left as it is when the working folder cannot be read.
+/// The line that counts the copies `delete shadows` deleted: briefly for one named by its
+/// id, as DiskShadow answers `delete shadows id`.
+fn deleted_count(deleted: i32, by_id: bool) -> String {
+    match (by_id, deleted) {
+        (true, 1) => "1 shadow copy deleted.\n".to_string(),
+        (true, n) => format!("{n} shadow copies deleted.\n"),
+        (false, n) => format!("Number of shadow copies deleted: {n}\n"),
+    }
+}
+
+/// Whether the component path `path` is `under` or lies beneath it, in any case.
+fn within(path: &str, under: &str) -> bool {
+    let (path, under) = (path.to_ascii_lowercase(), under.to_ascii_lowercase());
+    path == under || path.starts_with(&format!("{under}\\"))
+}
+
+/// Whether `component` is top-level: no other component of its writer stands at or above
+/// its logical path.
+fn is_top_level(component: &ComponentInfo, all: &[ComponentInfo]) -> bool {
+    let logical = format!("\\{}", component.logical_path);
+    component.logical_path.is_empty()
+        || !all
+            .iter()
+            .any(|other| !std::ptr::eq(other, component) && within(&logical, &other.full_path()))
+}
+
+/// `path` made absolute, its folder resolved as the file system resolves it (`..`, links),
+/// so that two names of one file compare equal, whether or not the file exists yet; left
+/// absolute but unresolved when its folder does not exist.
 fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (path.parent(), path.file_name()) {
+        (Some(folder), Some(name)) => match folder.canonicalize() {
+            Ok(folder) => folder.join(name),
+            Err(_) => path,
+        },
+        _ => path,
+    }
 }
 
 /// Whether `written` (a name, in any case, or a class id) names the writer `name`/`id`.

@@ -858,3 +858,68 @@ fn set_metadata_never_writes_over_a_file_that_is_not_metadata() {
         session.take_output()
     );
 }
+
+#[test]
+fn components_are_picked_by_the_volumes_their_files_are_on() {
+    // An ASR-like writer whose top-level boot component lies on no volume of the machine,
+    // and a database writer whose selectable store on E: has a log component beneath it on
+    // C:. Only C: is in the set.
+    let world = r"
+machines:
+  - name: HOSTA
+    volumes:
+      - { mount: 'C:\', size: 100 GiB }
+      - { mount: 'E:\', size: 100 GiB }
+    writers:
+      - name: System Writer
+        id: '{e8132975-6f93-4464-a53e-1050253ae220}'
+        components:
+          - { name: System Files, files: [{ path: 'C:\Windows\System32', filespec: '*.dll' }] }
+      - name: ASR Writer
+        id: '{be000cbe-11fe-4426-9c58-531aa6355fc4}'
+        components:
+          - { name: ASR, logical_path: ASR, files: [{ path: 'C:\Windows', filespec: 'asr.xml' }] }
+          - { name: BCD, logical_path: BCD, files: [{ path: '\\?\GLOBALROOT\Device\HarddiskVolume1\EFI', filespec: 'BCD' }] }
+      - name: Store Writer
+        id: '{11111111-2222-3333-4444-555555555555}'
+        components:
+          - { name: Store, selectable: true, files: [{ path: 'E:\Store', filespec: '*.edb' }] }
+          - { name: Logs, logical_path: Store, files: [{ path: 'C:\Logs', filespec: '*.log' }] }
+          - { name: Config, selectable: true, files: [{ path: 'C:\Config', filespec: '*' }] }
+";
+    let sim = Simulator::new(&vss_sim::world_file::parse(world, "writers.yaml").unwrap()).unwrap();
+    let (out, end, dir) = inline(
+        &sim,
+        "writers.dsh",
+        "set verbose on\nset context persistent\nadd volume C:\ncreate\n",
+    );
+    assert_eq!(end, ScriptEnd::Completed, "{out}");
+    let said: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "-> create")
+        .skip(1)
+        .take_while(|l| !l.starts_with("Alias "))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            // BCD's volume has no name on the machine, so none is shown, as Windows shows none.
+            "Component \"\\BCD\\BCD\" from writer \"ASR Writer\" is excluded from backup,",
+            "because it requires volume  which is not in the shadow copy set.",
+            "The writer \"ASR Writer\" is now entirely excluded from the backup because the top-level",
+            "non selectable component \"\\BCD\\BCD\" is excluded.",
+            "Component \"\\Store\" from writer \"Store Writer\" is excluded from backup,",
+            "because it requires volume E:\\ which is not in the shadow copy set.",
+            "",
+            "* Including writer \"System Writer\":",
+            "\t+ Adding component: \\System Files",
+            "",
+            // Logs, beneath the store left out, goes with it.
+            "* Including writer \"Store Writer\":",
+            "\t+ Adding component: \\Config",
+            "",
+        ],
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -173,7 +173,7 @@ impl Transcript {
             }
             Some("interactive") => {
                 out.push_str(&diskshadow::prompt_banner(&machine, sim.clock()));
-                for (number, line) in self.script.iter().enumerate() {
+                for (number, line) in script.lines().enumerate() {
                     out.push_str(diskshadow::PROMPT);
                     out.push_str(line);
                     out.push('\n');
@@ -284,7 +284,7 @@ impl Normalizer {
             // US, European and ISO dates, with a 12- or 24-hour time after them; and the
             // date and time in a metadata file's default name.
             time: Regex::new(
-                r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? +\d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?|\d{4}-\d{2}-\d{2}_\d{0,2}-\d{2}-\d{2}",
+                r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? +\d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?|\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}",
             )
             .unwrap(),
             device: Regex::new(r"(HarddiskVolumeShadowCopy|HarddiskVolume)\d+").unwrap(),
@@ -293,22 +293,39 @@ impl Normalizer {
         }
     }
 
+    /// Each GUID becomes `{GUID-n}` (or `{VOLUME-n}` in a volume name), n counting the
+    /// distinct ones in the order they first appear, so that an id that should recur where
+    /// it did before is checked, whatever its value.
     fn lines(&self, text: &[String], computers: &[String], fold_space: bool) -> Vec<String> {
+        let mut seen: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         text.iter()
             .map(|line| {
                 let mut line = line.trim_end().to_owned();
                 for computer in computers {
                     line = replace_word(&line, computer, "<COMPUTER>");
                 }
+                let named = line.clone();
                 line = self
                     .guid
-                    .replace_all(&line, |c: &regex::Captures| {
+                    .replace_all(&named, |c: &regex::Captures| {
                         let guid = c[0].to_ascii_lowercase();
                         if guid == SYSTEM_PROVIDER {
-                            guid
-                        } else {
-                            "{GUID}".to_owned()
+                            return guid;
                         }
+                        let at = c.get(0).map_or(0, |m| m.start());
+                        let (kind, list) = if named[..at].ends_with("Volume") {
+                            ("VOLUME", &mut seen[0])
+                        } else {
+                            ("GUID", &mut seen[1])
+                        };
+                        let n = match list.iter().position(|g| *g == guid) {
+                            Some(n) => n,
+                            None => {
+                                list.push(guid);
+                                list.len() - 1
+                            }
+                        };
+                        format!("{{{kind}-{}}}", n + 1)
                     })
                     .into_owned();
                 line = self.time.replace_all(&line, "<TIME>").into_owned();

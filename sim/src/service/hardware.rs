@@ -300,8 +300,8 @@ impl World {
         self.forget_copy(m, id, reason);
     }
 
-    /// Attributes of a hardware shadow copy made under a context: `NOT_SURFACED` as on every
-    /// copy that is not exposed, whether it is mounted hidden or still on masked LUNs.
+    /// Attributes of a hardware shadow copy made under a context: `NOT_SURFACED`, as every
+    /// hardware copy is while not exposed, whether mounted hidden or still on masked LUNs.
     pub(crate) fn hw_attributes(context: Context) -> A {
         context.attributes()
             | A::VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED
