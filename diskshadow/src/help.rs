@@ -237,17 +237,29 @@ const FORMS: &[Form] = &[
         example: None,
     },
     Form {
-        words: "begin backup",
-        syntax: "BEGIN BACKUP",
-        about: &["Starts a full backup; END BACKUP closes it."],
-        keywords: &[],
+        words: "begin",
+        syntax: "BEGIN { BACKUP | RESTORE }",
+        about: &[],
+        keywords: &[
+            ("BACKUP", "Starts a full backup; END BACKUP closes it."),
+            (
+                "RESTORE",
+                "Starts a restore, which the simulator does not run.",
+            ),
+        ],
         example: None,
     },
     Form {
-        words: "end backup",
-        syntax: "END BACKUP",
-        about: &["Tells the writers the backup begun is over."],
-        keywords: &[],
+        words: "end",
+        syntax: "END { BACKUP | RESTORE }",
+        about: &[],
+        keywords: &[
+            ("BACKUP", "Tells the writers the backup begun is complete."),
+            (
+                "RESTORE",
+                "Ends a restore, which the simulator does not run.",
+            ),
+        ],
         example: None,
     },
     Form {

@@ -250,10 +250,17 @@ impl<'b, B: Backend> Session<'b, B> {
         std::mem::take(&mut self.out)
     }
 
-    /// Ends the session as DiskShadow's exit does: every requester object is released, so
-    /// volatile shadow copies are deleted.
+    /// Ends the session as DiskShadow's exit does: a backup begun and not ended is noted,
+    /// and every requester object is released, so volatile shadow copies are deleted.
     /// With tracing on, the releases and what VSS did about them are shown.
     pub fn end(mut self) -> String {
+        // A backup begun and never ended leaves its writers unaware that it is over.
+        if self.held.in_backup {
+            self.out.push_str(
+                "Note: END BACKUP was not commanded, writers not notified BackupComplete.\n\
+                 DiskShadow is exiting.\n",
+            );
+        }
         let luns_before = self.luns();
         if self.tracing.is_some() && !self.objects.is_empty() {
             let _ = writeln!(
