@@ -412,7 +412,7 @@ impl<'b, B: Backend> Session<'b, B> {
                     )));
                 }
                 let path = absolute(&self.dir.join(&file));
-                if self.kept_off.contains(&path) {
+                if self.kept_off.iter().any(|own| same_file(own, &path)) {
                     return Err(Failure::Refused(format!(
                         "The metadata file {file} cannot be written: this run reads or writes \
                          that file itself (its script, log or state file)."
@@ -1580,6 +1580,16 @@ fn is_top_level(component: &ComponentInfo, all: &[ComponentInfo]) -> bool {
         || !all
             .iter()
             .any(|other| !std::ptr::eq(other, component) && within(&logical, &other.full_path()))
+}
+
+/// Whether two resolved paths name one file: letter for letter, or in any case where the
+/// file system ignores case (Windows, macOS).
+fn same_file(a: &Path, b: &Path) -> bool {
+    if cfg!(any(windows, target_os = "macos")) {
+        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+    } else {
+        a == b
+    }
 }
 
 /// `path` made absolute, its folder resolved as the file system resolves it (`..`, links),

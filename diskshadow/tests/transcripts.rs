@@ -111,7 +111,7 @@ impl Transcript {
             .unwrap_or_else(|| panic!("{}: no such machine", self.name));
         // What the machine held before the session began: an earlier run's shadow copies,
         // a metadata file an earlier run wrote.
-        let mut earlier: Vec<String> = self.list_by("before", ';').into_iter().collect();
+        let mut earlier = self.list_by("before", ';');
         for file in self.list("existing") {
             earlier.push(format!("set metadata {file}"));
             earlier.push("add volume c:".into());
