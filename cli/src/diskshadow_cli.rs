@@ -162,7 +162,7 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
         };
         return match built {
             Ok(sim) => {
-                session(&args, &sim, &sim, &mut || {}).map_or_else(bad_input, ExitCode::from)
+                session(&args, &sim, &sim, &[], &mut || {}).map_or_else(bad_input, ExitCode::from)
             }
             Err(e) => bad_input(format!("the world: {e}")),
         };
@@ -200,7 +200,8 @@ pub fn run(args: DiskshadowArgs) -> ExitCode {
         Err(e) => return bad_input(e),
     };
     let mut warned = false;
-    let code = match session(&args, &recorder, &sim, &mut || {
+    let own_files = state.own_files();
+    let code = match session(&args, &recorder, &sim, &own_files, &mut || {
         if let Err(e) = kept.keep(&mut state, &recorder)
             && !std::mem::replace(&mut warned, true)
         {
@@ -313,12 +314,14 @@ pub fn machine_named<B: Backend>(backend: &B, on: Option<&str>) -> Result<String
 }
 
 /// One DiskShadow session on `backend`, whose simulator underneath is `sim`: the prompt, or
-/// the script, calling `after_each` after each command. Gives the exit code, or bad input
-/// before anything ran.
+/// the script, calling `after_each` after each command. `state_files` are the files of the
+/// state the run is kept in, which no metadata file may replace. Gives the exit code, or
+/// bad input before anything ran.
 fn session<B: Backend>(
     args: &DiskshadowArgs,
     backend: &B,
     sim: &Simulator,
+    state_files: &[PathBuf],
     after_each: &mut dyn FnMut(),
 ) -> Result<u8, String> {
     let machine = machine_named(backend, args.on.as_deref())?;
@@ -345,14 +348,8 @@ fn session<B: Backend>(
     for own in [&args.script, &args.log].into_iter().flatten() {
         session.keep_off(own);
     }
-    // The state file and the files kept beside it: its audit log, unfinished run and lock.
-    if let Some(state) = &args.state {
-        session.keep_off(state);
-        for beside in [".log", ".run", ".lock"] {
-            let mut name = state.clone().into_os_string();
-            name.push(beside);
-            session.keep_off(Path::new(&name));
-        }
+    for own in state_files {
+        session.keep_off(own);
     }
     if args.trace {
         sim.take_trace();
@@ -382,17 +379,16 @@ fn session<B: Backend>(
             end.exit_code()
         }
         None => {
-            const PROMPT: &str = diskshadow::PROMPT;
             out.print(&diskshadow::prompt_banner(&machine, sim.clock()));
             let mut lines = Lines::open();
             let mut number = 0;
             loop {
                 if lines.needs_prompt() {
-                    out.print(PROMPT);
+                    out.print(diskshadow::PROMPT);
                 } else {
-                    out.log(PROMPT);
+                    out.log(diskshadow::PROMPT);
                 }
-                let line = match lines.next(PROMPT) {
+                let line = match lines.next(diskshadow::PROMPT) {
                     Input::Line(line) => line,
                     Input::NotText => {
                         number += 1;

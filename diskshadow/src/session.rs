@@ -460,11 +460,13 @@ impl<'b, B: Backend> Session<'b, B> {
                 self.held = Held::default();
             }
             Command::Exec { file, arguments } => {
-                let run = std::iter::once(file).chain(arguments).collect::<Vec<_>>();
+                let run = std::iter::once(file)
+                    .chain(arguments)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let _ = writeln!(
                     self.out,
-                    "EXEC would run `{}` here; the simulator runs nothing.",
-                    run.join(" ")
+                    "EXEC would run `{run}` here; the simulator runs nothing."
                 );
                 if self.exec_exit != 0 {
                     return Err(Failure::Refused(format!(

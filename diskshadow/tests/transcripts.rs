@@ -432,28 +432,18 @@ fn compare(
         }
         let (old, new) = (op.old_range(), op.new_range());
         // Where the source starts late or stops early, the simulator's lines beyond it are
-        // not in question; nor is a last line the source cut part way through.
-        let before_source = cut_start && first_equal.is_none_or(|f| n < f);
-        let after_source = cut_end && last_equal.is_none_or(|l| n > l);
+        // not in question.
+        let outside_source = (cut_start && first_equal.is_none_or(|f| n < f))
+            || (cut_end && last_equal.is_none_or(|l| n > l));
+        // Each line in question, with the allowance (its place in `names`) that excuses it.
         let mut lines: Vec<(bool, usize, Option<usize>)> = Vec::new();
-        for i in old.clone() {
-            let cut_short = after_source
-                && i + 1 == real.len()
-                && new.clone().any(|j| sim[j].starts_with(real[i].as_str()));
-            let why = if cut_short {
-                Some(usize::MAX)
-            } else {
-                excuse(&real[i], true)
-            };
-            lines.push((true, i, why));
+        for i in old {
+            lines.push((true, i, excuse(&real[i], true)));
         }
-        for j in new.clone() {
-            let why = if before_source || after_source {
-                Some(usize::MAX)
-            } else {
-                excuse(&sim[j], false)
-            };
-            lines.push((false, j, why));
+        if !outside_source {
+            for j in new {
+                lines.push((false, j, excuse(&sim[j], false)));
+            }
         }
         // A blank line goes with the lines around it when those differ by an allowance
         // that says so (a writer's block of lines, say).
@@ -465,8 +455,7 @@ fn compare(
         for (real_side, i, why) in lines {
             let line = if real_side { &real[i] } else { &sim[i] };
             match why {
-                Some(n) if n < names.len() => used[n] = true,
-                Some(_) => {}
+                Some(n) => used[n] = true,
                 None if blanks_go && line.is_empty() => {}
                 None => {
                     let side = if real_side { "real" } else { "sim " };

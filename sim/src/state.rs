@@ -584,6 +584,19 @@ impl StateFile {
         beside(&self.target, &name)
     }
 
+    /// Every file a run on this state reads or writes: the state file by its name and where
+    /// it really is, its audit log, its unfinished run and its lock. Nothing a run makes
+    /// (a DiskShadow metadata file, say) may be written over one of them.
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        vec![
+            self.file.clone(),
+            self.target.clone(),
+            self.log_path(),
+            self.unfinished_path(),
+            lock::lock_path(&self.target),
+        ]
+    }
+
     /// What is wrong with the audit log, when the state was read by [`open`](Self::open)
     /// with a log missing or shorter than the state file records.
     pub fn log_problem(&self) -> Option<&str> {
